@@ -1,0 +1,1 @@
+# authmods: see the issue that builds it

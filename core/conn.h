@@ -1,0 +1,91 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * A client connection: buffered, timed reads and writes over a socket, in
+ * plaintext or TLS, and the in-place upgrade for STARTTLS/STLS. Each call
+ * blocks its (connection) thread in poll(2) for at most the set timeout.
+ */
+#ifndef CORE_CONN_H
+#define CORE_CONN_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include "core/compat.h"
+#include "core/sbuf.h"
+
+struct conn;
+struct tlsconn_ctx;
+
+/* conn_new: wrap a connected socket (made non-blocking here). The conn owns
+ * fd and closes it in conn_free. Never NULL. Not thread-safe: one thread
+ * uses a conn. */
+struct conn *conn_new(int fd);
+
+/* conn_free: close the socket (with a TLS close_notify when in TLS), free
+ * everything, set *c to NULL. NULL-safe. */
+void conn_free(struct conn **c);
+
+/* conn_set_timeout: reads (and writes) fail with -ERR_TIMEOUT after seconds
+ * without progress; 0 means no timeout. */
+void conn_set_timeout(struct conn *c, unsigned seconds);
+
+/* conn_set_shutdown_fd: a descriptor that becomes readable when the server
+ * stops; blocked reads then return -ERR_SHUTDOWN. Process-wide, set once at
+ * start-up before any connection. */
+void conn_set_shutdown_fd(int fd);
+
+/* conn_starttls: run the TLS server handshake on c (implicit TLS right
+ * after accept, or STARTTLS/STLS after the OK was flushed). Every byte that
+ * was buffered in plaintext is discarded first, so commands pipelined
+ * behind STARTTLS are never executed (RFC 3207 sec. 4.2 class of bug).
+ * Returns 0, -ERR_TLS, -ERR_TIMEOUT or -ERR_EOF. */
+int conn_starttls(struct conn *c, struct tlsconn_ctx *ctx);
+
+/* conn_is_tls: whether the connection is encrypted now. */
+bool conn_is_tls(const struct conn *c);
+
+/* conn_tls_info: "TLSv1.3 TLS_AES_256_GCM_SHA384" or "" (static storage of
+ * the conn; valid until conn_free). */
+const char *conn_tls_info(const struct conn *c);
+
+/* conn_read_line: the next line, without its CRLF or LF, into *line_r
+ * (pointing into the conn's buffer, valid until the next read call).
+ * A line longer than max bytes is read and thrown away up to its LF and
+ * -ERR_LIMIT is returned: it is never truncated and run.
+ * Errors: -ERR_EOF, -ERR_TIMEOUT, -ERR_SHUTDOWN, -ERR_IO, -ERR_TLS. */
+int conn_read_line(struct conn *c, size_t max, struct sview *line_r);
+
+/* conn_read: up to n bytes into buf (at least 1, blocking); *got_r is the
+ * count. Same errors as conn_read_line. */
+int conn_read(struct conn *c, void *buf, size_t n, size_t *got_r);
+
+/* conn_read_exact: exactly n bytes, or an error. */
+int conn_read_exact(struct conn *c, void *buf, size_t n);
+
+/* conn_skip: read and discard exactly n bytes (a refused literal). */
+int conn_skip(struct conn *c, uint64_t n);
+
+/* conn_buffered: bytes already read from the peer and not yet consumed
+ * (including TLS records decrypted but not read). */
+size_t conn_buffered(const struct conn *c);
+
+/* conn_wait: wait until the peer sent data (returns 1), extra_fd (if >= 0)
+ * is readable (returns 2), or timeout_ms passed (returns 0; -1 waits for
+ * ever). Returns -ERR_SHUTDOWN when the server stops. For IDLE. */
+int conn_wait(struct conn *c, int extra_fd, int timeout_ms);
+
+/* conn_write / conn_writes / conn_printf: queue output; it is sent when the
+ * buffer fills and by conn_flush. Errors are sticky: after one, every call
+ * returns it. Returns 0, -ERR_IO, -ERR_TIMEOUT, -ERR_TLS. */
+int conn_write(struct conn *c, const void *p, size_t n);
+int conn_writes(struct conn *c, const char *s);
+int conn_printf(struct conn *c, const char *fmt, ...) ATTR_PRINTF(2, 3);
+int conn_flush(struct conn *c);
+
+/* conn_bytes: octets read from and written to the peer so far (after TLS
+ * decryption, i.e. protocol bytes). */
+void conn_bytes(const struct conn *c, uint64_t *in_r, uint64_t *out_r);
+
+/* conn_fd: the socket, for getpeername and the like. */
+int conn_fd(const struct conn *c);
+
+#endif

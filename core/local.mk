@@ -1,0 +1,25 @@
+# core/: sockets, threads, TLS streams, configuration, logging, auth loader.
+noinst_LTLIBRARIES += core/libcore.la
+core_libcore_la_SOURCES = \
+	core/arena.c core/arena.h \
+	core/auth.c core/auth.h \
+	core/compat.c core/compat.h \
+	core/conf.c core/conf.h \
+	core/conn.c core/conn.h \
+	core/error.c core/error.h \
+	core/listener.c core/listener.h \
+	core/log.c core/log.h \
+	core/proto.h \
+	core/sbuf.c core/sbuf.h \
+	core/session.c core/session.h \
+	core/tlsconn.c core/tlsconn.h
+core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)
+
+sbin_PROGRAMS += maildockd
+maildockd_SOURCES = core/main.c
+maildockd_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# protocols and storage come first: they use core's symbols
+maildockd_LDADD = protocols/libprotocols.la storage/libstorage.la \
+	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)
+maildockd_LDFLAGS = $(AM_LDFLAGS) -export-dynamic

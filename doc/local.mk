@@ -1,0 +1,1 @@
+# doc: see the issue that builds it

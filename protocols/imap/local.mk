@@ -1,0 +1,1 @@
+# IMAP module: issue 5

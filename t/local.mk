@@ -1,0 +1,1 @@
+# t: see the issue that builds it
