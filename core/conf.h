@@ -66,7 +66,7 @@ const void *conf_section(const struct conf *c, const struct conf_table *t);
  * the key is neither registered nor set. Valid while c is referenced. */
 const char *conf_value(const struct conf *c, const char *key);
 
-/* conf_origin: where key was last set: 0 with *file_r/*line_r, or
+/* conf_origin: where key was last set: 0 with *file_r and *line_r, or
  * -ERR_NOTFOUND when it has its default. */
 int conf_origin(const struct conf *c, const char *key, const char **file_r,
 		unsigned *line_r);

@@ -51,6 +51,9 @@ struct session {
 	const char *user;		/* set at login (for logs), in arena */
 	struct timespec started;	/* CLOCK_MONOTONIC */
 	void *proto_state;		/* the protocol module's own */
+	/* why the session ended, for the disconnect log line ("logout",
+	 * "timeout", "eof", "shutdown", ...); set by the protocol */
+	const char *end_reason;
 };
 
 /* slog_write: a log line tagged with the session id and protocol name,

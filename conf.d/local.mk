@@ -1,0 +1,16 @@
+# conf.d/: the shipped configuration, one snippet per concern.
+confdir = $(sysconfdir)/maildock
+confddir = $(confdir)/conf.d
+dist_confd_DATA = \
+	conf.d/10-listeners.conf \
+	conf.d/11-tls.conf \
+	conf.d/15-limits.conf \
+	conf.d/90-log.conf
+EXTRA_DIST += conf.d/maildock.conf
+# never overwrite an admin's main file on reinstall
+install-data-local:
+	$(MKDIR_P) '$(DESTDIR)$(confdir)'
+	test -f '$(DESTDIR)$(confdir)/maildock.conf' || \
+		$(INSTALL_DATA) '$(srcdir)/conf.d/maildock.conf' '$(DESTDIR)$(confdir)/maildock.conf'
+uninstall-local:
+	rm -f '$(DESTDIR)$(confdir)/maildock.conf'

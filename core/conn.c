@@ -1,0 +1,464 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Buffered, timed I/O over a non-blocking socket, plaintext or TLS. Every
+ * wait is a poll(2) on the socket (and on the shutdown descriptor for
+ * reads), so a connection thread never blocks longer than its timeout.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include "core/conn.h"
+#include "core/error.h"
+#include "core/tlsconn.h"
+
+#define CONN_INBUF_MIN 8192
+#define CONN_OUTBUF 16384
+
+static int shutdown_fd = -1;
+
+struct conn {
+	int fd;
+	SSL *ssl;
+	unsigned timeout;		/* seconds, 0: none */
+	int write_error;		/* sticky */
+	char *in;			/* grows up to a line's max */
+	size_t in_cap, in_start, in_end;
+	char out[CONN_OUTBUF];
+	size_t out_len;
+	uint64_t bytes_in, bytes_out;
+	char tls_info[96];
+};
+
+void
+conn_set_shutdown_fd(int fd)
+{
+	shutdown_fd = fd;
+}
+
+struct conn *
+conn_new(int fd)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	c->fd = fd;
+	c->in_cap = CONN_INBUF_MIN;
+	c->in = xmalloc(c->in_cap);
+	return c;
+}
+
+void
+conn_free(struct conn **cp)
+{
+	struct conn *c = *cp;
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	close(c->fd);
+	free(c->in);
+	free(c);
+	*cp = NULL;
+}
+
+void
+conn_set_timeout(struct conn *c, unsigned seconds)
+{
+	c->timeout = seconds;
+}
+
+bool
+conn_is_tls(const struct conn *c)
+{
+	return c->ssl != NULL;
+}
+
+const char *
+conn_tls_info(const struct conn *c)
+{
+	return c->tls_info;
+}
+
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for the socket to become readable (events POLLIN) or writable.
+ * Reads also watch the shutdown descriptor. */
+static int
+wait_fd(struct conn *c, short events, long long deadline)
+{
+	struct pollfd p[2] = { { c->fd, events, 0 }, { shutdown_fd, POLLIN, 0 } };
+	nfds_t n = (events & POLLIN) && shutdown_fd >= 0 ? 2 : 1;
+
+	for (;;) {
+		int ms = -1;
+		if (deadline > 0) {
+			long long left = deadline - now_ms();
+			if (left <= 0)
+				return -ERR_TIMEOUT;
+			ms = left > 1000000 ? 1000000 : (int)left;
+		}
+		int r = poll(p, n, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -ERR_IO;
+		if (r == 0)
+			continue;
+		if (n == 2 && (p[1].revents & POLLIN))
+			return -ERR_SHUTDOWN;
+		if (p[0].revents != 0)
+			return 0;
+	}
+}
+
+static long long
+deadline_of(const struct conn *c)
+{
+	return c->timeout ? now_ms() + (long long)c->timeout * 1000 : 0;
+}
+
+/* Read once from the socket into the input buffer; the buffer must have
+ * room. Returns bytes read (> 0) or an error. */
+static int
+fill(struct conn *c)
+{
+	long long deadline = deadline_of(c);
+
+	if (c->in_start > 0 && c->in_start == c->in_end)
+		c->in_start = c->in_end = 0;
+	if (c->in_end == c->in_cap && c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
+		c->in_end -= c->in_start;
+		c->in_start = 0;
+	}
+	size_t room = c->in_cap - c->in_end;
+	for (;;) {
+		int r;
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_read(c->ssl, c->in + c->in_end, (int)room);
+			if (r > 0)
+				goto got;
+			int e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN)
+				return -ERR_EOF;
+			if (e == SSL_ERROR_WANT_READ)
+				r = wait_fd(c, POLLIN, deadline);
+			else if (e == SSL_ERROR_WANT_WRITE)
+				r = wait_fd(c, POLLOUT, deadline);
+			else
+				return e == SSL_ERROR_SYSCALL ? -ERR_EOF : -ERR_TLS;
+			if (r < 0)
+				return r;
+			continue;
+		}
+		ssize_t n = read(c->fd, c->in + c->in_end, room);
+		if (n > 0) {
+			r = (int)n;
+			goto got;
+		}
+		if (n == 0)
+			return -ERR_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return errno == ECONNRESET ? -ERR_EOF : -ERR_IO;
+		r = wait_fd(c, POLLIN, deadline);
+		if (r < 0)
+			return r;
+		continue;
+got:
+		c->in_end += (size_t)r;
+		c->bytes_in += (uint64_t)r;
+		return r;
+	}
+}
+
+int
+conn_read_line(struct conn *c, size_t max, struct sview *line_r)
+{
+	size_t scanned = 0;
+	bool discarding = false;
+
+	for (;;) {
+		char *start = c->in + c->in_start;
+		size_t avail = c->in_end - c->in_start;
+		char *lf = memchr(start + scanned, '\n', avail - scanned);
+		if (lf != NULL) {
+			size_t len = (size_t)(lf - start);
+			c->in_start += len + 1;
+			if (len > 0 && start[len - 1] == '\r')
+				len--;
+			if (discarding || len > max)
+				return -ERR_LIMIT;
+			line_r->p = start;
+			line_r->len = len;
+			return 0;
+		}
+		scanned = avail;
+		if (avail > max + 1) {
+			/* too long: throw it away up to its end; a line is
+			 * never truncated and run */
+			discarding = true;
+			c->in_start = c->in_end;
+			scanned = 0;
+		} else if (c->in_start == 0 && c->in_end == c->in_cap) {
+			c->in_cap *= 2;
+			c->in = xrealloc(c->in, c->in_cap);
+		}
+		int r = fill(c);
+		if (r < 0)
+			return r;
+	}
+}
+
+int
+conn_read(struct conn *c, void *buf, size_t n, size_t *got_r)
+{
+	if (c->in_start == c->in_end) {
+		int r = fill(c);
+		if (r < 0)
+			return r;
+	}
+	size_t avail = c->in_end - c->in_start;
+	size_t take = n < avail ? n : avail;
+	memcpy(buf, c->in + c->in_start, take);
+	c->in_start += take;
+	*got_r = take;
+	return 0;
+}
+
+int
+conn_read_exact(struct conn *c, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		size_t got;
+		int r = conn_read(c, p, n, &got);
+		if (r < 0)
+			return r;
+		p += got;
+		n -= got;
+	}
+	return 0;
+}
+
+int
+conn_skip(struct conn *c, uint64_t n)
+{
+	while (n > 0) {
+		if (c->in_start == c->in_end) {
+			int r = fill(c);
+			if (r < 0)
+				return r;
+		}
+		size_t avail = c->in_end - c->in_start;
+		size_t take = n < avail ? (size_t)n : avail;
+		c->in_start += take;
+		n -= take;
+	}
+	return 0;
+}
+
+size_t
+conn_buffered(const struct conn *c)
+{
+	size_t n = c->in_end - c->in_start;
+	if (c->ssl != NULL)
+		n += (size_t)SSL_pending(c->ssl);
+	return n;
+}
+
+int
+conn_wait(struct conn *c, int extra_fd, int timeout_ms)
+{
+	if (conn_buffered(c) > 0)
+		return 1;
+	struct pollfd p[3] = { { c->fd, POLLIN, 0 }, { shutdown_fd, POLLIN, 0 },
+			       { extra_fd, POLLIN, 0 } };
+	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	for (;;) {
+		int ms = -1;
+		if (timeout_ms >= 0) {
+			long long left = deadline - now_ms();
+			ms = left < 0 ? 0 : (int)left;
+		}
+		int r = poll(p, extra_fd >= 0 ? 3 : 2, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -ERR_IO;
+		if (r == 0)
+			return 0;
+		if (p[1].revents & POLLIN)
+			return -ERR_SHUTDOWN;
+		if (p[0].revents != 0)
+			return 1;
+		if (extra_fd >= 0 && p[2].revents != 0)
+			return 2;
+	}
+}
+
+static int
+send_raw(struct conn *c, const char *p, size_t n)
+{
+	long long deadline = deadline_of(c);
+
+	while (n > 0) {
+		int r;
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+			if (r > 0) {
+				p += r;
+				n -= (size_t)r;
+				continue;
+			}
+			int e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_WANT_READ)
+				r = wait_fd(c, POLLIN, deadline);
+			else if (e == SSL_ERROR_WANT_WRITE)
+				r = wait_fd(c, POLLOUT, deadline);
+			else
+				return -ERR_TLS;
+			if (r < 0 && r != -ERR_SHUTDOWN)
+				return r;
+			continue;
+		}
+		ssize_t w = write(c->fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -ERR_IO;
+		r = wait_fd(c, POLLOUT, deadline);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	if (c->write_error != 0)
+		return c->write_error;
+	if (c->out_len == 0)
+		return 0;
+	int r = send_raw(c, c->out, c->out_len);
+	c->out_len = 0;
+	if (r < 0)
+		c->write_error = r;
+	return r;
+}
+
+int
+conn_write(struct conn *c, const void *p, size_t n)
+{
+	if (c->write_error != 0)
+		return c->write_error;
+	c->bytes_out += n;
+	if (c->out_len + n > sizeof(c->out)) {
+		int r = conn_flush(c);
+		if (r < 0)
+			return r;
+		if (n >= sizeof(c->out)) {
+			r = send_raw(c, p, n);
+			if (r < 0)
+				c->write_error = r;
+			return r;
+		}
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	return 0;
+}
+
+int
+conn_writes(struct conn *c, const char *s)
+{
+	return conn_write(c, s, strlen(s));
+}
+
+int
+conn_printf(struct conn *c, const char *fmt, ...)
+{
+	struct sbuf b;
+	va_list ap;
+	int r;
+
+	sbuf_init(&b, NULL, 1024 * 1024);
+	va_start(ap, fmt);
+	sbuf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	r = sbuf_failed(&b) ? -ERR_LIMIT : conn_write(c, b.data, b.len);
+	sbuf_free(&b);
+	return r;
+}
+
+void
+conn_bytes(const struct conn *c, uint64_t *in_r, uint64_t *out_r)
+{
+	*in_r = c->bytes_in;
+	*out_r = c->bytes_out;
+}
+
+int
+conn_starttls(struct conn *c, struct tlsconn_ctx *ctx)
+{
+	long long deadline = deadline_of(c);
+	int r;
+
+	if (c->ssl != NULL || ctx == NULL)
+		return -ERR_TLS;
+	r = conn_flush(c);
+	if (r < 0)
+		return r;
+	/* Plaintext the client sent after STARTTLS must not be read as if
+	 * it had come through TLS (the command-injection bug class). */
+	c->in_start = c->in_end = 0;
+	c->ssl = tlsconn_new_ssl(ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+		return -ERR_TLS;
+	for (;;) {
+		ERR_clear_error();
+		int a = SSL_accept(c->ssl);
+		if (a == 1)
+			break;
+		int e = SSL_get_error(c->ssl, a);
+		if (e == SSL_ERROR_WANT_READ)
+			r = wait_fd(c, POLLIN, deadline);
+		else if (e == SSL_ERROR_WANT_WRITE)
+			r = wait_fd(c, POLLOUT, deadline);
+		else
+			return e == SSL_ERROR_SYSCALL ? -ERR_EOF : -ERR_TLS;
+		if (r < 0)
+			return r;
+	}
+	snprintf(c->tls_info, sizeof(c->tls_info), "%s %s",
+		 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
+	return 0;
+}

@@ -1,0 +1,370 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Binding the configured addresses, and the accept loop: limits are
+ * checked here, and every accepted socket goes to a new detached thread.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "core/conf.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/listener.h"
+#include "core/proto.h"
+#include "core/session-private.h"
+#include "core/tlsconn.h"
+
+#define MAX_PROTOS 8
+#define MAX_LISTENERS 64
+#define IP_BUCKETS 1024
+#define MAX_REFUSING 64		/* refusal threads at once; more are closed */
+
+struct listener {
+	int fd;
+	const struct proto_ops *proto;
+	bool implicit_tls;
+};
+
+struct listen_settings {
+	const char *listen[2 * MAX_PROTOS];
+};
+
+struct ip_count {
+	struct ip_count *next;
+	unsigned count;
+	char ip[INET6_ADDRSTRLEN];
+};
+
+static struct conf_setting listen_settings[2 * MAX_PROTOS];
+static struct conf_table listen_table = { "listen", listen_settings, 0,
+					  sizeof(struct listen_settings), NULL };
+static const struct proto_ops *setting_proto[2 * MAX_PROTOS];
+
+static struct listener listeners[MAX_LISTENERS];
+static size_t nlisteners;
+
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t count_cond = PTHREAD_COND_INITIALIZER;
+static unsigned active, refusing;
+static struct ip_count *ip_table[IP_BUCKETS];
+
+void
+listener_register_settings(const struct proto_ops *const *protos)
+{
+	size_t n = 0;
+	for (size_t i = 0; protos[i] != NULL && i < MAX_PROTOS; i++) {
+		for (int tls = 0; tls < 2; tls++) {
+			struct conf_setting *st = &listen_settings[n];
+			char key[64];
+			snprintf(key, sizeof(key), "%s%s.listen",
+				 protos[i]->name, tls ? "s" : "");
+			st->key = xstrdup(key);
+			st->type = CONF_STRING;
+			st->offset = offsetof(struct listen_settings, listen) +
+				     n * sizeof(const char *);
+			st->def = tls ? protos[i]->default_listen_tls
+				      : protos[i]->default_listen;
+			st->doc = "address:port items; empty disables";
+			setting_proto[n] = protos[i];
+			n++;
+		}
+	}
+	listen_table.count = n;
+	conf_register(&listen_table);
+}
+
+/* Parse "host:port", "[v6]:port" or "*:port" into an address. */
+static int
+parse_addr(const char *item, struct addrinfo **res_r)
+{
+	char host[256], port[16];
+	const char *colon;
+	size_t hlen;
+
+	if (item[0] == '[') {
+		const char *end = strchr(item, ']');
+		if (end == NULL || end[1] != ':')
+			return -ERR_INVAL;
+		hlen = (size_t)(end - item - 1);
+		if (hlen >= sizeof(host))
+			return -ERR_INVAL;
+		memcpy(host, item + 1, hlen);
+		colon = end + 1;
+	} else {
+		colon = strrchr(item, ':');
+		if (colon == NULL)
+			return -ERR_INVAL;
+		hlen = (size_t)(colon - item);
+		if (hlen >= sizeof(host))
+			return -ERR_INVAL;
+		memcpy(host, item, hlen);
+	}
+	host[hlen] = '\0';
+	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return -ERR_INVAL;
+	str_copy(port, colon + 1, sizeof(port));
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV |
+					      AI_NUMERICHOST,
+				  .ai_socktype = SOCK_STREAM };
+	bool any = strcmp(host, "*") == 0 || host[0] == '\0';
+	return getaddrinfo(any ? "0.0.0.0" : host, port, &hints, res_r) == 0
+		       ? 0 : -ERR_INVAL;
+}
+
+static int
+bind_one(const struct addrinfo *ai, char **error_r, const struct conf *conf,
+	 const char *key, const char *item)
+{
+	char ebuf[128];
+	int one = 1;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0)
+		goto fail;
+	return fd;
+fail:
+	*error_r = conf_errorf(conf, key, "cannot listen on %s: %s", item,
+			       errno_str(errno, ebuf, sizeof(ebuf)));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int
+listener_bind_all(const struct conf *conf, char **error_r)
+{
+	const struct listen_settings *set = conf_section(conf, &listen_table);
+
+	for (size_t i = 0; i < listen_table.count; i++) {
+		char *copy = xstrdup(set->listen[i]), *save = NULL;
+		const char *key = listen_settings[i].key;
+		for (char *item = strtok_r(copy, " \t,", &save); item != NULL;
+		     item = strtok_r(NULL, " \t,", &save)) {
+			struct addrinfo *ai;
+			if (parse_addr(item, &ai) < 0) {
+				*error_r = conf_errorf(conf, key,
+						       "bad address \"%s\" (expected address:port)",
+						       item);
+				free(copy);
+				return -ERR_INVAL;
+			}
+			int fd = nlisteners < MAX_LISTENERS
+					 ? bind_one(ai, error_r, conf, key, item)
+					 : -1;
+			freeaddrinfo(ai);
+			if (fd < 0) {
+				if (nlisteners >= MAX_LISTENERS)
+					*error_r = conf_errorf(conf, key,
+							       "too many listeners");
+				free(copy);
+				return -ERR_IO;
+			}
+			listeners[nlisteners++] = (struct listener){
+				fd, setting_proto[i], (i % 2) == 1 };
+		}
+		free(copy);
+	}
+	return 0;
+}
+
+size_t
+listener_count(void)
+{
+	return nlisteners;
+}
+
+static struct ip_count **
+ip_slot(const char *ip)
+{
+	unsigned h = 5381;
+	for (const char *p = ip; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	struct ip_count **pp = &ip_table[h % IP_BUCKETS];
+	while (*pp != NULL && strcmp((*pp)->ip, ip) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Count the connection in; returns the refusal reason or NULL. */
+static const char *
+admit(const char *ip, const struct core_settings *set)
+{
+	const char *reason = NULL;
+	pthread_mutex_lock(&count_lock);
+	struct ip_count **pp = ip_slot(ip);
+	if (active >= set->max_connections)
+		reason = "Too many connections, try again later.";
+	else if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
+		reason = "Too many connections from your address.";
+	else {
+		if (*pp == NULL) {
+			*pp = xcalloc(1, sizeof(**pp));
+			str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
+		}
+		(*pp)->count++;
+		active++;
+	}
+	if (reason != NULL) {
+		if (refusing >= MAX_REFUSING)
+			reason = "";
+		else
+			refusing++;
+	}
+	pthread_mutex_unlock(&count_lock);
+	return reason;
+}
+
+void
+listener_session_ended(const struct session_start *st)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	bool was_refused = st->refuse;
+
+	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
+	pthread_mutex_lock(&count_lock);
+	if (was_refused) {
+		refusing--;
+		pthread_cond_broadcast(&count_cond);
+	} else {
+		struct ip_count **pp = ip_slot(ip);
+		if (*pp != NULL && --(*pp)->count == 0) {
+			struct ip_count *dead = *pp;
+			*pp = dead->next;
+			free(dead);
+		}
+		active--;
+		pthread_cond_broadcast(&count_cond);
+	}
+	pthread_mutex_unlock(&count_lock);
+}
+
+static void
+start_thread(struct session_start *st, size_t stack)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, stack);
+	if (pthread_create(&tid, &attr, session_thread, st) != 0) {
+		log_error("core", "cannot start a connection thread: "
+			  "out of resources");
+		close(st->fd);
+		listener_session_ended(st);
+		conf_unref(&st->conf);
+		tlsconn_ctx_unref(&st->tls);
+		free(st);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void
+accept_one(const struct listener *l)
+{
+	struct session_start *st = xcalloc(1, sizeof(*st));
+	socklen_t len = sizeof(st->remote);
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	st->fd = accept4(l->fd, (struct sockaddr *)&st->remote, &len,
+			 SOCK_CLOEXEC);
+	if (st->fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			log_error("core", "accept: out of file descriptors");
+		free(st);
+		return;
+	}
+	len = sizeof(st->local);
+	getsockname(st->fd, (struct sockaddr *)&st->local, &len);
+	st->proto = l->proto;
+	st->implicit_tls = l->implicit_tls;
+	st->conf = conf_current();
+	st->tls = tlsconn_current();
+	const struct core_settings *set = session_core_settings(st->conf);
+	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
+	const char *reason = admit(ip, set);
+	if (reason != NULL && reason[0] == '\0') {
+		/* already refusing too many: just close */
+		close(st->fd);
+		conf_unref(&st->conf);
+		tlsconn_ctx_unref(&st->tls);
+		free(st);
+		return;
+	}
+	if (st->implicit_tls && st->tls == NULL && reason == NULL)
+		reason = "TLS is not configured.";
+	st->refuse = reason != NULL;
+	st->refuse_reason = reason;
+	start_thread(st, set->thread_stack_size);
+}
+
+int
+listener_run(int wake_fd, bool (*on_wake)(void))
+{
+	struct pollfd p[MAX_LISTENERS + 1];
+
+	for (;;) {
+		nfds_t n = 0;
+		p[n++] = (struct pollfd){ wake_fd, POLLIN, 0 };
+		for (size_t i = 0; i < nlisteners; i++)
+			p[n++] = (struct pollfd){ listeners[i].fd, POLLIN, 0 };
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("core", "poll failed");
+			return -ERR_IO;
+		}
+		if (p[0].revents & POLLIN) {
+			if (!on_wake())
+				return 0;
+		}
+		for (size_t i = 0; i < nlisteners; i++)
+			if (p[i + 1].revents & POLLIN)
+				accept_one(&listeners[i]);
+	}
+}
+
+void
+listener_close_all(void)
+{
+	for (size_t i = 0; i < nlisteners; i++)
+		close(listeners[i].fd);
+	nlisteners = 0;
+}
+
+unsigned
+listener_active(void)
+{
+	pthread_mutex_lock(&count_lock);
+	unsigned n = active + refusing;
+	pthread_mutex_unlock(&count_lock);
+	return n;
+}
+
+bool
+listener_wait_idle(unsigned seconds)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += seconds;
+	pthread_mutex_lock(&count_lock);
+	while (active + refusing > 0) {
+		if (pthread_cond_timedwait(&count_cond, &count_lock,
+					   &deadline) != 0)
+			break;
+	}
+	bool idle = active + refusing == 0;
+	pthread_mutex_unlock(&count_lock);
+	return idle;
+}

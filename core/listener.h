@@ -1,0 +1,44 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Listening sockets and the accept loop: one poll over every listener,
+ * connection limits (total and per client IP), and one detached thread
+ * with a bounded stack per accepted connection.
+ */
+#ifndef CORE_LISTENER_H
+#define CORE_LISTENER_H
+
+#include "core/compat.h"
+
+struct conf;
+struct proto_ops;
+
+/* listener_register_settings: register the keys <proto>.listen and
+ * <proto>s.listen for every protocol in protos (NULL-terminated), with the
+ * protocols' default addresses. Start-up only. */
+void listener_register_settings(const struct proto_ops *const *protos);
+
+/* listener_bind_all: bind and listen on every address of every enabled
+ * service in conf. Returns 0, or -ERR_IO/-ERR_INVAL with *error_r malloc'd
+ * naming the key and address. Call before dropping privileges. */
+int listener_bind_all(const struct conf *conf, char **error_r);
+
+/* listener_count: number of bound sockets. */
+size_t listener_count(void);
+
+/* listener_run: the accept loop, in the main thread, until
+ * listener_stop() is called (from the signal pipe) or wake_fd (a pipe the
+ * signal handlers write to) says so: on_wake() is called each time wake_fd
+ * is readable, and returns false to end the loop. Returns 0. */
+int listener_run(int wake_fd, bool (*on_wake)(void));
+
+/* listener_close_all: stop accepting (close the sockets). */
+void listener_close_all(void);
+
+/* listener_active: connection threads still running. Thread-safe. */
+unsigned listener_active(void);
+
+/* listener_wait_idle: wait until no connection thread runs, at most
+ * seconds. Returns true when all ended. */
+bool listener_wait_idle(unsigned seconds);
+
+#endif

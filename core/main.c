@@ -1,0 +1,285 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * maildockd: read the configuration, bind the listeners, load TLS keys and
+ * auth modules, drop privileges, then accept connections until SIGTERM.
+ * SIGHUP reloads the configuration, certificates and auth modules for new
+ * connections; a reload that fails keeps the running configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+#include <openssl/ssl.h>
+#include "core/auth.h"
+#include "core/conf.h"
+#include "core/conn.h"
+#include "core/error.h"
+#include "core/listener.h"
+#include "core/log.h"
+#include "core/proto.h"
+#include "core/session-private.h"
+#include "core/tlsconn.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
+
+static int sig_pipe[2] = { -1, -1 };
+static int stop_pipe[2] = { -1, -1 };
+static const char *conf_path = DEFAULT_CONF;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: maildockd [-F] [-t] [-n] [-c FILE] [-V] [-h]\n"
+		"  -c FILE  configuration file (default %s)\n"
+		"  -F       stay in the foreground and log to stderr\n"
+		"  -t       check the configuration and exit\n"
+		"  -n       print the effective configuration and exit\n"
+		"  -V       print the version and exit\n"
+		"  -h       this help\n", DEFAULT_CONF);
+}
+
+static void
+on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+	ssize_t r = write(sig_pipe[1], &c, 1);
+	(void)r;
+	errno = saved;
+}
+
+static void
+register_all(void)
+{
+	session_register_settings();
+	listener_register_settings(protocols);
+	tlsconn_register_settings();
+	auth_register_settings();
+	for (size_t i = 0; protocols[i] != NULL; i++)
+		if (protocols[i]->settings != NULL)
+			conf_register(protocols[i]->settings);
+	for (size_t i = 0; protocols_conf_tables[i] != NULL; i++)
+		conf_register(protocols_conf_tables[i]);
+}
+
+static void
+apply_log_level(const struct conf *conf)
+{
+	enum log_level lvl;
+	if (log_level_parse(session_core_settings(conf)->log_level, &lvl) == 0)
+		log_set_level(lvl);
+}
+
+/* Load and check everything a configuration needs; on success the new
+ * generation and TLS context become current. */
+static int
+load(bool starting, char **error_r)
+{
+	struct conf *conf;
+	struct tlsconn_ctx *tls;
+	int r = conf_load(conf_path, &conf, error_r);
+	if (r < 0)
+		return r;
+	r = tlsconn_ctx_new(conf, &tls, error_r);
+	if (r == 0)
+		r = auth_init(conf, error_r);
+	if (r < 0) {
+		tlsconn_ctx_unref(&tls);
+		conf_unref(&conf);
+		return r;
+	}
+	if (!starting) {
+		const char *keys[] = { "server.user", "server.group" };
+		struct conf *old = conf_current();
+		for (size_t i = 0; i < N_ELEMENTS(keys); i++)
+			if (strcmp(conf_value(old, keys[i]),
+				   conf_value(conf, keys[i])) != 0)
+				log_warn("core", "reload: %s changes only at restart",
+					 keys[i]);
+		conf_unref(&old);
+	}
+	apply_log_level(conf);
+	tlsconn_current_set(tls);
+	conf_current_set(conf);
+	return 0;
+}
+
+static int
+drop_privileges(const struct core_settings *set, char **error_r)
+{
+	char buf[4096];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+
+	if (set->server_user[0] == '\0')
+		return 0;
+	if (getpwnam_r(set->server_user, &pw, buf, sizeof(buf), &pwp) != 0 ||
+	    pwp == NULL) {
+		*error_r = xstrdup("server.user: no such user");
+		return -ERR_NOTFOUND;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() == pw.pw_uid)
+			return 0;
+		*error_r = xstrdup("server.user: only root can change user");
+		return -ERR_PERM;
+	}
+	gid_t gid = pw.pw_gid;
+	if (set->server_group[0] != '\0') {
+		char gbuf[4096];
+		if (getgrnam_r(set->server_group, &gr, gbuf, sizeof(gbuf),
+			       &grp) != 0 || grp == NULL) {
+			*error_r = xstrdup("server.group: no such group");
+			return -ERR_NOTFOUND;
+		}
+		gid = gr.gr_gid;
+	}
+	if (initgroups(pw.pw_name, gid) < 0 || setgid(gid) < 0 ||
+	    setuid(pw.pw_uid) < 0) {
+		*error_r = xstrdup("cannot drop privileges");
+		return -ERR_PERM;
+	}
+	if (setuid(0) == 0 || seteuid(0) == 0) {
+		*error_r = xstrdup("root privileges could be regained");
+		return -ERR_PERM;
+	}
+	log_info("core", "running as user=%s uid=%u gid=%u", pw.pw_name,
+		 (unsigned)pw.pw_uid, (unsigned)gid);
+	return 0;
+}
+
+static bool
+on_wake(void)
+{
+	unsigned char sig;
+	char *error = NULL;
+
+	while (read(sig_pipe[0], &sig, 1) == 1) {
+		if (sig == SIGHUP) {
+			if (load(false, &error) == 0) {
+				log_info("core", "reload: configuration reloaded from %s",
+					 conf_path);
+			} else {
+				log_error("core", "reload failed, keeping the running "
+					  "configuration: %s", error);
+				free(error);
+				error = NULL;
+			}
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa = { 0 };
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(stop_pipe, O_CLOEXEC) < 0) {
+		log_error("core", "pipe: %s", strerror(errno));
+		exit(1);
+	}
+	conn_set_shutdown_fd(stop_pipe[0]);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+serve(void)
+{
+	char *error = NULL;
+	struct conf *conf = conf_current();
+	const struct core_settings *set = session_core_settings(conf);
+
+	if (listener_bind_all(conf, &error) < 0 ||
+	    drop_privileges(set, &error) < 0) {
+		log_error("core", "%s", error);
+		conf_unref(&conf);
+		return 1;
+	}
+	if (listener_count() == 0)
+		log_warn("core", "no listeners configured");
+	log_info("core", "started version=%s listeners=%zu", PACKAGE_VERSION,
+		 listener_count());
+	unsigned grace = set->shutdown_timeout;
+	conf_unref(&conf);
+	listener_run(sig_pipe[0], on_wake);
+
+	log_info("core", "stopping sessions=%u", listener_active());
+	listener_close_all();
+	session_set_stopping();
+	ssize_t w = write(stop_pipe[1], "x", 1);
+	(void)w;
+	if (!listener_wait_idle(grace))
+		log_warn("core", "stopped with %u sessions still open",
+			 listener_active());
+	auth_deinit();
+	log_info("core", "stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	bool foreground = false, check = false, dump = false;
+	char *error = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:FtnVh")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'F': foreground = true; break;
+		case 't': check = true; break;
+		case 'n': dump = true; break;
+		case 'V': printf("maildockd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_open(foreground || check || dump, "maildockd");
+	register_all();
+	if (dump) {
+		struct conf *conf;
+		if (conf_load(conf_path, &conf, &error) < 0) {
+			fprintf(stderr, "maildockd: %s\n", error);
+			return 1;
+		}
+		conf_dump(conf, stdout);
+		conf_unref(&conf);
+		return 0;
+	}
+	setup_signals();
+	if (load(true, &error) < 0) {
+		if (check || foreground)
+			fprintf(stderr, "maildockd: %s\n", error);
+		else
+			log_error("core", "%s", error);
+		free(error);
+		return 1;
+	}
+	if (check) {
+		printf("maildockd: configuration %s is valid\n", conf_path);
+		auth_deinit();
+		return 0;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		log_error("core", "daemon: %s", strerror(errno));
+		return 1;
+	}
+	return serve();
+}

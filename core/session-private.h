@@ -1,0 +1,43 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Between the accept loop and the session thread: not for protocols.
+ */
+#ifndef CORE_SESSION_PRIVATE_H
+#define CORE_SESSION_PRIVATE_H
+
+#include <sys/socket.h>
+#include "core/session.h"
+
+/* What the accept loop hands a new connection thread (heap, owned by the
+ * thread). */
+struct session_start {
+	int fd;
+	const struct proto_ops *proto;
+	bool implicit_tls;
+	bool refuse;			/* a limit was hit: refuse and close */
+	const char *refuse_reason;
+	struct sockaddr_storage remote, local;
+	struct conf *conf;		/* referenced */
+	struct tlsconn_ctx *tls;	/* referenced or NULL */
+};
+
+/* session_register_settings: the core's own keys (server.*, limits.*,
+ * log.*). Start-up only. */
+void session_register_settings(void);
+
+/* session_thread: thread entry; arg is a struct session_start that the
+ * thread frees. Calls listener_session_ended at the end. */
+void *session_thread(void *arg);
+
+/* session_set_stopping: mark the server as stopping (signal-safe). */
+void session_set_stopping(void);
+
+/* listener_session_ended: take the session out of the connection counts
+ * (total and its client IP). Thread-safe. */
+void listener_session_ended(const struct session_start *st);
+
+/* sockaddr_ip: the numeric address of sa into buf; *port_r its port. */
+void sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
+		 unsigned *port_r);
+
+#endif

@@ -1,0 +1,207 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The connection thread: set up the session, run implicit TLS, hand the
+ * connection to its protocol module, log the disconnect with its figures,
+ * release everything. Also the core's own settings.
+ */
+#include <netdb.h>
+#include <stdatomic.h>
+#include <unistd.h>
+#include <openssl/rand.h>
+#include "core/arena.h"
+#include "core/conf.h"
+#include "core/conn.h"
+#include "core/error.h"
+#include "core/proto.h"
+#include "core/session-private.h"
+#include "core/tlsconn.h"
+
+static atomic_bool stopping;
+
+static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+
+#define S(k, t, f, d, ...) { k, t, offsetof(struct core_settings, f), d, __VA_ARGS__ }
+static const struct conf_setting core_conf_settings[] = {
+	S("server.user", CONF_STRING, server_user, "",
+	  .doc = "user to run as after binding; empty: stay as started"),
+	S("server.group", CONF_STRING, server_group, "",
+	  .doc = "group to run as; empty: the user's primary group"),
+	S("server.hostname", CONF_STRING, server_hostname, "",
+	  .doc = "name in greetings; empty: the system's host name"),
+	S("server.shutdown_timeout", CONF_DURATION, shutdown_timeout, "10s",
+	  .max = 3600, .doc = "how long SIGTERM waits for sessions to end"),
+	S("limits.max_connections", CONF_UINT, max_connections, "1000",
+	  .min = 1, .max = 1000000, .doc = "connections at once, in all"),
+	S("limits.max_connections_per_ip", CONF_UINT, max_connections_per_ip,
+	  "20", .min = 1, .max = 1000000,
+	  .doc = "connections at once from one client address"),
+	S("limits.login_timeout", CONF_DURATION, login_timeout, "60s",
+	  .min = 1, .max = 86400, .doc = "idle time allowed before login"),
+	S("limits.idle_timeout", CONF_DURATION, idle_timeout, "30m",
+	  .min = 1, .max = 604800, .doc = "idle time allowed after login"),
+	S("limits.max_line_length", CONF_SIZE, max_line_length, "64k",
+	  .min = 512, .max = 16777216, .doc = "longest command line, octets"),
+	S("limits.thread_stack_size", CONF_SIZE, thread_stack_size, "512k",
+	  .min = 65536, .max = 67108864, .doc = "stack of each connection thread"),
+	S("limits.session_memory", CONF_SIZE, session_memory, "64M",
+	  .min = 1048576, .doc = "memory one session may hold"),
+	S("log.level", CONF_ENUM, log_level, "info", .values = log_levels,
+	  .doc = "error, warning, info or debug"),
+};
+#undef S
+
+static const struct conf_table core_conf_table = {
+	"core", core_conf_settings, N_ELEMENTS(core_conf_settings),
+	sizeof(struct core_settings), NULL,
+};
+
+void
+session_register_settings(void)
+{
+	conf_register(&core_conf_table);
+}
+
+const struct core_settings *
+session_core_settings(const struct conf *conf)
+{
+	return conf_section(conf, &core_conf_table);
+}
+
+bool
+session_stopping(void)
+{
+	return atomic_load(&stopping);
+}
+
+void
+session_set_stopping(void)
+{
+	atomic_store(&stopping, true);
+}
+
+void
+sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
+	    unsigned *port_r)
+{
+	char port[16];
+	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						  : sizeof(struct sockaddr_in);
+	if (getnameinfo((const struct sockaddr *)sa, len, buf, (socklen_t)size,
+			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		str_copy(buf, "?", size);
+		str_copy(port, "0", sizeof(port));
+	}
+	/* show IPv4-mapped IPv6 peers as IPv4, for logs and per-IP limits */
+	if (strncmp(buf, "::ffff:", 7) == 0 && strchr(buf + 7, '.') != NULL)
+		memmove(buf, buf + 7, strlen(buf + 7) + 1);
+	*port_r = (unsigned)strtoul(port, NULL, 10);
+}
+
+void
+slog_write(const struct session *s, enum log_level level, const char *fmt, ...)
+{
+	struct sbuf b;
+	va_list ap;
+
+	if ((int)level > (int)log_get_level())
+		return;
+	sbuf_init(&b, NULL, 4096);
+	va_start(ap, fmt);
+	sbuf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	if (s->user != NULL) {
+		sbuf_appends(&b, " user=");
+		log_quote(&b, s->user, strlen(s->user));
+	}
+	sbuf_appendf(&b, " ip=%s", s->remote_ip);
+	log_write(level, s->id, s->proto->name, "%s", b.data);
+	sbuf_free(&b);
+}
+
+void
+session_logged_in(struct session *s, const char *user)
+{
+	s->user = arena_strdup(s->arena, user);
+	conn_set_timeout(s->conn, s->set->idle_timeout);
+}
+
+static bool
+is_loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
+}
+
+static void
+session_init(struct session *s, struct session_start *st)
+{
+	unsigned char rnd[4];
+
+	memset(s, 0, sizeof(*s));
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	snprintf(s->id, sizeof(s->id), "%02x%02x%02x%02x", rnd[0], rnd[1],
+		 rnd[2], rnd[3]);
+	s->proto = st->proto;
+	s->conf = st->conf;
+	s->set = session_core_settings(st->conf);
+	s->tls = st->tls;
+	s->arena = arena_new(s->set->session_memory);
+	s->conn = conn_new(st->fd);
+	s->implicit_tls = st->implicit_tls;
+	sockaddr_ip(&st->remote, s->remote_ip, sizeof(s->remote_ip),
+		    &s->remote_port);
+	sockaddr_ip(&st->local, s->local_ip, sizeof(s->local_ip),
+		    &s->local_port);
+	s->loopback = is_loopback(s->remote_ip);
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	conn_set_timeout(s->conn, s->set->login_timeout);
+}
+
+static void
+session_end(struct session *s, const char *reason)
+{
+	struct timespec now;
+	uint64_t in, out;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	conn_bytes(s->conn, &in, &out);
+	double secs = (double)(now.tv_sec - s->started.tv_sec) +
+		      (double)(now.tv_nsec - s->started.tv_nsec) / 1e9;
+	slog_info(s, "disconnect reason=%s duration=%.3f in=%llu out=%llu",
+		  reason, secs, (unsigned long long)in, (unsigned long long)out);
+	conn_free(&s->conn);
+	arena_free(&s->arena);
+	tlsconn_ctx_unref(&s->tls);
+	conf_unref(&s->conf);
+}
+
+void *
+session_thread(void *arg)
+{
+	struct session_start *st = arg;
+	struct session s;
+
+	session_init(&s, st);
+	if (st->refuse) {
+		slog_info(&s, "refused reason=\"%s\"", st->refuse_reason);
+		if (!st->implicit_tls) {
+			conn_set_timeout(s.conn, 5);
+			s.proto->refuse(&s, st->refuse_reason);
+			conn_flush(s.conn);
+		}
+		session_end(&s, "refused");
+	} else {
+		slog_info(&s, "connect port=%u tls=%d", s.local_port,
+			  st->implicit_tls);
+		int r = 0;
+		if (st->implicit_tls)
+			r = conn_starttls(s.conn, s.tls);
+		if (r == 0)
+			s.proto->run(&s);
+		session_end(&s, r < 0 ? err_str(r) :
+				s.end_reason ? s.end_reason : "logout");
+	}
+	listener_session_ended(st);
+	free(st);
+	return NULL;
+}

@@ -1,0 +1,308 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * OpenSSL server contexts: one per configuration generation, holding the
+ * default certificate and, for SNI, one context per configured domain.
+ * Contexts are reference counted so a reload never pulls one from under an
+ * open connection.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <strings.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include "core/conf.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/sbuf.h"
+#include "core/tlsconn.h"
+
+#define TLS_MAX_SNI 256
+
+struct tls_settings {
+	const char *cert_file, *key_file, *ca_file;
+	const char *min_protocol, *ciphers, *ciphersuites;
+	bool prefer_server_ciphers;
+};
+
+struct sni_entry {
+	char *domain;
+	SSL_CTX *ctx;
+};
+
+struct tlsconn_ctx {
+	atomic_int refs;
+	SSL_CTX *ctx;
+	struct sni_entry sni[TLS_MAX_SNI];
+	size_t nsni;
+};
+
+static const char *const protocols[] = { "TLSv1", "TLSv1.1", "TLSv1.2",
+					 "TLSv1.3", NULL };
+
+#define S(k, t, f, d, ...) { k, t, offsetof(struct tls_settings, f), d, __VA_ARGS__ }
+static const struct conf_setting tls_conf_settings[] = {
+	S("tls.cert_file", CONF_STRING, cert_file, "", .doc =
+	  "PEM certificate chain, optionally preceded by the private key"),
+	S("tls.key_file", CONF_STRING, key_file, "", .doc =
+	  "PEM private key; empty when it is in tls.cert_file"),
+	S("tls.ca_file", CONF_STRING, ca_file, "", .doc =
+	  "PEM intermediate certificates sent after the certificate"),
+	S("tls.min_protocol", CONF_ENUM, min_protocol, "TLSv1.2",
+	  .values = protocols, .doc = "oldest TLS version accepted"),
+	S("tls.ciphers", CONF_STRING, ciphers,
+	  "HIGH:!aNULL:!MD5:!RC4:!3DES", .doc = "TLS 1.2 cipher list"),
+	S("tls.ciphersuites", CONF_STRING, ciphersuites, "",
+	  .doc = "TLS 1.3 ciphersuites; empty: OpenSSL's default"),
+	S("tls.prefer_server_ciphers", CONF_BOOL, prefer_server_ciphers, "yes",
+	  .doc = "use the server's cipher order"),
+};
+#undef S
+
+static const struct conf_table tls_conf_table = {
+	"tls", tls_conf_settings, N_ELEMENTS(tls_conf_settings),
+	sizeof(struct tls_settings), "tls.sni.",
+};
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tlsconn_ctx *current;
+
+void
+tlsconn_register_settings(void)
+{
+	conf_register(&tls_conf_table);
+}
+
+static char *
+ssl_error(const struct conf *conf, const char *key, const char *what)
+{
+	char buf[256];
+	unsigned long e = ERR_peek_last_error();
+	ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return conf_errorf(conf, key, "%s: %s", what, e ? buf : "unknown error");
+}
+
+static int
+proto_version(const char *name)
+{
+	if (strcmp(name, "TLSv1") == 0)
+		return TLS1_VERSION;
+	if (strcmp(name, "TLSv1.1") == 0)
+		return TLS1_1_VERSION;
+	if (strcmp(name, "TLSv1.3") == 0)
+		return TLS1_3_VERSION;
+	return TLS1_2_VERSION;
+}
+
+/* A context for one certificate. The combined file (key then chain, as
+ * Courier's TLS_CERTFILE) works because SSL_CTX_use_PrivateKey_file reads
+ * the first key in a PEM and use_certificate_chain_file the certificates. */
+static int
+load_ctx(const struct conf *conf, const struct tls_settings *set,
+	 const char *cert, const char *cert_key, const char *key,
+	 const char *key_key, SSL_CTX **ctx_r, char **error_r)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		*error_r = ssl_error(conf, cert_key, "cannot create a TLS context");
+		return -ERR_TLS;
+	}
+	SSL_CTX_set_min_proto_version(ctx, proto_version(set->min_protocol));
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+				 SSL_OP_NO_RENEGOTIATION |
+				 (set->prefer_server_ciphers ?
+				  SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+			      SSL_MODE_ENABLE_PARTIAL_WRITE);
+	if (set->ciphers[0] != '\0' &&
+	    SSL_CTX_set_cipher_list(ctx, set->ciphers) != 1) {
+		*error_r = ssl_error(conf, "tls.ciphers", "bad cipher list");
+		goto fail;
+	}
+	if (set->ciphersuites[0] != '\0' &&
+	    SSL_CTX_set_ciphersuites(ctx, set->ciphersuites) != 1) {
+		*error_r = ssl_error(conf, "tls.ciphersuites",
+				     "bad ciphersuites");
+		goto fail;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		*error_r = ssl_error(conf, cert_key, cert);
+		goto fail;
+	}
+	const char *kf = key[0] != '\0' ? key : cert;
+	if (SSL_CTX_use_PrivateKey_file(ctx, kf, SSL_FILETYPE_PEM) != 1) {
+		*error_r = ssl_error(conf, key[0] ? key_key : cert_key, kf);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		*error_r = ssl_error(conf, key[0] ? key_key : cert_key,
+				     "the private key does not match the certificate");
+		goto fail;
+	}
+	if (set->ca_file[0] != '\0') {
+		BIO *bio = BIO_new_file(set->ca_file, "r");
+		X509 *x;
+		if (bio == NULL) {
+			*error_r = ssl_error(conf, "tls.ca_file", set->ca_file);
+			goto fail;
+		}
+		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+			SSL_CTX_add_extra_chain_cert(ctx, x);
+		BIO_free(bio);
+		ERR_clear_error();
+	}
+	*ctx_r = ctx;
+	return 0;
+fail:
+	SSL_CTX_free(ctx);
+	return -ERR_INVAL;
+}
+
+static int
+sni_callback(SSL *ssl, int *alert, void *arg)
+{
+	struct tlsconn_ctx *t = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	(void)alert;
+	if (name == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (size_t i = 0; i < t->nsni; i++) {
+		if (strcasecmp(name, t->sni[i].domain) == 0) {
+			SSL_set_SSL_CTX(ssl, t->sni[i].ctx);
+			break;
+		}
+	}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+struct sni_scan {
+	const struct conf *conf;
+	const struct tls_settings *set;
+	struct tlsconn_ctx *t;
+	char *error;
+};
+
+/* tls.sni.<domain>.cert_file (and .key_file): the domain may hold dots,
+ * so the setting name is what follows the last dot. */
+static void
+sni_key(const char *key, const char *value, const char *file, unsigned line,
+	void *ctx)
+{
+	struct sni_scan *sc = ctx;
+	const char *rest = key + strlen("tls.sni."), *dot = strrchr(rest, '.');
+	(void)file;
+	(void)line;
+	if (sc->error != NULL)
+		return;
+	if (dot == NULL || dot == rest ||
+	    (strcmp(dot, ".cert_file") != 0 && strcmp(dot, ".key_file") != 0)) {
+		sc->error = conf_errorf(sc->conf, key, "unknown key "
+					"(expected tls.sni.<domain>.cert_file or .key_file)");
+		return;
+	}
+	if (strcmp(dot, ".key_file") == 0)
+		return;
+	if (sc->t->nsni == TLS_MAX_SNI) {
+		sc->error = conf_errorf(sc->conf, key, "too many SNI domains");
+		return;
+	}
+	struct sbuf kk;
+	sbuf_init(&kk, NULL, 1024);
+	sbuf_append(&kk, key, (size_t)(dot - key));
+	sbuf_appends(&kk, ".key_file");
+	const char *keyfile = conf_value(sc->conf, kk.data);
+	struct sni_entry *e = &sc->t->sni[sc->t->nsni];
+	if (load_ctx(sc->conf, sc->set, value, key, keyfile ? keyfile : "",
+		     kk.data, &e->ctx, &sc->error) == 0) {
+		e->domain = xstrndup(rest, (size_t)(dot - rest));
+		sc->t->nsni++;
+	}
+	sbuf_free(&kk);
+}
+
+static void
+ctx_free(struct tlsconn_ctx *t)
+{
+	for (size_t i = 0; i < t->nsni; i++) {
+		SSL_CTX_free(t->sni[i].ctx);
+		free(t->sni[i].domain);
+	}
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+int
+tlsconn_ctx_new(const struct conf *conf, struct tlsconn_ctx **ctx_r,
+		char **error_r)
+{
+	const struct tls_settings *set = conf_section(conf, &tls_conf_table);
+	struct tlsconn_ctx *t;
+
+	*ctx_r = NULL;
+	if (set->cert_file[0] == '\0')
+		return 0;
+	t = xcalloc(1, sizeof(*t));
+	atomic_init(&t->refs, 1);
+	if (load_ctx(conf, set, set->cert_file, "tls.cert_file", set->key_file,
+		     "tls.key_file", &t->ctx, error_r) < 0) {
+		ctx_free(t);
+		return -ERR_INVAL;
+	}
+	struct sni_scan sc = { conf, set, t, NULL };
+	conf_foreach(conf, "tls.sni.", sni_key, &sc);
+	if (sc.error != NULL) {
+		*error_r = sc.error;
+		ctx_free(t);
+		return -ERR_INVAL;
+	}
+	if (t->nsni > 0) {
+		SSL_CTX_set_tlsext_servername_callback(t->ctx, sni_callback);
+		SSL_CTX_set_tlsext_servername_arg(t->ctx, t);
+	}
+	*ctx_r = t;
+	return 0;
+}
+
+struct tlsconn_ctx *
+tlsconn_ctx_ref(struct tlsconn_ctx *t)
+{
+	atomic_fetch_add(&t->refs, 1);
+	return t;
+}
+
+void
+tlsconn_ctx_unref(struct tlsconn_ctx **tp)
+{
+	struct tlsconn_ctx *t = *tp;
+	if (t == NULL)
+		return;
+	*tp = NULL;
+	if (atomic_fetch_sub(&t->refs, 1) == 1)
+		ctx_free(t);
+}
+
+SSL *
+tlsconn_new_ssl(struct tlsconn_ctx *t)
+{
+	return SSL_new(t->ctx);
+}
+
+struct tlsconn_ctx *
+tlsconn_current(void)
+{
+	pthread_mutex_lock(&current_lock);
+	struct tlsconn_ctx *t = current ? tlsconn_ctx_ref(current) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	return t;
+}
+
+void
+tlsconn_current_set(struct tlsconn_ctx *t)
+{
+	pthread_mutex_lock(&current_lock);
+	struct tlsconn_ctx *old = current;
+	current = t;
+	pthread_mutex_unlock(&current_lock);
+	tlsconn_ctx_unref(&old);
+}

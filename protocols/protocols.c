@@ -1,0 +1,14 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The protocols linked into maildockd, and the settings tables of the
+ * layers under them, handed to the core at start-up.
+ */
+#include <stddef.h>
+#include "core/proto.h"
+#include "protocols/imap/imap.h"
+#include "protocols/pop3/pop3.h"
+#include "storage/store.h"
+
+const struct proto_ops *const protocols[] = { &imap_proto, &pop3_proto, NULL };
+
+const struct conf_table *const protocols_conf_tables[] = { NULL };
