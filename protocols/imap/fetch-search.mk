@@ -1,0 +1,20 @@
+# FETCH, SEARCH, SORT and THREAD (issue 5, issue 7): included by
+# protocols/imap/local.mk.
+protocols_libprotocols_la_SOURCES += \
+	protocols/imap/imap-search.h \
+	protocols/imap/imap-search-date.c \
+	protocols/imap/imap-search-match.c \
+	protocols/imap/imap-search-parse.c \
+	protocols/imap/imap-search-text.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += t/unit/test-imap-search
+TESTS += t/unit/test-imap-search
+t_unit_test_imap_search_SOURCES = t/unit/test-imap-search.c \
+	protocols/imap/imap-search-date.c \
+	protocols/imap/imap-search-match.c \
+	protocols/imap/imap-search-parse.c \
+	protocols/imap/imap-search-text.c
+t_unit_test_imap_search_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_imap_search_LDADD = core/libcore.la $(CMOCKA_LIBS)
+endif
