@@ -171,6 +171,15 @@ parse_value(const char *p, struct sbuf *out)
 static int read_file(struct conf *c, const char *path, int depth,
 		     char **error_r);
 
+/* A missing directory in a pattern is an empty match; anything else
+ * (permissions) is an error. */
+static int
+glob_error(const char *path, int err)
+{
+	(void)path;
+	return err != ENOENT;
+}
+
 static int
 do_include(struct conf *c, const char *from, unsigned line,
 	   const char *pattern, int depth, char **error_r)
@@ -186,7 +195,7 @@ do_include(struct conf *c, const char *from, unsigned line,
 			sbuf_append(&full, from, (size_t)(slash - from + 1));
 	}
 	sbuf_appends(&full, pattern);
-	int r = glob(full.data, GLOB_ERR, NULL, &g);
+	int r = glob(full.data, 0, glob_error, &g);
 	if (r == GLOB_NOMATCH) {
 		/* An empty conf.d is fine; a named file that is missing is not. */
 		if (strpbrk(pattern, "*?[") == NULL) {

@@ -1,1 +1,24 @@
-# t: see the issue that builds it
+# t/: unit tests (cmocka, TAP), protocol tests (pytest), source checks.
+EXTRA_DIST += t/proto.sh t/proto/conftest.py t/check-layers.sh \
+	t/check-sizes.sh t/check-headers.sh
+TESTS += t/check-layers.sh t/check-sizes.sh t/check-headers.sh t/proto.sh
+
+if HAVE_CMOCKA
+core_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CMOCKA_LIBS)
+core_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+check_PROGRAMS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf
+TESTS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf
+t_unit_test_arena_SOURCES = t/unit/test-arena.c
+t_unit_test_arena_CFLAGS = $(core_test_cflags)
+t_unit_test_arena_LDADD = $(core_test_ldadd)
+t_unit_test_sbuf_SOURCES = t/unit/test-sbuf.c
+t_unit_test_sbuf_CFLAGS = $(core_test_cflags)
+t_unit_test_sbuf_LDADD = $(core_test_ldadd)
+t_unit_test_conf_SOURCES = t/unit/test-conf.c
+t_unit_test_conf_CFLAGS = $(core_test_cflags)
+t_unit_test_conf_LDADD = $(core_test_ldadd)
+endif
+
+clean-local: clean-local-proto
+clean-local-proto:
+	rm -rf t/proto-tmp
