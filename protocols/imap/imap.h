@@ -1,0 +1,129 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The IMAP4rev1 module (RFC 3501): imap_proto for the core, and the
+ * session, command and helper API shared by the files of protocols/imap/
+ * (private to this folder). Command handlers in cmd-*.c see a parsed
+ * command (struct imap_cmd) and answer through imap-reply.h.
+ */
+#ifndef IMAP_H
+#define IMAP_H
+
+#include <stdint.h>
+#include "core/compat.h"
+#include "core/proto.h"
+#include "protocols/imap/imap-parser.h"
+#include "protocols/imap/imap-reply.h"
+#include "protocols/imap/imap-seqset.h"
+
+struct arena;
+struct auth_user;
+struct conn;
+struct session;
+struct store_mailbox;
+struct store_user;
+
+/* The module the core runs (listed in protocols/protocols.c). */
+extern const struct proto_ops imap_proto;
+
+/* Session states (RFC 3501 section 3), as bits so a command table row can
+ * name several. */
+#define IMAP_ST_NOAUTH		(1u << 0)
+#define IMAP_ST_AUTH		(1u << 1)
+#define IMAP_ST_SELECTED	(1u << 2)
+#define IMAP_ST_LOGOUT		(1u << 3)
+#define IMAP_ST_ANY (IMAP_ST_NOAUTH | IMAP_ST_AUTH | IMAP_ST_SELECTED)
+#define IMAP_ST_LOGGEDIN (IMAP_ST_AUTH | IMAP_ST_SELECTED)
+
+/* imap.* settings (imap-settings.c) */
+struct imap_settings {
+	size_t max_line_length;		/* octets of one command line */
+	size_t max_literal_preauth;	/* octets of a literal before login */
+	size_t max_literal;		/* octets of a literal after login */
+	size_t max_command;		/* octets of a command after login */
+	size_t max_append;		/* octets of an APPEND (APPENDLIMIT) */
+	unsigned max_list_depth;	/* nesting of parenthesized lists */
+	unsigned max_bad_commands;	/* in a row, then BYE */
+	unsigned idle_timeout;		/* seconds after login (>= 1800) */
+	const char *greeting;		/* text after the CAPABILITY code */
+	bool id_send_version;		/* ID answers with the version */
+};
+
+/* settings table registered through imap_proto.settings */
+extern const struct conf_table imap_conf_table;
+
+/* ENABLEd extensions (RFC 5161) */
+#define IMAP_ENABLED_UTF8 (1u << 0)
+
+struct imap_session {
+	struct session *s;		/* core: id, arena, addresses, log */
+	struct conn *conn;		/* == s->conn */
+	const struct imap_settings *set;
+	unsigned state;			/* one IMAP_ST_* bit */
+	struct arena *cmd_arena;	/* reset after every tagged reply */
+	struct imap_parser *parser;
+	unsigned bad_count;		/* BAD answers in a row */
+	bool starttls_done;
+	unsigned enabled;		/* IMAP_ENABLED_* */
+	/* after login */
+	struct auth_user *user;
+	struct store_user *store;
+	/* SELECTED */
+	struct store_mailbox *box;
+	const char *box_name;		/* UTF-8, in box_arena */
+	struct arena *box_arena;	/* freed at unselect */
+	bool readonly;			/* EXAMINE, or read-only view */
+	uint32_t exists_sent;		/* EXISTS count the client knows */
+	uint32_t recent_sent;		/* RECENT count the client knows */
+	unsigned keywords_sent;		/* keyword count in the last FLAGS */
+};
+
+/* One parsed command. Every pointer lives in arena (the per-command arena)
+ * and is valid until the tagged reply has been sent. */
+struct imap_cmd {
+	struct imap_session *sess;
+	const char *tag;
+	const char *name;		/* upper case, without the "UID " */
+	const struct imap_arg *args;	/* top-level arguments after name */
+	unsigned argc;
+	bool uid;			/* UID FETCH / SEARCH / STORE / COPY ... */
+	struct arena *arena;
+};
+
+/* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.
+ * A negative -ERR_* means no tagged reply was sent: the dispatcher answers
+ * -ERR_SYNTAX/-ERR_INVAL with BAD, -ERR_LIMIT/-ERR_NOMEM with
+ * NO [LIMIT], others with NO [SERVERBUG]; -ERR_EOF, -ERR_IO, -ERR_TIMEOUT,
+ * -ERR_TLS or -ERR_SHUTDOWN returned after a failed write end the
+ * session (write errors are sticky on the conn, see core/conn.h). */
+#define IMAP_CMD_DONE 0
+
+typedef int imap_cmd_fn(struct imap_cmd *cmd);
+
+/* The command handlers. FETCH and SEARCH (cmd-fetch.c, cmd-search.c) take
+ * their UID variant from cmd->uid; argument count and state are checked
+ * by the dispatcher (imap-commands.c) before the call. */
+int imap_cmd_fetch(struct imap_cmd *cmd);
+int imap_cmd_search(struct imap_cmd *cmd);
+
+/* imap_session_seqs: the messages a sequence-set argument names, as
+ * ascending sequence numbers of the selected view, in cmd->arena: for
+ * cmd->uid the argument is a UID set (UIDs not in the view are ignored,
+ * "*" is the highest UID, RFC 3501 6.4.8), else message numbers (a
+ * number above EXISTS is an error). *n_r may be 0. Returns 0,
+ * -ERR_SYNTAX (not a sequence set; answer BAD), -ERR_INVAL (number out of
+ * range; answer BAD), -ERR_LIMIT or -ERR_NOMEM. Call only in SELECTED. */
+int imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
+		      uint32_t **seqs_r, uint32_t *n_r);
+
+/* imap_session_set_seen: whether a non-PEEK body FETCH may set \Seen
+ * (read-write view, RFC 3501 6.4.5). */
+bool imap_session_writable(const struct imap_session *sess);
+
+/* imap_session_mailbox_arg: decode a mailbox argument (astring in modified
+ * UTF-7, RFC 3501 5.1.3) into a UTF-8 name in cmd->arena, with "INBOX"
+ * in any case made "INBOX". Returns 0, -ERR_SYNTAX (not an astring) or
+ * -ERR_INVAL (bad modified UTF-7, NUL, CR/LF). */
+int imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
+			     const char **name_r);
+
+#endif
