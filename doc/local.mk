@@ -1,1 +1,4 @@
-# doc: see the issue that builds it
+# doc/: manual pages and admin documentation.
+dist_man_MANS += doc/maildockd.8 doc/maildock.conf.5
+EXTRA_DIST += doc/PERFORMANCE.md doc/SECURITY.md
+EXTRA_DIST += tools/demo.sh tools/deps.sh tools/test-all.sh .ci/run

@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install the Debian packages Maildock needs, only those missing.
+#   tools/deps.sh build   to build and run the demo
+#   tools/deps.sh test    to build and run every test (adds servers and clients)
+# Needs root (or nothing to install); non-interactive.
+set -euo pipefail
+build=(build-essential autoconf automake libtool pkg-config openssl
+       libssl-dev libcrypt-dev libpam0g-dev libldap2-dev libmariadb-dev
+       libcap-dev)
+test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
+      libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
+      mariadb-server mariadb-client fetchmail getmail6 isync curl procps)
+want=("${build[@]}")
+[ "${1:-build}" = test ] && want+=("${test[@]}")
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing packages (run as root to install): ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# servers installed for tests must not start system-wide instances
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+echo "installing: ${missing[*]}"
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
