@@ -4,7 +4,7 @@ core_libcore_la_SOURCES = \
 	core/arena.c core/arena.h \
 	core/auth.c core/auth.h \
 	core/compat.c core/compat.h \
-	core/conf.c core/conf.h \
+	core/conf.c core/conf.h core/conf-private.h core/conf-value.c \
 	core/conn.c core/conn.h \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \
