@@ -1,6 +1,13 @@
 # FETCH, SEARCH, SORT and THREAD (issue 5, issue 7): included by
 # protocols/imap/local.mk.
 protocols_libprotocols_la_SOURCES += \
+	protocols/imap/cmd-fetch.c \
+	protocols/imap/cmd-search.c \
+	protocols/imap/imap-fetch.h \
+	protocols/imap/imap-fetch-parse.c \
+	protocols/imap/imap-fetch-write.c \
+	protocols/imap/imap-search-cmd.c \
+	protocols/imap/imap-search-cmd.h \
 	protocols/imap/imap-search.h \
 	protocols/imap/imap-search-date.c \
 	protocols/imap/imap-search-match.c \

@@ -1,0 +1,148 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). Each message is handled in
+ * a scratch arena of its own; its file is mapped and parsed only when an
+ * item needs it. A message whose file another session or process removed
+ * is left out and the command ends NO [EXPUNGEISSUED] (RFC 2180 4.1.3,
+ * RFC 5530), while the others are answered; no EXPUNGE is ever sent
+ * during FETCH (RFC 3501 7.4.1): the view is not synced here.
+ */
+#include <unistd.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/conn.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "storage/mime/mime.h"
+#include "protocols/imap/imap.h"
+#include "protocols/imap/imap-fetch.h"
+#include "core/compat.h"
+
+/* Memory one message's parse and filtered sections may take. */
+#define FETCH_MSG_MEMORY (64u * 1024 * 1024)
+
+static int
+fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
+	      const struct imap_fetch_items *items, bool set_seen,
+	      uint32_t seq, struct imap_fetch_msg *m)
+{
+	struct store_mailbox *box = cmd->sess->box;
+	struct mime_message *mime = NULL;
+	int fd, ret;
+
+	memset(m, 0, sizeof(*m));
+	m->seq = seq;
+	if ((m->msg = store_msg_get(box, seq)) == NULL)
+		return -ERR_NOTFOUND;
+	if ((items->items & IMAP_FETCH_INTERNALDATE) &&
+	    (ret = store_msg_internal_date(box, seq, &m->internal_date)) < 0)
+		return ret;
+	if ((items->items & IMAP_FETCH_RFC822_SIZE) &&
+	    (ret = store_msg_size(box, seq, &m->size)) < 0)
+		return ret;
+	if (items->needs_file) {
+		if ((ret = store_msg_open(box, seq, &fd)) < 0)
+			return ret;
+		ret = mime_parse_fd(scratch, fd, &mime);
+		close(fd);
+		if (ret < 0)
+			return ret;
+		m->mime = mime;
+	}
+	if (set_seen && (m->msg->flags & STORE_FLAG_SEEN) == 0) {
+		/* RFC 3501 6.4.5: BODY[...] sets \Seen; the FETCH answer then
+		 * carries the new FLAGS (7.4.2) */
+		ret = store_msg_set_flags(box, seq, STORE_FLAGS_ADD,
+					  STORE_FLAG_SEEN, NULL, 0);
+		if (ret < 0 && ret != -ERR_PERM)
+			return ret;
+		m->msg = store_msg_get(box, seq);
+		if (m->msg == NULL)
+			return -ERR_NOTFOUND;
+		m->add_flags = true;
+	}
+	return 0;
+}
+
+static bool
+conn_ok(struct imap_session *sess)
+{
+	/* write errors are sticky on the conn (core/conn.h) */
+	return conn_write(sess->conn, "", 0) == 0;
+}
+
+struct fetch_result {
+	unsigned vanished;	/* expunged by someone else */
+	unsigned failed;	/* unreadable, or answer too large */
+};
+
+static int
+fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
+	  const uint32_t *seqs, uint32_t n, struct fetch_result *res)
+{
+	struct imap_session *sess = cmd->sess;
+	bool set_seen = items->sets_seen && imap_session_writable(sess);
+	struct arena *scratch = arena_new(FETCH_MSG_MEMORY);
+	struct imap_fetch_msg m;
+	uint32_t i;
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < n; i++) {
+		ret = fetch_prepare(cmd, scratch, items, set_seen, seqs[i], &m);
+		if (ret == -ERR_NOTFOUND) {
+			res->vanished++;
+		} else if (ret < 0) {
+			slog_warn(sess->s, "fetch seq=%u failed: %s", seqs[i],
+				  err_str(ret));
+			res->failed++;
+		} else {
+			ret = imap_fetch_write(sess, scratch, items, &m);
+			if (ret == -ERR_LIMIT && conn_ok(sess)) {
+				res->failed++;
+			} else if (ret < 0) {
+				/* the stream may stop inside a literal: the
+				 * session cannot go on */
+				arena_free(&scratch);
+				return ret < 0 && conn_ok(sess) ? -ERR_IO : ret;
+			}
+		}
+		arena_reset(scratch);
+	}
+	arena_free(&scratch);
+	return 0;
+}
+
+int
+imap_cmd_fetch(struct imap_cmd *cmd)
+{
+	struct imap_fetch_items items;
+	struct fetch_result res;
+	const char *error;
+	uint32_t *seqs, n;
+	int ret;
+
+	if (cmd->argc != 2)
+		return imap_reply_tagged(cmd, "BAD", "FETCH needs a sequence "
+					 "set and data items");
+	ret = imap_fetch_parse(cmd->arena, &cmd->args[1], cmd->uid, &items,
+			       &error);
+	if (ret < 0)
+		return imap_reply_tagged(cmd, "BAD", "%s", error);
+	ret = imap_session_seqs(cmd, &cmd->args[0], &seqs, &n);
+	if (ret == -ERR_SYNTAX || ret == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
+	if (ret < 0)
+		return ret;
+	if ((ret = fetch_all(cmd, &items, seqs, n, &res)) < 0)
+		return ret;
+	if (res.failed > 0)
+		return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Some of the "
+					 "requested messages could not be "
+					 "read");
+	if (res.vanished > 0)
+		return imap_reply_tagged(cmd, "NO", "[EXPUNGEISSUED] Some of "
+					 "the requested messages no longer "
+					 "exist (RFC 2180 4.1.3)");
+	return imap_reply_tagged(cmd, "OK", "Fetch completed.");
+}

@@ -1,0 +1,129 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH's RETURN
+ * options (RFC 4731). The program (imap-search.h) sees each message
+ * through imap_search_msg; the message file is mapped and parsed only when
+ * a text or SENT* key is reached, in a scratch arena reset per message.
+ * The view is not synced, so no EXPUNGE is sent during SEARCH (7.4.1).
+ */
+#include <inttypes.h>
+#include <unistd.h>
+#include "core/arena.h"
+#include "core/conn.h"
+#include "core/error.h"
+#include "core/sbuf.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "storage/mime/mime.h"
+#include "protocols/imap/imap.h"
+#include "protocols/imap/imap-search.h"
+#include "protocols/imap/imap-search-cmd.h"
+#include "core/compat.h"
+
+/* ESEARCH result options (RFC 4731 3.1) */
+#define RET_MIN		(1u << 0)
+#define RET_MAX		(1u << 1)
+#define RET_ALL		(1u << 2)
+#define RET_COUNT	(1u << 3)
+
+static int
+parse_return(const struct imap_arg *arg, unsigned *ret_r)
+{
+	const struct imap_arg *list;
+	unsigned count, i;
+
+	if (!imap_arg_list(arg, &list, &count))
+		return -ERR_SYNTAX;
+	*ret_r = 0;
+	for (i = 0; i < count; i++) {
+		if (imap_arg_atom_eq(&list[i], "MIN"))
+			*ret_r |= RET_MIN;
+		else if (imap_arg_atom_eq(&list[i], "MAX"))
+			*ret_r |= RET_MAX;
+		else if (imap_arg_atom_eq(&list[i], "ALL"))
+			*ret_r |= RET_ALL;
+		else if (imap_arg_atom_eq(&list[i], "COUNT"))
+			*ret_r |= RET_COUNT;
+		else
+			return -ERR_SYNTAX;
+	}
+	if (*ret_r == 0)
+		*ret_r = RET_ALL;	/* RETURN () is RETURN (ALL) */
+	return 0;
+}
+
+static int
+write_plain(struct imap_session *sess, const uint32_t *ids, uint32_t n)
+{
+	char buf[16];
+	uint32_t i;
+	int ret;
+
+	if ((ret = imap_reply_write(sess, "* SEARCH", 8)) < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		int len = snprintf(buf, sizeof(buf), " %" PRIu32, ids[i]);
+
+		if ((ret = imap_reply_write(sess, buf, (size_t)len)) < 0)
+			return ret;
+	}
+	return imap_reply_write(sess, "\r\n", 2);
+}
+
+/* ids ascend (sequence order; UIDs ascend with it) */
+static int
+write_esearch(struct imap_cmd *cmd, unsigned opts, const uint32_t *ids,
+	      uint32_t n)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, cmd->arena, 0);
+	sbuf_appends(&b, "* ESEARCH (TAG ");
+	imap_reply_append_string(&b, cmd->tag, strlen(cmd->tag));
+	sbuf_appendc(&b, ')');
+	if (cmd->uid)
+		sbuf_appends(&b, " UID");
+	if ((opts & RET_MIN) && n > 0)
+		sbuf_appendf(&b, " MIN %" PRIu32, ids[0]);
+	if ((opts & RET_MAX) && n > 0)
+		sbuf_appendf(&b, " MAX %" PRIu32, ids[n - 1]);
+	if (opts & RET_COUNT)
+		sbuf_appendf(&b, " COUNT %" PRIu32, n);
+	if ((opts & RET_ALL) && n > 0) {
+		sbuf_appends(&b, " ALL ");
+		imap_seqset_append_uids(&b, ids, n);
+	}
+	return imap_reply_line(cmd->sess, &b);
+}
+
+int
+imap_cmd_search(struct imap_cmd *cmd)
+{
+	const struct imap_arg *args = cmd->args;
+	unsigned argc = cmd->argc, opts = 0;
+	struct imap_search_key *prog;
+	uint32_t *ids, n;
+	const char *error;
+	bool esearch = false;
+	int ret;
+
+	if (argc >= 2 && imap_arg_atom_eq(&args[0], "RETURN")) {
+		if (parse_return(&args[1], &opts) < 0)
+			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
+						 "options");
+		esearch = true;
+		args += 2;
+		argc -= 2;
+	}
+	ret = imap_search_cmd_program(cmd, args, argc, NULL, &prog, &error);
+	if (ret < 0)
+		return imap_search_cmd_parse_error(cmd, ret, error);
+	ret = imap_search_cmd_run(cmd, prog, &ids, &n);
+	if (ret < 0)
+		return imap_search_cmd_run_error(cmd, ret);
+	ret = esearch ? write_esearch(cmd, opts, ids, n) :
+			write_plain(cmd->sess, ids, n);
+	if (ret < 0)
+		return ret;
+	return imap_reply_tagged(cmd, "OK", "Search completed.");
+}

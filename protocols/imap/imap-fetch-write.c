@@ -1,0 +1,167 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * One message's FETCH response (RFC 3501 7.4.2). Everything but the body
+ * sections is built in a bounded buffer; sections go out as literals
+ * streamed from the message file (mmap'd, read in 8 KiB steps), so a large
+ * body is never held in memory and the announced literal length is
+ * exactly the number of octets written (B20, B21).
+ */
+#include <inttypes.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/sbuf.h"
+#include "storage/store.h"
+#include "protocols/imap/imap.h"
+#include "protocols/imap/imap-fetch.h"
+#include "protocols/imap/imap-envelope.h"
+#include "protocols/imap/imap-bodystructure.h"
+#include "core/compat.h"
+
+struct out {
+	struct imap_session *sess;
+	struct sbuf b;
+	bool first;
+};
+
+static void
+item_sep(struct out *o)
+{
+	if (!o->first)
+		sbuf_appendc(&o->b, ' ');
+	o->first = false;
+}
+
+/* send what the buffer holds (before a literal's data) */
+static int
+out_flush(struct out *o)
+{
+	int ret;
+
+	if (sbuf_failed(&o->b))
+		return -ERR_LIMIT;
+	ret = imap_reply_write(o->sess, o->b.data, o->b.len);
+	sbuf_reset(&o->b);
+	return ret;
+}
+
+static int
+write_cb(void *ctx, const void *p, size_t n)
+{
+	struct imap_session *sess = ctx;
+
+	return imap_reply_write(sess, p, n);
+}
+
+static int
+write_section(struct out *o, struct arena *scratch,
+	      const struct imap_fetch_section *s, const struct imap_fetch_msg *m)
+{
+	struct mime_extract ex;
+	uint64_t n, len = s->partial ? s->len : UINT64_MAX;
+	int64_t written;
+	int ret;
+
+	item_sep(o);
+	sbuf_appends(&o->b, s->name);
+	if (s->partial)
+		sbuf_appendf(&o->b, "<%" PRIu64 ">", s->start);
+	ret = mime_section_locate(scratch, m->mime, &s->sec, &ex);
+	if (ret == -ERR_NOTFOUND || ret == -ERR_INVAL) {
+		/* no such part, or .HEADER of a non-message part: NIL, as
+		 * Dovecot answers */
+		sbuf_appends(&o->b, " NIL");
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	n = s->partial ? mime_partial_len(ex.crlf_len, s->start, s->len) :
+			 ex.crlf_len;
+	sbuf_appendf(&o->b, " {%" PRIu64 "}\r\n", n);
+	if ((ret = out_flush(o)) < 0)
+		return ret;
+	written = mime_extract_write(m->mime, &ex, s->partial ? s->start : 0,
+				     len, write_cb, o->sess);
+	if (written < 0)
+		return (int)written;
+	if ((uint64_t)written != n) {
+		/* the literal is announced: the stream cannot be repaired */
+		return -ERR_IO;
+	}
+	return 0;
+}
+
+static void
+write_simple(struct out *o, const struct imap_fetch_items *items,
+	     const struct imap_fetch_msg *m)
+{
+	unsigned it = items->items;
+
+	if (it & IMAP_FETCH_UID) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "UID %" PRIu32, m->msg->uid);
+	}
+	if ((it & IMAP_FETCH_FLAGS) || m->add_flags) {
+		item_sep(o);
+		sbuf_appends(&o->b, "FLAGS ");
+		imap_reply_append_flags(&o->b, o->sess->box, m->msg);
+	}
+	if (it & IMAP_FETCH_INTERNALDATE) {
+		item_sep(o);
+		sbuf_appends(&o->b, "INTERNALDATE ");
+		imap_reply_append_date(&o->b, (int64_t)m->internal_date);
+	}
+	if (it & IMAP_FETCH_RFC822_SIZE) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "RFC822.SIZE %" PRIu64, m->size);
+	}
+}
+
+static void
+write_structure(struct out *o,
+		const struct imap_fetch_items *items,
+		const struct imap_fetch_msg *m)
+{
+	unsigned it = items->items;
+
+	if (it & IMAP_FETCH_ENVELOPE) {
+		item_sep(o);
+		sbuf_appends(&o->b, "ENVELOPE ");
+		imap_envelope_write(&o->b, m->mime->root->envelope);
+	}
+	if (it & IMAP_FETCH_BODY) {
+		item_sep(o);
+		sbuf_appends(&o->b, "BODY ");
+		imap_bodystructure_write(&o->b, m->mime->root, false);
+	}
+	if (it & IMAP_FETCH_BODYSTRUCTURE) {
+		item_sep(o);
+		sbuf_appends(&o->b, "BODYSTRUCTURE ");
+		imap_bodystructure_write(&o->b, m->mime->root, true);
+	}
+}
+
+int
+imap_fetch_write(struct imap_session *sess, struct arena *scratch,
+		 const struct imap_fetch_items *items,
+		 const struct imap_fetch_msg *m)
+{
+	struct out o = { .sess = sess, .first = true };
+	size_t i;
+	int ret;
+
+	sbuf_init(&o.b, scratch, IMAP_REPLY_LINE_MAX);
+	sbuf_appendf(&o.b, "* %" PRIu32 " FETCH (", m->seq);
+	write_simple(&o, items, m);
+	if (items->needs_file)
+		write_structure(&o, items, m);
+	/* nothing is on the wire yet: a line over the limit is refused whole */
+	if (sbuf_failed(&o.b))
+		return -ERR_LIMIT;
+	for (i = 0; i < items->nsections; i++) {
+		ret = write_section(&o, scratch, &items->sections[i], m);
+		if (ret < 0)
+			return ret;
+	}
+	sbuf_appends(&o.b, ")\r\n");
+	return out_flush(&o);
+}

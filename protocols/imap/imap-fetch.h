@@ -1,0 +1,81 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * FETCH data items (RFC 3501 section 6.4.5): parsing of the item list,
+ * macros and BODY[section]<partial> specifications, and writing one
+ * message's FETCH response with body sections streamed from the file.
+ */
+#ifndef IMAP_FETCH_H
+#define IMAP_FETCH_H
+
+#include <stdint.h>
+#include "core/compat.h"
+#include "storage/mime/mime.h"
+
+struct arena;
+struct imap_arg;
+struct imap_session;
+struct store_mailbox;
+struct sbuf;
+
+/* Part numbers in one section spec, at most (deeper parts cannot exist:
+ * MIME_MAX_DEPTH); header names in one HEADER.FIELDS list, at most. */
+#define IMAP_FETCH_MAX_PART_DEPTH MIME_MAX_DEPTH
+#define IMAP_FETCH_MAX_FIELDS 256
+#define IMAP_FETCH_MAX_SECTIONS 64
+
+/* Simple items (bits of struct imap_fetch_items.items). */
+#define IMAP_FETCH_FLAGS		(1u << 0)
+#define IMAP_FETCH_INTERNALDATE		(1u << 1)
+#define IMAP_FETCH_RFC822_SIZE		(1u << 2)
+#define IMAP_FETCH_ENVELOPE		(1u << 3)
+#define IMAP_FETCH_BODY			(1u << 4)	/* non-extensible */
+#define IMAP_FETCH_BODYSTRUCTURE	(1u << 5)
+#define IMAP_FETCH_UID			(1u << 6)
+
+/* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
+struct imap_fetch_section {
+	const char *name;	/* response item name without the <origin>,
+				   e.g. "BODY[1.HEADER.FIELDS (FROM)]" */
+	bool peek;		/* does not set \Seen */
+	struct mime_section sec;
+	bool partial;
+	uint64_t start, len;	/* when partial */
+};
+
+struct imap_fetch_items {
+	unsigned items;		/* IMAP_FETCH_* */
+	struct imap_fetch_section *sections;
+	size_t nsections;
+	bool sets_seen;		/* some section is not a PEEK */
+	bool needs_file;	/* envelope, structure or a section */
+};
+
+/* imap_fetch_parse: the FETCH item argument (an atom: one item or a macro
+ * ALL/FAST/FULL; or a list of items) into *items_r, allocated in arena.
+ * uid adds UID (UID FETCH always reports it, RFC 3501 6.4.8). Returns 0,
+ * -ERR_SYNTAX (BAD; *error_r is a static text), -ERR_LIMIT (too many
+ * sections or fields, or arena cap). Thread-safe with distinct arenas. */
+int imap_fetch_parse(struct arena *arena, const struct imap_arg *arg,
+		     bool uid, struct imap_fetch_items *items_r,
+		     const char **error_r);
+
+/* What the response writer needs of one message. */
+struct imap_fetch_msg {
+	uint32_t seq;
+	const struct store_msg *msg;
+	time_t internal_date;
+	uint64_t size;
+	const struct mime_message *mime;	/* when items->needs_file */
+	bool add_flags;		/* \Seen was just set: send FLAGS too */
+};
+
+/* imap_fetch_write: write "* <seq> FETCH (...)" CRLF for m to the session
+ * (queued; body sections streamed in CRLF form, partial ranges applied,
+ * NUL bytes sent as 0x80). scratch is an arena for this message only.
+ * Returns 0, -ERR_LIMIT (a line over IMAP_REPLY_LINE_MAX before any byte
+ * of it was written) or a conn write error (session ends). */
+int imap_fetch_write(struct imap_session *sess, struct arena *scratch,
+		     const struct imap_fetch_items *items,
+		     const struct imap_fetch_msg *m);
+
+#endif

@@ -1,0 +1,374 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Running a SEARCH program over the selected view: the bridge between the
+ * storage-free program (imap-search.h) and the store (flags, dates, sizes)
+ * and MIME parser (decoded header values and body text, RFC 3501 6.4.4:
+ * "BODY and TEXT match the decoded text, headers their RFC 2047 decoding").
+ */
+#include <strings.h>
+#include <unistd.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "storage/mime/mime.h"
+#include "protocols/imap/imap.h"
+#include "protocols/imap/imap-search.h"
+#include "protocols/imap/imap-search-cmd.h"
+#include "core/compat.h"
+
+/* Memory one message's parse and decoded texts may take. */
+#define SEARCH_MSG_MEMORY (256u * 1024 * 1024)
+
+struct msg_ctx {
+	struct store_mailbox *box;
+	uint32_t seq;
+	struct arena *scratch;
+	struct mime_message *mime;
+	int err;		/* of the load: 0 or negative */
+	bool loaded;
+};
+
+int
+imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq, struct arena *a,
+		     struct mime_message **mime_r)
+{
+	int fd, ret;
+
+	if ((ret = store_msg_open(box, seq, &fd)) < 0)
+		return ret;
+	ret = mime_parse_fd(a, fd, mime_r);
+	close(fd);
+	return ret;
+}
+
+static int
+load(struct msg_ctx *c)
+{
+	if (!c->loaded) {
+		c->loaded = true;
+		c->err = imap_search_cmd_mime(c->box, c->seq, c->scratch,
+					      &c->mime);
+	}
+	return c->err;
+}
+
+static int
+op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
+{
+	struct msg_ctx *c = ctx;
+	struct mime_header_iter it;
+	struct sview fname, value, dec;
+	size_t nlen = strlen(name);
+	int ret;
+
+	if ((ret = load(c)) < 0)
+		return ret;
+	mime_header_iter_init(&it, c->mime, c->mime->root);
+	while (mime_header_iter_next(&it, &fname, &value)) {
+		if (fname.len != nlen || strncasecmp(fname.p, name, nlen) != 0)
+			continue;
+		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
+			return ret;
+		if (fn(fctx, dec.p, dec.len) || fn(fctx, NULL, 0))
+			return 0;
+	}
+	return 0;
+}
+
+/* depth-first over the tree without recursion */
+static const struct mime_part *
+next_part(const struct mime_part *p)
+{
+	if (p->children != NULL)
+		return p->children;
+	while (p != NULL && p->next == NULL)
+		p = p->parent;
+	return p != NULL ? p->next : NULL;
+}
+
+static int
+body_texts(struct msg_ctx *c, imap_search_chunk_fn *fn, void *fctx)
+{
+	const struct mime_part *p;
+	struct sview text;
+	int ret;
+
+	for (p = c->mime->root; p != NULL; p = next_part(p)) {
+		if (p->children != NULL)
+			continue;
+		ret = mime_part_text(c->scratch, c->mime, p, &text);
+		if (ret < 0)
+			return ret;
+		if (fn(fctx, text.p, text.len) || fn(fctx, NULL, 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+op_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+{
+	struct msg_ctx *c = ctx;
+	int ret;
+
+	if ((ret = load(c)) < 0)
+		return ret;
+	ret = body_texts(c, fn, fctx);
+	return ret < 0 ? ret : 0;
+}
+
+static int
+op_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+{
+	struct msg_ctx *c = ctx;
+	struct mime_header_iter it;
+	struct sview fname, value, dec;
+	int ret;
+
+	if ((ret = load(c)) < 0)
+		return ret;
+	/* the decoded header is one text */
+	mime_header_iter_init(&it, c->mime, c->mime->root);
+	while (mime_header_iter_next(&it, &fname, &value)) {
+		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
+			return ret;
+		if (fn(fctx, fname.p, fname.len) || fn(fctx, ": ", 2) ||
+		    fn(fctx, dec.p, dec.len) || fn(fctx, "\r\n", 2))
+			return 0;
+	}
+	if (fn(fctx, NULL, 0))
+		return 0;
+	ret = body_texts(c, fn, fctx);
+	return ret < 0 ? ret : 0;
+}
+
+static const struct imap_search_msg_ops msg_ops = {
+	op_header, op_body, op_text
+};
+
+/* which cheap fields the program reads */
+struct uses {
+	bool date, size, keywords;
+};
+
+static void
+uses_scan(const struct imap_search_key *k, struct uses *u)
+{
+	size_t i;
+
+	switch (k->type) {
+	case IMAP_SEARCH_BEFORE:
+	case IMAP_SEARCH_ON:
+	case IMAP_SEARCH_SINCE:
+	case IMAP_SEARCH_SENTBEFORE:	/* fallback without Date: */
+	case IMAP_SEARCH_SENTON:
+	case IMAP_SEARCH_SENTSINCE:
+		u->date = true;
+		break;
+	case IMAP_SEARCH_LARGER:
+	case IMAP_SEARCH_SMALLER:
+		u->size = true;
+		break;
+	case IMAP_SEARCH_KEYWORD:
+		u->keywords = true;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < k->count; i++)
+		uses_scan(k->children[i], u);
+}
+
+static unsigned
+search_flags(unsigned f)
+{
+	unsigned r = 0;
+
+	r |= (f & STORE_FLAG_ANSWERED) ? IMAP_SEARCH_F_ANSWERED : 0;
+	r |= (f & STORE_FLAG_FLAGGED) ? IMAP_SEARCH_F_FLAGGED : 0;
+	r |= (f & STORE_FLAG_DELETED) ? IMAP_SEARCH_F_DELETED : 0;
+	r |= (f & STORE_FLAG_SEEN) ? IMAP_SEARCH_F_SEEN : 0;
+	r |= (f & STORE_FLAG_DRAFT) ? IMAP_SEARCH_F_DRAFT : 0;
+	r |= (f & STORE_FLAG_RECENT) ? IMAP_SEARCH_F_RECENT : 0;
+	return r;
+}
+
+/* fill the cheap fields of message seq; -ERR_NOTFOUND if it vanished */
+static int
+msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
+	 struct arena *scratch, struct imap_search_msg *m)
+{
+	const struct store_msg *sm = store_msg_get(box, seq);
+	const char *const *names;
+	unsigned nnames, i;
+	const char **kws;
+	int ret;
+
+	if (sm == NULL)
+		return -ERR_NOTFOUND;
+	m->seq = seq;
+	m->uid = sm->uid;
+	m->flags = search_flags(sm->flags);
+	if (u->date &&
+	    (ret = store_msg_internal_date(box, seq, &m->internal_date)) < 0)
+		return ret;
+	if (u->size && (ret = store_msg_size(box, seq, &m->size)) < 0)
+		return ret;
+	if (u->keywords && sm->keyword_count > 0) {
+		names = store_mailbox_keywords(box, &nnames);
+		kws = arena_alloc(scratch, sm->keyword_count * sizeof(*kws));
+		if (kws == NULL)
+			return -ERR_LIMIT;
+		for (i = 0; i < sm->keyword_count; i++)
+			kws[i] = sm->keywords[i] < nnames ?
+				 names[sm->keywords[i]] : "";
+		m->keywords = kws;
+		m->keyword_count = sm->keyword_count;
+	}
+	return 0;
+}
+
+int
+imap_search_cmd_run_seqs(struct imap_cmd *cmd,
+			 const struct imap_search_key *prog,
+			 uint32_t **seqs_r, uint32_t *n_r)
+{
+	struct store_mailbox *box = cmd->sess->box;
+	uint32_t count = store_mailbox_count(box), seq, n = 0, max_uid;
+	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
+	struct imap_search_msg m;
+	struct msg_ctx c;
+	struct uses u = { false, false, false };
+	uint32_t *seqs;
+	int ret = 0;
+
+	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));
+	if (seqs == NULL) {
+		arena_free(&scratch);
+		return -ERR_LIMIT;
+	}
+	uses_scan(prog, &u);
+	max_uid = count > 0 ? store_msg_get(box, count)->uid : 0;
+	for (seq = 1; seq <= count; seq++) {
+		memset(&m, 0, sizeof(m));
+		memset(&c, 0, sizeof(c));
+		c.box = box;
+		c.seq = seq;
+		c.scratch = scratch;
+		m.max_seq = count;
+		m.max_uid = max_uid;
+		m.ops = &msg_ops;
+		m.ctx = &c;
+		ret = msg_fill(box, &u, seq, scratch, &m);
+		if (ret == 0)
+			ret = imap_search_match(prog, &m);
+		arena_reset(scratch);
+		if (ret == 1)
+			seqs[n++] = seq;
+		else if (ret == -ERR_NOTFOUND || ret == 0)
+			ret = 0;
+		else if (ret < 0)
+			break;
+	}
+	arena_free(&scratch);
+	if (ret < 0)
+		return ret;
+	*seqs_r = seqs;
+	*n_r = n;
+	return 0;
+}
+
+int
+imap_search_cmd_run(struct imap_cmd *cmd, const struct imap_search_key *prog,
+		    uint32_t **ids_r, uint32_t *n_r)
+{
+	uint32_t i;
+	int ret;
+
+	if ((ret = imap_search_cmd_run_seqs(cmd, prog, ids_r, n_r)) < 0)
+		return ret;
+	if (cmd->uid) {
+		for (i = 0; i < *n_r; i++)
+			(*ids_r)[i] = store_msg_get(cmd->sess->box,
+						    (*ids_r)[i])->uid;
+	}
+	return 0;
+}
+
+int
+imap_search_cmd_run_error(struct imap_cmd *cmd, int err)
+{
+	if (err == -ERR_LIMIT)
+		return imap_reply_tagged(cmd, "NO", "[LIMIT] Search needs "
+					 "too much memory");
+	slog_warn(cmd->sess->s, "search failed: %s", err_str(err));
+	return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Search failed");
+}
+
+/* the parser's arguments as the search parser's (lists bounded by the
+ * command parser's depth limit) */
+static int
+convert(struct arena *a, const struct imap_arg *in, unsigned n,
+	struct imap_search_arg **out_r)
+{
+	struct imap_search_arg *out, *sub;
+	unsigned i;
+	int ret;
+
+	out = arena_zalloc(a, (n ? n : 1) * sizeof(*out));
+	if (out == NULL)
+		return -ERR_LIMIT;
+	for (i = 0; i < n; i++) {
+		switch (in[i].type) {
+		case IMAP_ARG_ATOM:
+		case IMAP_ARG_NIL:
+			out[i].type = IMAP_SEARCH_ARG_ATOM;
+			break;
+		case IMAP_ARG_QUOTED:
+		case IMAP_ARG_LITERAL:
+			out[i].type = IMAP_SEARCH_ARG_STRING;
+			break;
+		case IMAP_ARG_LIST:
+			out[i].type = IMAP_SEARCH_ARG_LIST;
+			ret = convert(a, in[i].list, in[i].count, &sub);
+			if (ret < 0)
+				return ret;
+			out[i].list = sub;
+			out[i].count = in[i].count;
+			continue;
+		default:
+			return -ERR_SYNTAX;
+		}
+		out[i].str = in[i].str;
+		out[i].len = in[i].len;
+	}
+	*out_r = out;
+	return 0;
+}
+
+int
+imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
+			unsigned argc, const char *charset,
+			struct imap_search_key **prog_r, const char **error_r)
+{
+	struct imap_search_arg *sargs;
+	int ret;
+
+	if ((ret = convert(cmd->arena, args, argc, &sargs)) < 0) {
+		*error_r = ret == -ERR_LIMIT ? "Search program too large" :
+			   "Invalid search argument";
+		return ret;
+	}
+	return imap_search_parse(cmd->arena, sargs, argc, charset, prog_r,
+				 error_r);
+}
+
+int
+imap_search_cmd_parse_error(struct imap_cmd *cmd, int err, const char *error)
+{
+	if (err == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "NO", "[BADCHARSET ("
+					 IMAP_SEARCH_CHARSETS ")] %s", error);
+	return imap_reply_tagged(cmd, "BAD", "%s", error);
+}

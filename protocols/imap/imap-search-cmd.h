@@ -1,0 +1,58 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * What SEARCH, SORT and THREAD share: turning the command's arguments into
+ * a search program, running it over the selected view, and reading a
+ * message's parsed form lazily (private to protocols/imap).
+ */
+#ifndef IMAP_SEARCH_CMD_H
+#define IMAP_SEARCH_CMD_H
+
+#include <stdint.h>
+#include "core/compat.h"
+
+struct arena;
+struct imap_arg;
+struct imap_cmd;
+struct imap_search_key;
+struct mime_message;
+struct store_mailbox;
+
+/* imap_search_cmd_program: parse args[0..argc) (after SORT's/THREAD's
+ * charset, which is passed as charset; NULL for SEARCH, whose optional
+ * CHARSET comes first in args) into *prog_r in cmd->arena. Returns 0 or
+ * the error of imap_search_parse (-ERR_SYNTAX, -ERR_LIMIT, -ERR_INVAL)
+ * with *error_r a static text. */
+int imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
+			    unsigned argc, const char *charset,
+			    struct imap_search_key **prog_r,
+			    const char **error_r);
+
+/* imap_search_cmd_parse_error: send the tagged reply for a failed
+ * imap_search_cmd_program: BAD with the text, or for -ERR_INVAL
+ * NO [BADCHARSET (UTF-8 US-ASCII)] (RFC 3501 6.4.4, 7.1). */
+int imap_search_cmd_parse_error(struct imap_cmd *cmd, int err,
+				const char *error);
+
+/* imap_search_cmd_run_seqs: run prog over every message of the selected
+ * view; *seqs_r (in cmd->arena) gets the matching sequence numbers,
+ * ascending, *n_r their count. imap_search_cmd_run: the same, but *ids_r
+ * holds UIDs when cmd->uid. Messages whose file vanished do not match.
+ * Returns 0, -ERR_LIMIT (arena cap) or another negative error of the
+ * storage layer. */
+int imap_search_cmd_run_seqs(struct imap_cmd *cmd,
+			     const struct imap_search_key *prog,
+			     uint32_t **seqs_r, uint32_t *n_r);
+int imap_search_cmd_run(struct imap_cmd *cmd,
+			const struct imap_search_key *prog,
+			uint32_t **ids_r, uint32_t *n_r);
+
+/* imap_search_cmd_run_error: the tagged NO for a failed run. */
+int imap_search_cmd_run_error(struct imap_cmd *cmd, int err);
+
+/* imap_search_cmd_mime: map and parse message seq of box in arena a.
+ * Returns 0, -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
+ * -ERR_LIMIT. */
+int imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq,
+			 struct arena *a, struct mime_message **mime_r);
+
+#endif
