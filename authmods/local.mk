@@ -1,1 +1,29 @@
-# authmods: see the issue that builds it
+# authmods/: authentication modules, each a dlopen'd shared object in
+# $(pkglibdir)/auth exporting only authmod_entry (STYLE C8). Also pulls in
+# the auth parts of core, the auth tools and the auth tests.
+include core/auth.mk
+
+# -z defs makes a stray dependency on a maildockd symbol a link error;
+# sanitizer runtimes are resolved from the executable, so not with them.
+AUTHMOD_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+if SANITIZERS
+AUTHMOD_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared
+else
+AUTHMOD_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -Wl,-z,defs
+endif
+
+authmod_LTLIBRARIES += authmods/libauth_pwfile.la
+authmods_libauth_pwfile_la_SOURCES = authmods/authmod.h \
+	authmods/pwfile/authmod_pwfile.c \
+	authmods/pwfile/pwfile-parse.c authmods/pwfile/pwfile-parse.h
+authmods_libauth_pwfile_la_CFLAGS = $(AUTHMOD_CFLAGS)
+authmods_libauth_pwfile_la_LDFLAGS = $(AUTHMOD_LDFLAGS)
+
+authmod_LTLIBRARIES += authmods/libauth_passwd.la
+authmods_libauth_passwd_la_SOURCES = authmods/authmod.h \
+	authmods/passwd/authmod_passwd.c
+authmods_libauth_passwd_la_CFLAGS = $(AUTHMOD_CFLAGS)
+authmods_libauth_passwd_la_LDFLAGS = $(AUTHMOD_LDFLAGS)
+
+include tools/auth.mk
+include t/authmods/local.mk

@@ -64,4 +64,11 @@ bool auth_plaintext_allowed(const struct session *s);
 int auth_login(struct session *s, const char *authzid, const char *authcid,
 	       const char *password, struct auth_user **user_r);
 
+/* auth_delay_fn / auth_set_delay_hook: the function auth_login calls to
+ * wait the failure delay (seconds); NULL restores the default
+ * (nanosleep). For tests that check the delay without waiting. Start-up
+ * only. */
+typedef void auth_delay_fn(unsigned seconds);
+void auth_set_delay_hook(auth_delay_fn *fn);
+
 #endif
