@@ -87,6 +87,29 @@ next_part(const struct mime_part *p)
 	return p != NULL ? p->next : NULL;
 }
 
+/* a header block, decoded, as one text "Name: value\r\n..."; 1 if fn
+ * stopped */
+static int
+header_text(struct msg_ctx *c, const struct mime_part *part,
+	    imap_search_chunk_fn *fn, void *fctx)
+{
+	struct mime_header_iter it;
+	struct sview fname, value, dec;
+	int ret;
+
+	mime_header_iter_init(&it, c->mime, part);
+	while (mime_header_iter_next(&it, &fname, &value)) {
+		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
+			return ret;
+		if (fn(fctx, fname.p, fname.len) || fn(fctx, ": ", 2) ||
+		    fn(fctx, dec.p, dec.len) || fn(fctx, "\r\n", 2))
+			return 1;
+	}
+	return fn(fctx, NULL, 0) ? 1 : 0;
+}
+
+/* the decoded text of every leaf part, and the header of every attached
+ * message (message/rfc822: its header is part of the outer body) */
 static int
 body_texts(struct msg_ctx *c, imap_search_chunk_fn *fn, void *fctx)
 {
@@ -95,6 +118,9 @@ body_texts(struct msg_ctx *c, imap_search_chunk_fn *fn, void *fctx)
 	int ret;
 
 	for (p = c->mime->root; p != NULL; p = next_part(p)) {
+		if (p->parent != NULL && (p->parent->flags & MIME_PART_RFC822) &&
+		    (ret = header_text(c, p, fn, fctx)) != 0)
+			return ret;
 		if (p->children != NULL)
 			continue;
 		ret = mime_part_text(c->scratch, c->mime, p, &text);
@@ -122,23 +148,12 @@ static int
 op_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct msg_ctx *c = ctx;
-	struct mime_header_iter it;
-	struct sview fname, value, dec;
 	int ret;
 
 	if ((ret = load(c)) < 0)
 		return ret;
-	/* the decoded header is one text */
-	mime_header_iter_init(&it, c->mime, c->mime->root);
-	while (mime_header_iter_next(&it, &fname, &value)) {
-		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
-			return ret;
-		if (fn(fctx, fname.p, fname.len) || fn(fctx, ": ", 2) ||
-		    fn(fctx, dec.p, dec.len) || fn(fctx, "\r\n", 2))
-			return 0;
-	}
-	if (fn(fctx, NULL, 0))
-		return 0;
+	if ((ret = header_text(c, c->mime->root, fn, fctx)) != 0)
+		return ret < 0 ? ret : 0;
 	ret = body_texts(c, fn, fctx);
 	return ret < 0 ? ret : 0;
 }
