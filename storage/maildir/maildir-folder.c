@@ -1,0 +1,622 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The shared folder object: one per folder directory per process, found
+ * through a registry under a named lock and reference-counted, holding the
+ * UID-sorted message records every session's view is synced from. Refresh
+ * moves new/ into cur/, notices external changes by directory stamps, and
+ * gives unknown files UIDs under the UID list lock file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
+#include "storage/maildir/maildir.h"
+#include "core/error.h"
+#include "core/compat.h"
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct maildir_folder *registry;
+
+struct listing {
+	char **names;
+	size_t n, cap;
+};
+
+static uint64_t
+hash_str(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void
+hash_rebuild(struct maildir_folder *f)
+{
+	size_t size = 64, i;
+
+	while (size < f->n * 2 + 1)
+		size *= 2;
+	free(f->hash);
+	f->hash = xcalloc(size, sizeof(*f->hash));
+	f->hash_size = size;
+	for (i = 0; i < f->n; i++) {
+		const char *nm = f->recs[i].name;
+		size_t h = hash_str(nm, maildir_base_len(nm)) & (size - 1);
+		while (f->hash[h] != 0)
+			h = (h + 1) & (size - 1);
+		f->hash[h] = (uint32_t)i + 1;
+	}
+}
+
+struct maildir_rec *
+maildir_folder_find_base(struct maildir_folder *f, const char *base,
+			 size_t len)
+{
+	size_t h;
+
+	if (f->hash == NULL)
+		hash_rebuild(f);
+	h = hash_str(base, len) & (f->hash_size - 1);
+	while (f->hash[h] != 0) {
+		struct maildir_rec *r = &f->recs[f->hash[h] - 1];
+		if (maildir_base_len(r->name) == len &&
+		    memcmp(r->name, base, len) == 0)
+			return r;
+		h = (h + 1) & (f->hash_size - 1);
+	}
+	return NULL;
+}
+
+struct maildir_rec *
+maildir_folder_find(struct maildir_folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->recs[mid].uid == uid)
+			return &f->recs[mid];
+		if (f->recs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+rec_free(struct maildir_rec *r)
+{
+	free(r->name);
+	free(r->kw);
+}
+
+void
+maildir_folder_remove(struct maildir_folder *f, uint32_t uid)
+{
+	struct maildir_rec *r = maildir_folder_find(f, uid);
+
+	if (r == NULL)
+		return;
+	rec_free(r);
+	size_t i = (size_t)(r - f->recs);
+	memmove(r, r + 1, (f->n - i - 1) * sizeof(*r));
+	f->n--;
+	free(f->hash);
+	f->hash = NULL;
+}
+
+static struct maildir_rec *
+rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
+{
+	struct maildir_rec *r;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->recs = xrealloc(f->recs, f->cap * sizeof(*f->recs));
+	}
+	r = &f->recs[f->n++];
+	memset(r, 0, sizeof(*r));
+	r->uid = uid;
+	r->name = xstrdup(name);
+	r->flags = maildir_flags_parse(name);
+	maildir_size_parse(name, 'W', &r->vsize);
+	free(f->hash);
+	f->hash = NULL;
+	return r;
+}
+
+void
+maildir_folder_changed(struct maildir_folder *f)
+{
+	uint64_t one = 1;
+	size_t i;
+
+	f->gen++;
+	for (i = 0; i < f->notify_n; i++)
+		if (write(f->notify_fds[i], &one, sizeof(one)) < 0) {
+			/* eventfd full: the reader is already woken */
+		}
+}
+
+void
+maildir_folder_add_notify(struct maildir_folder *f, int fd)
+{
+	f->notify_fds = xrealloc(f->notify_fds,
+				 (f->notify_n + 1) * sizeof(int));
+	f->notify_fds[f->notify_n++] = fd;
+}
+
+void
+maildir_folder_del_notify(struct maildir_folder *f, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < f->notify_n; i++)
+		if (f->notify_fds[i] == fd) {
+			f->notify_fds[i] = f->notify_fds[--f->notify_n];
+			return;
+		}
+}
+
+static void
+listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	memset(l, 0, sizeof(*l));
+}
+
+/* move_new: rename every new/X to cur/X:2, (Courier does the same). */
+static int
+move_new(struct maildir_folder *f)
+{
+	char path[MAILDIR_PATH_MAX], from[MAILDIR_PATH_MAX];
+	char to[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	bool moved = false;
+
+	maildir_path(path, sizeof(path), f->dir, "new", NULL);
+	if ((d = opendir(path)) == NULL)
+		return maildir_errno(errno);
+	while ((de = readdir(d)) != NULL) {
+		if (!maildir_filename_ok(de->d_name))
+			continue;
+		if (snprintf(from, sizeof(from), "%s/%s", path,
+			     de->d_name) >= (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/cur/%s%s", f->dir, de->d_name,
+			     strchr(de->d_name, ':') ? "" : ":2,") >=
+		    (int)sizeof(to))
+			continue;
+		if (rename(from, to) == 0)
+			moved = true;
+	}
+	closedir(d);
+	if (moved) {
+		maildir_path(path, sizeof(path), f->dir, "cur", NULL);
+		maildir_fsync_dir(path);
+	}
+	return 0;
+}
+
+static int
+scan_cur(struct maildir_folder *f, struct listing *l)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	maildir_path(path, sizeof(path), f->dir, "cur", NULL);
+	if ((d = opendir(path)) == NULL)
+		return maildir_errno(errno);
+	while ((de = readdir(d)) != NULL) {
+		if (!maildir_filename_ok(de->d_name))
+			continue;
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 256;
+			l->names = xrealloc(l->names,
+					    l->cap * sizeof(*l->names));
+		}
+		l->names[l->n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Courier's arrival order: the leading time stamp, then the name. */
+static int
+cmp_arrival(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	long long nx = atoll(x), ny = atoll(y);
+
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return strcmp(x, y);
+}
+
+static void
+stamps_get(struct maildir_folder *f, struct maildir_stamp *cur,
+	   struct maildir_stamp *newd)
+{
+	char path[MAILDIR_PATH_MAX];
+
+	maildir_path(path, sizeof(path), f->dir, "cur", NULL);
+	maildir_stamp_get(path, cur);
+	maildir_path(path, sizeof(path), f->dir, "new", NULL);
+	maildir_stamp_get(path, newd);
+}
+
+/* A stamp taken less than 2 s after the change may hide a second change
+ * within the file system's timestamp granularity: do not trust it. */
+static void
+stamp_settle(struct maildir_stamp *st)
+{
+	if (time(NULL) - st->mtime.tv_sec < 2)
+		memset(st, 0, sizeof(*st));
+}
+
+struct lhash {
+	uint32_t *slot;		/* listing index + 1 */
+	size_t size;
+};
+
+static void
+lhash_build(struct lhash *h, const struct listing *l)
+{
+	h->size = 64;
+	while (h->size < l->n * 2 + 1)
+		h->size *= 2;
+	h->slot = xcalloc(h->size, sizeof(*h->slot));
+	for (size_t i = 0; i < l->n; i++) {
+		const char *nm = l->names[i];
+		size_t k = hash_str(nm, maildir_base_len(nm)) & (h->size - 1);
+		while (h->slot[k] != 0)
+			k = (k + 1) & (h->size - 1);
+		h->slot[k] = (uint32_t)i + 1;
+	}
+}
+
+static ssize_t
+lhash_find(const struct lhash *h, const struct listing *l, const char *base,
+	   size_t len)
+{
+	size_t k = hash_str(base, len) & (h->size - 1);
+
+	while (h->slot[k] != 0) {
+		const char *nm = l->names[h->slot[k] - 1];
+		if (maildir_base_len(nm) == len && memcmp(nm, base, len) == 0)
+			return (ssize_t)h->slot[k] - 1;
+		k = (k + 1) & (h->size - 1);
+	}
+	return -1;
+}
+
+/* rebuild: replace f's records by the listing l numbered after the entries
+ * e[0..n) (sorted by uid); unknown files get new UIDs. *dirty_r: the UID
+ * list must be written; returns whether the records changed. */
+static bool
+rebuild(struct maildir_folder *f, struct listing *l,
+	const struct maildir_uidlist_entry *e, size_t n, bool *dirty_r)
+{
+	struct maildir_rec *old = f->recs;
+	size_t old_n = f->n, i, k = 0, nu = 0;
+	bool *used = xcalloc(l->n + 1, sizeof(bool)), changed = false;
+	char **unknown = xmalloc((l->n + 1) * sizeof(char *));
+	struct lhash h;
+
+	lhash_build(&h, l);
+	f->recs = NULL;
+	f->n = f->cap = 0;
+	for (i = 0; i < n; i++) {
+		ssize_t li = lhash_find(&h, l, e[i].base,
+					maildir_base_len(e[i].base));
+		if (li < 0 || used[li]) {
+			*dirty_r = true;
+			continue;
+		}
+		used[li] = true;
+		struct maildir_rec *r = rec_append(f, e[i].uid, l->names[li]);
+		if (r->vsize == 0)
+			r->vsize = e[i].vsize;
+		while (k < old_n && old[k].uid < e[i].uid)
+			k++;
+		if (k < old_n && old[k].uid == e[i].uid) {
+			r->kw = old[k].kw;
+			r->kw_n = old[k].kw_n;
+			old[k].kw = NULL;
+			if (r->vsize == 0)
+				r->vsize = old[k].vsize;
+			if (strcmp(old[k].name, r->name) != 0)
+				changed = true;
+		} else
+			changed = true;
+	}
+	for (i = 0; i < l->n; i++)
+		if (!used[i])
+			unknown[nu++] = l->names[i];
+	qsort(unknown, nu, sizeof(*unknown), cmp_arrival);
+	for (i = 0; i < nu; i++)
+		rec_append(f, f->uidnext++, unknown[i]);
+	if (nu > 0)
+		*dirty_r = changed = true;
+	if (f->n != old_n + nu)
+		changed = true;
+	for (i = 0; i < old_n; i++)
+		rec_free(&old[i]);
+	free(old);
+	free(used);
+	free(unknown);
+	free(h.slot);
+	return changed;
+}
+
+static size_t
+count_unknown(struct maildir_folder *f, const struct listing *l)
+{
+	size_t i, unknown = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (maildir_folder_find_base(f, l->names[i],
+					     maildir_base_len(l->names[i])) ==
+		    NULL)
+			unknown++;
+	return unknown;
+}
+
+static int
+scan(struct maildir_folder *f, struct listing *l)
+{
+	int r;
+
+	if ((r = move_new(f)) < 0 || (r = scan_cur(f, l)) < 0)
+		return r;
+	/* a rename by another process during readdir can hide a file:
+	 * when fewer files than records were seen, look once more */
+	if (l->n - count_unknown(f, l) < f->n) {
+		struct listing again = { 0 };
+		if ((r = scan_cur(f, &again)) < 0)
+			return r;
+		if (again.n > l->n) {
+			listing_free(l);
+			*l = again;
+		} else
+			listing_free(&again);
+	}
+	return 0;
+}
+
+/* entries_of: f's own records as UID list entries (bases point into f). */
+static struct maildir_uidlist_entry *
+entries_of(struct maildir_folder *f)
+{
+	struct maildir_uidlist_entry *e = xcalloc(f->n + 1, sizeof(*e));
+
+	for (size_t i = 0; i < f->n; i++) {
+		e[i].uid = f->recs[i].uid;
+		e[i].vsize = f->recs[i].vsize;
+		e[i].base = f->recs[i].name;
+	}
+	return e;
+}
+
+static int
+locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
+	     uint32_t *recent_from_r, bool *changed_r)
+{
+	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
+	struct maildir_uidlist ul;
+	struct maildir_stamp st;
+	bool dirty = false;
+	int r;
+
+	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
+	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
+	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,
+				  maildir_settings.lock_stale);
+	if (r < 0)
+		return r;
+	maildir_stamp_get(path, &st);
+	if (!f->loaded || !maildir_stamp_eq(&st, &f->st_uidlist)) {
+		r = maildir_uidlist_read(f->dir, &ul);
+		if (r == 0) {
+			f->uidvalidity = ul.uidvalidity;
+			f->uidnext = ul.uidnext;
+			f->first_recent = ul.first_recent;
+			if (st.ino == 0)	/* imported */
+				dirty = true;
+			*changed_r |= rebuild(f, l, ul.e, ul.n, &dirty);
+			maildir_uidlist_free(&ul);
+		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
+			if (f->uidvalidity == 0) {
+				f->uidvalidity = (uint32_t)time(NULL);
+				f->uidnext = f->first_recent = 1;
+			}
+			dirty = true;
+			*changed_r |= rebuild(f, l, NULL, 0, &dirty);
+		} else {
+			maildir_lockfile_release(lock);
+			return r;
+		}
+		f->st_uidlist = st;
+	} else {
+		struct maildir_uidlist_entry *e = entries_of(f);
+		*changed_r |= rebuild(f, l, e, f->n, &dirty);
+		free(e);
+	}
+	if (claim) {
+		*recent_from_r = f->first_recent;
+		if (f->first_recent < f->uidnext) {
+			f->first_recent = f->uidnext;
+			dirty = true;
+		}
+	}
+	r = dirty ? maildir_uidlist_write(f) : 0;
+	maildir_lockfile_release(lock);
+	return r;
+}
+
+int
+maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
+		       uint32_t *recent_from_r)
+{
+	struct maildir_stamp cur, newd, ul;
+	struct listing l = { 0 };
+	char path[MAILDIR_PATH_MAX];
+	bool changed = false;
+	int r;
+
+	stamps_get(f, &cur, &newd);
+	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
+	maildir_stamp_get(path, &ul);
+	if (cur.ino == 0)
+		return -ERR_NOTFOUND;
+	bool dirs = force || !f->loaded || !maildir_stamp_eq(&cur, &f->st_cur) ||
+		    !maildir_stamp_eq(&newd, &f->st_new);
+	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
+	if (dirs || ulc) {
+		if ((r = move_new(f)) < 0)
+			return r;
+		stamps_get(f, &cur, &newd);
+		if ((r = scan(f, &l)) < 0) {
+			listing_free(&l);
+			return r;
+		}
+	}
+	if (claim || ulc || !f->loaded || count_unknown(f, &l) > 0) {
+		if (!dirs && !ulc && (r = scan(f, &l)) < 0)
+			goto out;
+		r = locked_merge(f, &l, claim, recent_from_r, &changed);
+		if (r < 0)
+			goto out;
+	} else if (dirs) {
+		struct maildir_uidlist_entry *e = entries_of(f);
+		bool dirty = false;
+		changed = rebuild(f, &l, e, f->n, &dirty);
+		free(e);
+	}
+	if (dirs) {
+		stamp_settle(&cur);
+		stamp_settle(&newd);
+		f->st_cur = cur;
+		f->st_new = newd;
+	}
+	r = maildir_keywords_load(f);
+	if (r > 0)
+		changed = true;
+	r = r < 0 ? r : 0;
+	if (changed)
+		maildir_folder_changed(f);
+	f->loaded = true;
+out:
+	listing_free(&l);
+	return r;
+}
+
+int
+maildir_folder_get(const char *root, const char *dir,
+		   struct maildir_folder **f_r)
+{
+	struct maildir_folder *f;
+	int r = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (f = registry; f != NULL; f = f->next)
+		if (strcmp(f->dir, dir) == 0)
+			break;
+	if (f == NULL) {
+		f = xcalloc(1, sizeof(*f));
+		f->dir = xstrdup(dir);
+		f->root = xstrdup(root);
+		pthread_mutex_init(&f->lock, NULL);
+		f->next = registry;
+		registry = f;
+	}
+	f->refs++;
+	pthread_mutex_unlock(&registry_lock);
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->loaded)
+		r = maildir_folder_refresh(f, true, false, NULL);
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0) {
+		maildir_folder_put(&f);
+		return r;
+	}
+	*f_r = f;
+	return 0;
+}
+
+void
+maildir_folder_put(struct maildir_folder **fp)
+{
+	struct maildir_folder *f = *fp, **pp;
+
+	*fp = NULL;
+	if (f == NULL)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (--f->refs > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (pp = &registry; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	for (size_t i = 0; i < f->n; i++)
+		rec_free(&f->recs[i]);
+	for (unsigned i = 0; i < f->kw_n; i++)
+		free(f->kw_names[i]);
+	free(f->kw_names);
+	free(f->recs);
+	free(f->hash);
+	free(f->notify_fds);
+	free(f->dir);
+	free(f->root);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+int
+maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
+		   uint32_t *uids)
+{
+	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
+	struct maildir_stamp st;
+	size_t i;
+	int r;
+
+	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
+	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
+	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,
+				  maildir_settings.lock_stale);
+	if (r < 0)
+		return r;
+	maildir_stamp_get(path, &st);
+	if (f->loaded && st.ino != 0 && maildir_stamp_eq(&st, &f->st_uidlist)) {
+		/* nobody else changed the list: number the files directly */
+		for (i = 0; i < n; i++)
+			uids[i] = rec_append(f, f->uidnext++, names[i])->uid;
+		r = maildir_uidlist_write(f);
+		maildir_lockfile_release(lock);
+		if (r == 0)
+			maildir_folder_changed(f);
+		return r;
+	}
+	maildir_lockfile_release(lock);
+	if ((r = maildir_folder_refresh(f, true, false, NULL)) < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		struct maildir_rec *rec = maildir_folder_find_base(
+			f, names[i], maildir_base_len(names[i]));
+		uids[i] = rec != NULL ? rec->uid : 0;
+	}
+	return 0;
+}

@@ -1,0 +1,373 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The Maildir++ folder tree: listing with \Noselect parents and children
+ * attributes, create (with parents), delete (children kept), rename (with
+ * children; INBOX moves its messages, RFC 3501 6.3.5), and STATUS.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <strings.h>
+#include <unistd.h>
+#include "storage/maildir/maildir.h"
+#include "core/error.h"
+#include "core/compat.h"
+
+#define MU(u) ((struct maildir_user *)(u))
+
+struct name_list {
+	char **names;
+	size_t n, cap;
+};
+
+static void
+nl_add(struct name_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->names[i], name) == 0)
+			return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->names = xrealloc(l->names, l->cap * sizeof(char *));
+	}
+	l->names[l->n++] = xstrdup(name);
+}
+
+static void
+nl_free(struct name_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool
+nl_has(const struct name_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+maildir_folder_exists(struct store_user *u, const char *name)
+{
+	char dir[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
+
+	if (maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir)) < 0 ||
+	    maildir_path(path, sizeof(path), dir, "cur", NULL) < 0)
+		return 0;
+	return access(path, F_OK) == 0 ? 1 : 0;
+}
+
+/* existing: every folder on disk (not INBOX). */
+static int
+existing(struct maildir_user *u, struct name_list *l)
+{
+	char name[STORE_NAME_MAXLEN + 1];
+	struct dirent *de;
+	DIR *d = opendir(u->root);
+
+	if (d == NULL)
+		return maildir_errno(errno);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN &&
+		    de->d_type != DT_LNK)
+			continue;
+		if (maildir_name_from_disk(de->d_name, name, sizeof(name)) < 0)
+			continue;
+		nl_add(l, name);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void
+subscriptions(struct maildir_user *u, struct name_list *l)
+{
+	size_t n = 0;
+	char **names = maildir_subscriptions_load(u, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		nl_add(l, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static unsigned
+child_attrs(const struct name_list *all, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < all->n; i++)
+		if (strncmp(all->names[i], name, len) == 0 &&
+		    all->names[i][len] == '.')
+			return STORE_ATTR_HASCHILDREN;
+	return STORE_ATTR_HASNOCHILDREN;
+}
+
+int
+maildir_folder_list(struct store_user *u, bool subscribed_only,
+		    store_folder_fn *fn, void *ctx)
+{
+	struct name_list on_disk = { 0 }, all = { 0 }, subs = { 0 };
+	int r;
+
+	if ((r = existing(MU(u), &on_disk)) < 0)
+		return r;
+	subscriptions(MU(u), &subs);
+	for (size_t i = 0; i < on_disk.n; i++) {
+		char *p, tmp[STORE_NAME_MAXLEN + 1];
+		str_copy(tmp, on_disk.names[i], sizeof(tmp));
+		nl_add(&all, tmp);
+		while ((p = strrchr(tmp, '.')) != NULL) {	/* parents */
+			*p = '\0';
+			nl_add(&all, tmp);
+		}
+	}
+	qsort(all.names, all.n, sizeof(char *), cmp_name);
+	qsort(subs.names, subs.n, sizeof(char *), cmp_name);
+	const struct name_list *which = subscribed_only ? &subs : &all;
+	unsigned attrs = child_attrs(&all, "INBOX") |
+			 (nl_has(&subs, "INBOX") ? STORE_ATTR_SUBSCRIBED : 0);
+	if (!subscribed_only || nl_has(&subs, "INBOX"))
+		r = fn(ctx, "INBOX", attrs);
+	for (size_t i = 0; r == 0 && i < which->n; i++) {
+		const char *name = which->names[i];
+		if (strcmp(name, "INBOX") == 0)
+			continue;
+		attrs = child_attrs(&all, name);
+		if (!nl_has(&on_disk, name))
+			attrs |= nl_has(&all, name) ? STORE_ATTR_NOSELECT :
+				 STORE_ATTR_NONEXISTENT | STORE_ATTR_NOSELECT;
+		if (nl_has(&subs, name))
+			attrs |= STORE_ATTR_SUBSCRIBED;
+		r = fn(ctx, name, attrs);
+	}
+	nl_free(&on_disk);
+	nl_free(&all);
+	nl_free(&subs);
+	return r;
+}
+
+int
+maildir_folder_create(struct store_user *u, const char *name)
+{
+	char tmp[STORE_NAME_MAXLEN + 2], dir[MAILDIR_PATH_MAX];
+	size_t len = strlen(name);
+	int r;
+
+	if (len == 0 || len > STORE_NAME_MAXLEN)
+		return -ERR_INVAL;
+	str_copy(tmp, name, sizeof(tmp));
+	if (tmp[len - 1] == '.')
+		tmp[len - 1] = '\0';
+	if (maildir_name_is_inbox(tmp))
+		return -ERR_EXISTS;
+	if ((r = maildir_name_check(tmp)) < 0)
+		return r;
+	if (maildir_folder_exists(u, tmp))
+		return -ERR_EXISTS;
+	for (char *p = strchr(tmp, '.');; p = strchr(p + 1, '.')) {
+		if (p != NULL)
+			*p = '\0';
+		if ((r = maildir_name_to_dir(MU(u)->root, tmp, dir,
+					     sizeof(dir))) < 0)
+			return r;
+		if (!maildir_name_is_inbox(tmp) &&
+		    (r = maildir_mkdir_maildir(dir, true)) < 0) {
+			maildir_set_error(u, "create folder", errno);
+			return r;
+		}
+		if (p == NULL)
+			break;
+		*p = '.';
+	}
+	return maildir_fsync_dir(MU(u)->root);
+}
+
+static void
+remove_tree(const char *dir)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    maildir_path(path, sizeof(path), dir, de->d_name,
+				 NULL) < 0)
+			continue;
+		if (unlink(path) < 0 && (errno == EISDIR || errno == EPERM))
+			remove_tree(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+int
+maildir_folder_delete(struct store_user *u, const char *name)
+{
+	char dir[MAILDIR_PATH_MAX], trash[MAILDIR_PATH_MAX], uniq[128];
+	int r;
+
+	if (maildir_name_is_inbox(name))
+		return -ERR_PERM;
+	if ((r = maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir))) < 0)
+		return r;
+	if (!maildir_folder_exists(u, name))
+		return -ERR_NOTFOUND;
+	/* rename first, so the folder vanishes at once and whole */
+	maildir_unique(uniq, sizeof(uniq));
+	snprintf(trash, sizeof(trash), "%s/..deleted.%s", MU(u)->root, uniq);
+	if (rename(dir, trash) < 0) {
+		maildir_set_error(u, "delete folder", errno);
+		return maildir_errno(errno);
+	}
+	remove_tree(trash);
+	maildir_quota_add(MU(u)->root, 0, 0);
+	return maildir_fsync_dir(MU(u)->root);
+}
+
+static int
+move_files(const char *from, const char *to)
+{
+	char a[MAILDIR_PATH_MAX], b[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(from);
+	int r = 0;
+
+	if (d == NULL)
+		return maildir_errno(errno);
+	while ((de = readdir(d)) != NULL) {
+		if (!maildir_filename_ok(de->d_name))
+			continue;
+		if (maildir_path(a, sizeof(a), from, de->d_name, NULL) < 0 ||
+		    maildir_path(b, sizeof(b), to, de->d_name, NULL) < 0)
+			continue;
+		if (rename(a, b) < 0 && errno != ENOENT)
+			r = maildir_errno(errno);
+	}
+	closedir(d);
+	return r;
+}
+
+static int
+rename_inbox(struct store_user *u, const char *newname)
+{
+	char dir[MAILDIR_PATH_MAX], a[MAILDIR_PATH_MAX], b[MAILDIR_PATH_MAX];
+	int r;
+
+	if ((r = maildir_folder_create(u, newname)) < 0)
+		return r;
+	maildir_name_to_dir(MU(u)->root, newname, dir, sizeof(dir));
+	maildir_path(a, sizeof(a), MU(u)->root, "cur", NULL);
+	maildir_path(b, sizeof(b), dir, "cur", NULL);
+	if ((r = move_files(a, b)) < 0)
+		return r;
+	maildir_path(a, sizeof(a), MU(u)->root, "new", NULL);
+	maildir_path(b, sizeof(b), dir, "new", NULL);
+	return move_files(a, b);
+}
+
+int
+maildir_folder_rename(struct store_user *u, const char *oldname,
+		      const char *newname)
+{
+	struct name_list all = { 0 };
+	char from[MAILDIR_PATH_MAX], to[MAILDIR_PATH_MAX];
+	char child[STORE_NAME_MAXLEN * 2 + 2];
+	size_t olen = strlen(oldname);
+	int r;
+
+	if ((r = maildir_name_check(newname)) < 0)
+		return r;
+	if (maildir_name_is_inbox(newname))
+		return -ERR_EXISTS;
+	if (maildir_folder_exists(u, newname))
+		return -ERR_EXISTS;
+	if (maildir_name_is_inbox(oldname))
+		return rename_inbox(u, newname);
+	if ((r = maildir_name_check(oldname)) < 0)
+		return r;
+	if ((r = existing(MU(u), &all)) < 0)
+		return r;
+	r = -ERR_NOTFOUND;
+	for (size_t i = 0; i < all.n; i++) {
+		const char *n = all.names[i];
+		if (strncmp(n, oldname, olen) != 0 ||
+		    (n[olen] != '\0' && n[olen] != '.'))
+			continue;
+		snprintf(child, sizeof(child), "%s%s", newname, n + olen);
+		if (maildir_name_check(child) < 0 ||
+		    maildir_name_to_dir(MU(u)->root, n, from,
+					sizeof(from)) < 0 ||
+		    maildir_name_to_dir(MU(u)->root, child, to,
+					sizeof(to)) < 0) {
+			r = -ERR_INVAL;
+			break;
+		}
+		if (rename(from, to) < 0) {
+			r = maildir_errno(errno);
+			maildir_set_error(u, "rename folder", errno);
+			break;
+		}
+		r = 0;
+	}
+	nl_free(&all);
+	if (r == 0) {
+		/* create the new name's missing parents */
+		str_copy(child, newname, sizeof(child));
+		char *p = strrchr(child, '.');
+		if (p != NULL) {
+			*p = '\0';
+			if (!maildir_folder_exists(u, child))
+				maildir_folder_create(u, child);
+		}
+		maildir_subscriptions_rename(MU(u), oldname, newname);
+		maildir_fsync_dir(MU(u)->root);
+	}
+	return r;
+}
+
+int
+maildir_folder_status(struct store_user *u, const char *name,
+		      struct store_status *st)
+{
+	char dir[MAILDIR_PATH_MAX];
+	struct maildir_folder *f;
+	int r;
+
+	if ((r = maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir))) < 0)
+		return r;
+	if (!maildir_folder_exists(u, name))
+		return -ERR_NOTFOUND;
+	if ((r = maildir_folder_get(MU(u)->root, dir, &f)) < 0)
+		return r;
+	pthread_mutex_lock(&f->lock);
+	r = maildir_folder_refresh(f, false, false, NULL);
+	if (r == 0) {
+		st->messages = (uint32_t)f->n;
+		st->uidnext = f->uidnext;
+		st->uidvalidity = f->uidvalidity;
+		for (size_t i = 0; i < f->n; i++) {
+			if (f->recs[i].uid >= f->first_recent)
+				st->recent++;
+			if ((f->recs[i].flags & STORE_FLAG_SEEN) == 0)
+				st->unseen++;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	maildir_folder_put(&f);
+	return r;
+}

@@ -1,0 +1,333 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Keywords (user-defined flags) in Courier-IMAP's layout, so they survive a
+ * move between Courier and Maildock: courierimapkeywords/:list holds the
+ * names, a blank line, then "<base name>:<index> <index>..." lines; a file
+ * ".<n>.<base name>" (highest n wins) or "<base name>" (wins over all) in
+ * the same directory holds a newer keyword list of one message, a name per
+ * line. Maildock writes the per-message files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <strings.h>
+#include <unistd.h>
+#include "storage/maildir/maildir.h"
+#include "core/error.h"
+#include "core/compat.h"
+
+int
+maildir_keywords_check(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return -ERR_INVAL;
+	if (len > STORE_KEYWORD_MAXLEN)
+		return -ERR_LIMIT;
+	for (const char *p = name; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c))
+			return -ERR_INVAL;
+	}
+	return 0;
+}
+
+int
+maildir_keywords_id(struct maildir_folder *f, const char *name, bool create)
+{
+	unsigned i;
+
+	for (i = 0; i < f->kw_n; i++)
+		if (strcasecmp(f->kw_names[i], name) == 0)
+			return (int)i;
+	if (!create)
+		return -ERR_NOTFOUND;
+	if (maildir_keywords_check(name) < 0)
+		return -ERR_INVAL;
+	if (f->kw_n >= STORE_KEYWORDS_MAX)
+		return -ERR_LIMIT;
+	if (f->kw_n == f->kw_cap) {
+		f->kw_cap = f->kw_cap ? f->kw_cap * 2 : 16;
+		f->kw_names = xrealloc(f->kw_names,
+				       f->kw_cap * sizeof(char *));
+	}
+	f->kw_names[f->kw_n] = xstrdup(name);
+	return (int)f->kw_n++;
+}
+
+static int
+cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* set_ids: the sorted, duplicate-free id set ids[0..n) as r's keywords;
+ * returns whether it differs from the old one. Takes ids. */
+static bool
+set_ids(struct maildir_rec *r, unsigned *ids, unsigned n)
+{
+	unsigned i, k = 0;
+
+	qsort(ids, n, sizeof(*ids), cmp_uint);
+	for (i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	if (k == r->kw_n && (k == 0 || memcmp(ids, r->kw, k * sizeof(*ids))
+					   == 0)) {
+		free(ids);
+		return false;
+	}
+	free(r->kw);
+	r->kw = k > 0 ? ids : NULL;
+	if (k == 0)
+		free(ids);
+	r->kw_n = k;
+	return true;
+}
+
+/* names_to_ids: newline-separated names in text to ids. */
+static unsigned
+names_to_ids(struct maildir_folder *f, char *text, unsigned **ids_r)
+{
+	unsigned n = 0, cap = 0, *ids = NULL;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int id = maildir_keywords_id(f, line, true);
+		if (id < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = (unsigned)id;
+	}
+	*ids_r = ids;
+	return n;
+}
+
+/* load_list: the ":list" file into next[] (per record). */
+static void
+load_list(struct maildir_folder *f, const char *dir, unsigned **next,
+	  unsigned *next_n)
+{
+	char path[MAILDIR_PATH_MAX], *data, *line, *save = NULL;
+	int *map = NULL;
+	unsigned nmap = 0;
+	size_t len;
+
+	maildir_path(path, sizeof(path), dir, ":list", NULL);
+	if (maildir_read_file(path, &data, &len, 64u * 1024 * 1024) < 0)
+		return;
+	line = data;
+	while (line != NULL && *line != '\0' && *line != '\n') {
+		char *nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		map = xrealloc(map, (nmap + 1) * sizeof(*map));
+		map[nmap++] = maildir_keywords_id(f, line, true);
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	if (line != NULL && *line == '\n')
+		line++;
+	for (line = line ? strtok_r(line, "\n", &save) : NULL; line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strrchr(line, ':'), *p, *end;
+		if (colon == NULL)
+			continue;
+		struct maildir_rec *r = maildir_folder_find_base(
+			f, line, (size_t)(colon - line));
+		if (r == NULL)
+			continue;
+		size_t i = (size_t)(r - f->recs);
+		for (p = colon + 1;; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			if (v < nmap && map[v] >= 0) {
+				next[i] = xrealloc(next[i], (next_n[i] + 1) *
+						   sizeof(unsigned));
+				next[i][next_n[i]++] = (unsigned)map[v];
+			}
+		}
+	}
+	free(map);
+	free(data);
+}
+
+/* update_of: parse ".<n>.<base>" (serial n) or "<base>" (UINT64_MAX). */
+static const char *
+update_of(const char *name, uint64_t *serial)
+{
+	if (name[0] != '.') {
+		*serial = UINT64_MAX;
+		return name;
+	}
+	char *end;
+	unsigned long long v = strtoull(name + 1, &end, 10);
+	if (end == name + 1 || *end != '.' || end[1] == '\0')
+		return NULL;
+	*serial = v;
+	return end + 1;
+}
+
+static void
+load_updates(struct maildir_folder *f, const char *dir, unsigned **next,
+	     unsigned *next_n)
+{
+	uint64_t *best = xcalloc(f->n + 1, sizeof(uint64_t)), serial;
+	char **file = xcalloc(f->n + 1, sizeof(char *));
+	char path[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		const char *base = update_of(de->d_name, &serial);
+		if (base == NULL || de->d_name[0] == ':' ||
+		    strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (serial != UINT64_MAX && serial >= f->kw_serial)
+			f->kw_serial = (unsigned)serial + 1;
+		struct maildir_rec *r = maildir_folder_find_base(
+			f, base, strlen(base));
+		if (r == NULL)
+			continue;
+		size_t i = (size_t)(r - f->recs);
+		uint64_t rank = serial == UINT64_MAX ? UINT64_MAX : serial + 1;
+		if (file[i] != NULL && best[i] >= rank)
+			continue;
+		free(file[i]);
+		file[i] = xstrdup(de->d_name);
+		best[i] = rank;
+	}
+	closedir(d);
+	for (size_t i = 0; i < f->n; i++) {
+		char *data;
+		size_t len;
+		if (file[i] == NULL ||
+		    maildir_path(path, sizeof(path), dir, file[i], NULL) < 0 ||
+		    maildir_read_file(path, &data, &len, 1024 * 1024) < 0)
+			continue;
+		free(next[i]);
+		next_n[i] = names_to_ids(f, data, &next[i]);
+		free(data);
+	}
+out:
+	for (size_t i = 0; i < f->n; i++)
+		free(file[i]);
+	free(file);
+	free(best);
+}
+
+int
+maildir_keywords_load(struct maildir_folder *f)
+{
+	char dir[MAILDIR_PATH_MAX];
+	struct maildir_stamp st;
+	bool changed = false;
+
+	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
+	maildir_stamp_get(dir, &st);
+	if (f->loaded && maildir_stamp_eq(&st, &f->st_kw))
+		return 0;
+	if (st.ino == 0 && f->st_kw.ino == 0) {
+		f->st_kw = st;
+		return 0;
+	}
+	unsigned **next = xcalloc(f->n + 1, sizeof(*next));
+	unsigned *next_n = xcalloc(f->n + 1, sizeof(*next_n));
+	if (st.ino != 0) {
+		load_list(f, dir, next, next_n);
+		load_updates(f, dir, next, next_n);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		if (next[i] == NULL && f->recs[i].kw_n == 0)
+			continue;
+		changed |= set_ids(&f->recs[i],
+				   next[i] ? next[i] : xmalloc(1), next_n[i]);
+	}
+	free(next);
+	free(next_n);
+	if (time(NULL) - st.mtime.tv_sec < 2)
+		memset(&st, 0, sizeof(st)), st.ino = 1;
+	f->st_kw = st;
+	return changed ? 1 : 0;
+}
+
+int
+maildir_keywords_save(struct maildir_folder *f, const struct maildir_rec *r)
+{
+	char dir[MAILDIR_PATH_MAX], name[300], old[MAILDIR_PATH_MAX];
+	size_t blen = maildir_base_len(r->name), len = 0, i;
+	char *text = xmalloc((size_t)r->kw_n * (STORE_KEYWORD_MAXLEN + 1) + 1);
+	struct dirent *de;
+	uint64_t serial;
+	int ret;
+
+	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		free(text);
+		return maildir_errno(errno);
+	}
+	for (i = 0; i < r->kw_n; i++)
+		len += (size_t)snprintf(text + len, STORE_KEYWORD_MAXLEN + 2,
+					"%s\n", f->kw_names[r->kw[i]]);
+	unsigned mine = f->kw_serial++;
+	snprintf(name, sizeof(name), ".%u.%.*s", mine, (int)blen, r->name);
+	ret = maildir_write_atomic(dir, name, text, len);
+	free(text);
+	if (ret < 0)
+		return ret;
+	DIR *d = opendir(dir);	/* drop the older updates of this message */
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		const char *base = update_of(de->d_name, &serial);
+		if (base == NULL || strcmp(de->d_name, name) == 0 ||
+		    strlen(base) != blen || memcmp(base, r->name, blen) != 0 ||
+		    (serial != UINT64_MAX && serial > mine))
+			continue;
+		if (maildir_path(old, sizeof(old), dir, de->d_name, NULL) == 0)
+			unlink(old);
+	}
+	if (d != NULL)
+		closedir(d);
+	return 0;
+}
+
+int
+maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
+		     enum store_flags_mode mode, const char *const *names,
+		     size_t n)
+{
+	unsigned *ids = xmalloc((r->kw_n + n + 1) * sizeof(*ids)), k = 0;
+	size_t i, j;
+
+	if (mode != STORE_FLAGS_SET)
+		for (i = 0; i < r->kw_n; i++)
+			ids[k++] = r->kw[i];
+	for (i = 0; i < n; i++) {
+		int id = maildir_keywords_id(f, names[i],
+					     mode != STORE_FLAGS_REMOVE);
+		if (id == -ERR_NOTFOUND)
+			continue;
+		if (id < 0) {
+			free(ids);
+			return id;
+		}
+		if (mode != STORE_FLAGS_REMOVE) {
+			ids[k++] = (unsigned)id;
+			continue;
+		}
+		for (j = 0; j < k; j++)
+			if (ids[j] == (unsigned)id)
+				ids[j--] = ids[--k];
+	}
+	if (!set_ids(r, ids, k))
+		return 0;
+	return maildir_keywords_save(f, r) < 0 ? -ERR_IO : 1;
+}

@@ -1,0 +1,241 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Per-message accessors of a view: lookup by sequence number or UID, the
+ * CRLF size (",W=" or counted once and cached), INTERNALDATE (mtime), the
+ * file itself, and the view counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "storage/maildir/maildir.h"
+#include "core/error.h"
+#include "core/compat.h"
+
+#define VIEW(mb) ((struct maildir_mailbox *)(mb))
+#define CVIEW(mb) ((const struct maildir_mailbox *)(mb))
+
+uint32_t
+maildir_mailbox_count(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->count;
+}
+
+uint32_t
+maildir_mailbox_uidvalidity(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->uidvalidity;
+}
+
+uint32_t
+maildir_mailbox_uidnext(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->uidnext;
+}
+
+uint32_t
+maildir_mailbox_recent_count(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->recent;
+}
+
+uint32_t
+maildir_mailbox_first_unseen(const struct store_mailbox *mb)
+{
+	const struct maildir_mailbox *v = CVIEW(mb);
+
+	for (uint32_t i = 0; i < v->count; i++)
+		if ((v->msgs[i].flags & STORE_FLAG_SEEN) == 0)
+			return i + 1;
+	return 0;
+}
+
+bool
+maildir_mailbox_readonly(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->readonly;
+}
+
+const struct store_msg *
+maildir_msg_get(const struct store_mailbox *mb, uint32_t seq)
+{
+	const struct maildir_mailbox *v = CVIEW(mb);
+
+	if (seq == 0 || seq > v->count)
+		return NULL;
+	return &v->msgs[seq - 1];
+}
+
+uint32_t
+maildir_msg_seq_by_uid(const struct store_mailbox *mb, uint32_t uid)
+{
+	const struct maildir_mailbox *v = CVIEW(mb);
+	uint32_t lo = 0, hi = v->count;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->msgs[mid].uid == uid)
+			return mid + 1;
+		if (v->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+const char *const *
+maildir_mailbox_keywords(const struct store_mailbox *mb, unsigned *count_r)
+{
+	const struct maildir_mailbox *v = CVIEW(mb);
+
+	*count_r = v->kw_n;
+	return v->kw_names;
+}
+
+/* locate: the path of seq's file into path (f->lock held); refreshes once
+ * when the file moved. -ERR_NOTFOUND when it is gone. */
+static int
+locate(struct maildir_mailbox *v, uint32_t seq, char *path, size_t size,
+       struct maildir_rec **rec_r)
+{
+	struct maildir_folder *f = v->f;
+	struct maildir_rec *r;
+	int ret;
+
+	if (seq == 0 || seq > v->count)
+		return -ERR_INVAL;
+	for (int pass = 0; pass < 2; pass++) {
+		r = maildir_folder_find(f, v->msgs[seq - 1].uid);
+		if (r == NULL)
+			return -ERR_NOTFOUND;
+		if ((ret = maildir_path(path, size, f->dir, "cur",
+					r->name)) < 0)
+			return ret;
+		if (pass == 1 || access(path, F_OK) == 0) {
+			*rec_r = r;
+			return 0;
+		}
+		if ((ret = maildir_folder_refresh(f, true, false, NULL)) < 0)
+			return ret;
+	}
+	*rec_r = r;
+	return 0;
+}
+
+int
+maildir_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	char path[MAILDIR_PATH_MAX];
+	struct maildir_rec *r;
+	int ret;
+
+	pthread_mutex_lock(&v->f->lock);
+	ret = locate(v, seq, path, sizeof(path), &r);
+	pthread_mutex_unlock(&v->f->lock);
+	if (ret < 0)
+		return ret;
+	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd_r < 0)
+		return maildir_errno(errno);
+	return 0;
+}
+
+int
+maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
+		 size_t size)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	struct maildir_rec *r;
+	int ret;
+
+	if (seq == 0 || seq > v->count)
+		return -ERR_INVAL;
+	pthread_mutex_lock(&v->f->lock);
+	r = maildir_folder_find(v->f, v->msgs[seq - 1].uid);
+	ret = r == NULL ? -ERR_NOTFOUND :
+	      maildir_path(buf, size, v->f->dir, "cur", r->name);
+	pthread_mutex_unlock(&v->f->lock);
+	return ret;
+}
+
+/* count_crlf_size: the file's size with every bare LF counted as CRLF. */
+static int
+count_crlf_size(int fd, uint64_t *size_r)
+{
+	char buf[65536];
+	uint64_t size = 0;
+	char prev = '\0';
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return maildir_errno(errno);
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' && prev != '\r')
+				size++;
+			prev = buf[i];
+		}
+		size += (uint64_t)n;
+	}
+	*size_r = size;
+	return 0;
+}
+
+int
+maildir_msg_size(struct store_mailbox *mb, uint32_t seq, uint64_t *size_r)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	char path[MAILDIR_PATH_MAX];
+	struct maildir_rec *r;
+	uint64_t size;
+	int ret, fd;
+
+	pthread_mutex_lock(&v->f->lock);
+	ret = locate(v, seq, path, sizeof(path), &r);
+	if (ret == 0 && r->vsize != 0) {
+		*size_r = r->vsize;
+		pthread_mutex_unlock(&v->f->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&v->f->lock);
+	if (ret < 0)
+		return ret;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return maildir_errno(errno);
+	ret = count_crlf_size(fd, &size);
+	close(fd);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&v->f->lock);
+	r = maildir_folder_find(v->f, v->msgs[seq - 1].uid);
+	if (r != NULL)
+		r->vsize = size;
+	pthread_mutex_unlock(&v->f->lock);
+	*size_r = size;
+	return 0;
+}
+
+int
+maildir_msg_internal_date(struct store_mailbox *mb, uint32_t seq,
+			  time_t *date_r)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	char path[MAILDIR_PATH_MAX];
+	struct maildir_rec *r;
+	struct stat st;
+	int ret;
+
+	pthread_mutex_lock(&v->f->lock);
+	ret = locate(v, seq, path, sizeof(path), &r);
+	pthread_mutex_unlock(&v->f->lock);
+	if (ret < 0)
+		return ret;
+	if (stat(path, &st) < 0)
+		return maildir_errno(errno);
+	*date_r = st.st_mtime;
+	return 0;
+}

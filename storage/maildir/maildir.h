@@ -1,0 +1,293 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Backend-private types of the Maildir++ storage: the shared per-folder
+ * object (one per folder directory per process, reference-counted, under its
+ * own mutex), session views, the user, and the helpers the maildir-*.c files
+ * share. Nothing outside storage/ includes this header.
+ */
+#ifndef STORAGE_MAILDIR_MAILDIR_H
+#define STORAGE_MAILDIR_MAILDIR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include "storage/store-private.h"
+
+#define MAILDIR_UIDLIST		"maildock-uidlist"
+#define MAILDIR_UIDLIST_LOCK	"maildock-uidlist.lock"
+#define MAILDIR_COURIER_UIDDB	"courierimapuiddb"
+#define MAILDIR_DOVECOT_UIDLIST	"dovecot-uidlist"
+#define MAILDIR_POP3_LIST	"courierpop3dsizelist"
+#define MAILDIR_POP3_LOCK	"maildock-pop3.lock"
+#define MAILDIR_KEYWORDS_DIR	"courierimapkeywords"
+#define MAILDIR_SUBSCRIBED	"courierimapsubscribed"
+#define MAILDIR_QUOTA_FILE	"maildirsize"
+#define MAILDIR_FOLDER_MARKER	"maildirfolder"
+#define MAILDIR_PATH_MAX	4096
+
+/* Tunables (seconds); settings in conf.d/40-maildir.conf feed these. */
+struct maildir_settings {
+	unsigned lock_timeout;		/* wait for the UID list lock */
+	unsigned lock_stale;		/* a lock file older than this is dead */
+	unsigned pop3_lock_stale;	/* same, for the POP3 maildrop lock */
+	bool fsync;			/* fsync files and directories */
+};
+extern struct maildir_settings maildir_settings;
+
+/* Test hook: when set, called with the step number (1..5) of each stage of
+ * a delivery (maildir-deliver.c), so a test can kill the writer there. */
+extern void (*maildir_deliver_hook)(int step);
+
+/* One message of a folder, shared by every view. */
+struct maildir_rec {
+	uint32_t uid;
+	unsigned flags;		/* STORE_FLAG_* (permanent bits) */
+	unsigned kw_n;
+	unsigned *kw;		/* sorted keyword ids (malloc'd) or NULL */
+	char *name;		/* file name in cur/ (malloc'd) */
+	uint64_t vsize;		/* CRLF size, 0 = not known yet */
+	bool mark;		/* scratch for scans */
+};
+
+struct maildir_stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* The shared folder object. Every field below lock is protected by it. */
+struct maildir_folder {
+	struct maildir_folder *next;	/* registry list */
+	char *dir;			/* folder directory (absolute) */
+	char *root;			/* the user's Maildir (for quota) */
+	unsigned refs;			/* registry lock */
+	pthread_mutex_t lock;
+	uint32_t uidvalidity, uidnext;
+	uint32_t first_recent;		/* UIDs >= this are unclaimed */
+	struct maildir_rec *recs;	/* sorted by uid */
+	size_t n, cap;
+	uint32_t *hash;			/* base name -> recs index + 1 */
+	size_t hash_size;
+	char **kw_names;		/* keyword names, never shrinks */
+	unsigned kw_n, kw_cap;
+	unsigned kw_serial;		/* courierimapkeywords counter */
+	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
+	uint64_t gen;			/* bumped on every change */
+	int *notify_fds;		/* eventfds of the views */
+	size_t notify_n;
+	bool loaded;
+};
+
+struct maildir_user {
+	struct store_user base;
+	char *root;
+	struct maildir_mailbox *views;	/* open views, for user_close */
+};
+
+struct maildir_mailbox {
+	struct store_mailbox base;
+	struct maildir_mailbox *next;	/* in the user's list */
+	struct maildir_folder *f;
+	struct store_msg *msgs;		/* the view, sorted by uid */
+	uint32_t count, cap;
+	uint32_t uidvalidity, uidnext, recent;
+	const char **kw_names;		/* copy of the folder's array */
+	unsigned kw_n;
+	uint64_t gen;
+	bool readonly;
+	bool pop3_locked;
+	char **pop3_uidls;		/* per seq, built on first use */
+	uint32_t pop3_n;
+	int event_fd, inotify_fd, epoll_fd;
+};
+
+/* ---- maildir-names.c / mutf7.c */
+/* maildir_name_check: 0 when name is a valid folder name, else -ERR_INVAL. */
+int maildir_name_check(const char *name);
+bool maildir_name_is_inbox(const char *name);
+/* maildir_name_to_dir: "<root>" for INBOX or "<root>/.<mUTF-7 name>".
+ * -ERR_INVAL / -ERR_LIMIT. */
+int maildir_name_to_dir(const char *root, const char *name, char *buf,
+			size_t size);
+/* maildir_name_from_disk: directory entry ".A.B" -> UTF-8 "A.B";
+ * -ERR_INVAL when it is not a folder name. */
+int maildir_name_from_disk(const char *dirent, char *buf, size_t size);
+
+/* ---- maildir-flags.c */
+size_t maildir_base_len(const char *filename);
+unsigned maildir_flags_parse(const char *filename);
+bool maildir_size_parse(const char *filename, char key, uint64_t *r);
+int maildir_flags_name(const char *filename, unsigned flags, char *buf,
+		       size_t size);
+bool maildir_filename_ok(const char *filename);
+
+/* ---- maildir-util.c */
+int maildir_errno(int e);
+int maildir_path(char *buf, size_t size, const char *a, const char *b,
+		 const char *c);
+int maildir_fsync_dir(const char *dir);
+int maildir_mkdir_maildir(const char *dir, bool folder);
+int maildir_write_atomic(const char *dir, const char *name,
+			 const char *data, size_t len);
+int maildir_read_file(const char *path, char **data_r, size_t *len_r,
+		      size_t max);
+void maildir_unique(char *buf, size_t size);
+int maildir_lockfile_take(const char *path, unsigned timeout,
+			  unsigned stale);
+void maildir_lockfile_release(const char *path);
+void maildir_stamp_get(const char *path, struct maildir_stamp *st);
+bool maildir_stamp_eq(const struct maildir_stamp *a,
+		      const struct maildir_stamp *b);
+void maildir_set_error(struct store_user *u, const char *what, int err);
+
+/* ---- maildir-uidlist.c */
+struct maildir_uidlist_entry {
+	uint32_t uid;
+	uint64_t vsize;
+	char *base;
+};
+struct maildir_uidlist {
+	uint32_t uidvalidity, uidnext, first_recent;
+	struct maildir_uidlist_entry *e;
+	size_t n;
+	char *data;			/* file text the bases point into */
+};
+/* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
+ * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
+ * none exists, -ERR_CORRUPT, -ERR_IO. Entries sorted by uid. */
+int maildir_uidlist_read(const char *dir, struct maildir_uidlist *ul);
+int maildir_uidlist_parse_own(char *data, size_t len,
+			      struct maildir_uidlist *ul);
+int maildir_uidlist_parse_courier(char *data, size_t len,
+				  struct maildir_uidlist *ul);
+int maildir_uidlist_parse_dovecot(char *data, size_t len,
+				  struct maildir_uidlist *ul);
+void maildir_uidlist_free(struct maildir_uidlist *ul);
+/* maildir_uidlist_write: write f's records (f->lock and the lock file
+ * held). */
+int maildir_uidlist_write(struct maildir_folder *f);
+
+/* ---- maildir-deliver.c: number files already in dir/cur and set their
+ * keywords (kw_src may be NULL). */
+int maildir_deliver_assign(struct maildir_user *u, const char *dir,
+			   char **names, size_t n, const unsigned *kw_src_n,
+			   char ***kw_src, uint32_t *uidv_r, uint32_t *uids);
+
+/* ---- maildir-folder.c (the shared object) */
+int maildir_folder_get(const char *root, const char *dir,
+		       struct maildir_folder **f_r);
+void maildir_folder_put(struct maildir_folder **f);
+/* maildir_folder_refresh: with f->lock held, bring f up to date with the
+ * disk; with claim, also take \Recent: *recent_from_r gets the first UID
+ * claimed (UIDs >= it and < uidnext are recent to the caller). */
+int maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
+			   uint32_t *recent_from_r);
+struct maildir_rec *maildir_folder_find(struct maildir_folder *f,
+					uint32_t uid);
+struct maildir_rec *maildir_folder_find_base(struct maildir_folder *f,
+					     const char *base, size_t len);
+void maildir_folder_remove(struct maildir_folder *f, uint32_t uid);
+/* maildir_folder_add: give the files names[0..n) (already in cur/) UIDs,
+ * written to uids[] (0 when a file vanished). f->lock held. */
+int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
+		       uint32_t *uids);
+void maildir_folder_changed(struct maildir_folder *f);
+void maildir_folder_add_notify(struct maildir_folder *f, int fd);
+void maildir_folder_del_notify(struct maildir_folder *f, int fd);
+
+/* ---- maildir-keywords.c */
+int maildir_keywords_id(struct maildir_folder *f, const char *name,
+			bool create);
+int maildir_keywords_check(const char *name);
+int maildir_keywords_load(struct maildir_folder *f);
+int maildir_keywords_save(struct maildir_folder *f,
+			  const struct maildir_rec *r);
+int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
+			 enum store_flags_mode mode,
+			 const char *const *names, size_t n);
+
+/* ---- maildir-subscribe.c */
+/* maildir_subscriptions_load: the subscribed UTF-8 names (malloc'd array
+ * of malloc'd strings, *n_r of them). */
+char **maildir_subscriptions_load(struct maildir_user *u, size_t *n_r);
+/* maildir_subscriptions_rename: from and its children become to. */
+int maildir_subscriptions_rename(struct maildir_user *u, const char *from,
+				 const char *to);
+
+/* ---- maildir-quota.c */
+int maildir_quota_set_rule(const char *root, const char *rule);
+int maildir_quota_check(const char *root, uint64_t bytes, uint64_t msgs);
+void maildir_quota_add(const char *root, int64_t bytes, int64_t msgs);
+int maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
+		      uint64_t *bytes_limit, uint64_t *msgs_used,
+		      uint64_t *msgs_limit);
+int maildir_quota_parse_rule(const char *rule, uint64_t *bytes,
+			     uint64_t *msgs);
+
+/* ---- the store_ops members, by file */
+extern const struct store_ops maildir_ops;
+int maildir_folder_list(struct store_user *u, bool subscribed_only,
+			store_folder_fn *fn, void *ctx);
+int maildir_folder_create(struct store_user *u, const char *name);
+int maildir_folder_delete(struct store_user *u, const char *name);
+int maildir_folder_rename(struct store_user *u, const char *oldname,
+			  const char *newname);
+int maildir_subscribe(struct store_user *u, const char *name, bool on);
+int maildir_folder_status(struct store_user *u, const char *name,
+			  struct store_status *st);
+int maildir_folder_exists(struct store_user *u, const char *name);
+int maildir_mailbox_open(struct store_user *u, const char *name,
+			 bool readonly, struct store_mailbox **mb_r);
+void maildir_mailbox_close(struct store_mailbox *mb);
+uint32_t maildir_mailbox_count(const struct store_mailbox *mb);
+uint32_t maildir_mailbox_uidvalidity(const struct store_mailbox *mb);
+uint32_t maildir_mailbox_uidnext(const struct store_mailbox *mb);
+uint32_t maildir_mailbox_recent_count(const struct store_mailbox *mb);
+uint32_t maildir_mailbox_first_unseen(const struct store_mailbox *mb);
+bool maildir_mailbox_readonly(const struct store_mailbox *mb);
+const struct store_msg *maildir_msg_get(const struct store_mailbox *mb,
+					uint32_t seq);
+uint32_t maildir_msg_seq_by_uid(const struct store_mailbox *mb,
+				uint32_t uid);
+int maildir_msg_size(struct store_mailbox *mb, uint32_t seq,
+		     uint64_t *size_r);
+int maildir_msg_internal_date(struct store_mailbox *mb, uint32_t seq,
+			      time_t *date_r);
+int maildir_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r);
+int maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
+		     size_t size);
+const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
+					    unsigned *count_r);
+int maildir_mailbox_notify_fd(struct store_mailbox *mb);
+int maildir_mailbox_sync(struct store_mailbox *mb,
+			 const struct store_sync_cb *cb, void *ctx);
+int maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
+			  enum store_flags_mode mode, unsigned flags,
+			  const char *const *keywords, size_t n);
+int maildir_mailbox_expunge(struct store_mailbox *mb,
+			    const struct store_uid_range *ranges, size_t n,
+			    void (*expunged)(void *ctx, uint32_t seq),
+			    void *ctx);
+void maildir_view_remove(struct maildir_mailbox *v, uint32_t seq);
+int maildir_append_begin(struct store_user *u, const char *name,
+			 unsigned flags, const char *const *keywords,
+			 size_t n, time_t internal_date,
+			 uint64_t expected_size, struct store_append **a_r);
+int maildir_append_write(struct store_append *a, const void *data,
+			 size_t n);
+int maildir_append_finish(struct store_append *a, uint32_t *uidvalidity_r,
+			  uint32_t *uid_r);
+void maildir_append_abort(struct store_append *a);
+int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
+		 const char *dest, bool move, uint32_t *uidvalidity_r,
+		 uint32_t *dest_uids_r,
+		 void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+int maildir_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
+		      size_t size);
+int maildir_pop3_lock(struct store_mailbox *mb);
+void maildir_pop3_unlock(struct store_mailbox *mb);
+
+#endif

@@ -1,0 +1,100 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The backend vtable behind storage/store.h (STYLE C9). A backend's user,
+ * mailbox and append objects start with the struct store_* defined here, so
+ * store.c can dispatch through ops. Private to storage/.
+ */
+#ifndef STORAGE_STORE_PRIVATE_H
+#define STORAGE_STORE_PRIVATE_H
+
+#include "storage/store.h"
+
+struct store_ops;
+
+struct store_user {
+	const struct store_ops *ops;
+	char error[256];	/* store_user_error text */
+};
+
+struct store_mailbox {
+	const struct store_ops *ops;
+	struct store_user *user;
+};
+
+struct store_append {
+	const struct store_ops *ops;
+};
+
+/* Each member has the contract of the store_* function of the same name. */
+struct store_ops {
+	const char *name;
+	void (*user_close)(struct store_user *u);
+	int (*folder_list)(struct store_user *u, bool subscribed_only,
+			   store_folder_fn *fn, void *ctx);
+	int (*folder_create)(struct store_user *u, const char *name);
+	int (*folder_delete)(struct store_user *u, const char *name);
+	int (*folder_rename)(struct store_user *u, const char *oldname,
+			     const char *newname);
+	int (*subscribe)(struct store_user *u, const char *name, bool on);
+	int (*folder_status)(struct store_user *u, const char *name,
+			     struct store_status *st);
+	int (*folder_exists)(struct store_user *u, const char *name);
+	int (*mailbox_open)(struct store_user *u, const char *name,
+			    bool readonly, struct store_mailbox **mb_r);
+	void (*mailbox_close)(struct store_mailbox *mb);
+	uint32_t (*mailbox_count)(const struct store_mailbox *mb);
+	uint32_t (*mailbox_uidvalidity)(const struct store_mailbox *mb);
+	uint32_t (*mailbox_uidnext)(const struct store_mailbox *mb);
+	uint32_t (*mailbox_recent_count)(const struct store_mailbox *mb);
+	uint32_t (*mailbox_first_unseen)(const struct store_mailbox *mb);
+	bool (*mailbox_readonly)(const struct store_mailbox *mb);
+	const struct store_msg *(*msg_get)(const struct store_mailbox *mb,
+					   uint32_t seq);
+	uint32_t (*msg_seq_by_uid)(const struct store_mailbox *mb,
+				   uint32_t uid);
+	int (*msg_size)(struct store_mailbox *mb, uint32_t seq,
+			uint64_t *size_r);
+	int (*msg_internal_date)(struct store_mailbox *mb, uint32_t seq,
+				 time_t *date_r);
+	int (*msg_open)(struct store_mailbox *mb, uint32_t seq, int *fd_r);
+	int (*msg_path)(struct store_mailbox *mb, uint32_t seq, char *buf,
+			size_t size);
+	const char *const *(*mailbox_keywords)(const struct store_mailbox *mb,
+					      unsigned *count_r);
+	int (*mailbox_sync)(struct store_mailbox *mb,
+			    const struct store_sync_cb *cb, void *ctx);
+	int (*mailbox_notify_fd)(struct store_mailbox *mb);
+	int (*msg_set_flags)(struct store_mailbox *mb, uint32_t seq,
+			     enum store_flags_mode mode, unsigned flags,
+			     const char *const *keywords, size_t n);
+	int (*mailbox_expunge)(struct store_mailbox *mb,
+			       const struct store_uid_range *ranges, size_t n,
+			       void (*expunged)(void *ctx, uint32_t seq),
+			       void *ctx);
+	int (*append_begin)(struct store_user *u, const char *name,
+			    unsigned flags, const char *const *keywords,
+			    size_t n, time_t internal_date,
+			    uint64_t expected_size, struct store_append **a_r);
+	int (*append_write)(struct store_append *a, const void *data,
+			    size_t n);
+	int (*append_finish)(struct store_append *a, uint32_t *uidvalidity_r,
+			     uint32_t *uid_r);
+	void (*append_abort)(struct store_append *a);
+	int (*copy)(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
+		    const char *dest, bool move, uint32_t *uidvalidity_r,
+		    uint32_t *dest_uids_r,
+		    void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
+			 uint64_t *bytes_limit, uint64_t *msgs_used,
+			 uint64_t *msgs_limit);
+	int (*pop3_uidl)(struct store_mailbox *mb, uint32_t seq, char *buf,
+			 size_t size);
+	int (*pop3_lock)(struct store_mailbox *mb);
+	void (*pop3_unlock)(struct store_mailbox *mb);
+};
+
+/* maildir_user_open: the Maildir++ backend's store_user_open. */
+int maildir_user_open(const char *path, const char *quota_rule,
+		      struct store_user **u_r, const char **error_r);
+
+#endif
