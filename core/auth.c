@@ -81,13 +81,13 @@ auth_deinit(void)
 bool
 auth_plaintext_allowed(const struct session *s)
 {
-	struct auth_chain *c = auth_chain_current();
-	const char *mode = c ? c->set->plaintext : "loopback";
+	/* the session's own configuration generation decides */
+	const struct auth_settings *set =
+		s->conf ? conf_section(s->conf, auth_settings_table()) : NULL;
+	const char *mode = set ? set->plaintext : "loopback";
 	bool tls = s->implicit_tls || (s->conn && conn_is_tls(s->conn));
-	bool r = tls || strcmp(mode, "yes") == 0 ||
-		 (strcmp(mode, "loopback") == 0 && s->loopback);
-	auth_chain_unref(&c);
-	return r;
+	return tls || strcmp(mode, "yes") == 0 ||
+	       (strcmp(mode, "loopback") == 0 && s->loopback);
 }
 
 static bool

@@ -1,0 +1,213 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The pwfile module: the passwd-file parser with malformed lines (each
+ * reported as file:line and skipped, never locking the others out), extra
+ * fields, and the module as maildockd loads it: logins, a file changed on
+ * disk re-read without a restart, one file per domain, a missing file.
+ */
+#include <sys/stat.h>
+#include "t/authmods/test-util.h"
+#include "authmods/authmod.h"
+#include "authmods/pwfile/pwfile-parse.h"
+#include "core/auth-chain.h"
+#include "core/error.h"
+
+static char logbuf[8192];
+
+static void
+collect(void *ctx, int level, const char *fmt, ...)
+{
+	size_t n = strlen(logbuf);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(logbuf + n, sizeof(logbuf) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(logbuf);
+	if (n + 1 < sizeof(logbuf)) {
+		logbuf[n] = '\n';
+		logbuf[n + 1] = '\0';
+	}
+}
+
+static const char sample[] =
+	"# virtual users\n"
+	"\n"
+	"alice@example.org:{PLAIN}secret:1000:1000::/home/alice::"
+	"userdb_mail=/var/mail/%d/%n userdb_quota_rule=*:storage=1G "
+	"userdb_quota_rule2=*:messages=100\n"
+	"no colon here\n"
+	":{PLAIN}x\n"
+	"bob@example.org:{PLAIN}pw:12x:1000\n"
+	"carol@example.org:{PLAIN}pw:1:2x\n"
+	"dave@example.org:{SSHA}Wcm1xEisNjqp921ALcHfuQ7avFdzYWx0MTIzNA==\n"
+	"alice@example.org:{PLAIN}other\n"
+	"erin@example.org:{PLAIN}pw:::::: nologin\n"
+	"frank@example.org:{PLAIN}pw:::::: disable-pop3 quota=5000S "
+	"proxy_host=10.0.0.2\n"
+	"gina@example.org:{PLAIN}pw:::::: userdb_quota_rule=*:bogus=1\n"
+	"  indented@example.org:{PLAIN}pw\n";
+
+static void
+test_auth_pwfile_parse_malformed(void **state)
+{
+	struct pwfile_db db;
+	FILE *f = fmemopen((void *)sample, sizeof(sample) - 1, "r");
+
+	logbuf[0] = '\0';
+	assert_int_equal(pwfile_parse(f, "users", &db, collect, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(logbuf, "users:4: no ':' after the user name"));
+	assert_non_null(strstr(logbuf, "users:5: empty or invalid user name"));
+	assert_non_null(strstr(logbuf, "users:6: uid is not a number"));
+	assert_non_null(strstr(logbuf, "users:7: gid is not a number"));
+	assert_non_null(strstr(logbuf, "users:9: duplicate user (line 3 wins)"));
+	assert_non_null(strstr(logbuf, "users:12: bad quota rule"));
+	assert_null(strstr(logbuf, "secret"));
+	assert_int_equal(db.malformed, 7);
+	assert_int_equal(db.count, 4);
+
+	const struct pwfile_entry *e = pwfile_find(&db, "alice@example.org");
+	assert_non_null(e);
+	assert_string_equal(e->password, "{PLAIN}secret");
+	assert_int_equal(e->uid, 1000);
+	assert_string_equal(e->home, "/home/alice");
+	assert_string_equal(e->mail, "/var/mail/%d/%n");
+	assert_string_equal(e->quota, "1073741824S,100C");
+	e = pwfile_find(&db, "erin@example.org");
+	assert_true(e->nologin);
+	e = pwfile_find(&db, "frank@example.org");
+	assert_true(e->disable_pop3);
+	assert_string_equal(e->quota, "5000S");
+	struct authmod_user u;
+	assert_int_equal(pwfile_fill(e, &u), 0);
+	assert_string_equal(u.options, "disable-pop3");
+	assert_string_equal(u.proxy_host, "10.0.0.2");
+	assert_int_equal(u.uid, (uid_t)-1);
+	assert_null(u.home);
+	assert_null(pwfile_find(&db, "bob@example.org"));
+	assert_null(pwfile_find(&db, "  indented@example.org"));
+	pwfile_db_free(&db);
+}
+
+static void
+test_auth_pwfile_parse_long_line(void **state)
+{
+	size_t n = PWFILE_LINE_MAX + 100;
+	char *text = malloc(n + 64);
+	memset(text, 'a', n);
+	snprintf(text + n, 64, "\nok@x.org:{PLAIN}p\n");
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct pwfile_db db;
+
+	logbuf[0] = '\0';
+	assert_int_equal(pwfile_parse(f, "big", &db, collect, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(logbuf, "big:1: line too long"));
+	assert_int_equal(db.count, 1);
+	assert_non_null(pwfile_find(&db, "ok@x.org"));
+	pwfile_db_free(&db);
+	free(text);
+}
+
+static struct conf *
+load(const char *path_tmpl)
+{
+	struct conf *conf;
+	char dir[1024], *err = NULL;
+	assert_int_equal(test_conf(&conf, &err, NULL,
+				   "auth.modules = pwfile\n"
+				   "auth.module_dir = %s\n"
+				   "auth.pwfile.path = %s\n",
+				   test_moddir(dir, sizeof(dir), true),
+				   path_tmpl), 0);
+	if (auth_init(conf, &err) < 0)
+		fail_msg("%s", err);
+	return conf;
+}
+
+static int
+verify(const char *user, const char *pw)
+{
+	struct auth_chain *c = auth_chain_current();
+	struct authmod_user *u = malloc(sizeof(*u));
+	const char *mod;
+	int r = auth_chain_verify(c, user, pw, u, &mod);
+	free(u);
+	auth_chain_unref(&c);
+	return r;
+}
+
+static void
+test_auth_pwfile_module_reload(void **state)
+{
+	char *path = test_write_file("alice@example.org:{PLAIN}one\n"
+				     "broken line\n"
+				     "bob@example.org:{PLAIN}two\n");
+	struct conf *conf = load(path);
+
+	assert_int_equal(verify("alice@example.org", "one"), AUTHMOD_OK);
+	assert_int_equal(verify("alice@example.org", "two"), AUTHMOD_FAIL);
+	assert_int_equal(verify("bob@example.org", "two"), AUTHMOD_OK);
+	assert_int_equal(verify("carol@example.org", "x"), AUTHMOD_NOUSER);
+
+	/* an admin edits the file: new password and a new user, same size
+	 * changes are caught by mtime/inode (rename over the old file) */
+	char tmp[1100];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	fputs("alice@example.org:{PLAIN}uno\ncarol@example.org:{PLAIN}tre\n", f);
+	fclose(f);
+	assert_int_equal(rename(tmp, path), 0);
+	assert_int_equal(verify("alice@example.org", "one"), AUTHMOD_FAIL);
+	assert_int_equal(verify("alice@example.org", "uno"), AUTHMOD_OK);
+	assert_int_equal(verify("carol@example.org", "tre"), AUTHMOD_OK);
+	assert_int_equal(verify("bob@example.org", "two"), AUTHMOD_NOUSER);
+
+	/* the file disappears: a temporary failure, not "no such user" */
+	unlink(path);
+	assert_int_equal(verify("alice@example.org", "uno"), AUTHMOD_TEMPFAIL);
+	auth_deinit();
+	conf_unref(&conf);
+	free(path);
+}
+
+static void
+test_auth_pwfile_module_per_domain(void **state)
+{
+	char dir[] = "/tmp/maildock-pwfile-XXXXXX", p1[256], p2[256], tmpl[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(p1, sizeof(p1), "%s/example.org", dir);
+	snprintf(p2, sizeof(p2), "%s/example.net", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/%%d", dir);
+	FILE *f = fopen(p1, "w");
+	fputs("alice@example.org:{PLAIN}org\n", f);
+	fclose(f);
+	f = fopen(p2, "w");
+	fputs("alice@example.net:{PLAIN}net\n", f);
+	fclose(f);
+	struct conf *conf = load(tmpl);
+
+	assert_int_equal(verify("alice@example.org", "org"), AUTHMOD_OK);
+	assert_int_equal(verify("alice@example.net", "net"), AUTHMOD_OK);
+	assert_int_equal(verify("alice@example.net", "org"), AUTHMOD_FAIL);
+	assert_int_equal(verify("alice@example.com", "org"), AUTHMOD_NOUSER);
+	assert_int_equal(verify("alice", "org"), AUTHMOD_NOUSER);
+	auth_deinit();
+	conf_unref(&conf);
+	unlink(p1);
+	unlink(p2);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auth_pwfile_parse_malformed),
+		cmocka_unit_test(test_auth_pwfile_parse_long_line),
+		cmocka_unit_test(test_auth_pwfile_module_reload),
+		cmocka_unit_test(test_auth_pwfile_module_per_domain),
+	};
+	auth_register_settings();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
