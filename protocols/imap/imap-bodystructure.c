@@ -108,6 +108,21 @@ write_multipart(struct sbuf *b, const struct mime_part *part, bool extended)
 	write_ext_common(b, part);
 }
 
+/* A message/rfc822 or multipart left unparsed at the nesting or part cap
+ * (or a digest member without Content-Type there) is sent as
+ * application/octet-stream, as Dovecot does: it has no line count to give. */
+static bool
+part_truncated(const struct mime_part *part)
+{
+	if (part->type.p != NULL) {
+		return (strcasecmp(part->type.p, "message") == 0 &&
+			strcasecmp(part->subtype.p, "rfc822") == 0) ||
+		    strcasecmp(part->type.p, "multipart") == 0;
+	}
+	return part->parent != NULL &&
+	    (part->parent->flags & MIME_PART_DIGEST) != 0;
+}
+
 static void
 write_leaf(struct sbuf *b, const struct mime_part *part, bool extended)
 {
@@ -115,6 +130,9 @@ write_leaf(struct sbuf *b, const struct mime_part *part, bool extended)
 
 	if ((part->flags & MIME_PART_RFC822) != 0) {
 		sbuf_appends(b, "\"message\" \"rfc822\"");
+		text = false;
+	} else if (part_truncated(part)) {
+		sbuf_appends(b, "\"application\" \"octet-stream\"");
 		text = false;
 	} else if (part->type.p == NULL) {
 		sbuf_appends(b, "\"text\" \"plain\"");
@@ -165,9 +183,40 @@ write_part(struct sbuf *b, const struct mime_part *part, bool extended)
 	sbuf_appendc(b, ')');
 }
 
+/* Dovecot caches a single 7-bit us-ascii text/plain message as a flag and
+ * answers with the defaults (lower case), whatever case the header used;
+ * we do the same so both servers give one answer. */
+static bool
+plain_7bit(const struct mime_part *part)
+{
+	if (part->parent != NULL || part->next != NULL ||
+	    part->children != NULL || (part->flags & MIME_PART_TEXT) == 0)
+		return false;
+	if (part->subtype.p != NULL && strcasecmp(part->subtype.p, "plain"))
+		return false;
+	if (part->nparams > 1 || (part->nparams == 1 &&
+	    (strcasecmp(part->params[0].name, "charset") != 0 ||
+	     strcasecmp(part->params[0].value, "us-ascii") != 0)))
+		return false;
+	if (part->id.p != NULL || part->description.p != NULL)
+		return false;
+	if (part->encoding.p != NULL && strcasecmp(part->encoding.p, "7bit"))
+		return false;
+	return part->md5.p == NULL && part->disposition.p == NULL &&
+	    part->nlanguage == 0 && part->location.p == NULL;
+}
+
 void
 imap_bodystructure_write(struct sbuf *b, const struct mime_part *part,
 			 bool extended)
 {
+	if (plain_7bit(part)) {
+		sbuf_appendf(b, "(\"text\" \"plain\" (\"charset\" \"us-ascii\") "
+		    "NIL NIL \"7bit\" %llu %llu%s)",
+		    (unsigned long long)part->body.crlf,
+		    (unsigned long long)part->body.lines,
+		    extended ? " NIL NIL NIL NIL" : "");
+		return;
+	}
 	write_part(b, part, extended);
 }

@@ -118,6 +118,11 @@ parse_angle_addr(struct addr_ctx *c)
 	c->t.p++;	/* '<' */
 	if ((ret = mime_tok_skip_lwsp(&c->t)) <= 0)
 		return ret;
+	if (*c->t.p == '>') {
+		/* "<>": the null address, left to add_fixed_address */
+		c->t.p++;
+		return mime_tok_skip_lwsp(&c->t);
+	}
 	if (*c->t.p == '@') {
 		if (parse_domain_list(c) <= 0 || *c->t.p != ':') {
 			c->cur.route = "INVALID_ROUTE";
@@ -154,17 +159,35 @@ parse_name_addr(struct addr_ctx *c)
 static int
 parse_addr_spec(struct addr_ctx *c)
 {
+	bool quoted = *c->t.p == '"', domain_tried = false;
 	int ret, ret2;
 
 	sbuf_reset(&c->comment);
 	ret = parse_local_part(c);
 	if (ret != 0 && c->t.p < c->t.end && *c->t.p == '@') {
+		domain_tried = true;
 		ret2 = parse_domain(c);
 		if (ret2 <= 0)
 			ret = ret2;
 	}
-	if (c->comment.len > 0)
+	if (c->comment.len > 0) {
 		c->cur.name = dup_str(c, &c->comment);
+	} else if (!domain_tried) {
+		/* "user" alone is a mailbox, but "some words" without an
+		 * address are a display name */
+		size_t orig;
+
+		sbuf_appendc(&c->str, ' ');
+		orig = c->str.len;
+		if (c->t.p < c->t.end)
+			(void)mime_tok_phrase(&c->t, &c->str);
+		if (c->str.len != orig) {
+			c->cur.mailbox = NULL;
+			c->cur.name = dup_str(c, &c->str);
+		}
+		(void)quoted;
+		ret = -1;
+	}
 	return ret;
 }
 

@@ -302,8 +302,16 @@ mime_envelope_field(struct arena *a, struct mime_envelope *env,
 		addr = &env->bcc;
 	if (str != NULL)
 		*str = dup_view(a, v.p, v.len, &failed);
-	else if (addr != NULL)
-		return mime_addr_parse(a, v.p, v.len, addr);
+	else if (addr != NULL) {
+		/* addresses of repeated fields are joined (as Dovecot) */
+		struct mime_addr *list;
+		int ret = mime_addr_parse(a, v.p, v.len, &list);
+
+		while (*addr != NULL)
+			addr = &(*addr)->next;
+		*addr = list;
+		return ret;
+	}
 	return failed ? -ERR_LIMIT : 0;
 }
 

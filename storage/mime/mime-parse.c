@@ -17,6 +17,10 @@
 #include "storage/mime/mime-private.h"
 #include "core/compat.h"
 
+/* RFC 2046 5.1.1 allows 70 characters; longer boundaries are compared
+ * on their first 80 only (Dovecot's BOUNDARY_STRING_MAX_LEN). */
+#define MIME_BOUNDARY_MAX 80
+
 struct boundary {
 	struct boundary *next;
 	struct mime_part *part;
@@ -181,7 +185,13 @@ structure_type(struct parse_ctx *c, struct sview v)
 	}
 	for (i = 0; i < n; i++) {
 		if (strcasecmp(params[i].name, "boundary") == 0) {
+			/* over-long boundaries are cut, as Dovecot does */
 			c->last_boundary = params[i].value;
+			if (strlen(c->last_boundary) > MIME_BOUNDARY_MAX)
+				c->last_boundary = mime_strndup(c->a,
+				    c->last_boundary, MIME_BOUNDARY_MAX);
+			if (c->last_boundary == NULL)
+				c->error = -ERR_LIMIT;
 			break;
 		}
 	}

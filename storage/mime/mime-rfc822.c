@@ -249,9 +249,11 @@ mime_tok_content_type(struct mime_tok *t, struct sbuf *str)
 
 	if (mime_tok_skip_lwsp(t) <= 0)
 		return -1;
-	if (mime_tok_mime_token(t, str) <= 0 || str->len == orig)
-		goto broken;
-	if (*t->p != '/')
+	/* a type alone up to the end ("text") is kept as Dovecot keeps it;
+	 * anything else malformed gives an empty type */
+	if (mime_tok_mime_token(t, str) <= 0)
+		return -1;
+	if (str->len == orig || *t->p != '/')
 		goto broken;
 	t->p++;
 	if (mime_tok_skip_lwsp(t) <= 0)
@@ -259,7 +261,7 @@ mime_tok_content_type(struct mime_tok *t, struct sbuf *str)
 	sbuf_appendc(str, '/');
 	sub = str->len;
 	ret = mime_tok_mime_token(t, str);
-	if (ret < 0 || str->len == sub)
+	if (ret < 0 || str->len == sub || (ret > 0 && *t->p != ';'))
 		goto broken;
 	return ret;
 broken:
