@@ -43,7 +43,6 @@ struct imap_settings {
 	size_t max_append;		/* octets of an APPEND (APPENDLIMIT) */
 	unsigned max_list_depth;	/* nesting of parenthesized lists */
 	unsigned max_bad_commands;	/* in a row, then BYE */
-	unsigned idle_timeout;		/* seconds after login (>= 1800) */
 	const char *greeting;		/* text after the CAPABILITY code */
 	bool id_send_version;		/* ID answers with the version */
 };
@@ -87,6 +86,12 @@ struct imap_cmd {
 	unsigned argc;
 	bool uid;			/* UID FETCH / SEARCH / STORE / COPY ... */
 	struct arena *arena;
+	unsigned flags;			/* IMAP_CMDF_* of the table row */
+	/* APPEND: the message literal announced and not yet read */
+	bool literal_pending;
+	bool literal_sync;
+	uint64_t literal_size;
+	uint64_t literal_left;		/* octets not read yet */
 };
 
 /* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.

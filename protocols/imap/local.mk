@@ -2,9 +2,24 @@
 # Files of the FETCH/SEARCH engineer are listed below once they exist.
 protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap.h \
+	protocols/imap/imap-commands.c protocols/imap/imap-commands.h \
 	protocols/imap/imap-parser.c protocols/imap/imap-parser.h \
-	protocols/imap/imap-reply.h \
-	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h
+	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
+	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
+	protocols/imap/imap-session.c \
+	protocols/imap/imap-settings.c \
+	protocols/imap/cmd-append.c \
+	protocols/imap/cmd-copy.c \
+	protocols/imap/cmd-idle.c \
+	protocols/imap/cmd-list.c \
+	protocols/imap/cmd-login.c \
+	protocols/imap/cmd-mailbox.c \
+	protocols/imap/cmd-misc.c \
+	protocols/imap/cmd-select.c \
+	protocols/imap/cmd-store.c \
+	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \
+	protocols/imap/imap-bodystructure.c protocols/imap/imap-bodystructure.h
+include protocols/imap/fetch-search.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-imap-parser t/unit/test-imap-seqset
@@ -19,4 +34,4 @@ t_unit_test_imap_seqset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_imap_seqset_LDADD = core/libcore.la $(CMOCKA_LIBS)
 endif
 
-EXTRA_DIST += fuzz/fuzz-imap-parser.c
+EXTRA_DIST += fuzz/fuzz-imap-parser.c conf.d/20-imap.conf

@@ -248,6 +248,21 @@ clear_content(struct mime_part *part)
 	part->nlanguage = 0;
 }
 
+/* The newline (nl bytes) that ends part's header goes to its parent's
+ * body: it belongs to the boundary line that follows (RFC 2046 5.1.1). */
+static void
+move_newline(struct mime_part *part, unsigned int nl)
+{
+	if (nl == 0 || part->parent == NULL)
+		return;
+	part->header.lines--;
+	part->header.raw -= nl;
+	part->header.crlf -= 2;
+	part->parent->body.lines++;
+	part->parent->body.raw += nl;
+	part->parent->body.crlf += 2;
+}
+
 /* Parse the header block of c->part at c->pos and settle its flags. */
 static void
 parse_header(struct parse_ctx *c)
@@ -273,14 +288,7 @@ parse_header(struct parse_ctx *c)
 		if (b != NULL && b->part != part) {
 			/* a boundary ends the header; the newline before it
 			 * belongs to the boundary */
-			if (prev_nl > 0 && part->parent != NULL) {
-				part->header.lines--;
-				part->header.raw -= prev_nl;
-				part->header.crlf -= 2;
-				part->parent->body.lines++;
-				part->parent->body.raw += prev_nl;
-				part->parent->body.crlf += 2;
-			}
+			move_newline(part, prev_nl);
 			break;
 		}
 		ret = mime_hdr_next(c->d, c->pos, c->size, &h);
@@ -297,7 +305,15 @@ parse_header(struct parse_ctx *c)
 		part->header.crlf += h.crlf;
 		part->header.lines += h.lines;
 		c->pos = h.end;
-		if (ret <= 0)
+		if (ret == 0) {
+			/* a boundary right after the blank line takes the
+			 * blank line's newline too (as in Dovecot) */
+			b = boundary_at(c, c->pos);
+			if (b != NULL && b->part != part)
+				move_newline(part, h.last_nl);
+			break;
+		}
+		if (ret < 0)
 			break;
 		if (h.nul)
 			part->flags |= MIME_PART_HAS_NULS;

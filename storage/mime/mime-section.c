@@ -98,8 +98,10 @@ filter_header(struct arena *a, const struct mime_message *m,
 			append_crlf(&b, m->data, h.start, h.end);
 		pos = h.end;
 	}
-	if (ret == 0)
-		sbuf_append(&b, "\r\n", 2);
+	/* the blank line ends the section even when the message had none
+	 * (Dovecot's header filter adds it) */
+	(void)ret;
+	sbuf_append(&b, "\r\n", 2);
 	if (sbuf_failed(&b))
 		return -ERR_LIMIT;
 	ex->filtered.p = b.data;

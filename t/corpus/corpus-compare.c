@@ -32,6 +32,7 @@ struct enum_ctx {
 
 static void visit(struct enum_ctx *e, const struct mime_part *part,
 		  struct partnum *num);
+static void visit_empty(struct enum_ctx *e, struct partnum *num);
 
 static void
 visit_children(struct enum_ctx *e, const struct mime_part *part,
@@ -42,6 +43,8 @@ visit_children(struct enum_ctx *e, const struct mime_part *part,
 
 	if (num->n >= MAX_NUMS)
 		return;
+	if (part->children == NULL)
+		visit_empty(e, num);
 	for (c = part->children; c != NULL && e->count < MAX_PARTS; c = c->next) {
 		num->nums[num->n++] = i++;
 		visit(e, c, num);
@@ -69,6 +72,18 @@ visit(struct enum_ctx *e, const struct mime_part *part, struct partnum *num)
 		}
 	} else if ((part->flags & MIME_PART_MULTIPART) != 0) {
 		visit_children(e, part, num);
+	}
+}
+
+/* A multipart without parts is reported with one empty text/plain part
+ * (imap-bodystructure.c), which the golden generator numbers too. */
+static void
+visit_empty(struct enum_ctx *e, struct partnum *num)
+{
+	if (e->count < MAX_PARTS && num->n < MAX_NUMS) {
+		num->nums[num->n++] = 1;
+		e->list[e->count++] = *num;
+		num->n--;
 	}
 }
 

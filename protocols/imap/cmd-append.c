@@ -1,0 +1,182 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * APPEND (RFC 3501 6.3.11) with optional flags and date-time, each
+ * independent of the other (B02), the message literal streamed to
+ * store_append_* in chunks and never buffered whole, size limits checked
+ * before the "+ " (B40), and APPENDUID (RFC 4315).
+ */
+#include <strings.h>
+#include <time.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+static int
+parse_2digits(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* parse_datetime: "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be " d" or "d"),
+ * 24-hour clock (B30) */
+static int
+parse_datetime(const char *s, time_t *t_r)
+{
+	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	struct tm tm;
+	int day, year, zone, zh, zm;
+	const char *m;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s[0] == ' ')
+		s++;
+	if (s[0] >= '0' && s[0] <= '9' && s[1] == '-') {
+		day = s[0] - '0';
+		s += 1;
+	} else if ((day = parse_2digits(s)) >= 0) {
+		s += 2;
+	} else {
+		return -ERR_SYNTAX;
+	}
+	if (s[0] != '-' || strlen(s) != 26 || s[4] != '-' || s[9] != ' ' ||
+	    s[12] != ':' || s[15] != ':' || s[18] != ' ' ||
+	    (s[19] != '+' && s[19] != '-'))
+		return -ERR_SYNTAX;
+	char mon[4] = { (char)(s[1] | 0x20), (char)(s[2] | 0x20),
+			(char)(s[3] | 0x20), 0 };
+	m = strstr(months, mon);
+	if (m == NULL || (m - months) % 3 != 0)
+		return -ERR_SYNTAX;
+	year = parse_2digits(s + 5) * 100 + parse_2digits(s + 7);
+	tm.tm_hour = parse_2digits(s + 10);
+	tm.tm_min = parse_2digits(s + 13);
+	tm.tm_sec = parse_2digits(s + 16);
+	zh = parse_2digits(s + 20);
+	zm = parse_2digits(s + 22);
+	if (year < 1900 || day < 1 || day > 31 || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+	    tm.tm_sec < 0 || tm.tm_sec > 60 || zh < 0 || zm < 0 || zm > 59)
+		return -ERR_SYNTAX;
+	tm.tm_mday = day;
+	tm.tm_mon = (int)((m - months) / 3);
+	tm.tm_year = year - 1900;
+	zone = (zh * 60 + zm) * 60;
+	if (s[19] == '-')
+		zone = -zone;
+	*t_r = timegm(&tm) - zone;
+	return 0;
+}
+
+/* refuse: give up on the literal, then answer */
+static int
+refuse(struct imap_cmd *cmd, const char *status, const char *text)
+{
+	if (imap_session_literal_refuse(cmd) < 0) {
+		imap_reply_untagged(cmd->sess, "BYE [TOOBIG] Message too big");
+		imap_reply_flush(cmd->sess);
+		return -ERR_EOF;
+	}
+	return imap_reply_tagged(cmd, status, "%s", text);
+}
+
+/* stream: copy the literal into a; returns the first store error (the
+ * literal is read to its end regardless) or a conn error */
+static int
+stream(struct imap_cmd *cmd, struct store_append *a, int *store_err_r)
+{
+	char buf[32768];
+	size_t got;
+	int r;
+
+	*store_err_r = 0;
+	for (;;) {
+		r = imap_session_literal_read(cmd, buf, sizeof(buf), &got);
+		if (r < 0)
+			return r;
+		if (got == 0)
+			return 0;
+		if (*store_err_r == 0)
+			*store_err_r = store_append_write(a, buf, got);
+	}
+}
+
+static int
+append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
+	    const char **kw, size_t nkw, time_t date)
+{
+	struct store_append *a = NULL;
+	uint32_t uidv = 0, uid = 0;
+	int r, serr;
+
+	r = store_append_begin(cmd->sess->store, name, flags, kw, nkw, date,
+			       cmd->literal_size, &a);
+	if (r == -ERR_NOTFOUND)
+		return refuse(cmd, "NO", "[TRYCREATE] No such mailbox");
+	if (r < 0)
+		return refuse(cmd, "NO", imap_store_error(r));
+	if ((r = imap_session_literal_begin(cmd)) < 0 ||
+	    (r = stream(cmd, a, &serr)) < 0) {
+		store_append_abort(&a);
+		return r;
+	}
+	r = imap_session_literal_end(cmd);
+	if (r < 0 || cmd->argc == 0 ||
+	    cmd->args[cmd->argc - 1].type != IMAP_ARG_LITERAL_SIZE) {
+		store_append_abort(&a);
+		if (r == -ERR_LIMIT || r == -ERR_SYNTAX) {
+			imap_reply_untagged(cmd->sess, "BYE MULTIAPPEND is not "
+					    "supported");
+			imap_reply_flush(cmd->sess);
+			return -ERR_EOF;
+		}
+		return r < 0 ? r : imap_cmd_bad_args(cmd);
+	}
+	if (serr < 0) {
+		store_append_abort(&a);
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(serr));
+	}
+	r = store_append_finish(&a, &uidv, &uid);
+	if (r < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %u] Append "
+				 "completed.", uidv, uid);
+}
+
+int
+imap_cmd_append(struct imap_cmd *cmd)
+{
+	const struct imap_arg *list;
+	const char *name, *date_str, **kw = NULL;
+	unsigned n, flags = 0, i = 1;
+	size_t nkw = 0;
+	time_t date = 0;
+	int r;
+
+	if (!cmd->literal_pending)
+		return imap_reply_tagged(cmd, "BAD", "APPEND needs a literal");
+	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
+	if (r < 0)
+		return refuse(cmd, r == -ERR_INVAL ? "NO" : "BAD",
+			      r == -ERR_INVAL ? "[CANNOT] Invalid mailbox name" :
+			      "Invalid arguments");
+	if (i < cmd->argc && imap_arg_list(&cmd->args[i], &list, &n)) {
+		if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
+			return refuse(cmd, "BAD", "Invalid flags");
+		i++;
+	}
+	if (i < cmd->argc && imap_arg_string(&cmd->args[i], &date_str)) {
+		if (parse_datetime(date_str, &date) < 0)
+			return refuse(cmd, "BAD", "Invalid date-time");
+		i++;
+	}
+	if (i != cmd->argc)
+		return refuse(cmd, "BAD", "Invalid arguments");
+	if (cmd->literal_size > cmd->sess->set->max_append)
+		return refuse(cmd, "NO", "[TOOBIG] Message too big");
+	return append_data(cmd, name, flags, kw, nkw, date);
+}

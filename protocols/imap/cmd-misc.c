@@ -1,0 +1,173 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The small commands: CAPABILITY, NOOP, LOGOUT, CHECK, CLOSE, UNSELECT
+ * (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315), NAMESPACE (RFC 2342),
+ * ENABLE (RFC 5161) and ID (RFC 2971).
+ */
+#include <strings.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/sbuf.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+int
+imap_cmd_capability(struct imap_cmd *cmd)
+{
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b, cmd->arena, 4096);
+	sbuf_appends(&b, "* CAPABILITY ");
+	imap_session_capability(cmd->sess, &b);
+	if ((r = imap_reply_line(cmd->sess, &b)) < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Capability completed.");
+}
+
+int
+imap_cmd_noop(struct imap_cmd *cmd)
+{
+	return imap_reply_tagged(cmd, "OK", "NOOP completed.");
+}
+
+int
+imap_cmd_check(struct imap_cmd *cmd)
+{
+	return imap_reply_tagged(cmd, "OK", "Check completed.");
+}
+
+int
+imap_cmd_logout(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	int r;
+
+	/* LOGOUT closes the mailbox without expunging (RFC 3501 6.4.2) */
+	imap_session_unselect(sess);
+	sess->state = IMAP_ST_LOGOUT;
+	if ((r = imap_reply_untagged(sess, "BYE Logging out")) < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Logout completed.");
+}
+
+int
+imap_cmd_close(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+
+	/* silent expunge, only when read-write (B12) */
+	if (!sess->readonly)
+		(void)store_mailbox_expunge(sess->box, NULL, 0, NULL, NULL);
+	imap_session_unselect(sess);
+	return imap_reply_tagged(cmd, "OK", "Close completed.");
+}
+
+int
+imap_cmd_unselect(struct imap_cmd *cmd)
+{
+	imap_session_unselect(cmd->sess);
+	return imap_reply_tagged(cmd, "OK", "Unselect completed.");
+}
+
+static void
+expunged(void *ctx, uint32_t seq)
+{
+	struct imap_session *sess = ctx;
+
+	imap_reply_untagged(sess, "%u EXPUNGE", seq);
+	if (sess->exists_sent > 0)
+		sess->exists_sent--;
+}
+
+int
+imap_cmd_expunge(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	struct store_uid_range *ranges = NULL;
+	size_t n = 0;
+	int r;
+
+	if (cmd->uid != (cmd->argc == 1))
+		return imap_cmd_bad_args(cmd);
+	if (cmd->uid) {
+		struct imap_seqset set;
+		const char *s;
+		if (!imap_arg_atom(&cmd->args[0], &s) ||
+		    imap_seqset_parse(cmd->arena, s, &set) < 0)
+			return imap_cmd_bad_args(cmd);
+		imap_seqset_resolve(&set, store_mailbox_uidnext(sess->box) - 1,
+				    false);
+		ranges = arena_alloc(cmd->arena,
+				     (set.count + 1) * sizeof(*ranges));
+		if (ranges == NULL)
+			return -ERR_NOMEM;
+		for (unsigned i = 0; i < set.count; i++) {
+			ranges[i].first = set.ranges[i].lo;
+			ranges[i].last = set.ranges[i].hi;
+		}
+		n = set.count;
+		if (n == 0)
+			return imap_reply_tagged(cmd, "OK", "Expunge completed.");
+	}
+	if (sess->readonly)
+		return imap_reply_tagged(cmd, "NO", "[READ-ONLY] Mailbox is "
+					 "read-only");
+	r = store_mailbox_expunge(sess->box, ranges, n, expunged, sess);
+	if (r < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	return imap_reply_tagged(cmd, "OK", "Expunge completed.");
+}
+
+int
+imap_cmd_namespace(struct imap_cmd *cmd)
+{
+	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"\" \".\")) NIL NIL");
+	if (r < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Namespace completed.");
+}
+
+int
+imap_cmd_enable(struct imap_cmd *cmd)
+{
+	/* no ENABLE-able extension is offered yet: answer an empty
+	 * ENABLED list (RFC 5161 3.1: unknown ones are ignored) */
+	for (unsigned i = 0; i < cmd->argc; i++)
+		if (cmd->args[i].type != IMAP_ARG_ATOM)
+			return imap_cmd_bad_args(cmd);
+	int r = imap_reply_untagged(cmd->sess, "ENABLED");
+	if (r < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Enable completed.");
+}
+
+int
+imap_cmd_id(struct imap_cmd *cmd)
+{
+	const struct imap_arg *l;
+	unsigned n;
+	int r;
+
+	if (cmd->args[0].type != IMAP_ARG_NIL) {
+		if (!imap_arg_list(&cmd->args[0], &l, &n) || n % 2 != 0 ||
+		    n > 60)
+			return imap_cmd_bad_args(cmd);
+		for (unsigned i = 0; i < n; i++) {
+			const char *s;
+			if (!imap_arg_string(&l[i], &s) &&
+			    !(i % 2 == 1 && l[i].type == IMAP_ARG_NIL))
+				return imap_cmd_bad_args(cmd);
+		}
+	}
+	if (cmd->sess->set->id_send_version)
+		r = imap_reply_untagged(cmd->sess, "ID (\"name\" \"Maildock\" "
+					"\"version\" \"%s\")", PACKAGE_VERSION);
+	else
+		r = imap_reply_untagged(cmd->sess, "ID (\"name\" \"Maildock\")");
+	if (r < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "ID completed.");
+}

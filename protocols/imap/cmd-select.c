@@ -1,0 +1,153 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * SELECT and EXAMINE (RFC 3501 6.3.1-6.3.2) with the responses clients
+ * cache by (FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
+ * UIDNEXT), and STATUS (6.3.10).
+ */
+#include <strings.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/sbuf.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+static const char sysflags[] = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+static int
+select_untagged(struct imap_session *sess, struct arena *arena)
+{
+	struct store_mailbox *mb = sess->box;
+	unsigned nkw;
+	const char *const *kw = store_mailbox_keywords(mb, &nkw);
+	uint32_t unseen = store_mailbox_first_unseen(mb);
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b, arena, IMAP_REPLY_LINE_MAX);
+	sbuf_appendf(&b, "* FLAGS (%s", sysflags);
+	for (unsigned i = 0; i < nkw; i++)
+		sbuf_appendf(&b, " %s", kw[i]);
+	sbuf_appendc(&b, ')');
+	if ((r = imap_reply_line(sess, &b)) < 0)
+		return r;
+	sess->keywords_sent = nkw;
+	sbuf_reset(&b);
+	if (sess->readonly) {
+		sbuf_appends(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	} else {
+		sbuf_appendf(&b, "* OK [PERMANENTFLAGS (%s", sysflags);
+		for (unsigned i = 0; i < nkw; i++)
+			sbuf_appendf(&b, " %s", kw[i]);
+		sbuf_appends(&b, " \\*)] Limited");
+	}
+	if ((r = imap_reply_line(sess, &b)) < 0)
+		return r;
+	sess->exists_sent = store_mailbox_count(mb);
+	sess->recent_sent = store_mailbox_recent_count(mb);
+	imap_reply_untagged(sess, "%u EXISTS", sess->exists_sent);
+	imap_reply_untagged(sess, "%u RECENT", sess->recent_sent);
+	if (unseen != 0)
+		imap_reply_untagged(sess, "OK [UNSEEN %u] First unseen", unseen);
+	imap_reply_untagged(sess, "OK [UIDVALIDITY %u] UIDs valid",
+			    store_mailbox_uidvalidity(mb));
+	return imap_reply_untagged(sess, "OK [UIDNEXT %u] Predicted next UID",
+				   store_mailbox_uidnext(mb));
+}
+
+int
+imap_cmd_select(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	bool examine = strcmp(cmd->name, "EXAMINE") == 0;
+	struct store_mailbox *mb;
+	const char *name;
+	int r;
+
+	/* a new SELECT closes the current mailbox first, without expunging,
+	 * and a failed one leaves none selected (B10, B12) */
+	imap_session_unselect(sess);
+	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
+	if (r == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+					 "name");
+	if (r < 0)
+		return r;
+	r = store_mailbox_open(sess->store, name, examine, &mb);
+	if (r < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	sess->box = mb;
+	sess->box_arena = arena_new(64 * 1024);
+	sess->box_name = arena_strdup(sess->box_arena, name);
+	sess->readonly = examine || store_mailbox_readonly(mb);
+	sess->state = IMAP_ST_SELECTED;
+	if ((r = select_untagged(sess, cmd->arena)) < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
+				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
+				 examine ? "EXAMINE" : "SELECT");
+}
+
+static const struct {
+	const char *name;
+	size_t offset;
+} status_items[] = {
+	{ "MESSAGES", offsetof(struct store_status, messages) },
+	{ "RECENT", offsetof(struct store_status, recent) },
+	{ "UIDNEXT", offsetof(struct store_status, uidnext) },
+	{ "UIDVALIDITY", offsetof(struct store_status, uidvalidity) },
+	{ "UNSEEN", offsetof(struct store_status, unseen) },
+};
+
+int
+imap_cmd_status(struct imap_cmd *cmd)
+{
+	const struct imap_arg *items;
+	struct store_status st;
+	const char *name;
+	unsigned n;
+	struct sbuf b;
+	int r;
+
+	if (!imap_arg_list(&cmd->args[1], &items, &n) || n == 0)
+		return imap_cmd_bad_args(cmd);
+	for (unsigned i = 0; i < n; i++) {
+		size_t k;
+		for (k = 0; k < N_ELEMENTS(status_items); k++)
+			if (imap_arg_atom_eq(&items[i], status_items[k].name))
+				break;
+		if (k == N_ELEMENTS(status_items))
+			return imap_reply_tagged(cmd, "BAD", "Unknown STATUS "
+						 "item");
+	}
+	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
+	if (r == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+					 "name");
+	if (r < 0)
+		return r;
+	r = store_folder_status(cmd->sess->store, name, &st);
+	if (r < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	sbuf_init(&b, cmd->arena, 8192);
+	sbuf_appends(&b, "* STATUS ");
+	if (imap_reply_append_mailbox(&b, name) < 0)
+		return -ERR_INVAL;
+	sbuf_appends(&b, " (");
+	for (unsigned i = 0; i < n; i++) {
+		for (size_t k = 0; k < N_ELEMENTS(status_items); k++) {
+			if (!imap_arg_atom_eq(&items[i], status_items[k].name))
+				continue;
+			uint32_t v;
+			memcpy(&v, (const char *)&st + status_items[k].offset,
+			       sizeof(v));
+			sbuf_appendf(&b, "%s%s %u", i ? " " : "",
+				     status_items[k].name, v);
+		}
+	}
+	sbuf_appendc(&b, ')');
+	if ((r = imap_reply_line(cmd->sess, &b)) < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Status completed.");
+}

@@ -1,0 +1,158 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * STORE and UID STORE (RFC 3501 6.4.6): FLAGS, +FLAGS, -FLAGS and their
+ * .SILENT forms, keywords, the untagged FETCH (FLAGS) answers; and the
+ * flag-list parser shared with APPEND.
+ */
+#include <strings.h>
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/sbuf.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} sysflags[] = {
+	{ "\\Answered", STORE_FLAG_ANSWERED },
+	{ "\\Deleted", STORE_FLAG_DELETED },
+	{ "\\Draft", STORE_FLAG_DRAFT },
+	{ "\\Flagged", STORE_FLAG_FLAGGED },
+	{ "\\Seen", STORE_FLAG_SEEN },
+};
+
+/* keyword_ok: flag-keyword = atom (RFC 3501 9); no resp-specials (B28) */
+static bool
+keyword_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > STORE_KEYWORD_MAXLEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+int
+imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
+		     unsigned n, unsigned *flags_r, const char ***kw_r,
+		     size_t *nkw_r)
+{
+	const char **kw = arena_alloc(cmd->arena, (n + 1) * sizeof(*kw));
+	size_t nkw = 0;
+
+	*flags_r = 0;
+	if (kw == NULL)
+		return -ERR_NOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		const char *s;
+		size_t k;
+
+		if (list[i].type != IMAP_ARG_ATOM || !imap_arg_atom(&list[i], &s))
+			return -ERR_SYNTAX;
+		if (s[0] != '\\') {
+			if (!keyword_ok(s))
+				return -ERR_SYNTAX;
+			kw[nkw++] = s;
+			continue;
+		}
+		for (k = 0; k < N_ELEMENTS(sysflags); k++)
+			if (strcasecmp(s, sysflags[k].name) == 0)
+				break;
+		/* \Recent and unknown system flags cannot be set (B29) */
+		if (k == N_ELEMENTS(sysflags))
+			return -ERR_SYNTAX;
+		*flags_r |= sysflags[k].bit;
+	}
+	*kw_r = kw;
+	*nkw_r = nkw;
+	return 0;
+}
+
+static int
+parse_item(const char *item, enum store_flags_mode *mode_r, bool *silent_r)
+{
+	*mode_r = STORE_FLAGS_SET;
+	if (*item == '+') {
+		*mode_r = STORE_FLAGS_ADD;
+		item++;
+	} else if (*item == '-') {
+		*mode_r = STORE_FLAGS_REMOVE;
+		item++;
+	}
+	*silent_r = strcasecmp(item, "FLAGS.SILENT") == 0;
+	return *silent_r || strcasecmp(item, "FLAGS") == 0 ? 0 : -ERR_SYNTAX;
+}
+
+static int
+report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n)
+{
+	struct imap_session *sess = cmd->sess;
+	struct sbuf b;
+	int r = imap_session_flags_update(sess);
+
+	sbuf_init(&b, NULL, 65536);
+	for (uint32_t i = 0; i < n && r == 0; i++) {
+		const struct store_msg *m = store_msg_get(sess->box, seqs[i]);
+		if (m == NULL)
+			continue;
+		sbuf_reset(&b);
+		sbuf_appendf(&b, "* %u FETCH (", seqs[i]);
+		if (cmd->uid)
+			sbuf_appendf(&b, "UID %u ", m->uid);
+		sbuf_appends(&b, "FLAGS ");
+		imap_reply_append_flags(&b, sess->box, m);
+		sbuf_appendc(&b, ')');
+		r = imap_reply_line(sess, &b);
+	}
+	sbuf_free(&b);
+	return r;
+}
+
+int
+imap_cmd_store(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	const struct imap_arg *list = &cmd->args[2];
+	enum store_flags_mode mode;
+	const char *item, **kw;
+	unsigned n = 1, flags;
+	uint32_t *seqs, nseq;
+	size_t nkw;
+	bool silent;
+	int r;
+
+	if (!imap_arg_atom(&cmd->args[1], &item) ||
+	    parse_item(item, &mode, &silent) < 0)
+		return imap_cmd_bad_args(cmd);
+	if (cmd->args[2].type == IMAP_ARG_LIST)
+		imap_arg_list(&cmd->args[2], &list, &n);
+	if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
+		return imap_reply_tagged(cmd, "BAD", "Invalid flags");
+	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
+	if (r == -ERR_SYNTAX || r == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
+	if (r < 0)
+		return r;
+	/* B11: nothing changes in an EXAMINEd mailbox */
+	if (sess->readonly)
+		return imap_reply_tagged(cmd, "NO", "[READ-ONLY] Mailbox is "
+					 "read-only");
+	for (uint32_t i = 0; i < nseq; i++) {
+		r = store_msg_set_flags(sess->box, seqs[i], mode, flags, kw,
+					nkw);
+		if (r < 0)
+			return imap_reply_tagged(cmd, "NO", "%s",
+						 imap_store_error(r));
+	}
+	r = silent ? imap_session_flags_update(sess) : report(cmd, seqs, nseq);
+	if (r < 0)
+		return r;
+	return imap_reply_tagged(cmd, "OK", "Store completed.");
+}

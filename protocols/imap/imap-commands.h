@@ -1,0 +1,129 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The IMAP command table (STYLE C6): one sorted constant table, found by
+ * binary search; each row says what the dispatcher checks before the
+ * handler runs (state, argument count, UID prefix, plaintext policy).
+ * Also the session internals the command files share.
+ */
+#ifndef IMAP_COMMANDS_H
+#define IMAP_COMMANDS_H
+
+#include "core/sbuf.h"
+#include "protocols/imap/imap.h"
+
+/* row flags (struct imap_cmd.flags) */
+#define IMAP_CMDF_UID		(1u << 0)	/* may follow "UID " */
+#define IMAP_CMDF_NO_SYNC	(1u << 1)	/* no EXPUNGE at its end
+						   (FETCH, STORE, SEARCH:
+						   RFC 3501 7.4.1) */
+#define IMAP_CMDF_PLAINTEXT	(1u << 2)	/* carries a password */
+#define IMAP_CMDF_STREAM	(1u << 3)	/* APPEND: a top-level literal
+						   after the first argument
+						   is streamed */
+
+struct imap_command {
+	const char *name;	/* upper case; the table is sorted by it */
+	imap_cmd_fn *fn;
+	unsigned states;	/* IMAP_ST_* where it is valid */
+	unsigned min_args, max_args;
+	unsigned flags;
+};
+
+/* imap_command_find: the row for name (upper case), or NULL. Pure. */
+const struct imap_command *imap_command_find(const char *name);
+
+/* imap_command_dispatch: run cmd (tag, name, args filled by the session):
+ * resolve "UID <cmd>", check state, argument count and plaintext policy
+ * centrally (answering BAD/NO itself), then call the handler and answer
+ * its negative results. Returns 0, or a negative error that ends the
+ * session (write failure, shutdown, LOGOUT). */
+int imap_command_dispatch(struct imap_cmd *cmd);
+
+/* handlers, one file per family */
+int imap_cmd_capability(struct imap_cmd *cmd);	/* cmd-misc.c */
+int imap_cmd_noop(struct imap_cmd *cmd);
+int imap_cmd_logout(struct imap_cmd *cmd);
+int imap_cmd_check(struct imap_cmd *cmd);
+int imap_cmd_close(struct imap_cmd *cmd);
+int imap_cmd_unselect(struct imap_cmd *cmd);
+int imap_cmd_expunge(struct imap_cmd *cmd);
+int imap_cmd_namespace(struct imap_cmd *cmd);
+int imap_cmd_enable(struct imap_cmd *cmd);
+int imap_cmd_id(struct imap_cmd *cmd);
+int imap_cmd_idle(struct imap_cmd *cmd);
+int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
+int imap_cmd_authenticate(struct imap_cmd *cmd);
+int imap_cmd_starttls(struct imap_cmd *cmd);
+int imap_cmd_select(struct imap_cmd *cmd);	/* cmd-select.c */
+int imap_cmd_status(struct imap_cmd *cmd);
+int imap_cmd_create(struct imap_cmd *cmd);	/* cmd-mailbox.c */
+int imap_cmd_delete(struct imap_cmd *cmd);
+int imap_cmd_rename(struct imap_cmd *cmd);
+int imap_cmd_subscribe(struct imap_cmd *cmd);
+int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
+int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
+int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
+int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
+
+/* imap-session.c internals */
+
+/* imap_session_capability: the capability list for the session's current
+ * state (STARTTLS/LOGINDISABLED/AUTH= before login) into b, without the
+ * leading "CAPABILITY". */
+void imap_session_capability(struct imap_session *sess, struct sbuf *b);
+
+/* imap_session_sync: store_mailbox_sync with untagged EXISTS, RECENT,
+ * EXPUNGE, FETCH (FLAGS) and FLAGS output. No-op unless SELECTED. */
+int imap_session_sync(struct imap_session *sess);
+
+/* imap_session_flags_update: "* FLAGS (...)" when the folder gained
+ * keywords since the client was last told (B28). */
+int imap_session_flags_update(struct imap_session *sess);
+
+/* imap_session_unselect: close the view (never expunges) and go back to
+ * AUTH. */
+void imap_session_unselect(struct imap_session *sess);
+
+/* imap_session_logged_in: switch to AUTH as user with store opened:
+ * timeouts, parser limits, logging. */
+void imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
+			    struct store_user *store);
+
+/* imap_session_read_line: a raw client line (AUTHENTICATE responses, IDLE
+ * DONE) into *line_r (valid until the next read), at most max octets.
+ * Errors as conn_read_line. */
+int imap_session_read_line(struct imap_session *sess, size_t max,
+			   struct sview *line_r);
+
+/* APPEND streaming of cmd's pending literal (cmd->literal_pending):
+ * _begin sends "+ " when the literal is synchronizing; _read reads up to n
+ * bytes of it (0 in *got_r at its end); _end reads the rest of the
+ * command after the literal and returns 0, -ERR_SYNTAX (the dispatcher
+ * answers BAD) or a conn error. _refuse gives up on the literal before
+ * _begin: a synchronizing one was never sent; a non-synchronizing one is
+ * read and thrown away when at most max_append octets, else -ERR_LIMIT
+ * (the caller then sends BYE and ends the session). */
+int imap_session_literal_begin(struct imap_cmd *cmd);
+int imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
+			      size_t *got_r);
+int imap_session_literal_end(struct imap_cmd *cmd);
+int imap_session_literal_refuse(struct imap_cmd *cmd);
+
+/* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
+ * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
+ * SERVERBUG, UNAVAILABLE), for imap_reply_tagged(cmd, "NO", "%s", ...). */
+const char *imap_store_error(int err);
+
+/* imap_cmd_store_flags: parse a flag list (STORE, APPEND) of n elements:
+ * system flags into *flags_r (STORE_FLAG_*), keywords (atoms, RFC 3501 9
+ * flag-keyword, B28) into *kw_r[0..*nkw_r) in cmd->arena. Returns 0 or
+ * -ERR_SYNTAX (\Recent, an unknown \flag, a non-atom keyword: answer
+ * BAD), -ERR_NOMEM. (cmd-store.c) */
+int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
+			 unsigned n, unsigned *flags_r, const char ***kw_r,
+			 size_t *nkw_r);
+
+/* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
+int imap_cmd_bad_args(struct imap_cmd *cmd);
+
+#endif

@@ -1,0 +1,588 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The IMAP session: greeting, the command loop (lines and literals fed to
+ * the parser, limits checked before any "+ "), the state machine
+ * NOAUTH/AUTH/SELECTED/LOGOUT, autologout, the untagged updates of a
+ * selected mailbox, and "* BYE" when the server stops.
+ */
+#include <strings.h>
+#include "core/arena.h"
+#include "core/auth.h"
+#include "core/conf.h"
+#include "core/conn.h"
+#include "core/error.h"
+#include "core/session.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+#define RFC3501_MIN_AUTOLOGOUT 1800	/* RFC 3501 5.4: at least 30 min */
+#define CMD_ARENA_MIN (4u * 1024 * 1024)
+
+static void
+parser_limits(const struct imap_session *sess, struct imap_parser_limits *l)
+{
+	bool in = sess->state != IMAP_ST_NOAUTH;
+
+	l->line_max = sess->set->max_line_length;
+	l->tag_max = 64;
+	l->literal_max = in ? sess->set->max_literal :
+			 sess->set->max_literal_preauth;
+	l->command_max = in ? sess->set->max_command :
+			 sess->set->max_line_length +
+			 2 * sess->set->max_literal_preauth;
+	l->depth_max = sess->set->max_list_depth;
+}
+
+void
+imap_session_capability(struct imap_session *sess, struct sbuf *b)
+{
+	sbuf_appends(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
+		     "UNSELECT UIDPLUS CHILDREN MOVE");
+	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
+	if (sess->state != IMAP_ST_NOAUTH)
+		return;
+	if (!conn_is_tls(sess->conn) && sess->s->tls != NULL)
+		sbuf_appends(b, " STARTTLS");
+	if (!auth_plaintext_allowed(sess->s))
+		sbuf_appends(b, " LOGINDISABLED");
+	else
+		sbuf_appends(b, " AUTH=PLAIN AUTH=LOGIN");
+}
+
+void
+imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
+		       struct store_user *store)
+{
+	struct imap_parser_limits l;
+
+	sess->user = user;
+	sess->store = store;
+	sess->state = IMAP_ST_AUTH;
+	session_logged_in(sess->s, user->user);
+	if (sess->s->set->idle_timeout != 0 &&
+	    sess->s->set->idle_timeout < RFC3501_MIN_AUTOLOGOUT)
+		conn_set_timeout(sess->conn, RFC3501_MIN_AUTOLOGOUT);
+	parser_limits(sess, &l);
+	imap_parser_set_limits(sess->parser, &l);
+}
+
+void
+imap_session_unselect(struct imap_session *sess)
+{
+	store_mailbox_close(&sess->box);
+	arena_free(&sess->box_arena);
+	sess->box_name = NULL;
+	sess->readonly = false;
+	if (sess->state == IMAP_ST_SELECTED)
+		sess->state = IMAP_ST_AUTH;
+}
+
+/* untagged updates from store_mailbox_sync */
+static void
+sync_expunged(void *ctx, uint32_t seq)
+{
+	struct imap_session *sess = ctx;
+
+	imap_reply_untagged(sess, "%u EXPUNGE", seq);
+	if (sess->exists_sent > 0)
+		sess->exists_sent--;
+}
+
+static void
+sync_exists(void *ctx, uint32_t count)
+{
+	struct imap_session *sess = ctx;
+
+	imap_reply_untagged(sess, "%u EXISTS", count);
+	sess->exists_sent = count;
+}
+
+static void
+sync_flags(void *ctx, uint32_t seq)
+{
+	struct imap_session *sess = ctx;
+	const struct store_msg *msg = store_msg_get(sess->box, seq);
+	struct sbuf b;
+	char buf[8192];
+
+	if (msg == NULL)
+		return;
+	sbuf_init(&b, NULL, sizeof(buf));
+	sbuf_appendf(&b, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imap_reply_append_flags(&b, sess->box, msg);
+	sbuf_appendc(&b, ')');
+	imap_reply_line(sess, &b);
+	sbuf_free(&b);
+}
+
+static void
+sync_recent(void *ctx, uint32_t count)
+{
+	struct imap_session *sess = ctx;
+
+	if (count != sess->recent_sent)
+		imap_reply_untagged(sess, "%u RECENT", count);
+	sess->recent_sent = count;
+}
+
+/* send_flags: "* FLAGS (...)" with the folder's keywords (B28) */
+static int
+send_flags(struct imap_session *sess)
+{
+	if (sess->box == NULL)
+		return 0;
+	unsigned n;
+	const char *const *kw = store_mailbox_keywords(sess->box, &n);
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);
+	sbuf_appends(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+		     "\\Draft");
+	for (unsigned i = 0; i < n; i++) {
+		sbuf_appendc(&b, ' ');
+		sbuf_appends(&b, kw[i]);
+	}
+	sbuf_appendc(&b, ')');
+	r = imap_reply_line(sess, &b);
+	sbuf_free(&b);
+	sess->keywords_sent = n;
+	return r;
+}
+
+int
+imap_session_flags_update(struct imap_session *sess)
+{
+	unsigned nkw;
+
+	if (sess->box == NULL)
+		return 0;
+	store_mailbox_keywords(sess->box, &nkw);
+	return nkw > sess->keywords_sent ? send_flags(sess) : 0;
+}
+
+int
+imap_session_sync(struct imap_session *sess)
+{
+	static const struct store_sync_cb cb = {
+		sync_expunged, sync_exists, sync_flags, sync_recent,
+	};
+
+	if (sess->state != IMAP_ST_SELECTED || sess->box == NULL)
+		return 0;
+	int r = store_mailbox_sync(sess->box, &cb, sess);
+	if (r < 0)
+		return r;
+	return imap_session_flags_update(sess);
+}
+
+int
+imap_session_read_line(struct imap_session *sess, size_t max,
+		       struct sview *line_r)
+{
+	return conn_read_line(sess->conn, max, line_r);
+}
+
+bool
+imap_session_writable(const struct imap_session *sess)
+{
+	return sess->state == IMAP_ST_SELECTED && !sess->readonly;
+}
+
+int
+imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
+		  uint32_t **seqs_r, uint32_t *n_r)
+{
+	struct imap_session *sess = cmd->sess;
+	uint32_t count = store_mailbox_count(sess->box), n = 0, *seqs;
+	struct imap_seqset set;
+	const char *s;
+	int r;
+
+	*seqs_r = NULL;
+	*n_r = 0;
+	if (!imap_arg_atom(arg, &s))
+		return -ERR_SYNTAX;
+	if ((r = imap_seqset_parse(cmd->arena, s, &set)) < 0)
+		return r;
+	if (cmd->uid) {
+		const struct store_msg *last = store_msg_get(sess->box, count);
+		r = imap_seqset_resolve(&set, last != NULL ? last->uid : 0,
+					false);
+	} else {
+		r = imap_seqset_resolve(&set, count, true);
+	}
+	if (r < 0)
+		return r;
+	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));
+	if (seqs == NULL)
+		return -ERR_NOMEM;
+	if (cmd->uid) {
+		for (uint32_t seq = 1; seq <= count; seq++) {
+			const struct store_msg *m = store_msg_get(sess->box, seq);
+			if (m != NULL && imap_seqset_contains(&set, m->uid))
+				seqs[n++] = seq;
+		}
+	} else {
+		for (unsigned i = 0; i < set.count; i++)
+			for (uint64_t q = set.ranges[i].lo;
+			     q <= set.ranges[i].hi && q <= count; q++)
+				seqs[n++] = (uint32_t)q;
+	}
+	*seqs_r = seqs;
+	*n_r = n;
+	return 0;
+}
+
+int
+imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
+			 const char **name_r)
+{
+	const char *s;
+	char *out;
+	size_t len, size;
+	int n;
+
+	if (!imap_arg_astring(arg, &s) || arg->has_nul)
+		return -ERR_SYNTAX;
+	len = strlen(s);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -ERR_INVAL;	/* B04: never CR/LF in a name */
+	if (strcasecmp(s, "INBOX") == 0) {
+		*name_r = "INBOX";
+		return 0;
+	}
+	size = len * 4 + 1;
+	out = arena_alloc(cmd->arena, size);
+	if (out == NULL)
+		return -ERR_NOMEM;
+	n = store_mutf7_decode(s, len, out, size);
+	if (n < 0)
+		return -ERR_INVAL;
+	/* "inbox.sub" keeps INBOX's canonical spelling */
+	if (strncasecmp(out, "INBOX.", 6) == 0)
+		memcpy(out, "INBOX", 5);
+	*name_r = out;
+	return 0;
+}
+
+/* feed_literal: read a literal of size octets through the parser */
+static int
+feed_literal(struct imap_session *sess, uint64_t size)
+{
+	char buf[16384];
+	size_t got, used;
+	int r;
+
+	while (size > 0) {
+		size_t want = size < sizeof(buf) ? (size_t)size : sizeof(buf);
+		if ((r = conn_read(sess->conn, buf, want, &got)) < 0)
+			return r;
+		if ((r = imap_parser_feed(sess->parser, buf, got, &used)) < 0)
+			return r;
+		size -= got;
+	}
+	r = imap_parser_feed(sess->parser, "", 0, &used);
+	return r < 0 ? r : 0;
+}
+
+static void
+fill_cmd(struct imap_session *sess, struct imap_cmd *cmd)
+{
+	cmd->tag = imap_parser_tag(sess->parser);
+	cmd->name = imap_parser_name(sess->parser);
+	cmd->args = imap_parser_args(sess->parser, &cmd->argc);
+}
+
+static int
+bye(struct imap_session *sess, const char *text, int err)
+{
+	conn_printf(sess->conn, "* BYE %s\r\n", text);
+	conn_flush(sess->conn);
+	return err;
+}
+
+/* on_literal: 1 = APPEND streams it (cmd filled), 0 = read, keep parsing,
+ * 2 = refused and answered, < 0 = end the session */
+static int
+on_literal(struct imap_session *sess, struct imap_cmd *cmd)
+{
+	const struct imap_command *c;
+	const char *name = imap_parser_name(sess->parser);
+	uint64_t size, limit;
+	bool sync, top;
+	unsigned argc;
+	int r;
+
+	imap_parser_literal(sess->parser, &size, &sync, &top, &argc);
+	c = name != NULL ? imap_command_find(name) : NULL;
+	if (c != NULL && (c->flags & IMAP_CMDF_STREAM) && top && argc >= 1 &&
+	    sess->state != IMAP_ST_NOAUTH) {
+		fill_cmd(sess, cmd);
+		cmd->literal_pending = true;
+		cmd->literal_sync = sync;
+		cmd->literal_size = cmd->literal_left = size;
+		return 1;
+	}
+	limit = sess->state == IMAP_ST_NOAUTH ? sess->set->max_literal_preauth
+					       : sess->set->max_literal;
+	if (sync && (name == NULL || (strcmp(name, "UID") == 0 ?
+				      sess->state != IMAP_ST_SELECTED :
+				      c == NULL || (c->states & sess->state) == 0))) {
+		/* no "+" for a command that cannot run now */
+		fill_cmd(sess, cmd);
+		r = imap_reply_tagged(cmd, "BAD", c == NULL &&
+				      (name == NULL || strcmp(name, "UID")) ?
+				      "Unknown command" :
+				      "Command not valid in this state");
+		return r < 0 ? r : 2;
+	}
+	if (size > limit) {
+		/* B40: refused before any "+"; a non-synchronizing literal
+		 * is on its way, and its bytes must never run as commands */
+		if (!sync)
+			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
+		fill_cmd(sess, cmd);
+		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Literal too big");
+		return r < 0 ? r : 2;
+	}
+	if (sync && (r = imap_reply_continue(sess, "Ready for literal data")) < 0)
+		return r;
+	r = feed_literal(sess, size);
+	return r < 0 ? r : 0;
+}
+
+static bool
+ends_with_nonsync(struct sview line)
+{
+	return line.len >= 2 && line.p[line.len - 1] == '}' &&
+	       line.p[line.len - 2] == '+';
+}
+
+static int
+parse_error(struct imap_session *sess, struct imap_cmd *cmd, int err,
+	    struct sview line)
+{
+	const char *why = imap_parser_error(sess->parser);
+	int r;
+
+	if (err != -ERR_SYNTAX && err != -ERR_LIMIT)
+		return err;	/* conn errors end the session */
+	/* B01: after a bad line announcing a non-synchronizing literal the
+	 * client sends data we cannot frame: close */
+	if (ends_with_nonsync(line))
+		return bye(sess, "Invalid command with literal", -ERR_SYNTAX);
+	cmd->tag = imap_parser_tag(sess->parser);
+	if (err == -ERR_LIMIT)
+		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] %s", why);
+	else
+		r = imap_reply_tagged(cmd, "BAD", "Syntax error: %s", why);
+	return r;
+}
+
+/* read_command: 1 = cmd ready, 0 = answered already, < 0 = end */
+static int
+read_command(struct imap_session *sess, struct imap_cmd *cmd)
+{
+	struct sview line;
+	size_t used;
+	int r;
+
+	for (;;) {
+		r = conn_read_line(sess->conn, sess->set->max_line_length, &line);
+		if (r == -ERR_LIMIT) {
+			/* the line was discarded whole, never cut and run */
+			cmd->tag = imap_parser_tag(sess->parser);
+			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
+			return r < 0 ? r : 0;
+		}
+		if (r < 0)
+			return r;
+		r = imap_parser_feed(sess->parser, line.p, line.len, &used);
+		if (r == IMAP_PARSE_MORE)
+			r = imap_parser_feed(sess->parser, "\r\n", 2, &used);
+		if (r == IMAP_PARSE_DONE) {
+			fill_cmd(sess, cmd);
+			return 1;
+		}
+		if (r == IMAP_PARSE_LITERAL) {
+			r = on_literal(sess, cmd);
+			if (r != 0)
+				return r == 2 ? 0 : r;
+			continue;
+		}
+		if (r < 0)
+			return parse_error(sess, cmd, r, line);
+	}
+}
+
+int
+imap_session_literal_begin(struct imap_cmd *cmd)
+{
+	if (!cmd->literal_sync)
+		return 0;
+	return imap_reply_continue(cmd->sess, "Ready for literal data");
+}
+
+int
+imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
+			  size_t *got_r)
+{
+	*got_r = 0;
+	if (cmd->literal_left == 0)
+		return 0;
+	if (n > cmd->literal_left)
+		n = (size_t)cmd->literal_left;
+	int r = conn_read(cmd->sess->conn, buf, n, got_r);
+	if (r == 0)
+		cmd->literal_left -= *got_r;
+	return r;
+}
+
+int
+imap_session_literal_end(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	struct sview line;
+	size_t used;
+	int r;
+
+	if (cmd->literal_left > 0 &&
+	    (r = conn_skip(sess->conn, cmd->literal_left)) < 0)
+		return r;
+	cmd->literal_left = 0;
+	cmd->literal_pending = false;
+	imap_parser_literal_skip(sess->parser);
+	for (;;) {
+		r = conn_read_line(sess->conn, sess->set->max_line_length, &line);
+		if (r == -ERR_LIMIT)
+			return -ERR_SYNTAX;
+		if (r < 0)
+			return r;
+		r = imap_parser_feed(sess->parser, line.p, line.len, &used);
+		if (r == IMAP_PARSE_MORE)
+			r = imap_parser_feed(sess->parser, "\r\n", 2, &used);
+		if (r == IMAP_PARSE_DONE) {
+			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
+			return 0;
+		}
+		if (r == IMAP_PARSE_LITERAL || ends_with_nonsync(line))
+			return -ERR_LIMIT;	/* MULTIAPPEND: not offered */
+		if (r < 0)
+			return r == -ERR_LIMIT ? -ERR_SYNTAX : r;
+	}
+}
+
+int
+imap_session_literal_refuse(struct imap_cmd *cmd)
+{
+	if (!cmd->literal_pending)
+		return 0;
+	if (cmd->literal_sync) {
+		/* the client sends nothing more for this command */
+		cmd->literal_pending = false;
+		return 0;
+	}
+	if (cmd->literal_size > cmd->sess->set->max_append)
+		return -ERR_LIMIT;
+	int r = imap_session_literal_end(cmd);
+	return r == -ERR_SYNTAX ? 0 : r;
+}
+
+static void
+greet(struct imap_session *sess)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, sess->cmd_arena, 4096);
+	sbuf_appends(&b, "* OK [CAPABILITY ");
+	imap_session_capability(sess, &b);
+	sbuf_appendf(&b, "] %s", sess->set->greeting);
+	imap_reply_line(sess, &b);
+	conn_flush(sess->conn);
+}
+
+static const char *
+end_reason(struct imap_session *sess, int r)
+{
+	switch (r) {
+	case -ERR_SHUTDOWN:
+		bye(sess, "Server shutting down", r);
+		return "shutdown";
+	case -ERR_TIMEOUT:
+		bye(sess, "Autologout; idle for too long", r);
+		return "timeout";
+	case -ERR_EOF:
+		return "eof";
+	case -ERR_LIMIT:
+		return "limit";
+	case -ERR_SYNTAX:
+		return "syntax";
+	case 0:
+		return "logout";
+	default:
+		return err_str(r);
+	}
+}
+
+static void
+imap_session_run(struct session *s)
+{
+	struct imap_session *sess = arena_zalloc(s->arena, sizeof(*sess));
+	struct imap_parser_limits l;
+	int r = 0;
+
+	if (sess == NULL)
+		return;
+	s->proto_state = sess;
+	sess->s = s;
+	sess->conn = s->conn;
+	sess->set = conf_section(s->conf, &imap_conf_table);
+	sess->state = IMAP_ST_NOAUTH;
+	sess->cmd_arena = arena_new(s->set->session_memory > CMD_ARENA_MIN ?
+				    s->set->session_memory : CMD_ARENA_MIN);
+	parser_limits(sess, &l);
+	sess->parser = imap_parser_new(sess->cmd_arena, &l);
+	greet(sess);
+	while (sess->state != IMAP_ST_LOGOUT) {
+		struct imap_cmd cmd;
+
+		arena_reset(sess->cmd_arena);
+		imap_parser_reset(sess->parser, sess->cmd_arena);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.sess = sess;
+		cmd.arena = sess->cmd_arena;
+		r = read_command(sess, &cmd);
+		if (r > 0)
+			r = imap_command_dispatch(&cmd);
+		if (r < 0)
+			break;
+		if (sess->bad_count >= sess->set->max_bad_commands) {
+			r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
+			break;
+		}
+	}
+	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
+	imap_session_unselect(sess);
+	store_user_close(&sess->store);
+	imap_parser_free(&sess->parser);
+	arena_free(&sess->cmd_arena);
+	s->proto_state = NULL;
+}
+
+static void
+run_refuse(struct session *s, const char *reason)
+{
+	conn_printf(s->conn, "* BYE %s\r\n", reason);
+}
+
+const struct proto_ops imap_proto = {
+	.name = "imap",
+	.default_listen = "0.0.0.0:143 [::]:143",
+	.default_listen_tls = "0.0.0.0:993 [::]:993",
+	.settings = &imap_conf_table,
+	.refuse = run_refuse,
+	.run = imap_session_run,
+};
