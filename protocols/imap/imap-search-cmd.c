@@ -323,9 +323,9 @@ imap_search_cmd_run_error(struct imap_cmd *cmd, int err)
 
 /* the parser's arguments as the search parser's (lists bounded by the
  * command parser's depth limit) */
-static int
-convert(struct arena *a, const struct imap_arg *in, unsigned n,
-	struct imap_search_arg **out_r)
+int
+imap_search_cmd_convert(struct arena *a, const struct imap_arg *in,
+			unsigned n, struct imap_search_arg **out_r)
 {
 	struct imap_search_arg *out, *sub;
 	unsigned i;
@@ -346,7 +346,8 @@ convert(struct arena *a, const struct imap_arg *in, unsigned n,
 			break;
 		case IMAP_ARG_LIST:
 			out[i].type = IMAP_SEARCH_ARG_LIST;
-			ret = convert(a, in[i].list, in[i].count, &sub);
+			ret = imap_search_cmd_convert(a, in[i].list, in[i].count,
+						      &sub);
 			if (ret < 0)
 				return ret;
 			out[i].list = sub;
@@ -370,7 +371,8 @@ imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
 	struct imap_search_arg *sargs;
 	int ret;
 
-	if ((ret = convert(cmd->arena, args, argc, &sargs)) < 0) {
+	if ((ret = imap_search_cmd_convert(cmd->arena, args, argc,
+					   &sargs)) < 0) {
 		*error_r = ret == -ERR_LIMIT ? "Search program too large" :
 			   "Invalid search argument";
 		return ret;

@@ -27,6 +27,13 @@ int imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
 			    struct imap_search_key **prog_r,
 			    const char **error_r);
 
+/* imap_search_cmd_convert: the command parser's arguments in[0..n) as
+ * search-parser arguments (lists converted too), in arena a. Returns 0,
+ * -ERR_SYNTAX (a streamed literal) or -ERR_LIMIT. */
+struct imap_search_arg;
+int imap_search_cmd_convert(struct arena *a, const struct imap_arg *in,
+			    unsigned n, struct imap_search_arg **out_r);
+
 /* imap_search_cmd_parse_error: send the tagged reply for a failed
  * imap_search_cmd_program: BAD with the text, or for -ERR_INVAL
  * NO [BADCHARSET (UTF-8 US-ASCII)] (RFC 3501 6.4.4, 7.1). */

@@ -120,6 +120,8 @@ add_child(struct node *p, struct node *c)
 static bool
 would_loop(const struct node *p, const struct node *c)
 {
+	if (c->child == NULL)
+		return p == c;	/* a leaf is nobody's ancestor: O(1) */
 	for (; p != NULL; p = p->parent)
 		if (p == c)
 			return true;
