@@ -20,3 +20,27 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-pop3.c \
 	storage/maildir/maildir-user.c
 include storage/mime/local.mk
+
+if HAVE_CMOCKA
+storage_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
+	$(CMOCKA_LIBS)
+check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
+	t/unit/test-maildir-flags t/unit/test-maildir-uidlist
+TESTS += t/unit/test-store t/unit/test-store-folders \
+	t/unit/test-maildir-flags t/unit/test-maildir-uidlist
+t_unit_test_store_SOURCES = t/unit/test-store.c t/unit/storetest.h
+t_unit_test_store_CFLAGS = $(storage_test_cflags)
+t_unit_test_store_LDADD = $(storage_test_ldadd)
+t_unit_test_store_folders_SOURCES = t/unit/test-store-folders.c \
+	t/unit/storetest.h
+t_unit_test_store_folders_CFLAGS = $(storage_test_cflags)
+t_unit_test_store_folders_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_flags_SOURCES = t/unit/test-maildir-flags.c
+t_unit_test_maildir_flags_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_flags_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
+	t/unit/storetest.h
+t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
+endif

@@ -404,6 +404,29 @@ entries_of(struct maildir_folder *f)
 	return e;
 }
 
+/* same_header: the UID list on disk still has f's header. UIDNEXT only
+ * grows, so equal headers mean nobody numbered a message meanwhile; the
+ * stamp alone can lie (inode numbers are reused within one tick). */
+static bool
+same_header(struct maildir_folder *f, const char *path,
+	    const struct maildir_stamp *st)
+{
+	unsigned v = 0, next = 0, recent = 0;
+	char buf[128];
+	FILE *fp;
+
+	if (!f->loaded || st->ino == 0 || !maildir_stamp_eq(st, &f->st_uidlist))
+		return false;
+	if ((fp = fopen(path, "re")) == NULL)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), fp) != NULL &&
+		  sscanf(buf, "MAILDOCK-UIDLIST 1 %u %u %u", &v, &next,
+			 &recent) == 3;
+	fclose(fp);
+	return ok && v == f->uidvalidity && next == f->uidnext &&
+	       recent == f->first_recent;
+}
+
 static int
 locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
 	     uint32_t *recent_from_r, bool *changed_r)
@@ -421,7 +444,14 @@ locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
 	if (r < 0)
 		return r;
 	maildir_stamp_get(path, &st);
-	if (!f->loaded || !maildir_stamp_eq(&st, &f->st_uidlist)) {
+	if (!same_header(f, path, &st)) {
+		/* the listing must be newer than the list it is matched
+		 * against, or files numbered meanwhile would be dropped */
+		listing_free(l);
+		if ((r = scan(f, l)) < 0) {
+			maildir_lockfile_release(lock);
+			return r;
+		}
 		r = maildir_uidlist_read(f->dir, &ul);
 		if (r == 0) {
 			f->uidvalidity = ul.uidvalidity;
@@ -433,7 +463,8 @@ locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
 			maildir_uidlist_free(&ul);
 		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
 			if (f->uidvalidity == 0) {
-				f->uidvalidity = (uint32_t)time(NULL);
+				f->uidvalidity =
+					maildir_uidvalidity_new(f->root);
 				f->uidnext = f->first_recent = 1;
 			}
 			dirty = true;
@@ -473,8 +504,20 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	stamps_get(f, &cur, &newd);
 	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
 	maildir_stamp_get(path, &ul);
-	if (cur.ino == 0)
-		return -ERR_NOTFOUND;
+	if (cur.ino == 0) {
+		if (!f->loaded)
+			return -ERR_NOTFOUND;
+		/* deleted or renamed away: every message is gone */
+		if (f->n > 0) {
+			for (size_t i = 0; i < f->n; i++)
+				rec_free(&f->recs[i]);
+			f->n = 0;
+			free(f->hash);
+			f->hash = NULL;
+			maildir_folder_changed(f);
+		}
+		return 0;
+	}
 	bool dirs = force || !f->loaded || !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);
 	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
@@ -600,10 +643,15 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 	if (r < 0)
 		return r;
 	maildir_stamp_get(path, &st);
-	if (f->loaded && st.ino != 0 && maildir_stamp_eq(&st, &f->st_uidlist)) {
+	if (same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
-		for (i = 0; i < n; i++)
-			uids[i] = rec_append(f, f->uidnext++, names[i])->uid;
+		for (i = 0; i < n; i++) {
+			struct maildir_rec *rec = maildir_folder_find_base(
+				f, names[i], maildir_base_len(names[i]));
+			if (rec == NULL)
+				rec = rec_append(f, f->uidnext++, names[i]);
+			uids[i] = rec->uid;
+		}
 		r = maildir_uidlist_write(f);
 		maildir_lockfile_release(lock);
 		if (r == 0)

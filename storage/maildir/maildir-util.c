@@ -297,3 +297,30 @@ maildir_stamp_eq(const struct maildir_stamp *a, const struct maildir_stamp *b)
 	       a->mtime.tv_sec == b->mtime.tv_sec &&
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
+
+uint32_t
+maildir_uidvalidity_new(const char *root)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char path[MAILDIR_PATH_MAX], *data, text[32];
+	uint32_t v = (uint32_t)time(NULL), last = 0;
+	size_t len;
+
+	/* never hand out one value twice in a Maildir, even for a folder
+	 * deleted and created again within a second (RFC 3501 2.3.1.1) */
+	pthread_mutex_lock(&lock);
+	if (maildir_path(path, sizeof(path), root, "maildock-uidvalidity",
+			 NULL) == 0 &&
+	    maildir_read_file(path, &data, &len, 64) == 0) {
+		last = (uint32_t)strtoul(data, NULL, 16);
+		free(data);
+	}
+	if (v <= last)
+		v = last + 1;
+	if (v == 0)
+		v = 1;
+	int n = snprintf(text, sizeof(text), "%08x\n", v);
+	maildir_write_atomic(root, "maildock-uidvalidity", text, (size_t)n);
+	pthread_mutex_unlock(&lock);
+	return v;
+}

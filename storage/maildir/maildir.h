@@ -142,6 +142,9 @@ void maildir_stamp_get(const char *path, struct maildir_stamp *st);
 bool maildir_stamp_eq(const struct maildir_stamp *a,
 		      const struct maildir_stamp *b);
 void maildir_set_error(struct store_user *u, const char *what, int err);
+/* maildir_uidvalidity_new: a UIDVALIDITY never used before in the Maildir
+ * root (recorded in root/maildock-uidvalidity). */
+uint32_t maildir_uidvalidity_new(const char *root);
 
 /* ---- maildir-uidlist.c */
 struct maildir_uidlist_entry {

@@ -37,6 +37,9 @@ struct parse_ctx {
 	struct mime_part *part;
 	struct boundary *boundaries;
 	const char *last_boundary;	/* of the header being parsed */
+	/* last child of the part at each depth of the current path, so
+	 * appending a part costs O(1) even with 10,000 siblings */
+	struct mime_part *tail[MIME_MAX_DEPTH + 1];
 	unsigned int total;
 	int error;
 };
@@ -73,7 +76,7 @@ body_add(struct parse_ctx *c, size_t from, size_t to)
 static struct mime_part *
 part_append(struct parse_ctx *c)
 {
-	struct mime_part *parent = c->part, *part, **list;
+	struct mime_part *parent = c->part, *part;
 
 	part = arena_zalloc(c->a, sizeof(*part));
 	if (part == NULL) {
@@ -83,9 +86,11 @@ part_append(struct parse_ctx *c)
 	part->parent = parent;
 	part->depth = parent->depth + 1;
 	part->offset = parent->offset + parent->header.raw + parent->body.raw;
-	for (list = &parent->children; *list != NULL; list = &(*list)->next)
-		;
-	*list = part;
+	if (parent->children == NULL)
+		parent->children = part;
+	else
+		c->tail[parent->depth]->next = part;
+	c->tail[parent->depth] = part;
 	c->part = part;
 	c->total++;
 	c->msg->nparts++;

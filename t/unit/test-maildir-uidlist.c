@@ -1,0 +1,264 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Unit tests for the UID list: its own format, imports of Courier's
+ * courierimapuiddb and Dovecot's dovecot-uidlist v3 (fixtures written from
+ * the formats' documentation), persistence, and two processes numbering
+ * messages of one folder at once without a collision.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include "t/unit/storetest.h"
+#include "storage/maildir/maildir.h"
+#include "core/error.h"
+
+static const char msg[] = "Subject: x\n\nhello\n";
+
+static int
+setup(void **state)
+{
+	*state = tmp_maildir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *p = *state, *slash = strrchr(p, '/');
+	*slash = '\0';
+	rm_rf(p);
+	free(p);
+	return 0;
+}
+
+static struct store_user *
+user(void **state)
+{
+	struct store_user *u;
+	const char *err;
+	assert_int_equal(store_user_open(*state, NULL, &u, &err), 0);
+	return u;
+}
+
+static void
+test_maildir_uidlist_parse_formats(void **state)
+{
+	struct maildir_uidlist ul;
+	char own[] = "MAILDOCK-UIDLIST 1 77 12 10\n"
+		     "3 0 1000.M1.h:2,S\n9 120 1001.M2.h,S=100,W=120:2,\n"
+		     "11 0 torn-last-li";
+	char courier[] = "1 1234567890 10\n7 1001.M1P1.host\n"
+			 "3 1000.M1P1.host:2,S\n";
+	char dovecot[] = "3 V1275660208 N25022 "
+			 "G3085f01b7f11094c501100008c4a11c1\n"
+			 "25006 W2048 :1276528487.M364837P9451.kurkku,S=1988,"
+			 "W=2048\n25017 :1276533073.M242911P3632.kurkku\n";
+	char broken[] = "1 1234567890 10\n7 a\n7 b\n";
+
+	(void)state;
+	assert_int_equal(maildir_uidlist_parse_own(own, strlen(own), &ul), 0);
+	assert_int_equal(ul.uidvalidity, 77);
+	assert_int_equal(ul.uidnext, 12);
+	assert_int_equal(ul.first_recent, 10);
+	assert_int_equal(ul.n, 2);
+	assert_string_equal(ul.e[0].base, "1000.M1.h");
+	assert_int_equal(ul.e[1].vsize, 120);
+	free(ul.e);
+	assert_int_equal(maildir_uidlist_parse_courier(courier,
+						       strlen(courier), &ul),
+			 0);
+	assert_int_equal(ul.uidvalidity, 1234567890);
+	assert_int_equal(ul.uidnext, 10);
+	assert_int_equal(ul.n, 2);
+	assert_int_equal(ul.e[0].uid, 3);	/* sorted */
+	assert_string_equal(ul.e[0].base, "1000.M1P1.host");
+	free(ul.e);
+	assert_int_equal(maildir_uidlist_parse_dovecot(dovecot,
+						       strlen(dovecot), &ul),
+			 0);
+	assert_int_equal(ul.uidvalidity, 1275660208);
+	assert_int_equal(ul.uidnext, 25022);
+	assert_int_equal(ul.n, 2);
+	assert_int_equal(ul.e[0].uid, 25006);
+	assert_int_equal(ul.e[0].vsize, 2048);
+	assert_string_equal(ul.e[0].base,
+			    "1276528487.M364837P9451.kurkku,S=1988,W=2048");
+	assert_string_equal(ul.e[1].base,
+			    "1276533073.M242911P3632.kurkku");
+	free(ul.e);
+	assert_int_equal(maildir_uidlist_parse_courier(broken, strlen(broken),
+						       &ul), -ERR_CORRUPT);
+	free(ul.e);
+}
+
+static void
+test_maildir_uidlist_import_courier(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096];
+
+	put_file(*state, "cur", "1000.M1P1.host:2,S", msg);
+	put_file(*state, "cur", "1001.M1P1.host:2,", msg);
+	put_file(*state, "new", "1002.M1P1.host", msg);
+	put_file(*state, NULL, "courierimapuiddb",
+		 "1 1234567890 10\n3 1000.M1P1.host\n7 1001.M1P1.host\n"
+		 "8 999.gone.host\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), 1234567890);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_int_equal(store_msg_get(mb, 1)->uid, 3);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 7);
+	assert_int_equal(store_msg_get(mb, 3)->uid, 10);
+	assert_int_equal(store_mailbox_uidnext(mb), 11);
+	/* only the message Courier never saw is \Recent */
+	assert_int_equal(store_mailbox_recent_count(mb), 1);
+	assert_true(store_msg_get(mb, 3)->flags & STORE_FLAG_RECENT);
+	store_user_close(&u);
+	snprintf(path, sizeof(path), "%s/maildock-uidlist", (char *)*state);
+	assert_non_null(get_file(path));
+	/* the imported numbers are ours from now on */
+	unlink(path);
+	put_file(*state, NULL, "courierimapuiddb", "garbage\n");
+	u = user(state);
+	put_file(*state, NULL, "maildock-uidlist",
+		 "MAILDOCK-UIDLIST 1 1234567890 11 11\n3 0 1000.M1P1.host\n"
+		 "7 0 1001.M1P1.host\n10 0 1002.M1P1.host\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_msg_get(mb, 3)->uid, 10);
+	store_user_close(&u);
+}
+
+static void
+test_maildir_uidlist_import_dovecot(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	uint64_t size;
+
+	put_file(*state, "cur", "1276528487.M364837P9451.kurkku,S=18:2,S",
+		 msg);
+	put_file(*state, "cur", "1276533073.M242911P3632.kurkku:2,F", msg);
+	put_file(*state, NULL, "dovecot-uidlist",
+		 "3 V1275660208 N25022 G3085f01b7f11094c501100008c4a11c1\n"
+		 "25006 W2048 :1276528487.M364837P9451.kurkku,S=18\n"
+		 "25017 :1276533073.M242911P3632.kurkku\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), 1275660208);
+	assert_int_equal(store_mailbox_uidnext(mb), 25022);
+	assert_int_equal(store_mailbox_count(mb), 2);
+	assert_int_equal(store_msg_get(mb, 1)->uid, 25006);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 25017);
+	assert_true(store_msg_get(mb, 2)->flags & STORE_FLAG_FLAGGED);
+	/* Dovecot's W= size is taken over */
+	assert_int_equal(store_msg_size(mb, 1, &size), 0);
+	assert_int_equal(size, 2048);
+	assert_int_equal(store_mailbox_recent_count(mb), 0);
+	store_user_close(&u);
+}
+
+static void
+test_maildir_uidlist_survives_flag_renames(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char from[4096], to[4096];
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(append_text(u, "INBOX", msg, 0, NULL), 0);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	uint32_t v = store_mailbox_uidvalidity(mb);
+	/* another program renames a file for a flag change */
+	assert_int_equal(store_msg_path(mb, 2, from, sizeof(from)), 0);
+	snprintf(to, sizeof(to), "%sS", from);
+	assert_int_equal(rename(from, to), 0);
+	store_user_close(&u);
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), v);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 2);
+	assert_true(store_msg_get(mb, 2)->flags & STORE_FLAG_SEEN);
+	assert_int_equal(store_mailbox_uidnext(mb), 4);
+	/* expunging the last one never lowers UIDNEXT */
+	assert_int_equal(store_msg_set_flags(mb, 3, STORE_FLAGS_ADD,
+					     STORE_FLAG_DELETED, NULL, 0), 0);
+	assert_int_equal(store_mailbox_expunge(mb, NULL, 0, NULL, NULL), 0);
+	store_user_close(&u);
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidnext(mb), 4);
+	assert_int_equal(store_mailbox_count(mb), 2);
+	store_user_close(&u);
+}
+
+#define PER_CHILD 150
+
+static void
+test_maildir_uidlist_two_processes_no_collision(void **state)
+{
+	pid_t pids[2];
+	struct store_user *u = user(state);
+	store_user_close(&u);
+
+	for (int c = 0; c < 2; c++) {
+		pids[c] = fork();
+		if (pids[c] == 0) {
+			const char *err;
+			if (store_user_open(*state, NULL, &u, &err) < 0)
+				_exit(2);
+			for (int i = 0; i < PER_CHILD; i++) {
+				uint32_t uid;
+				if (append_text(u, "INBOX", msg, 0, &uid) < 0 ||
+				    uid == 0)
+					_exit(3);
+				/* also deliveries by others, seen by sync */
+				if (i % 20 == 0) {
+					struct store_mailbox *mb;
+					if (store_mailbox_open(u, "INBOX",
+							       false, &mb) < 0)
+						_exit(4);
+					store_mailbox_close(&mb);
+				}
+			}
+			store_user_close(&u);
+			_exit(0);
+		}
+	}
+	for (int c = 0; c < 2; c++) {
+		int st;
+		waitpid(pids[c], &st, 0);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	struct store_mailbox *mb;
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_count(mb), 2 * PER_CHILD);
+	for (uint32_t s = 1; s <= 2 * PER_CHILD; s++)
+		assert_int_equal(store_msg_get(mb, s)->uid, s);
+	assert_int_equal(store_mailbox_uidnext(mb), 2 * PER_CHILD + 1);
+	store_user_close(&u);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_maildir_uidlist_parse_formats),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_import_courier, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_import_dovecot, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_survives_flag_renames, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_two_processes_no_collision,
+			setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
