@@ -43,7 +43,7 @@ parse_datetime(const char *s, time_t *t_r)
 	} else {
 		return -ERR_SYNTAX;
 	}
-	if (s[0] != '-' || strlen(s) != 26 || s[4] != '-' || s[9] != ' ' ||
+	if (s[0] != '-' || strlen(s) != 24 || s[4] != '-' || s[9] != ' ' ||
 	    s[12] != ':' || s[15] != ':' || s[18] != ' ' ||
 	    (s[19] != '+' && s[19] != '-'))
 		return -ERR_SYNTAX;

@@ -108,6 +108,7 @@ check(struct imap_cmd *cmd, const struct imap_command *c)
 	struct imap_session *sess = cmd->sess;
 
 	if ((c->states & sess->state) == 0) {
+		sess->bad_count++;
 		if (sess->state == IMAP_ST_NOAUTH)
 			return imap_reply_tagged(cmd, "BAD",
 						 "Not logged in yet");
@@ -156,12 +157,16 @@ imap_command_dispatch(struct imap_cmd *cmd)
 		c = NULL;
 	if (c == NULL && strcmp(cmd->name, "UID") == 0) {
 		c = resolve_uid(cmd);
-		if (c == NULL)
+		if (c == NULL) {
+			cmd->sess->bad_count++;
 			return imap_reply_tagged(cmd, "BAD",
 						 "Unknown UID command");
+		}
 	}
-	if (c == NULL)
+	if (c == NULL) {
+		cmd->sess->bad_count++;
 		return imap_reply_tagged(cmd, "BAD", "Unknown command");
+	}
 	cmd->flags = c->flags;
 	if (cmd->literal_pending && (c->flags & IMAP_CMDF_STREAM) == 0)
 		return imap_reply_tagged(cmd, "BAD", "Unexpected literal");
@@ -172,6 +177,9 @@ imap_command_dispatch(struct imap_cmd *cmd)
 			return -ERR_LIMIT;
 		return r;
 	}
+	/* only garbage counts towards the limit: unknown commands, syntax
+	 * errors, commands in the wrong state, not a handler's BAD */
+	cmd->sess->bad_count = 0;
 	r = c->fn(cmd);
 	if (r < 0)
 		r = handler_error(cmd, r);

@@ -45,10 +45,6 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 			     cmd->tag != NULL ? cmd->tag : "*", status);
 	}
 	sbuf_append(&b, "\r\n", 2);
-	if (strcmp(status, "BAD") == 0)
-		sess->bad_count++;
-	else
-		sess->bad_count = 0;
 	r = conn_write(sess->conn, b.data, b.len);
 	if (r == 0)
 		r = conn_flush(sess->conn);

@@ -21,8 +21,9 @@ struct store_msg;
 #define IMAP_REPLY_LINE_MAX (1024 * 1024)
 
 /* imap_reply_tagged: write "<tag> <status> <text>\r\n" (status "OK",
- * "NO" or "BAD"; text may begin with a "[CODE]") and flush. A BAD counts
- * towards the session's bad-command limit, OK or NO resets it. Returns
+ * "NO" or "BAD"; text may begin with a "[CODE]") and flush, after the
+ * untagged updates of a selected mailbox (unless the command is FETCH,
+ * STORE or SEARCH). Returns
  * IMAP_CMD_DONE (0) or a conn write error. */
 int imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 		      const char *fmt, ...) ATTR_PRINTF(3, 4);

@@ -332,6 +332,7 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 				      sess->state != IMAP_ST_SELECTED :
 				      c == NULL || (c->states & sess->state) == 0))) {
 		/* no "+" for a command that cannot run now */
+		sess->bad_count++;
 		fill_cmd(sess, cmd);
 		r = imap_reply_tagged(cmd, "BAD", c == NULL &&
 				      (name == NULL || strcmp(name, "UID")) ?
@@ -375,6 +376,7 @@ parse_error(struct imap_session *sess, struct imap_cmd *cmd, int err,
 	if (ends_with_nonsync(line))
 		return bye(sess, "Invalid command with literal", -ERR_SYNTAX);
 	cmd->tag = imap_parser_tag(sess->parser);
+	sess->bad_count++;
 	if (err == -ERR_LIMIT)
 		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] %s", why);
 	else
@@ -394,6 +396,7 @@ read_command(struct imap_session *sess, struct imap_cmd *cmd)
 		r = conn_read_line(sess->conn, sess->set->max_line_length, &line);
 		if (r == -ERR_LIMIT) {
 			/* the line was discarded whole, never cut and run */
+			sess->bad_count++;
 			cmd->tag = imap_parser_tag(sess->parser);
 			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
 			return r < 0 ? r : 0;

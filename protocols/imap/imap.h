@@ -60,7 +60,7 @@ struct imap_session {
 	unsigned state;			/* one IMAP_ST_* bit */
 	struct arena *cmd_arena;	/* reset after every tagged reply */
 	struct imap_parser *parser;
-	unsigned bad_count;		/* BAD answers in a row */
+	unsigned bad_count;		/* unknown/garbled commands in a row */
 	bool starttls_done;
 	unsigned enabled;		/* IMAP_ENABLED_* */
 	/* after login */
