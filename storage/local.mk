@@ -1,6 +1,7 @@
 # storage/: Maildir++ mailboxes, UID lists, message parser and cache.
 noinst_LTLIBRARIES += storage/libstorage.la
 storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
+	storage/store-settings.c \
 	storage/store-private.h \
 	storage/maildir/maildir.h \
 	storage/maildir/mutf7.c \

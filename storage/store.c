@@ -16,6 +16,7 @@ store_user_open(const char *maildir_path, const char *quota_rule,
 		*error_r = "Maildir path must be absolute";
 		return -ERR_INVAL;
 	}
+	store_settings_apply();
 	return maildir_user_open(maildir_path, quota_rule, u_r, error_r);
 }
 

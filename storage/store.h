@@ -61,6 +61,20 @@ struct store_append;	/* one message being appended (opaque) */
 #define STORE_ATTR_NONEXISTENT	0x10u	/* subscribed, but not on disk */
 
 /* ------------------------------------------------------------------ */
+/* Settings (conf.d/40-maildir.conf) */
+
+struct conf_table;
+
+/* store_conf_table: the maildir.* settings (lock_timeout, lock_stale,
+ * pop3_lock_stale, fsync). Register it with conf_register at start-up.
+ * store_user_open applies the current generation's values. */
+extern const struct conf_table store_conf_table;
+
+/* store_settings_apply: copy the current configuration's maildir.* values
+ * into the backend; called by store_user_open. Thread-safe. */
+void store_settings_apply(void);
+
+/* ------------------------------------------------------------------ */
 /* Users */
 
 /* store_user_open: open the Maildir at maildir_path (absolute; created with
