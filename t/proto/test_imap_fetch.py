@@ -51,11 +51,19 @@ def test_fetch_envelope(alice):
     assert env[9] == b"<f1@example.org>"
 
 
+def up(x):
+    """upper-case every string of a parsed structure (IMAP compares type,
+    subtype, parameter names and encodings case-insensitively)"""
+    if isinstance(x, list):
+        return [up(y) for y in x]
+    return x.upper() if isinstance(x, bytes) else x
+
+
 def test_fetch_body_and_bodystructure(alice):
     imap = login_with(alice, F4, F2)
     typ, r = fetch(imap, "1", "(BODY BODYSTRUCTURE)")
     body = r[1]["BODY"]
-    assert [x.upper() if isinstance(x, bytes) else x for x in body[:7]] == \
+    assert up(body[:7]) == \
         [b"TEXT", b"PLAIN", [b"CHARSET", b"US-ASCII"], None, None, b"7BIT",
          b"16"]
     bs = r[1]["BODYSTRUCTURE"]
