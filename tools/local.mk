@@ -1,1 +1,14 @@
-# tools: see the issue that builds it
+# tools/: command-line helpers shipped with Maildock.
+bin_PROGRAMS += maildirmake
+maildirmake_SOURCES = tools/maildirmake.c
+maildirmake_LDADD = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS)
+dist_man_MANS += doc/maildirmake.1
+
+if HAVE_CMOCKA
+check_PROGRAMS += t/unit/test-maildirmake
+TESTS += t/unit/test-maildirmake
+t_unit_test_maildirmake_SOURCES = t/unit/test-maildirmake.c \
+	t/unit/storetest.h
+t_unit_test_maildirmake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_maildirmake_LDADD = $(CMOCKA_LIBS)
+endif

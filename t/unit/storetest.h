@@ -46,10 +46,11 @@ put_file(const char *dir, const char *sub, const char *name,
 	char path[4096];
 	FILE *f;
 
-	if (sub != NULL)
-		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
-	else
+	int n = sub != NULL ?
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name) :
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		abort();
 	f = fopen(path, "w");
 	if (f == NULL)
 		abort();
@@ -80,8 +81,8 @@ count_files(const char *dir, const char *sub)
 	DIR *d;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	if ((d = opendir(path)) == NULL)
+	if (snprintf(path, sizeof(path), "%s/%s", dir, sub) >=
+	    (int)sizeof(path) || (d = opendir(path)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.')
