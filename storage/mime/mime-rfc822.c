@@ -33,7 +33,14 @@ is_token_char(unsigned char c)
 char *
 mime_strndup(struct arena *a, const void *p, size_t len)
 {
-	return arena_strndup(a, p, len);
+	char *s;
+
+	/* not arena_strndup: header values may hold NUL bytes */
+	if (len == SIZE_MAX || (s = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
 }
 
 static int
