@@ -46,6 +46,13 @@ select_untagged(struct imap_session *sess, struct arena *arena)
 		return r;
 	sess->exists_sent = store_mailbox_count(mb);
 	sess->recent_sent = store_mailbox_recent_count(mb);
+	if (sess->readonly) {
+		/* EXAMINE takes no \Recent but reports the unclaimed ones
+		 * (B29) */
+		struct store_status st;
+		if (store_folder_status(sess->store, sess->box_name, &st) == 0)
+			sess->recent_sent = st.recent;
+	}
 	imap_reply_untagged(sess, "%u EXISTS", sess->exists_sent);
 	imap_reply_untagged(sess, "%u RECENT", sess->recent_sent);
 	if (unseen != 0)
