@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include "core/conf.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -132,7 +133,11 @@ load_ctx(const struct conf *conf, const struct tls_settings *set,
 	}
 	const char *kf = key[0] != '\0' ? key : cert;
 	if (SSL_CTX_use_PrivateKey_file(ctx, kf, SSL_FILETYPE_PEM) != 1) {
-		*error_r = ssl_error(conf, key[0] ? key_key : cert_key, kf);
+		bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) ==
+				X509_R_KEY_VALUES_MISMATCH;
+		*error_r = ssl_error(conf, key[0] ? key_key : cert_key,
+				     mismatch ? "the private key does not match "
+						"the certificate" : kf);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
