@@ -278,3 +278,43 @@ def test_ldap_misspelt_key_is_config_error(slapd, tmp_path):
     with pytest.raises(RuntimeError, match="bsae"):
         d.start()
     d.stop()
+
+
+# The daemon refuses '*', '(', ')' and quotes in user names before any
+# module runs; these call the module directly (ctypes, t/servers/authmod.py)
+# with such names, against the same slapd, to show the module escapes them.
+
+@pytest.fixture
+def ldapmod(slapd):
+    from conftest import BUILDDIR
+    from servers.authmod import AuthModule
+    path = BUILDDIR / "authmods" / ".libs" / "libauth_ldap.so"
+    if not path.exists():
+        pytest.skip("ldap module not built")
+    settings = {k[len("auth.ldap."):]: v for k, v in ldap_settings(slapd).items()
+                if k.startswith("auth.ldap.")}
+    m = AuthModule(path, "ldap", settings)
+    yield m
+    m.close()
+
+
+def test_ldap_module_filter_injection(ldapmod):
+    from servers import authmod as am
+    r, u = ldapmod.verify("alice@example.org", "alice-pw")
+    assert r == am.OK and u["user"] == "alice@example.org" and u["uid"] == 5000
+    assert u["home"].endswith("/example.org/alice")
+    for name in INJECTIONS + ("*)(|(objectClass=*", "alice@example.org*",
+                              "*@example.org", "alice@example.org)"):
+        # unescaped, these match one or all entries (bind as alice, or
+        # "several entries"); escaped, none
+        assert ldapmod.verify(name, "alice-pw")[0] == am.NOUSER, name
+        assert ldapmod.lookup(name)[0] == am.NOUSER, name
+    assert not any(b"several" in fmt for _, fmt in ldapmod.logs)
+
+
+def test_ldap_module_attributes(ldapmod, slapd):
+    from servers import authmod as am
+    r, u = ldapmod.lookup("carol@example.org")
+    assert r == am.OK
+    assert u["mail"] == "%s/custom/carol/Maildir" % slapd.mail_root
+    assert (u["uid"], u["gid"]) == (5002, 5000)
