@@ -5,6 +5,7 @@
  * session would, so every state and limit is reached. Build:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -include config.h \
  *     fuzz/fuzz-imap-parser.c protocols/imap/imap-parser.c \
+ *     protocols/imap/imap-arg.c \
  *     protocols/imap/imap-seqset.c core/arena.c core/sbuf.c core/compat.c \
  *     core/error.c -o fuzz-imap-parser
  */

@@ -10,30 +10,9 @@
 
 #include <stdint.h>
 #include "core/compat.h"
+#include "protocols/imap/imap-arg.h"
 
 struct arena;
-
-enum imap_arg_type {
-	IMAP_ARG_ATOM,		/* also NIL-looking atoms other than NIL */
-	IMAP_ARG_NIL,		/* the atom NIL (any case) */
-	IMAP_ARG_QUOTED,	/* "..." with \" and \\ resolved */
-	IMAP_ARG_LITERAL,	/* {n} or {n+}, data read through the parser */
-	IMAP_ARG_LITERAL_SIZE,	/* a literal the caller consumed itself
-				   (imap_parser_literal_skip); only its size */
-	IMAP_ARG_LIST,		/* ( ... ) */
-};
-
-struct imap_arg {
-	enum imap_arg_type type;
-	/* ATOM, NIL, QUOTED, LITERAL: the bytes, NUL-terminated (a literal may
-	 * also contain NUL: see has_nul), in the parser's arena */
-	const char *str;
-	size_t len;
-	bool has_nul;			/* LITERAL containing a NUL octet */
-	uint64_t literal_size;		/* LITERAL, LITERAL_SIZE */
-	const struct imap_arg *list;	/* LIST: elements */
-	unsigned count;			/* LIST: number of elements */
-};
 
 struct imap_parser_limits {
 	size_t line_max;	/* octets of one line between literals */
@@ -112,20 +91,5 @@ const struct imap_arg *imap_parser_args(const struct imap_parser *p,
 
 /* imap_parser_error: a static English text for the last error, or "". */
 const char *imap_parser_error(const struct imap_parser *p);
-
-/* Argument accessors: pure, thread-safe. Each returns true and fills its
- * outputs when arg has the named form, else false.
- * imap_arg_atom: ATOM or NIL. imap_arg_string: QUOTED or LITERAL without
- * NUL. imap_arg_astring: atom, NIL (as "NIL") or string. imap_arg_nstring:
- * string or NIL (*str_r NULL). imap_arg_list: LIST. */
-bool imap_arg_atom(const struct imap_arg *arg, const char **str_r);
-bool imap_arg_string(const struct imap_arg *arg, const char **str_r);
-bool imap_arg_astring(const struct imap_arg *arg, const char **str_r);
-bool imap_arg_nstring(const struct imap_arg *arg, const char **str_r);
-bool imap_arg_list(const struct imap_arg *arg, const struct imap_arg **list_r,
-		   unsigned *count_r);
-
-/* imap_arg_atom_eq: arg is an atom equal to s, ASCII case-insensitively. */
-bool imap_arg_atom_eq(const struct imap_arg *arg, const char *s);
 
 #endif

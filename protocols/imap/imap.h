@@ -120,8 +120,8 @@ int imap_cmd_search(struct imap_cmd *cmd);
 int imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 		      uint32_t **seqs_r, uint32_t *n_r);
 
-/* imap_session_set_seen: whether a non-PEEK body FETCH may set \Seen
- * (read-write view, RFC 3501 6.4.5). */
+/* imap_session_writable: whether a non-PEEK body FETCH may set \Seen
+ * (a read-write view is selected, RFC 3501 6.4.5). */
 bool imap_session_writable(const struct imap_session *sess);
 
 /* imap_session_mailbox_arg: decode a mailbox argument (astring in modified

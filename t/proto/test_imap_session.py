@@ -338,3 +338,14 @@ def test_shutdown_bye(make_server):
     login(raw)
     srv.stop()
     assert raw.readline().startswith("* BYE")
+
+
+def test_login_timeout_autologout(make_server):
+    srv = make_server({"limits.login_timeout": "1s"})
+    raw = srv.raw(srv.imap_port)
+    greet(raw)
+    t0 = time.time()
+    assert raw.readline().startswith("* BYE")
+    assert time.time() - t0 < 5
+    with pytest.raises(EOFError):
+        raw.readline()

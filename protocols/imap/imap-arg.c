@@ -1,0 +1,61 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Typed access to parsed command arguments: atoms, strings, NIL and
+ * lists, with the RFC 3501 section 9 equivalences (astring, nstring).
+ */
+#include <strings.h>
+#include "protocols/imap/imap-arg.h"
+#include "core/compat.h"
+
+bool
+imap_arg_atom(const struct imap_arg *arg, const char **str_r)
+{
+	if (arg->type != IMAP_ARG_ATOM && arg->type != IMAP_ARG_NIL)
+		return false;
+	*str_r = arg->str;
+	return true;
+}
+
+bool
+imap_arg_string(const struct imap_arg *arg, const char **str_r)
+{
+	if (arg->type != IMAP_ARG_QUOTED &&
+	    (arg->type != IMAP_ARG_LITERAL || arg->has_nul))
+		return false;
+	*str_r = arg->str;
+	return true;
+}
+
+bool
+imap_arg_astring(const struct imap_arg *arg, const char **str_r)
+{
+	return imap_arg_atom(arg, str_r) || imap_arg_string(arg, str_r);
+}
+
+bool
+imap_arg_nstring(const struct imap_arg *arg, const char **str_r)
+{
+	if (arg->type == IMAP_ARG_NIL) {
+		*str_r = NULL;
+		return true;
+	}
+	return imap_arg_string(arg, str_r);
+}
+
+bool
+imap_arg_list(const struct imap_arg *arg, const struct imap_arg **list_r,
+	      unsigned *count_r)
+{
+	if (arg->type != IMAP_ARG_LIST)
+		return false;
+	*list_r = arg->list;
+	*count_r = arg->count;
+	return true;
+}
+
+bool
+imap_arg_atom_eq(const struct imap_arg *arg, const char *s)
+{
+	return (arg->type == IMAP_ARG_ATOM || arg->type == IMAP_ARG_NIL) &&
+	       strcasecmp(arg->str, s) == 0;
+}
