@@ -1,0 +1,67 @@
+# fuzz/: libFuzzer harnesses (issue 9). Not built by `make` or `make check`:
+# `make fuzz` builds and runs them in a tree configured with clang, e.g.
+#   mkdir build-fuzz && cd build-fuzz
+#   CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link" \
+#     ../configure --enable-sanitizers=address,undefined
+#   make fuzz FUZZ_SECONDS=600        # each harness 10 minutes
+# Each harness first replays its regression inputs (t/regress/NAME/), then
+# fuzzes from its seeds (fuzz/seeds/NAME/, ../shared/corpus, t/regress/NAME/)
+# into the working corpus fuzz/corpus/NAME/ of the build tree. A crash, leak
+# or timeout fails the target; its input is saved as
+# fuzz/crashes/NAME-crash-<sha1>: keep it as t/regress/NAME/<what-it-is>.
+# One harness: make fuzz FUZZ_TARGETS=fuzz/fuzz-conf. Two at a time:
+# FUZZ_JOBS=2. tools/test-all.sh runs this with FUZZ_SECONDS=30.
+FUZZ_SECONDS = 60
+FUZZ_JOBS = 1
+FUZZ_TARGETS = fuzz/fuzz-conf fuzz/fuzz-mutf7 fuzz/fuzz-pwfile fuzz/fuzz-sasl \
+	fuzz/fuzz-imap-parser fuzz/fuzz-pop3
+EXTRA_PROGRAMS = $(FUZZ_TARGETS)
+CLEANFILES += $(FUZZ_TARGETS)
+EXTRA_DIST += fuzz/run.sh fuzz/seeds t/regress
+
+fuzz_cflags = $(AM_CFLAGS) -fsanitize=fuzzer
+fuzz_ldflags = $(AM_LDFLAGS) -fsanitize=fuzzer
+fuzz_ldadd = protocols/libprotocols.la storage/libstorage.la core/libcore.la \
+	$(OPENSSL_LIBS) $(CRYPT_LIBS)
+
+fuzz_fuzz_conf_SOURCES = fuzz/fuzz-conf.c
+fuzz_fuzz_conf_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_conf_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_conf_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
+
+# compiled in directly: the folder's library may not hold it (mutf7.c) or
+# it lives in a dlopen'd module (pwfile-parse.c)
+fuzz_fuzz_mutf7_SOURCES = fuzz/fuzz-mutf7.c storage/maildir/mutf7.c
+fuzz_fuzz_mutf7_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_mutf7_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_mutf7_LDADD = core/libcore.la
+
+fuzz_fuzz_pwfile_SOURCES = fuzz/fuzz-pwfile.c authmods/pwfile/pwfile-parse.c
+fuzz_fuzz_pwfile_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_pwfile_LDFLAGS = $(fuzz_ldflags)
+
+fuzz_fuzz_sasl_SOURCES = fuzz/fuzz-sasl.c
+fuzz_fuzz_sasl_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_sasl_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_sasl_LDADD = $(fuzz_ldadd)
+
+fuzz_fuzz_imap_parser_SOURCES = fuzz/fuzz-imap-parser.c
+fuzz_fuzz_imap_parser_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_imap_parser_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_imap_parser_LDADD = $(fuzz_ldadd)
+
+fuzz_fuzz_pop3_SOURCES = fuzz/fuzz-pop3.c
+fuzz_fuzz_pop3_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_pop3_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_pop3_LDADD = $(fuzz_ldadd)
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@case "`$(CC) --version 2>/dev/null`" in *clang*) ;; \
+	*) echo "make fuzz needs a tree configured with CC=clang (see fuzz/local.mk)"; \
+	   exit 1;; esac
+	$(MAKE) $(AM_MAKEFLAGS) $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	@top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/fuzz/run.sh \
+		'$(FUZZ_SECONDS)' '$(FUZZ_JOBS)' $(FUZZ_TARGETS)
