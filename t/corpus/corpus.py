@@ -18,7 +18,8 @@ import os
 import subprocess
 import sys
 
-ITEMS = ["size", "envelope", "bodystructure", "body", "HEADER", "TEXT",
+ITEMS = ["size", "envelope", "bodystructure", "body", "envelope-wire",
+         "bodystructure-wire", "HEADER", "TEXT",
          "HEADER.FIELDS", "]<0.100>", "parts", "BODY[n]", "BODY[n.MIME]"]
 FIELDS_KEY = "HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID)"
 
@@ -206,6 +207,11 @@ def compare(rec, gold, diffs):
             ok = ours == gv
         note(item, ok, (rec[tag][:300], gold["raw"].get(item, "")[:300]
                         if item != "body" else ""))
+    # byte-exact wire form (quoting, literals, case) against Dovecot's
+    for tag, item, key in (("E", "envelope-wire", "envelope"),
+                           ("B", "bodystructure-wire", "bodystructure")):
+        ours = rec[tag].decode("utf-8", "surrogateescape")
+        note(item, ours == gold["raw"][key], (ours[:200], gold["raw"][key][:200]))
     gs = gold["sections"]
     secs = rec["sections"]
     for key, item in (("HEADER", "HEADER"), ("TEXT", "TEXT"),
@@ -275,8 +281,8 @@ def main():
     print("corpus: %d messages compared with Dovecot 2.3 golden answers"
           % total)
     for item in ITEMS:
-        print("  %-14s %5d / %d" % (item, counts[item], total))
-    print("  total          %5d / %d (floor %d)"
+        print("  %-18s %5d / %d" % (item, counts[item], total))
+    print("  total              %5d / %d (floor %d)"
           % (matched, total * len(ITEMS), floor))
     if show is not None:
         for f, d in diffs.get(show, [])[:40]:
