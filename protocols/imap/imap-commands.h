@@ -64,6 +64,9 @@ int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
+int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */
+int imap_cmd_getquotaroot(struct imap_cmd *cmd);
+int imap_cmd_setquota(struct imap_cmd *cmd);
 
 /* imap-session.c internals */
 

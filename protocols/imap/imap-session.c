@@ -38,7 +38,8 @@ void
 imap_session_capability(struct imap_session *sess, struct sbuf *b)
 {
 	sbuf_appends(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
-		     "UNSELECT UIDPLUS CHILDREN MOVE");
+		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
+		     "QUOTA=RES-MESSAGE");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;

@@ -228,3 +228,34 @@ def test_mailbox_bad_args(s):
               "SUBSCRIBE", "STATUS INBOX", "SELECT"):
         s.cmd(c)
         assert s.status.startswith("BAD"), c
+
+
+def test_quota_b14(server, alice):
+    md = server.maildir("alice")
+    md.mkdir(parents=True, exist_ok=True)
+    (md / "maildirsize").write_text("10485760S,1000C\n0 0\n")
+    s = Session(server)
+    lines = s.cmd("GETQUOTAROOT INBOX")
+    assert lines[0] == '* QUOTAROOT "INBOX" ""'
+    assert lines[1] == '* QUOTA "" (STORAGE 0 10240 MESSAGE 0 1000)'
+    assert s.append("INBOX")
+    lines = s.cmd('GETQUOTA ""')
+    assert lines == ['* QUOTA "" (STORAGE 1 10240 MESSAGE 1 1000)']
+    s.cmd('GETQUOTA "no-such-root"')
+    assert s.status.startswith("NO")
+    assert s.ok("CREATE Sub.Folder")
+    assert s.cmd("GETQUOTAROOT Sub.Folder")[0] == \
+        '* QUOTAROOT "Sub.Folder" ""'
+    s.cmd('SETQUOTA "" (STORAGE 1)')
+    assert s.status.startswith("NO")
+
+
+def test_quota_without_limit(s):
+    lines = s.cmd("GETQUOTAROOT INBOX")
+    assert lines == ['* QUOTAROOT "INBOX"'] and s.status.startswith("OK")
+    s.cmd('GETQUOTA ""')
+    assert s.status.startswith("NO")
+    s.cmd("GETQUOTAROOT NoSuchBox")
+    assert s.status.startswith("NO")
+    s.cmd('SETQUOTA "" (STORAGE 1)')
+    assert s.status.startswith("NO")
