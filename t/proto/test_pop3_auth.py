@@ -3,6 +3,7 @@ without an initial response (RFC 5034; B46), response codes (RFC 2449,
 3206), plaintext policy. Fixtures: conftest.py."""
 import base64
 import poplib
+import time
 
 import pytest
 
@@ -198,3 +199,46 @@ def test_login_logged(alice):
     log = alice.log()
     assert "pop3: login" in log and "mech=USER" in log
     assert "pop3: logout" in log and "retr=0" in log
+
+
+def test_failure_delay(make_server):
+    srv = make_server({"auth.failure_delay": "1s"})
+    c = greeted(srv)
+    c.sendline("USER alice@example.org")
+    c.readline()
+    t0 = time.monotonic()
+    c.sendline("PASS wrong")
+    assert c.readline().startswith("-ERR [AUTH]")
+    assert time.monotonic() - t0 >= 0.9
+
+
+def test_login_delay_after_repeated_failures(make_server):
+    """Throttled logins get [LOGIN-DELAY] (RFC 2449 sec. 8.1.2), even with
+    the right password, and are not [AUTH]."""
+    srv = make_server({"auth.max_failures_per_user": "2"})
+    c = greeted(srv)
+    for _ in range(2):
+        c.sendline("USER alice@example.org")
+        c.readline()
+        c.sendline("PASS wrong")
+        assert c.readline().startswith("-ERR [AUTH]")
+    c.sendline("USER alice@example.org")
+    c.readline()
+    c.sendline("PASS secret-1")
+    assert c.readline().startswith("-ERR [LOGIN-DELAY]")
+
+
+def test_unusable_maildir_is_sys_code(alice):
+    """A Maildir that cannot be opened: -ERR [SYS/...] and no login."""
+    md = alice.maildir()
+    md.parent.mkdir(parents=True, exist_ok=True)
+    md.write_text("not a directory\n")
+    c = greeted(alice)
+    c.sendline("USER alice@example.org")
+    c.readline()
+    c.sendline("PASS secret-1")
+    line = c.readline()
+    assert line.startswith("-ERR [SYS/PERM]") or \
+        line.startswith("-ERR [SYS/TEMP]"), line
+    c.sendline("STAT")
+    assert c.readline().startswith("-ERR")
