@@ -202,6 +202,22 @@ structure_type(struct parse_ctx *c, struct sview v)
 	}
 }
 
+static bool
+envelope_name(struct sview name)
+{
+	static const char *const names[] = {
+		"Date", "Subject", "From", "Sender", "Reply-To", "To", "Cc",
+		"Bcc", "In-Reply-To", "Message-ID"
+	};
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(names); i++) {
+		if (sview_eq_ci(name, names[i]))
+			return true;
+	}
+	return false;
+}
+
 static void
 header_field(struct parse_ctx *c, const struct mime_hdr *h, bool *seen_ct)
 {
@@ -210,7 +226,7 @@ header_field(struct parse_ctx *c, const struct mime_hdr *h, bool *seen_ct)
 			      h->name_end - h->start };
 	bool content = name.len >= 8 &&
 	    strncasecmp(name.p, "Content-", 8) == 0;
-	bool env = part->envelope != NULL;
+	bool env = part->envelope != NULL && envelope_name(name);
 	struct sview v;
 	int ret = 0;
 

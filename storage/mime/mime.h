@@ -26,9 +26,10 @@
 
 struct arena;
 
-/* Depth cap: a multipart or message/rfc822 nested deeper than this is kept
- * as an opaque leaf (as Dovecot's max_nested_mime_parts = 100). Part cap: at
- * most this many parts; later boundaries are body text. */
+/* Depth cap: parts exist down to depth MIME_MAX_DEPTH - 1 (the root is 0);
+ * a multipart or message/rfc822 there is kept as an opaque leaf, as with
+ * Dovecot's max_nested_mime_parts = 100. Part cap: at most this many parts;
+ * later boundaries are body text. */
 #define MIME_MAX_DEPTH 100
 #define MIME_MAX_PARTS 10000
 
@@ -48,10 +49,11 @@ struct mime_size {
 	uint64_t lines;
 };
 
-/* One MIME parameter (RFC 2045 5.1 with RFC 2231 continuations joined and
- * charset'lang' prefixes kept as Dovecot keeps them). name is lower-case
- * as Dovecot reports it; both are NUL-terminated (a NUL inside a value ends
- * it early, as in Dovecot). */
+/* One MIME parameter (RFC 2045 5.1) with RFC 2231 continuations joined
+ * ("name*0", "name*1" -> "name"; extended ones -> "name*" whose value keeps
+ * its charset'lang' prefix and %-escapes, as Dovecot reports them). The
+ * name keeps the header's case (compare case-insensitively); both strings
+ * are NUL-terminated. */
 struct mime_param {
 	const char *name;
 	const char *value;
@@ -202,7 +204,7 @@ struct mime_extract {
  * [n.HEADER.FIELDS...] need part n to be message/rfc822 and address the
  * encapsulated message. [HEADER.FIELDS...] output is the matching (or
  * non-matching) header fields, each with its folded lines, in file order,
- * then the blank line if the header block had one.
+ * then a blank line (always, RFC 3501 6.4.5).
  * Returns 0; -ERR_NOTFOUND when the part does not exist or the kind does
  * not apply to it (FETCH then answers an empty string / NIL); -ERR_INVAL
  * for MIME without a part number; -ERR_LIMIT on arena cap. Thread-safe. */
