@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-sort.h"
 #include "core/compat.h"
 
 #define SEL IMAP_ST_SELECTED
@@ -47,11 +48,15 @@ static const struct imap_command commands[] = {
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "SELECT", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
 	{ "SETQUOTA", imap_cmd_setquota, LOGGEDIN, 2, 2, 0 },
+	{ "SORT", imap_cmd_sort, SEL, 3, MANY,
+	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "STARTTLS", imap_cmd_starttls, IMAP_ST_NOAUTH, 0, 0, 0 },
 	{ "STATUS", imap_cmd_status, LOGGEDIN, 2, 2, 0 },
 	{ "STORE", imap_cmd_store, SEL, 3, 3,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "SUBSCRIBE", imap_cmd_subscribe, LOGGEDIN, 1, 1, 0 },
+	{ "THREAD", imap_cmd_thread, SEL, 3, MANY,
+	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "UNSELECT", imap_cmd_unselect, SEL, 0, 0, 0 },
 	{ "UNSUBSCRIBE", imap_cmd_subscribe, LOGGEDIN, 1, 1, 0 },
 };

@@ -39,7 +39,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 {
 	sbuf_appends(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
 		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
-		     "QUOTA=RES-MESSAGE");
+		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
+		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
