@@ -53,6 +53,22 @@ load(struct msg_ctx *c)
 	return c->err;
 }
 
+/* decoded header text for matching: folds leave TABs, which count as
+ * spaces (Dovecot matches "a b" in "a\r\n\tb" too) */
+static int
+decode_value(struct arena *a, struct sview raw, struct sview *out_r)
+{
+	size_t i;
+	int ret;
+
+	if ((ret = mime_decode_words(a, raw, out_r)) < 0)
+		return ret;
+	for (i = 0; i < out_r->len; i++)
+		if (out_r->p[i] == '\t')
+			((char *)out_r->p)[i] = ' ';
+	return 0;
+}
+
 static int
 op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 {
@@ -68,7 +84,7 @@ op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 	while (mime_header_iter_next(&it, &fname, &value)) {
 		if (fname.len != nlen || strncasecmp(fname.p, name, nlen) != 0)
 			continue;
-		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
+		if ((ret = decode_value(c->scratch, value, &dec)) < 0)
 			return ret;
 		if (fn(fctx, dec.p, dec.len) || fn(fctx, NULL, 0))
 			return 0;
@@ -99,7 +115,7 @@ header_text(struct msg_ctx *c, const struct mime_part *part,
 
 	mime_header_iter_init(&it, c->mime, part);
 	while (mime_header_iter_next(&it, &fname, &value)) {
-		if ((ret = mime_decode_words(c->scratch, value, &dec)) < 0)
+		if ((ret = decode_value(c->scratch, value, &dec)) < 0)
 			return ret;
 		if (fn(fctx, fname.p, fname.len) || fn(fctx, ": ", 2) ||
 		    fn(fctx, dec.p, dec.len) || fn(fctx, "\r\n", 2))
@@ -108,24 +124,72 @@ header_text(struct msg_ctx *c, const struct mime_part *part,
 	return fn(fctx, NULL, 0) ? 1 : 0;
 }
 
-/* the decoded text of every leaf part, and the header of every attached
- * message (message/rfc822: its header is part of the outer body) */
 static int
-body_texts(struct msg_ctx *c, imap_search_chunk_fn *fn, void *fctx)
+encoding_kind(struct sview enc)
+{
+	static const char *const known[] = {
+		"7bit", "8bit", "binary", "quoted-printable", "base64"
+	};
+	size_t i;
+
+	if (enc.p == NULL)
+		return 0;
+	for (i = 0; i < N_ELEMENTS(known); i++)
+		if (enc.len == strlen(known[i]) &&
+		    strncasecmp(enc.p, known[i], enc.len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* the searchable text of a leaf: 1 with *text_r, 0 to skip the part.
+ * Dovecot honours Content-Transfer-Encoding even in a message without
+ * MIME-Version, and skips parts whose encoding it does not know (e.g.
+ * "chunked"), so we do the same. */
+static int
+leaf_text(struct msg_ctx *c, const struct mime_part *p, struct sview *text_r)
+{
+	struct sview enc = p->encoding, raw;
+	int kind, ret;
+
+	if (enc.p == NULL &&
+	    (ret = mime_header_get(c->scratch, c->mime, p,
+				   "Content-Transfer-Encoding", &enc)) < 0)
+		return ret;
+	if ((kind = encoding_kind(enc)) < 0)
+		return 0;
+	if ((p->flags & MIME_PART_IS_MIME) || kind < 3) {
+		ret = mime_part_text(c->scratch, c->mime, p, text_r);
+		return ret < 0 ? ret : 1;
+	}
+	raw.p = (const char *)c->mime->data + p->offset + p->header.raw;
+	raw.len = (size_t)p->body.raw;
+	ret = kind == 3 ? mime_decode_qp(c->scratch, raw, &raw) :
+			  mime_decode_base64(c->scratch, raw, &raw);
+	if (ret == 0)
+		ret = mime_charset_to_utf8(c->scratch, NULL, raw, text_r);
+	return ret < 0 ? ret : 1;
+}
+
+/* the decoded text of every leaf part; with headers, every header block
+ * too (the message's, each MIME part's and each attached message's), as
+ * TEXT covers the whole message and BODY only the body texts (Dovecot) */
+static int
+body_texts(struct msg_ctx *c, bool headers, imap_search_chunk_fn *fn,
+	   void *fctx)
 {
 	const struct mime_part *p;
 	struct sview text;
 	int ret;
 
 	for (p = c->mime->root; p != NULL; p = next_part(p)) {
-		if (p->parent != NULL && (p->parent->flags & MIME_PART_RFC822) &&
-		    (ret = header_text(c, p, fn, fctx)) != 0)
+		if (headers && (ret = header_text(c, p, fn, fctx)) != 0)
 			return ret;
 		if (p->children != NULL)
 			continue;
-		ret = mime_part_text(c->scratch, c->mime, p, &text);
-		if (ret < 0)
+		if ((ret = leaf_text(c, p, &text)) < 0)
 			return ret;
+		if (ret == 0)
+			continue;
 		if (fn(fctx, text.p, text.len) || fn(fctx, NULL, 0))
 			return 1;
 	}
@@ -140,7 +204,7 @@ op_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
 
 	if ((ret = load(c)) < 0)
 		return ret;
-	ret = body_texts(c, fn, fctx);
+	ret = body_texts(c, false, fn, fctx);
 	return ret < 0 ? ret : 0;
 }
 
@@ -152,9 +216,7 @@ op_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
 
 	if ((ret = load(c)) < 0)
 		return ret;
-	if ((ret = header_text(c, c->mime->root, fn, fctx)) != 0)
-		return ret < 0 ? ret : 0;
-	ret = body_texts(c, fn, fctx);
+	ret = body_texts(c, true, fn, fctx);
 	return ret < 0 ? ret : 0;
 }
 

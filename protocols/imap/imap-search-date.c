@@ -125,40 +125,102 @@ skip_cfws(const char *s, size_t len, size_t i)
 	return i;
 }
 
+/* RFC 5322 4.3 obsolete zone names; other letters (military) are +0000 */
+static int
+zone_minutes(const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		int min;
+	} zones[] = {
+		{ "UT", 0 }, { "GMT", 0 }, { "UTC", 0 },
+		{ "EST", -300 }, { "EDT", -240 }, { "CST", -360 },
+		{ "CDT", -300 }, { "MST", -420 }, { "MDT", -360 },
+		{ "PST", -480 }, { "PDT", -420 },
+	};
+	size_t i;
+
+	for (i = 0; i < N_ELEMENTS(zones); i++)
+		if (strlen(zones[i].name) == n &&
+		    strncasecmp(zones[i].name, s, n) == 0)
+			return zones[i].min;
+	return 0;
+}
+
+/* "hh:mm[:ss]" then a zone after white space, or the end */
+static int
+time_zone(const char *s, size_t len, size_t i, int *secs_r, int *zone_r)
+{
+	unsigned h, m, sec = 0, z;
+	size_t k;
+
+	if ((k = digits(s + i, len - i, 2, &h)) == 0 || h > 23)
+		return -ERR_SYNTAX;
+	i += k;
+	if (i >= len || s[i] != ':' ||
+	    (k = digits(s + i + 1, len - i - 1, 2, &m)) != 2 || m > 59)
+		return -ERR_SYNTAX;
+	i += 1 + k;
+	if (i < len && s[i] == ':') {
+		if ((k = digits(s + i + 1, len - i - 1, 2, &sec)) != 2 ||
+		    sec > 60)
+			return -ERR_SYNTAX;
+		i += 1 + k;
+	}
+	*secs_r = (int)(h * 3600 + m * 60 + sec);
+	*zone_r = 0;
+	if (i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+	    s[i] != '\n' && s[i] != '(')
+		return -ERR_SYNTAX;	/* "00:01+0000", "10:00:t", ".882" */
+	i = skip_cfws(s, len, i);
+	if (i < len && (s[i] == '+' || s[i] == '-')) {
+		if (digits(s + i + 1, len - i - 1, 4, &z) != 4)
+			return -ERR_SYNTAX;
+		*zone_r = (int)(z / 100 * 60 + z % 100) * (s[i] == '-' ? -1 : 1);
+	} else if (i < len) {
+		size_t start = i;
+
+		while (i < len && (s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')
+			i++;
+		if (i == start)
+			return -ERR_SYNTAX;
+		*zone_r = zone_minutes(s + start, i - start);
+	}
+	return 0;
+}
+
 int
-imap_search_date_rfc5322(const char *s, size_t len, int32_t *day_r)
+imap_search_date_rfc5322_full(const char *s, size_t len, int32_t *day_r,
+			      int *secs_r, int *zone_r)
 {
 	unsigned d, y;
 	size_t i, k, start;
 	int m;
 
 	i = skip_cfws(s, len, 0);
-	/* optional day-of-week "," */
+	/* optional day-of-week, which must end in "," (RFC 5322 3.3) */
 	if (i < len && !(s[i] >= '0' && s[i] <= '9')) {
-		while (i < len && s[i] != ',' && s[i] != ' ' && i < 16)
-			i++;
+		for (start = i; i < len && (s[i] | 0x20) >= 'a' &&
+		     (s[i] | 0x20) <= 'z'; i++)
+			;
+		if (i - start != 3)
+			return -ERR_SYNTAX;
 		i = skip_cfws(s, len, i);
-		if (i < len && s[i] == ',')
-			i++;
-		i = skip_cfws(s, len, i);
+		if (i >= len || s[i] != ',')
+			return -ERR_SYNTAX;
+		i = skip_cfws(s, len, i + 1);
 	}
-	k = digits(s + i, len - i, 2, &d);
-	if (k == 0)
+	if ((k = digits(s + i, len - i, 2, &d)) == 0)
 		return -ERR_SYNTAX;
 	i = skip_cfws(s, len, i + k);
-	if (i < len && s[i] == '-')	/* "1-Jan-2024" seen in the wild */
-		i++;
-	start = i;
-	while (i < len && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
-		i++;
-	m = month_parse(s + start, i - start);
-	if (m < 0)
+	for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
+				    (s[i] | 0x20) <= 'z'); i++)
+		;
+	if ((m = month_parse(s + start, i - start)) < 0)
 		return -ERR_SYNTAX;
-	if (i < len && s[i] == '-')
-		i++;
 	i = skip_cfws(s, len, i);
 	k = digits(s + i, len - i, 4, &y);
-	if (k == 0 || (i + k < len && s[i + k] >= '0' && s[i + k] <= '9'))
+	if (k < 2 || (i + k < len && s[i + k] >= '0' && s[i + k] <= '9'))
 		return -ERR_SYNTAX;
 	/* RFC 5322 4.3: two digits below 50 are 20xx, else 19xx;
 	 * three digits add 1900 */
@@ -168,6 +230,17 @@ imap_search_date_rfc5322(const char *s, size_t len, int32_t *day_r)
 		y += 1900;
 	if (!valid_day((int)y, m, d))
 		return -ERR_SYNTAX;
+	i = skip_cfws(s, len, i + k);
+	if (time_zone(s, len, i, secs_r, zone_r) < 0)
+		return -ERR_SYNTAX;
 	*day_r = imap_search_days_from_civil((int)y, (unsigned)m, d);
 	return 0;
+}
+
+int
+imap_search_date_rfc5322(const char *s, size_t len, int32_t *day_r)
+{
+	int secs, zone;
+
+	return imap_search_date_rfc5322_full(s, len, day_r, &secs, &zone);
 }

@@ -128,9 +128,10 @@ match_sent(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	if (ret < 0)
 		return ret;
 	if (!tm.have_day) {
-		/* no usable Date: fall back on the internal date, as
-		 * Dovecot and Courier do, so such mail is still found */
-		tm.day = imap_search_day_local(msg->internal_date);
+		/* no usable Date: RFC 3501 says nothing; Dovecot takes the
+		 * epoch (1-Jan-1970), so such mail is "sent before" any
+		 * date, and we answer the same */
+		tm.day = 0;
 	}
 	switch (k->type) {
 	case IMAP_SEARCH_SENTBEFORE:

@@ -196,10 +196,18 @@ int imap_search_substr_feed(struct imap_search_substr *m, const char *p,
  * Returns 0 or -ERR_SYNTAX. Pure. */
 int imap_search_date_parse(const char *s, size_t len, int32_t *day_r);
 
-/* imap_search_date_rfc5322: the calendar day of an RFC 5322 Date: value
- * in the date's own zone (tolerant: optional weekday, 2/3-digit years as
- * RFC 5322 4.3 says, trailing junk ignored). Returns 0 or -ERR_SYNTAX.
- * Pure. */
+/* imap_search_date_rfc5322_full: an RFC 5322 3.3 date-time ("[Mon, ]1 Jan
+ * 2024 10:00[:00] +0000", CFWS allowed between tokens, 2/3-digit years and
+ * obsolete zones of 4.3) into the calendar day in the date's own zone,
+ * the seconds since midnight of that day and the zone offset in minutes.
+ * Stricter than "anything with a day in it", as Dovecot is: a day-name
+ * needs its comma, the time must be valid and end at white space (so
+ * "00:01+0000" or "10:00:t" are refused); trailing text after the zone is
+ * ignored. Returns 0 or -ERR_SYNTAX. Pure. */
+int imap_search_date_rfc5322_full(const char *s, size_t len, int32_t *day_r,
+				  int *secs_r, int *zone_r);
+
+/* imap_search_date_rfc5322: the day part of the above (SENT* keys). */
 int imap_search_date_rfc5322(const char *s, size_t len, int32_t *day_r);
 
 /* imap_search_day_local: the day (since 1970-01-01) that t falls on in

@@ -159,106 +159,14 @@ imap_sort_base_subject(struct arena *a, const char *s, size_t len,
 	return x.s + x.start;
 }
 
-static size_t
-skip_cfws(const char *s, size_t len, size_t i)
-{
-	unsigned depth = 0;
-
-	for (; i < len; i++) {
-		if (s[i] == '(')
-			depth++;
-		else if (s[i] == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && s[i] != ' ' && s[i] != '\t' &&
-			 s[i] != '\r' && s[i] != '\n')
-			break;
-	}
-	return i;
-}
-
-static size_t
-num(const char *s, size_t len, size_t i, size_t max, unsigned *v_r,
-    size_t *digits_r)
-{
-	size_t k = 0;
-	unsigned v = 0;
-
-	while (i + k < len && k < max && s[i + k] >= '0' && s[i + k] <= '9') {
-		v = v * 10 + (unsigned)(s[i + k] - '0');
-		k++;
-	}
-	*v_r = v;
-	*digits_r = k;
-	return i + k;
-}
-
-/* RFC 5322 4.3 obsolete zone names; military letters count as +0000 */
-static int
-zone_minutes(const char *s, size_t n)
-{
-	static const struct {
-		const char *name;
-		int min;
-	} zones[] = {
-		{ "UT", 0 }, { "GMT", 0 }, { "UTC", 0 }, { "Z", 0 },
-		{ "EST", -300 }, { "EDT", -240 }, { "CST", -360 },
-		{ "CDT", -300 }, { "MST", -420 }, { "MDT", -360 },
-		{ "PST", -480 }, { "PDT", -420 },
-	};
-	size_t i;
-
-	for (i = 0; i < N_ELEMENTS(zones); i++)
-		if (strlen(zones[i].name) == n &&
-		    strncasecmp(zones[i].name, s, n) == 0)
-			return zones[i].min;
-	return 0;
-}
-
 int
 imap_sort_date_parse(const char *s, size_t len, int64_t *t_r)
 {
-	unsigned h = 0, m = 0, sec = 0;
-	size_t i = 0, k, start;
 	int32_t day;
-	int zone = 0;
+	int secs, zone;
 
-	if (imap_search_date_rfc5322(s, len, &day) < 0)
+	if (imap_search_date_rfc5322_full(s, len, &day, &secs, &zone) < 0)
 		return -ERR_SYNTAX;
-	/* the day parse accepted it: find the time after the year */
-	i = skip_cfws(s, len, 0);
-	while (i < len && !(s[i] >= '0' && s[i] <= '9'))
-		i++;
-	i = num(s, len, i, 2, &h, &k);			/* day */
-	while (i < len && !(s[i] >= '0' && s[i] <= '9'))
-		i++;					/* month */
-	i = num(s, len, i, 4, &h, &k);			/* year */
-	i = skip_cfws(s, len, i);
-	h = 0;
-	i = num(s, len, i, 2, &h, &k);
-	if (k > 0 && i < len && s[i] == ':') {
-		i = num(s, len, i + 1, 2, &m, &k);
-		if (i < len && s[i] == ':')
-			i = num(s, len, i + 1, 2, &sec, &k);
-		i = skip_cfws(s, len, i);
-		if (i < len && (s[i] == '+' || s[i] == '-')) {
-			unsigned z;
-
-			num(s, len, i + 1, 4, &z, &k);
-			if (k == 4)
-				zone = (int)(z / 100 * 60 + z % 100) *
-				       (s[i] == '-' ? -1 : 1);
-		} else {
-			for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
-						    (s[i] | 0x20) <= 'z'); i++)
-				;
-			zone = zone_minutes(s + start, i - start);
-		}
-	} else {
-		h = 0;
-	}
-	if (h > 23 || m > 59 || sec > 60)
-		h = m = sec = 0;
-	*t_r = (int64_t)day * 86400 + h * 3600 + m * 60 + sec -
-	       (int64_t)zone * 60;
+	*t_r = (int64_t)day * 86400 + secs - (int64_t)zone * 60;
 	return 0;
 }

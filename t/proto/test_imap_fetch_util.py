@@ -204,3 +204,69 @@ def search(imap, *criteria, uid=False, charset=None):
     if typ != "OK":
         return typ, None
     return typ, [int(x) for x in data[0].split()]
+
+
+# ---- the corpus mailbox compared with Dovecot's golden answers ----
+
+def golden_queries(corpus):
+    import json
+    return json.loads((corpus / "golden" / "dovecot" / "queries.json")
+                      .read_text())
+
+
+def corpus_mailbox(server, corpus, user="dave"):
+    """Deliver every corpus message into user's INBOX in corpus order (the
+    order of Dovecot's SEARCH ALL answer, file names sorting the same way
+    as the golden run's) and log in. Returns (imap, files) where files[seq]
+    is the corpus path of message seq, checked through FETCH BODY[]
+    against the golden norm_sha256."""
+    import hashlib
+    import json
+    server.reset_user(user)
+    order = next(q["result"] for q in golden_queries(corpus)
+                 if q["command"] == "SEARCH ALL")
+    for i, rel in enumerate(order):
+        server.deliver(user, (corpus / rel).read_bytes(),
+                       name="%010d.M1P1Q%d.corpus" % (i + 1000000000, i))
+    by_sha, sha_of = {}, {}
+    for p in (corpus / "golden" / "dovecot").rglob("*.json"):
+        if p.name == "queries.json":
+            continue
+        d = json.loads(p.read_text())
+        by_sha.setdefault(d["norm_sha256"], d["file"])
+        sha_of[d["file"]] = d["norm_sha256"]
+    imap = server.login_imap(user)
+    typ, data = imap.select("INBOX")
+    assert typ == "OK" and int(data[0]) == len(order)
+    files = [None]
+    for start in range(1, len(order) + 1, 200):
+        end = min(start + 199, len(order))
+        typ, r = fetch(imap, "%d:%d" % (start, end), "(BODY.PEEK[])")
+        for seq in range(start, end + 1):
+            body = bytes(r[seq]["BODY[]"]).replace(b"\r\n", b"\n")
+            sha = hashlib.sha256(body).hexdigest()
+            want = order[seq - 1]
+            # duplicates share a hash: delivery order decides then
+            files.append(want if sha_of.get(want) in (sha, None)
+                         else by_sha.get(sha, want))
+    return imap, files
+
+
+def parse_thread(text, files):
+    """'(1)(2 (3)(4))' -> [[f1], [f2, [f3], [f4]]] with corpus paths."""
+    out, stack, num = [], [], ""
+    cur = out
+    for ch in text + " ":
+        if ch.isdigit():
+            num += ch
+            continue
+        if num:
+            cur.append(files[int(num)])
+            num = ""
+        if ch == "(":
+            stack.append(cur)
+            cur.append([])
+            cur = cur[-1]
+        elif ch == ")":
+            cur = stack.pop()
+    return out

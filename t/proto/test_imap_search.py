@@ -42,7 +42,7 @@ KEYS = [
     ("SUBJECT hello", [1]), ("SUBJECT HELLO", [1]), ('SUBJECT ""', [1, 2, 3, 4]),
     ("HEADER Message-ID f1@example", [1]), ('HEADER Message-ID ""', [1]),
     ("HEADER MIME-Version 1.0", [3, 4]),
-    ("BODY \"line two\"", [1]), ("BODY attached", [4]), ("BODY inner", [4]),
+    ("BODY \"line two\"", [1]), ("BODY attached", [4]), ("BODY inner", []),
     ("BODY \"html body\"", [4]), ("TEXT inner", [4]), ("TEXT hello", [1]),
     ("TEXT \"plain old\"", [2]),
     ("NOT SEEN", [2, 3, 4]), ("OR SEEN DRAFT", [1, 3]),

@@ -407,9 +407,18 @@ test_imap_search_date_parse(void **state)
 	assert_int_equal(imap_search_date_rfc5322("1 Feb 99 10:00 GMT", 18,
 						  &d), 0);
 	assert_int_equal(d, imap_search_days_from_civil(1999, 2, 1));
-	assert_int_equal(imap_search_date_rfc5322(" (c) Tue, 3 Mar 104", 19,
-						  &d), 0);
+	assert_int_equal(imap_search_date_rfc5322(
+		" (c) Tue, 3 Mar 104 1:02:03 EST (x)", 35, &d), 0);
 	assert_int_equal(d, imap_search_days_from_civil(2004, 3, 3));
+	/* what Dovecot refuses too: no comma, bad time, glued zone */
+	static const char *const bad[] = {
+		"Wed 29 May 2019 06:09:22 PM EDT", "01 Jan 2001 00:01+0000",
+		"Wed, 15 Dec 2010 59:10 -0500", "Tue, 7 Apr 2026 10:00:t",
+		"Tue, 17 Jul 2012 22:23:35.882 0000", "Mon, 01 Jan 2024",
+	};
+	for (size_t i = 0; i < N_ELEMENTS(bad); i++)
+		if (imap_search_date_rfc5322(bad[i], strlen(bad[i]), &d) == 0)
+			fail_msg("\"%s\" accepted", bad[i]);
 	assert_int_equal(imap_search_date_rfc5322("garbage", 7, &d),
 			 -ERR_SYNTAX);
 }

@@ -1,0 +1,133 @@
+"""SORT and THREAD (RFC 5256, RFC 5957): FIELD-BUGS B35, every sort key,
+UID variants, errors, and the corpus compared with Dovecot's answers in
+../shared/corpus/golden/dovecot/queries.json."""
+import pytest
+
+from test_imap_fetch_util import (F1, F4, F6, f8, corpus_mailbox,
+                                  golden_queries, parse_thread)
+
+
+def sort(imap, *args, uid=False):
+    if uid:
+        typ, data = imap.uid("SORT", *args)
+    else:
+        typ, data = imap._simple_command("SORT", *args)
+        data = imap.untagged_responses.pop("SORT", [b""])
+    return typ, [int(x) for x in (data[0] or b"").split()]
+
+
+def thread(imap, *args, uid=False):
+    if uid:
+        typ, data = imap.uid("THREAD", *args)
+    else:
+        typ, data = imap._simple_command("THREAD", *args)
+        data = imap.untagged_responses.pop("THREAD", [b""])
+    return typ, (data[0] or b"").decode()
+
+
+@pytest.fixture
+def f8box(alice):
+    imap = alice.login_imap()
+    for n in (1, 2, 3):
+        assert imap.append("INBOX", None, None, f8(n))[0] == "OK"
+    imap.select("INBOX")
+    return imap
+
+
+# B35
+def test_sort_thread_b35(f8box):
+    typ, caps = f8box.capability()
+    caps = caps[0].split()
+    for c in (b"SORT", b"THREAD=ORDEREDSUBJECT", b"THREAD=REFERENCES"):
+        assert c in caps
+    assert sort(f8box, "(SUBJECT)", "UTF-8", "ALL") == ("OK", [2, 3, 1])
+    typ, data = f8box.fetch("1:3", "(UID)")
+    uids = [int(x.split()[2].rstrip(b")")) for x in data]
+    typ, got = sort(f8box, "(REVERSE DATE)", "US-ASCII", "ALL", uid=True)
+    assert got == [uids[1], uids[2], uids[0]]
+    assert thread(f8box, "REFERENCES", "UTF-8", "ALL") == ("OK", "(1)(3 2)")
+    assert thread(f8box, "ORDEREDSUBJECT", "UTF-8", "ALL") == \
+        ("OK", "(1)(3 2)")
+    with pytest.raises(f8box.error):
+        f8box._simple_command("SORT", '("SUBJECT")', "UTF-8", "ALL")
+
+
+def test_sort_keys(alice):
+    imap = alice.login_imap()
+    msgs = [
+        (F1, '"01-Jul-2014 12:00:00 +0000"'),        # 167 octets
+        (F4, '"01-Jul-2013 12:00:00 +0000"'),        # 120
+        (F6, '"01-Jul-2015 12:00:00 +0000"'),        # 281
+    ]
+    for m, d in msgs:
+        assert imap.append("INBOX", None, d, m)[0] == "OK"
+    imap.select("INBOX")
+    assert sort(imap, "(ARRIVAL)", "UTF-8", "ALL")[1] == [2, 1, 3]
+    assert sort(imap, "(REVERSE ARRIVAL)", "UTF-8", "ALL")[1] == [3, 1, 2]
+    assert sort(imap, "(SIZE)", "UTF-8", "ALL")[1] == [2, 1, 3]
+    # Date: F1 and F6 on 1 Jan 2024 10:00, F4 on 3 Jan: tie by sequence
+    assert sort(imap, "(DATE)", "UTF-8", "ALL")[1] == [1, 3, 2]
+    assert sort(imap, "(REVERSE DATE)", "UTF-8", "ALL")[1] == [2, 1, 3]
+    # subjects: hello, nomime, "Grüße aus Köln" (decoded)
+    assert sort(imap, "(SUBJECT)", "UTF-8", "ALL")[1] == [3, 1, 2]
+    # FROM: all "alice": tie by sequence; TO all "bob"; CC empty
+    assert sort(imap, "(FROM)", "UTF-8", "ALL")[1] == [1, 2, 3]
+    assert sort(imap, "(CC REVERSE SIZE)", "UTF-8", "ALL")[1] == [3, 1, 2]
+    # DISPLAYFROM: "Alice" (1, 3) and "alice@example.org" (2)
+    assert sort(imap, "(DISPLAYFROM SIZE)", "UTF-8", "ALL")[1] == [1, 3, 2]
+    assert sort(imap, "(SIZE)", "UTF-8", "SUBJECT", "hello")[1] == [1]
+    assert sort(imap, "(SIZE)", "UTF-8", "SUBJECT", "nothing")[1] == []
+    typ, data = imap._simple_command("SORT", "(SIZE)", "KOI8-R", "ALL")
+    assert typ == "NO" and b"BADCHARSET" in data[-1]
+    for bad in (("(FOO)", "UTF-8", "ALL"), ("()", "UTF-8", "ALL"),
+                ("(REVERSE)", "UTF-8", "ALL"), ("SIZE", "UTF-8", "ALL"),
+                ("(SIZE)", "UTF-8")):
+        with pytest.raises(imap.error):
+            imap._simple_command("SORT", *bad)
+    with pytest.raises(imap.error):
+        imap._simple_command("THREAD", "FOO", "UTF-8", "ALL")
+    typ, t = thread(imap, "REFERENCES", "UTF-8", "SUBJECT", "nothing")
+    assert typ == "OK" and t == ""
+
+
+@pytest.fixture(scope="module")
+def corpus_box(server):
+    import conftest
+    corpus = conftest.CORPUS
+    if not (corpus / "messages").is_dir():
+        pytest.skip("corpus not found at %s" % corpus)
+    imap, files = corpus_mailbox(server, corpus)
+    yield imap, files, golden_queries(corpus)
+    imap.logout()
+    server.reset_user("dave")
+
+
+def golden_cmds(prefix):
+    import conftest
+    if not (conftest.CORPUS / "golden").is_dir():
+        return []
+    return [q["command"] for q in golden_queries(conftest.CORPUS)
+            if q["command"].startswith(prefix)]
+
+
+@pytest.mark.parametrize("command", golden_cmds("SORT"))
+def test_sort_corpus_matches_dovecot(corpus_box, command):
+    imap, files, queries = corpus_box
+    expect = next(q["result"] for q in queries if q["command"] == command)
+    typ, data = imap._simple_command(*command.split(" ", 1))
+    assert typ == "OK"
+    got = [files[int(x)] for x in
+           (imap.untagged_responses.pop("SORT", [b""])[0] or b"").split()]
+    assert got == expect
+
+
+@pytest.mark.parametrize("command", golden_cmds("THREAD"))
+def test_thread_corpus_matches_dovecot(corpus_box, command):
+    imap, files, queries = corpus_box
+    expect = next(q["result"] for q in queries if q["command"] == command)
+    typ, data = imap._simple_command(*command.split(" ", 1))
+    assert typ == "OK"
+    got = parse_thread(
+        (imap.untagged_responses.pop("THREAD", [b""])[0] or b"").decode(),
+        files)
+    assert got == expect
