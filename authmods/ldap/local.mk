@@ -12,7 +12,14 @@ if !SANITIZERS
 authmods_libauth_ldap_la_LDFLAGS += -Wl,-z,defs
 endif
 authmods_libauth_ldap_la_LIBADD = $(LDAP_LIBS)
-EXTRA_DIST += authmods/ldap/maildock.schema
+
+# its conf.d snippet (every key commented) and admin page
+authldapconfddir = $(sysconfdir)/maildock/conf.d
+dist_authldapconfd_DATA = conf.d/32-auth-ldap.conf
+dist_doc_DATA += doc/auth-ldap.md
+# the schema of the maildock* attributes, for slapd
+authldapschemadir = $(pkgdatadir)
+dist_authldapschema_DATA = authmods/ldap/maildock.schema
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-authmod-ldap

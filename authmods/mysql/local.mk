@@ -12,6 +12,11 @@ authmods_libauth_mysql_la_LDFLAGS += -Wl,-z,defs
 endif
 authmods_libauth_mysql_la_LIBADD = $(MYSQL_LIBS)
 
+# its conf.d snippet (every key commented) and admin page
+authmysqlconfddir = $(sysconfdir)/maildock/conf.d
+dist_authmysqlconfd_DATA = conf.d/33-auth-mysql.conf
+dist_doc_DATA += doc/auth-mysql.md
+
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-authmod-mysql
 TESTS += t/unit/test-authmod-mysql

@@ -29,6 +29,11 @@ uninstall-hook-pam:
 		'$(DESTDIR)$(pamdir)/maildock'; then \
 		rm -f '$(DESTDIR)$(pamdir)/maildock'; fi
 
+# its conf.d snippet (every key commented) and admin page
+authpamconfddir = $(sysconfdir)/maildock/conf.d
+dist_authpamconfd_DATA = conf.d/31-auth-pam.conf
+dist_doc_DATA += doc/auth-pam.md
+
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-authmod-pam
 TESTS += t/unit/test-authmod-pam

@@ -229,20 +229,16 @@ test_authmod_ldap_dead_server_tempfail(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest filter[] = {
+	/* one group: TAP allows one plan per program */
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authldap_filter_injection),
 		cmocka_unit_test(test_authldap_filter_escapes_backslash_and_controls),
 		cmocka_unit_test(test_authldap_filter_parts),
 		cmocka_unit_test(test_authldap_filter_bounds),
 		cmocka_unit_test(test_authldap_filter_dn),
-	};
-	const struct CMUnitTest module[] = {
 		cmocka_unit_test(test_authmod_ldap_entry),
 		cmocka_unit_test(test_authmod_ldap_settings_errors),
 		cmocka_unit_test(test_authmod_ldap_dead_server_tempfail),
 	};
-	int r = cmocka_run_group_tests_name("authldap-filter", filter, NULL,
-					    NULL);
-	return r + cmocka_run_group_tests_name("authmod-ldap", module, load,
-					       unload);
+	return cmocka_run_group_tests_name("authmod-ldap", tests, load, unload);
 }

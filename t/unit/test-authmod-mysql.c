@@ -193,17 +193,14 @@ test_authmod_mysql_down_tempfail(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest query[] = {
+	/* one group: TAP allows one plan per program */
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authsql_query_markers),
 		cmocka_unit_test(test_authsql_query_refuses_quoted_placeholder),
 		cmocka_unit_test(test_authsql_query_values),
-	};
-	const struct CMUnitTest module[] = {
 		cmocka_unit_test(test_authmod_mysql_entry),
 		cmocka_unit_test(test_authmod_mysql_settings_errors),
 		cmocka_unit_test(test_authmod_mysql_down_tempfail),
 	};
-	int r = cmocka_run_group_tests_name("authsql-query", query, NULL, NULL);
-	return r + cmocka_run_group_tests_name("authmod-mysql", module, load,
-					       unload);
+	return cmocka_run_group_tests_name("authmod-mysql", tests, load, unload);
 }
