@@ -137,52 +137,48 @@ mime_decode_base64(struct arena *a, struct sview in, struct sview *out_r)
 	return view_out(a, &b, out_r);
 }
 
-/* Append the valid UTF-8 prefix check: true when s is valid UTF-8. */
-static bool
-valid_utf8(const unsigned char *s, size_t n)
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	size_t k, len;
 
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k, len;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4;
-		else
-			return false;
-		if (i + len > n)
-			return false;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		}
-		i += len;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
 	}
-	return true;
+	return len;
 }
 
+/* Copy UTF-8 text, each invalid byte becoming U+FFFD (as Dovecot does
+ * for text that claims to be UTF-8 or US-ASCII, or names no charset). */
 static void
-append_latin1(struct sbuf *b, const unsigned char *s, size_t n)
+append_utf8_fixed(struct sbuf *b, const unsigned char *s, size_t n)
 {
-	size_t i;
+	size_t i = 0, from = 0, len;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] < 0x80) {
-			sbuf_appendc(b, (char)s[i]);
-		} else {
-			sbuf_appendc(b, (char)(0xc0 | (s[i] >> 6)));
-			sbuf_appendc(b, (char)(0x80 | (s[i] & 0x3f)));
+	while (i < n) {
+		if ((len = utf8_seq(s + i, n - i)) > 0) {
+			i += len;
+			continue;
 		}
+		sbuf_append(b, s + from, i - from);
+		sbuf_appends(b, "\xef\xbf\xbd");
+		from = ++i;
 	}
+	sbuf_append(b, s + from, n - from);
 }
 
 static bool
@@ -230,23 +226,9 @@ append_iconv(struct sbuf *b, const char *charset, const char *in, size_t n)
 static void
 append_charset(struct sbuf *b, const char *charset, const char *p, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)p;
-
-	if (charset == NULL || is_utf8_name(charset)) {
-		if (valid_utf8(s, n))
-			sbuf_append(b, p, n);
-		else if (charset != NULL && !append_iconv(b, "UTF-8", p, n))
-			append_latin1(b, s, n);
-		else if (charset == NULL)
-			append_latin1(b, s, n);
-		return;
-	}
-	if (!append_iconv(b, charset, p, n)) {
-		if (valid_utf8(s, n))
-			sbuf_append(b, p, n);
-		else
-			append_latin1(b, s, n);
-	}
+	if (charset == NULL || is_utf8_name(charset) ||
+	    !append_iconv(b, charset, p, n))
+		append_utf8_fixed(b, (const unsigned char *)p, n);
 }
 
 int
@@ -351,12 +333,52 @@ mime_decode_words(struct arena *a, struct sview raw, struct sview *out_r)
 	return view_out(a, &b, out_r);
 }
 
+/* The transfer encoding and charset the decoder uses, read from the
+ * header whatever MIME-Version says (as Dovecot's decoder): the first token
+ * of Content-Transfer-Encoding (NULL: none), the charset parameter. */
+static int
+part_coding(struct arena *a, const struct mime_message *m,
+	    const struct mime_part *part, const char **cte_r,
+	    const char **charset_r)
+{
+	struct mime_part tmp;
+	struct mime_tok t;
+	struct sbuf str;
+	struct sview v;
+	int ret;
+
+	*cte_r = NULL;
+	*charset_r = mime_param_get(part->params, part->nparams, "charset");
+	if ((ret = mime_header_get(a, m, part, "Content-Transfer-Encoding",
+				   &v)) < 0)
+		return ret;
+	if (ret > 0) {
+		sbuf_init(&str, a, 0);
+		mime_tok_init(&t, v.p, v.len, NULL);
+		mime_tok_skip_lwsp(&t);
+		(void)mime_tok_mime_token(&t, &str);
+		if (sbuf_failed(&str))
+			return -ERR_LIMIT;
+		*cte_r = str.data;
+	}
+	if ((part->flags & MIME_PART_IS_MIME) != 0)
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	if ((ret = mime_header_get(a, m, part, "Content-Type", &v)) < 0)
+		return ret;
+	if (ret > 0 && (ret = mime_content_field(a, &tmp, SVIEW_LIT("Type"),
+						 v)) < 0)
+		return ret;
+	*charset_r = mime_param_get(tmp.params, tmp.nparams, "charset");
+	return 0;
+}
+
 int
 mime_part_text(struct arena *a, const struct mime_message *m,
 	       const struct mime_part *part, struct sview *out_r)
 {
+	const char *cte, *charset;
 	struct sview body, dec;
-	const char *charset;
 	int ret;
 
 	out_r->p = "";
@@ -366,19 +388,21 @@ mime_part_text(struct arena *a, const struct mime_message *m,
 	if (part->type.p != NULL && strcasecmp(part->type.p, "text") != 0 &&
 	    strcasecmp(part->type.p, "message") != 0)
 		return 0;
+	if ((ret = part_coding(a, m, part, &cte, &charset)) < 0)
+		return ret;
 	body.p = (const char *)m->data + part->offset + part->header.raw;
 	body.len = part->body.raw;
 	dec = body;
-	if (part->encoding.p != NULL &&
-	    strcasecmp(part->encoding.p, "quoted-printable") == 0)
+	if (cte == NULL || *cte == '\0' || strcasecmp(cte, "7bit") == 0 ||
+	    strcasecmp(cte, "8bit") == 0 || strcasecmp(cte, "binary") == 0)
+		ret = 0;
+	else if (strcasecmp(cte, "quoted-printable") == 0)
 		ret = mime_decode_qp(a, body, &dec);
-	else if (part->encoding.p != NULL &&
-		 strcasecmp(part->encoding.p, "base64") == 0)
+	else if (strcasecmp(cte, "base64") == 0)
 		ret = mime_decode_base64(a, body, &dec);
 	else
-		ret = 0;
+		return 0;	/* unknown encoding: nothing to search */
 	if (ret < 0)
 		return ret;
-	charset = mime_param_get(part->params, part->nparams, "charset");
 	return mime_charset_to_utf8(a, charset, dec, out_r);
 }

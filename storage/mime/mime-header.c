@@ -356,7 +356,12 @@ mime_unfold(struct arena *a, struct sview raw, size_t *len_r)
 	if (out == NULL)
 		return NULL;
 	for (i = 0; i < raw.len; i++) {
-		if (raw.p[i] != '\r' && raw.p[i] != '\n')
+		if (raw.p[i] == '\r' || raw.p[i] == '\n')
+			continue;
+		/* the TAB that starts a folded line reads as a space */
+		if (raw.p[i] == '\t' && i > 0 && raw.p[i - 1] == '\n')
+			out[n++] = ' ';
+		else
 			out[n++] = raw.p[i];
 	}
 	out[n] = '\0';

@@ -270,7 +270,8 @@ int mime_header_get(struct arena *a, const struct mime_message *m,
 		    const struct mime_part *part, const char *name,
 		    struct sview *value_r);
 
-/* mime_unfold: copy of raw without CR/LF (RFC 5322 2.2.3 unfolding), in
+/* mime_unfold: copy of raw without CR/LF (RFC 5322 2.2.3 unfolding; a TAB
+ * that starts a folded line becomes a space, so "a\n\tb" reads "a b"), in
  * the arena, NUL-terminated. NULL on arena cap. */
 char *mime_unfold(struct arena *a, struct sview raw, size_t *len_r);
 
@@ -281,7 +282,7 @@ char *mime_unfold(struct arena *a, struct sview raw, size_t *len_r);
 /* mime_decode_words: unfold, then decode RFC 2047 encoded-words (B and Q,
  * any iconv charset, RFC 2231 language suffix ignored); white space between
  * adjacent encoded-words is dropped (RFC 2047 6.2); undecodable words stay as
- * they are; raw 8-bit text is kept if valid UTF-8, else read as Latin-1. */
+ * they are; raw 8-bit text is read as UTF-8, invalid bytes become U+FFFD. */
 int mime_decode_words(struct arena *a, struct sview raw, struct sview *out_r);
 
 /* mime_decode_qp: quoted-printable (RFC 2045 6.7) to bytes; soft breaks
@@ -292,16 +293,19 @@ int mime_decode_qp(struct arena *a, struct sview in, struct sview *out_r);
  * the alphabet ignored, decoding stops at the end or at '='. */
 int mime_decode_base64(struct arena *a, struct sview in, struct sview *out_r);
 
-/* mime_charset_to_utf8: convert in from charset (NULL or unknown to iconv:
- * treated as UTF-8 if valid, else Latin-1) to UTF-8; invalid sequences
- * become U+FFFD. */
+/* mime_charset_to_utf8: convert in from charset to UTF-8 with iconv;
+ * NULL, US-ASCII, UTF-8 and charsets iconv does not know are read as UTF-8.
+ * Invalid sequences become U+FFFD. */
 int mime_charset_to_utf8(struct arena *a, const char *charset,
 			 struct sview in, struct sview *out_r);
 
 /* mime_part_text: the decoded text of a leaf part for SEARCH BODY/TEXT:
- * transfer encoding undone (quoted-printable, base64), then converted from
- * the charset parameter to UTF-8. Non-text parts give their undecoded
- * bytes only if they are text/ or message/; other types give an empty text.
+ * transfer encoding undone (7bit/8bit/binary as is, quoted-printable,
+ * base64; read from the header even without MIME-Version), then converted
+ * from the charset parameter to UTF-8. Only text/, message/ and untyped
+ * parts have text; other types, multiparts (their preamble/epilogue too),
+ * message/rfc822 containers and unknown transfer encodings give an empty
+ * text (as Dovecot searches).
  * Returns 0 or -ERR_LIMIT (arena cap). */
 int mime_part_text(struct arena *a, const struct mime_message *m,
 		   const struct mime_part *part, struct sview *out_r);

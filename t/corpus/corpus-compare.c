@@ -177,6 +177,34 @@ dump_sections(struct arena *a, const struct mime_message *m)
 	}
 }
 
+/* SEARCH input: decoded header values and the decoded text of each part */
+static void
+dump_search(struct arena *a, const struct mime_message *m,
+	    const struct mime_part *part)
+{
+	struct mime_header_iter it;
+	struct sview name, value, dec;
+	const struct mime_part *c;
+	char tag[160];
+
+	if (part == m->root) {
+		mime_header_iter_init(&it, m, part);
+		while (mime_header_iter_next(&it, &name, &value)) {
+			if (name.len >= 100 ||
+			    mime_decode_words(a, value, &dec) < 0)
+				continue;
+			snprintf(tag, sizeof(tag), "%.*s", (int)name.len,
+				 name.p);
+			if (strchr(tag, ' ') == NULL && tag[0] != '\0')
+				record("H", tag, dec.p, dec.len);
+		}
+	}
+	if (part->children == NULL && mime_part_text(a, m, part, &dec) == 0)
+		record("T", "-", dec.p, dec.len);
+	for (c = part->children; c != NULL; c = c->next)
+		dump_search(a, m, c);
+}
+
 static void
 dump(const char *path)
 {
@@ -207,6 +235,7 @@ dump(const char *path)
 	record("b", "-", b.data, b.len);
 	sbuf_free(&b);
 	dump_sections(a, m);
+	dump_search(a, m, m->root);
 	printf("END\n");
 	arena_free(&a);
 }

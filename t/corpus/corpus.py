@@ -15,6 +15,8 @@ exits 1 when the total is below the floor.
 import hashlib
 import json
 import os
+import re
+import unicodedata
 import subprocess
 import sys
 
@@ -166,6 +168,13 @@ def read_records(proc):
             out.read(1)
             if tag == b"X":
                 cur["sections"][spec.decode()] = data
+            elif tag == b"H":
+                cur.setdefault("headers", []).append(
+                    (spec.decode("utf-8", "replace").lower(),
+                     data.decode("utf-8", "replace")))
+            elif tag == b"T":
+                cur.setdefault("texts", []).append(
+                    data.decode("utf-8", "replace"))
             else:
                 cur[tag.decode()] = data
         if cur is not None and cur.get("error"):
@@ -230,6 +239,46 @@ def compare(rec, gold, diffs):
     return res
 
 
+SEARCH_RE = re.compile(r'^SEARCH (?:CHARSET \S+ )?'
+                       r'(SUBJECT|FROM|TO|CC|BCC|BODY) "([^"]*)"$')
+
+
+def fold(text):
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def search_check(corpus, decoded):
+    """Evaluate the golden SUBJECT/FROM/TO/CC/BCC/BODY queries on our decoded
+    header values and part texts (substring match after case folding) and
+    compare the message sets with Dovecot's. Returns (agree, total, notes)."""
+    path = os.path.join(corpus, "golden", "dovecot", "queries.json")
+    if not os.path.exists(path):
+        return 0, 0, []
+    with open(path, encoding="utf-8") as f:
+        queries = json.load(f)
+    agree, total, notes = 0, 0, []
+    for q in queries:
+        m = SEARCH_RE.match(q["command"])
+        if m is None:
+            continue
+        kind, key = m.group(1).lower(), fold(m.group(2))
+        ours = set()
+        for rel, (headers, texts) in decoded.items():
+            hay = texts if kind == "body" else \
+                [v for n, v in headers if n == kind]
+            if any(key in fold(h) for h in hay):
+                ours.add(rel)
+        gold = set(q["result"])
+        total += 1
+        if ours == gold:
+            agree += 1
+        else:
+            notes.append("%s: only Dovecot %s, only ours %s"
+                         % (q["command"], sorted(gold - ours)[:3],
+                            sorted(ours - gold)[:3]))
+    return agree, total, notes
+
+
 def main():
     args = sys.argv[1:]
     floor, show, only = 0, None, None
@@ -264,6 +313,7 @@ def main():
     counts = {item: 0 for item in ITEMS}
     total = 0
     diffs = {}
+    decoded = {}
     for rec in read_records(proc):
         rel = os.path.relpath(rec["file"], msgdir)
         gpath = os.path.join(corpus, "golden", "dovecot",
@@ -272,18 +322,25 @@ def main():
             gold = json.load(f)
         if "error" in gold:
             continue
+        decoded["messages/" + rel] = (rec.get("headers", []),
+                                      rec.get("texts", []))
         total += 1
         for item, ok in compare(rec, gold, diffs).items():
             counts[item] += ok
     t.join()
     rc = proc.wait()
-    matched = sum(counts.values())
+    s_agree, s_total, s_notes = search_check(corpus, decoded)
+    matched = sum(counts.values()) + s_agree
     print("corpus: %d messages compared with Dovecot 2.3 golden answers"
           % total)
     for item in ITEMS:
         print("  %-18s %5d / %d" % (item, counts[item], total))
+    print("  %-18s %5d / %d (SUBJECT/FROM/TO/CC/BCC/BODY queries of "
+          "queries.json on our decoded text)" % ("search", s_agree, s_total))
+    for note in s_notes:
+        print("    differs: " + note)
     print("  total              %5d / %d (floor %d)"
-          % (matched, total * len(ITEMS), floor))
+          % (matched, total * len(ITEMS) + s_total, floor))
     if show is not None:
         for f, d in diffs.get(show, [])[:40]:
             print("DIFF %s %s: %r" % (show, f, d))

@@ -509,6 +509,41 @@ test_mime_decoders(void **state)
 	assert_string_equal(out.p, "Gr\xc3\xbc\xc3\x9f" "e");
 }
 
+/* SEARCH decoding reads text the way Dovecot searches it. */
+static void
+test_mime_search_text(void **state)
+{
+	static const char nomime[] = "Subject: x\n"
+	    "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n";
+	static const char unknown[] = "MIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: chunked\n\n5\nhello\n";
+	static const char html_cte[] = "MIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: text/html\n\nhello\n";
+	struct fixture *f = *state;
+	struct sview out;
+	struct mime_message *m;
+
+	/* base64 applies without MIME-Version (decoders read the header) */
+	m = parse(f, nomime, strlen(nomime));
+	assert_int_equal(mime_part_text(f->a, m, m->root, &out), 0);
+	assert_string_equal(out.p, "hello world");
+	/* unknown transfer encodings are not searched */
+	m = parse(f, unknown, strlen(unknown));
+	assert_int_equal(mime_part_text(f->a, m, m->root, &out), 0);
+	assert_int_equal(out.len, 0);
+	m = parse(f, html_cte, strlen(html_cte));
+	assert_int_equal(mime_part_text(f->a, m, m->root, &out), 0);
+	assert_int_equal(out.len, 0);
+	/* raw 8-bit that is not UTF-8 is not guessed as Latin-1 */
+	assert_int_equal(mime_decode_words(f->a, SVIEW_LIT("Fr\xf6sche"),
+					   &out), 0);
+	assert_string_equal(out.p, "Fr\xef\xbf\xbdsche");
+	/* a folded line's leading TAB reads as a space */
+	assert_int_equal(mime_decode_words(f->a,
+	    SVIEW_LIT("Remove unnecessary\r\n\tsemicolons"), &out), 0);
+	assert_string_equal(out.p, "Remove unnecessary semicolons");
+}
+
 int
 main(void)
 {
@@ -538,6 +573,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mime_degenerate_inputs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_decoders,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_search_text,
 						setup, teardown),
 	};
 
