@@ -210,7 +210,14 @@ def test_uidl_stable_across_restart(make_server):
     p.quit()
     srv.stop()
     srv.start()
-    p = login(srv)
+    deadline = time.time() + 10
+    while True:         # start() can return before the listeners are up
+        try:
+            p = login(srv)
+            break
+        except ConnectionRefusedError:
+            assert time.time() < deadline
+            time.sleep(0.1)
     assert p.uidl()[1] == ids
     p.quit()
 
