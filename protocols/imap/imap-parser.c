@@ -217,7 +217,7 @@ static bool
 is_tag_char(unsigned char c)
 {
 	return is_atom_char(c) && c != '+' && c != '%' && c != '*' &&
-	       c != '\\' && c != '[';
+	       c != '\\';
 }
 
 static int

@@ -280,6 +280,25 @@ def test_starttls_injection_b36(server, alice):
         assert lines[-1].startswith("a3 BAD") or lines[-1].startswith("a3 NO")
 
 
+def test_starttls_injection_split_b36(server, alice):
+    """The injected command split over two TCP segments: it is discarded
+    or the handshake fails; it never runs."""
+    raw = server.raw(server.imap_port)
+    greet(raw)
+    raw.send(b"a1 STARTTLS\r\na2 LOGIN alice@exa")
+    assert raw.readline().startswith("a1 OK")
+    time.sleep(0.2)
+    try:
+        raw.send(b"mple.org secret-1\r\n")
+        raw.sock = client_ssl_context().wrap_socket(raw.sock)
+    except (ssl.SSLError, OSError):
+        return                        # closing is acceptable
+    raw.buf = b""
+    lines = cmd(raw, "a3", "SELECT INBOX")
+    assert not any(l.startswith("a2 ") for l in lines)
+    assert lines[-1].startswith("a3 BAD")
+
+
 def test_starttls_capabilities_b37(make_server):
     srv = make_server({"auth.plaintext": "no"})
     srv.reset_user("alice")
