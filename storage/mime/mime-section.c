@@ -178,19 +178,32 @@ flush(struct out *o)
 	o->n = 0;
 }
 
+/* Queue n bytes at p, after skipping and up to the length left. */
 static void
-put(struct out *o, unsigned char c)
+put_run(struct out *o, const unsigned char *p, size_t n)
 {
+	size_t k;
+
 	if (o->skip > 0) {
-		o->skip--;
-		return;
+		k = o->skip < n ? (size_t)o->skip : n;
+		o->skip -= k;
+		p += k;
+		n -= k;
 	}
-	if (o->left == 0)
-		return;
-	o->left--;
-	o->buf[o->n++] = c;
-	if (o->n == sizeof(o->buf))
-		flush(o);
+	if (n > o->left)
+		n = (size_t)o->left;
+	o->left -= n;
+	while (n > 0 && o->error == 0) {
+		k = sizeof(o->buf) - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->n, p, k);
+		o->n += k;
+		p += k;
+		n -= k;
+		if (o->n == sizeof(o->buf))
+			flush(o);
+	}
 }
 
 int64_t
@@ -198,30 +211,56 @@ mime_write_range(const unsigned char *data, uint64_t offset,
 		 uint64_t raw_len, uint64_t start, uint64_t len,
 		 bool nul_to_80, mime_write_fn *fn, void *ctx)
 {
-	struct out *o, local;
-	uint64_t i, end = offset + raw_len;
+	static const unsigned char crlf[] = "\r\n";
+	unsigned char x80[256];
+	const unsigned char *p = data + offset, *end = p + raw_len, *nul;
+	const unsigned char *lf = NULL;
+	struct out o;
 
-	o = &local;
-	o->n = 0;
-	o->skip = start;
-	o->left = len;
-	o->written = 0;
-	o->fn = fn;
-	o->ctx = ctx;
-	o->error = 0;
-	for (i = offset; i < end && o->left > 0 && o->error == 0; i++) {
-		unsigned char c = data[i];
+	memset(x80, 0x80, sizeof(x80));
+	o.n = 0;
+	o.skip = start;
+	o.left = len;
+	o.written = 0;
+	o.fn = fn;
+	o.ctx = ctx;
+	o.error = 0;
+	while (p < end && o.left > 0 && o.error == 0) {
+		/* the LF search is kept across NULs on one line, so a line
+		 * of NULs stays linear */
+		if (lf == NULL || lf < p) {
+			lf = memchr(p, '\n', (size_t)(end - p));
+			if (lf == NULL)
+				lf = end;
+		}
+		nul = nul_to_80 ? memchr(p, '\0', (size_t)(lf - p)) : NULL;
+		if (nul != NULL) {
+			put_run(&o, p, (size_t)(nul - p));
+			for (p = nul; p < lf && *p == '\0';) {
+				size_t k = 0;
 
-		if (c == '\n' && (i == 0 || data[i - 1] != '\r'))
-			put(o, '\r');
-		else if (c == '\0' && nul_to_80)
-			c = 0x80;
-		put(o, c);
+				while (k < sizeof(x80) && p + k < lf &&
+				       p[k] == '\0')
+					k++;
+				put_run(&o, x80, k);
+				p += k;
+			}
+			continue;
+		}
+		put_run(&o, p, (size_t)(lf - p));
+		if (lf == end)
+			break;
+		/* a bare LF becomes CRLF (RFC 3501 2.3.4 sizes) */
+		if (lf == data || lf[-1] != '\r')
+			put_run(&o, crlf, 2);
+		else
+			put_run(&o, crlf + 1, 1);
+		p = lf + 1;
 	}
-	flush(o);
-	if (o->error != 0)
-		return o->error;
-	return (int64_t)o->written;
+	flush(&o);
+	if (o.error != 0)
+		return o.error;
+	return (int64_t)o.written;
 }
 
 int64_t

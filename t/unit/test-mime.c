@@ -219,6 +219,36 @@ test_mime_partial_splits_crlf(void **state)
 	assert_string_equal(fetch(f, "", MIME_SECTION_TEXT, 1, 100), "\r\ny\r\n");
 }
 
+/* Every partial range of a message with LF, CRLF, lone CR and NUL runs is
+ * the same slice of the full CRLF form. */
+static void
+test_mime_partial_slices(void **state)
+{
+	static const char msg[] = "A: b\r\nC: \0d\n\nx\0\0\0y\r\n\nz\rw\n\0";
+	static const uint64_t lens[] = { 1, 2, 3, 7, 100, UINT64_MAX };
+	struct fixture *f = *state;
+	char full[128];
+	size_t flen, i, k;
+
+	parse(f, msg, sizeof(msg) - 1);
+	fetch(f, "", MIME_SECTION_FULL, 0, UINT64_MAX);
+	flen = f->out.len;
+	assert_int_equal(flen, f->m->size_crlf);
+	assert_true(flen < sizeof(full));
+	memcpy(full, f->out.data, flen);
+	assert_null(memchr(full, '\0', flen));
+	for (i = 0; i <= flen + 2; i++) {
+		for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			size_t want = i >= flen ? 0 :
+			    (lens[k] < flen - i ? lens[k] : flen - i);
+
+			fetch(f, "", MIME_SECTION_FULL, i, lens[k]);
+			assert_int_equal(f->out.len, want);
+			assert_memory_equal(f->out.data, full + i, want);
+		}
+	}
+}
+
 /* B18: MIME headers, HEADER and TEXT of message/rfc822 parts. */
 static void
 test_mime_rfc822_sections(void **state)
@@ -553,6 +583,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mime_partial_fetch,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_partial_splits_crlf,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_partial_slices,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_rfc822_sections,
 						setup, teardown),
