@@ -23,6 +23,11 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(normal asan tsan fuzz)
 ./autogen.sh > /dev/null || { echo "autogen.sh failed"; exit 1; }
+# automake installs test-driver only when configure.ac asks for it
+if [ ! -f build-aux/test-driver ]; then
+	cp "$(ls -d /usr/share/automake-*/test-driver | tail -n 1)" build-aux/ ||
+		{ echo "build-aux/test-driver missing"; exit 1; }
+fi
 
 # Sanitizer reports fail the run (the protocol tests grep the daemon's log;
 # unit tests exit non-zero).
@@ -100,7 +105,8 @@ run_fuzz() {
 	fi
 	if configure_in "$dir" CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link" \
 	    --enable-sanitizers=address,undefined &&
-	   (cd "$dir" && make -j"$jobs" >build.log 2>&1 || { tail -n 60 build.log; false; }) &&
+	   (cd "$dir" && make -j"$jobs" fuzz-build >build.log 2>&1 ||
+	    { tail -n 60 build.log; false; }) &&
 	   (cd "$dir" && make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_JOBS="$jobs"); then
 		:
 	else
