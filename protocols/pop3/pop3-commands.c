@@ -42,11 +42,9 @@ pop3_commands_run(struct pop3_session *p, const struct pop3_cmd *cmd)
 	if ((unsigned)cmd->id >= POP3_CMD_COUNT)
 		return pop3_reply_err(p, "Unknown command.");
 	c = &commands[cmd->id];
-	if ((c->states & p->state) == 0) {
-		int r = pop3_reply_err(p, p->state == ST_AUTH ?
-				       "Not logged in." :
-				       "Command not valid after login.");
-		return r < 0 ? r : POP3_CMD_OK;
-	}
+	if ((c->states & p->state) == 0)
+		return pop3_reply_err(p, p->state == ST_AUTH ?
+				      "Not logged in." :
+				      "Command not valid after login.");
 	return c->handler(p, cmd);
 }

@@ -97,7 +97,8 @@ int pop3_login_finish(struct pop3_session *p, struct auth_user *u,
  * RFC 2449/3206 response code. Returns as a handler does. */
 int pop3_login_failed(struct pop3_session *p, int r, const char *mech);
 
-/* pop3_reply_err: write "-ERR <text>\r\n". Returns the conn result. */
+/* pop3_reply_err: write "-ERR <text>\r\n" (queued, not flushed). Returns
+ * 0 (POP3_CMD_OK) or the connection error, so a handler can return it. */
 int pop3_reply_err(struct pop3_session *p, const char *text);
 
 /* pop3_maildrop_commit: UPDATE state: expunge the DELE'd messages (by
