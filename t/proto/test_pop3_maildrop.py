@@ -360,3 +360,40 @@ def test_imap_sees_pop3_deletions(alice):
     typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     assert b"nomime" in data[0][1]
     m.logout()
+
+
+def test_uidl_from_courier_sizelist(alice):
+    """A Maildir migrated from Courier keeps its UIDLs: the numbers in
+    courierpop3dsizelist (version 3) give "UID<n>-<uidvalidity>", and a
+    new message gets the list's next number."""
+    a = deliver(alice, F1)
+    b = deliver(alice, F4)
+    (alice.maildir() / "courierpop3dsizelist").write_text(
+        "/3 10 1234567\n%s 167 7:1234567:0\n%s %d 8:1234567:0\n"
+        % (a.name, b.name, len(F4)))
+    p = login(alice)
+    assert [x.split()[1] for x in p.uidl()[1]] == [b"UID7-1234567",
+                                                  b"UID8-1234567"]
+    p.quit()
+    deliver(alice, F5)
+    p = login(alice)
+    assert [x.split()[1] for x in p.uidl()[1]] == [
+        b"UID7-1234567", b"UID8-1234567", b"UID10-1234567"]
+    p.quit()
+
+
+def test_in_use_across_processes(alice, make_server):
+    """The lock holds between two daemons serving the same Maildirs."""
+    other = make_server({"mail.location": alice.settings["mail.location"]})
+    deliver(alice, F1)
+    p = login(alice)
+    c = other.raw(other.pop3_port)
+    c.readline()
+    c.sendline("USER alice@example.org")
+    c.readline()
+    c.sendline("PASS secret-1")
+    assert c.readline().startswith("-ERR [IN-USE]")
+    p.quit()
+    q = login(other)
+    assert q.stat() == (1, 167)
+    q.quit()
