@@ -1,0 +1,123 @@
+"""Real IMAP clients from Debian against the daemon (issue 5): curl's
+imap:// and imaps:// fetch a message and list folders; mbsync (isync)
+uploads a corpus sample from a local Maildir and a second mbsync run
+downloads it again, byte for byte modulo CRLF."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import USERS
+from test_clients_pop3 import normalise, sample
+from test_imap_mailbox import F1
+
+CURL = shutil.which("curl")
+MBSYNC = shutil.which("mbsync")
+SAMPLE = 25
+
+
+def curl(args):
+    if CURL is None:
+        pytest.skip("curl not installed")
+    r = subprocess.run([CURL, "-s", "-S", "--max-time", "30", "--user",
+                        "%s:%s" % USERS["alice"]] + args,
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    return r.stdout
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
+def test_curl_fetch_and_list(server, alice, tls):
+    server.deliver("alice", F1)
+    if tls:
+        url, extra = "imaps://127.0.0.1:%d" % server.imaps_port, ["-k"]
+    else:
+        url, extra = "imap://127.0.0.1:%d" % server.imap_port, []
+    assert curl(extra + [url + "/INBOX;UID=1"]) == F1
+    m = server.login_imap()
+    assert m.create("Curl.Sub")[0] == "OK"
+    m.logout()
+    out = curl(extra + [url + "/"]).decode()
+    assert '* LIST (\\HasNoChildren) "." "INBOX"' in out
+    assert '"Curl.Sub"' in out
+
+
+def mbsync_config(tmp, server, local, tls):
+    if tls:
+        cert = tmp / "server.pem"
+        cert.write_text(server.cert_pem)
+        ssl = "SSLType IMAPS\nCertificateFile %s\n" % cert
+        port, host = server.imaps_port, "localhost"   # the cert's CN
+    else:
+        ssl, port, host = "SSLType None\n", server.imap_port, "127.0.0.1"
+    cfg = tmp / ("mbsyncrc-%s" % local.name)
+    cfg.write_text(
+        "IMAPAccount srv\nHost %s\nPort %d\nUser %s\nPass %s\n%s"
+        "AuthMechs PLAIN LOGIN\nTimeout 60\n\n"
+        "IMAPStore remote\nAccount srv\n\n"
+        "MaildirStore local\nPath %s/\nInbox %s/INBOX\n"
+        "SubFolders Verbatim\n\n"
+        "Channel ch\nFar :remote:\nNear :local:\nPatterns *\n"
+        "Create Both\nExpunge None\nSync All\nSyncState *\n"
+        % (host, port, USERS["alice"][0], USERS["alice"][1], ssl, local, local))
+    return cfg
+
+
+def run_mbsync(cfg):
+    if MBSYNC is None:
+        pytest.skip("mbsync not installed")
+    r = subprocess.run([MBSYNC, "-c", str(cfg), "ch"], capture_output=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+
+
+def untuid(data):
+    """mbsync marks the messages it uploads with an X-TUID header field
+    (its own bookkeeping, not the server's doing)"""
+    return re.sub(rb"(?m)^X-TUID: [^\r\n]*\r?\n", b"", normalise(data), 1)
+
+
+def maildir_messages(path):
+    out = []
+    for sub in ("cur", "new"):
+        d = path / sub
+        if d.is_dir():
+            out += [f.read_bytes() for f in d.iterdir()]
+    return out
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
+def test_mbsync_both_ways(server, alice, corpus, tmp_path, tls):
+    msgs = [raw for _, raw in sample(corpus)][:SAMPLE]
+    assert len(msgs) >= 20
+    up = tmp_path / "up"
+    for sub in ("cur", "new", "tmp"):
+        (up / "INBOX" / sub).mkdir(parents=True)
+    for i, raw in enumerate(msgs):
+        (up / "INBOX" / "cur" / ("%d.%d.test:2,S" % (1700000000 + i, i))
+         ).write_bytes(raw)
+    run_mbsync(mbsync_config(tmp_path, server, up, tls))
+    # what the server holds is what went in
+    m = server.login_imap()
+    typ, data = m.select("INBOX")
+    assert int(data[0]) == len(msgs)
+    typ, data = m.fetch("1:*", "(FLAGS BODY.PEEK[])")
+    bodies = [d[1] for d in data if isinstance(d, tuple)]
+    assert sorted(map(untuid, bodies)) == sorted(map(normalise, msgs))
+    assert all(b"\\Seen" in d[0] for d in data if isinstance(d, tuple))
+    m.logout()
+    # and a fresh Maildir gets the same messages back
+    down = tmp_path / "down"
+    down.mkdir()
+    run_mbsync(mbsync_config(tmp_path, server, down, tls))
+    got = maildir_messages(down / "INBOX")
+    assert sorted(map(untuid, got)) == sorted(map(normalise, msgs))
+    # a change on the server side travels down: a new message and a flag
+    server.deliver("alice", F1)
+    run_mbsync(mbsync_config(tmp_path, server, down, tls))
+    got = maildir_messages(down / "INBOX")
+    assert len(got) == len(msgs) + 1
+    assert [untuid(g) for g in got if b"<f1@example.org>" in g] == \
+        [normalise(F1)]
