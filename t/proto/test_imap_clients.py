@@ -1,7 +1,9 @@
 """Real IMAP clients from Debian against the daemon (issue 5): curl's
 imap:// and imaps:// fetch a message and list folders; mbsync (isync)
 uploads a corpus sample from a local Maildir and a second mbsync run
-downloads it again, byte for byte modulo CRLF."""
+downloads it again, byte for byte modulo CRLF; fetchmail downloads a
+corpus sample over IMAP and IMAPS."""
+import getpass
 import os
 import re
 import shutil
@@ -10,12 +12,22 @@ import subprocess
 import pytest
 
 from conftest import USERS
-from test_clients_pop3 import normalise, sample
+from test_clients_pop3 import (check_stored, normalise, sample,
+                               store_script)
+from test_pop3_session import deliver
 from test_imap_mailbox import F1
 
 CURL = shutil.which("curl")
 MBSYNC = shutil.which("mbsync")
 SAMPLE = 25
+
+
+@pytest.fixture(scope="module")
+def corpus_sample():
+    import conftest
+    if not (conftest.CORPUS / "messages").is_dir():
+        pytest.skip("corpus not found at %s" % conftest.CORPUS)
+    return sample(conftest.CORPUS)[:SAMPLE]
 
 
 def curl(args):
@@ -89,8 +101,8 @@ def maildir_messages(path):
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
-def test_mbsync_both_ways(server, alice, corpus, tmp_path, tls):
-    msgs = [raw for _, raw in sample(corpus)][:SAMPLE]
+def test_mbsync_both_ways(server, alice, corpus_sample, tmp_path, tls):
+    msgs = [raw for _, raw in corpus_sample]
     assert len(msgs) >= 20
     up = tmp_path / "up"
     for sub in ("cur", "new", "tmp"):
@@ -121,3 +133,36 @@ def test_mbsync_both_ways(server, alice, corpus, tmp_path, tls):
     assert len(got) == len(msgs) + 1
     assert [untuid(g) for g in got if b"<f1@example.org>" in g] == \
         [normalise(F1)]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
+def test_fetchmail_imap(alice, corpus_sample, tmp_path, tls):
+    fetchmail = shutil.which("fetchmail")
+    if fetchmail is None:
+        pytest.skip("fetchmail not installed")
+    msgs = corpus_sample
+    for _, raw in msgs:
+        deliver(alice, raw)
+    out, store = store_script(tmp_path)
+    if tls:
+        port, opts = alice.imaps_port, "ssl no sslcertck"
+    else:
+        port, opts = alice.imap_port, 'sslproto ""'
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        "set no bouncemail\n"
+        "poll 127.0.0.1 service %d protocol IMAP timeout 60\n"
+        '  user "%s" there with password "%s" is "%s" here\n'
+        '  options fetchall keep no rewrite %s mda "/bin/sh %s"\n'
+        % (port, USERS["alice"][0], USERS["alice"][1], getpass.getuser(),
+           opts, store))
+    rc.chmod(0o600)
+    env = dict(os.environ, HOME=str(tmp_path), FETCHMAILHOME=str(tmp_path))
+    r = subprocess.run([fetchmail, "-f", str(rc), "--nosyslog", "-v"],
+                       env=env, capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    got = [f.read_bytes() for f in sorted(out.iterdir())]
+    check_stored(got, msgs, b"Received: from 127.0.0.1 [127.0.0.1]")
+    m = alice.login_imap()
+    assert m.select("INBOX", readonly=True)[1] == [str(len(msgs)).encode()]
+    m.logout()
