@@ -48,11 +48,12 @@ msg_ids(struct arena *a, struct sview text, const char **ids, unsigned max)
 	return n;
 }
 
+/* the first address; a group's start marker counts, its name standing
+ * as the mailbox (as Dovecot sorts "To: group: a@b;") */
 static const struct mime_addr *
 first_addr(const struct mime_addr *a)
 {
-	/* skip group markers (domain NULL) */
-	while (a != NULL && a->domain == NULL)
+	while (a != NULL && a->mailbox == NULL)
 		a = a->next;
 	return a;
 }
@@ -62,8 +63,8 @@ addr_mailbox(struct arena *a, const struct mime_addr *list)
 {
 	const struct mime_addr *ad = first_addr(list);
 
-	return ad != NULL && ad->mailbox != NULL ?
-	       arena_strdup(a, ad->mailbox) : "";
+	return ad != NULL ? imap_sort_key(a, ad->mailbox, strlen(ad->mailbox))
+			  : "";
 }
 
 /* RFC 5957: the decoded display name, else the addr-spec */
@@ -73,15 +74,30 @@ addr_display(struct arena *a, struct arena *scratch,
 {
 	const struct mime_addr *ad = first_addr(list);
 	struct sview dec;
+	const char *s;
 
 	if (ad == NULL)
 		return "";
 	if (ad->name != NULL && ad->name[0] != '\0' &&
 	    mime_decode_words(scratch, sview_from_cstr(ad->name), &dec) == 0 &&
 	    dec.len > 0)
-		return arena_strndup(a, dec.p, dec.len);
-	return arena_printf(a, "%s@%s", ad->mailbox ? ad->mailbox : "",
-			    ad->domain);
+		return imap_sort_key(a, dec.p, dec.len);
+	s = ad->domain == NULL ? ad->mailbox :
+	    arena_printf(scratch, "%s@%s", ad->mailbox, ad->domain);
+	return s == NULL ? NULL : imap_sort_key(a, s, strlen(s));
+}
+
+/* the first field called name, or an empty view (Dovecot sorts and
+ * threads by the first Subject:/Date:, while ENVELOPE shows the last) */
+static struct sview
+first_field(struct arena *scratch, const struct mime_message *m,
+	    const char *name)
+{
+	struct sview v;
+
+	if (mime_header_get(scratch, m, m->root, name, &v) != 1)
+		v.p = NULL, v.len = 0;
+	return v;
 }
 
 static int
@@ -89,18 +105,21 @@ rec_envelope(struct arena *a, struct arena *scratch,
 	     const struct mime_message *m, struct imap_sort_rec *r)
 {
 	const struct mime_envelope *env = m->root->envelope;
-	struct sview dec, refs;
+	struct sview dec, refs, date, subject;
 	const char **ids;
-	const char *mid[1];
+	const char *mid[1], *base;
 	int ret;
 
-	if (env->date.p == NULL ||
-	    imap_sort_date_parse(env->date.p, env->date.len, &r->date) < 0)
-		r->date = r->arrival;
-	if ((ret = mime_decode_words(scratch, env->subject.p != NULL ?
-				     env->subject : SVIEW_LIT(""), &dec)) < 0)
+	date = first_field(scratch, m, "Date");
+	if (date.p == NULL ||
+	    imap_sort_date_parse(date.p, date.len, &r->date) < 0)
+		r->date = r->arrival;	/* RFC 5256 2.2 */
+	subject = first_field(scratch, m, "Subject");
+	if ((ret = mime_decode_words(scratch, subject.p != NULL ? subject :
+				     SVIEW_LIT(""), &dec)) < 0)
 		return ret;
-	r->subject = imap_sort_base_subject(a, dec.p, dec.len, &r->is_reply);
+	base = imap_sort_base_subject(scratch, dec.p, dec.len, &r->is_reply);
+	r->subject = base == NULL ? NULL : imap_sort_key(a, base, strlen(base));
 	r->from = addr_mailbox(a, env->from);
 	r->to = addr_mailbox(a, env->to);
 	r->cc = addr_mailbox(a, env->cc);

@@ -174,7 +174,8 @@ time_zone(const char *s, size_t len, size_t i, int *secs_r, int *zone_r)
 		return -ERR_SYNTAX;	/* "00:01+0000", "10:00:t", ".882" */
 	i = skip_cfws(s, len, i);
 	if (i < len && (s[i] == '+' || s[i] == '-')) {
-		if (digits(s + i + 1, len - i - 1, 4, &z) != 4)
+		/* "-600" is seen in old mail: read as -0600 (as Dovecot) */
+		if ((k = digits(s + i + 1, len - i - 1, 4, &z)) < 3)
 			return -ERR_SYNTAX;
 		*zone_r = (int)(z / 100 * 60 + z % 100) * (s[i] == '-' ? -1 : 1);
 	} else if (i < len) {
@@ -210,15 +211,28 @@ imap_search_date_rfc5322_full(const char *s, size_t len, int32_t *day_r,
 			return -ERR_SYNTAX;
 		i = skip_cfws(s, len, i + 1);
 	}
-	if ((k = digits(s + i, len - i, 2, &d)) == 0)
-		return -ERR_SYNTAX;
-	i = skip_cfws(s, len, i + k);
 	for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
 				    (s[i] | 0x20) <= 'z'); i++)
 		;
-	if ((m = month_parse(s + start, i - start)) < 0)
-		return -ERR_SYNTAX;
-	i = skip_cfws(s, len, i);
+	if (i > start) {
+		/* "May 09 2017": month first, as some generators write */
+		if ((m = month_parse(s + start, i - start)) < 0)
+			return -ERR_SYNTAX;
+		i = skip_cfws(s, len, i);
+		if ((k = digits(s + i, len - i, 2, &d)) == 0)
+			return -ERR_SYNTAX;
+		i = skip_cfws(s, len, i + k);
+	} else {
+		if ((k = digits(s + i, len - i, 2, &d)) == 0)
+			return -ERR_SYNTAX;
+		i = skip_cfws(s, len, i + k);
+		for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
+					    (s[i] | 0x20) <= 'z'); i++)
+			;
+		if ((m = month_parse(s + start, i - start)) < 0)
+			return -ERR_SYNTAX;
+		i = skip_cfws(s, len, i);
+	}
 	k = digits(s + i, len - i, 4, &y);
 	if (k < 2 || (i + k < len && s[i + k] >= '0' && s[i + k] <= '9'))
 		return -ERR_SYNTAX;

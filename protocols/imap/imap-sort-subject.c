@@ -159,6 +159,67 @@ imap_sort_base_subject(struct arena *a, const char *s, size_t len,
 	return x.s + x.start;
 }
 
+/* Latin-1 letters U+00C0..U+00FF: base letter and combining mark (the low
+ * byte of U+03xx), or 0 when the letter does not decompose */
+static const char latin1_base[64] =
+	"AAAAAA\0CEEEEIIII\0NOOOOO\0\0UUUUY\0\0"
+	"aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0y";
+static const unsigned char latin1_mark[64] = {
+	0x00, 0x01, 0x02, 0x03, 0x08, 0x0A, 0, 0x27, 0x00, 0x01, 0x02, 0x08,
+	0x00, 0x01, 0x02, 0x08, 0, 0x03, 0x00, 0x01, 0x02, 0x03, 0x08, 0, 0,
+	0x00, 0x01, 0x02, 0x08, 0x01, 0, 0,
+	0x00, 0x01, 0x02, 0x03, 0x08, 0x0A, 0, 0x27, 0x00, 0x01, 0x02, 0x08,
+	0x00, 0x01, 0x02, 0x08, 0, 0x03, 0x00, 0x01, 0x02, 0x03, 0x08, 0, 0,
+	0x00, 0x01, 0x02, 0x08, 0x01, 0, 0x08,
+};
+
+char *
+imap_sort_key(struct arena *a, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out;
+	size_t i, o = 0, size;
+
+	/* a 2-byte letter becomes 1 + 2 bytes: at most 3/2 growth */
+	if (!size_mul_r(len, 2, &size) || !size_add_r(size, 1, &size) ||
+	    (out = arena_alloc(a, size)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned c = p[i];
+
+		if (c >= 'a' && c <= 'z') {
+			out[o++] = (char)(c - 32);
+		} else if ((c == 0xD0 || c == 0xD1 || c == 0xCE || c == 0xCF) &&
+			   i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
+			/* Cyrillic and Greek small letters to capitals */
+			unsigned cp = ((c & 0x1F) << 6) | (p[i + 1] & 0x3F);
+
+			if (cp >= 0x430 && cp <= 0x44F)
+				cp -= 32;
+			else if (cp >= 0x450 && cp <= 0x45F)
+				cp -= 80;
+			else if (cp >= 0x3B1 && cp <= 0x3C9 && cp != 0x3C2)
+				cp -= 32;
+			out[o++] = (char)(0xC0 | (cp >> 6));
+			out[o++] = (char)(0x80 | (cp & 0x3F));
+			i++;
+		} else if (c == 0xC3 && i + 1 < len && p[i + 1] >= 0x80 &&
+			   p[i + 1] <= 0xBF &&
+			   latin1_base[p[i + 1] - 0x80] != '\0') {
+			char base = latin1_base[p[i + 1] - 0x80];
+
+			out[o++] = (char)(base >= 'a' ? base - 32 : base);
+			out[o++] = (char)0xCC;
+			out[o++] = (char)(0x80 | latin1_mark[p[i + 1] - 0x80]);
+			i++;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int
 imap_sort_date_parse(const char *s, size_t len, int64_t *t_r)
 {

@@ -5,7 +5,6 @@
  * back to the sequence number (ascending, whatever REVERSE says).
  */
 #include <stdlib.h>
-#include <strings.h>
 #include "core/error.h"
 #include "protocols/imap/imap-search.h"
 #include "protocols/imap/imap-sort.h"
@@ -77,29 +76,41 @@ cmp_num(int64_t a, int64_t b)
 	return a < b ? -1 : a > b;
 }
 
+/* strings are imap_sort_key forms: upper-cased (i;ascii-casemap folds
+ * to upper case, RFC 4790 9.2, so "_" sorts after "R"), compared by octet */
+static int
+casemap_cmp(const char *a, const char *b)
+{
+	return strcmp(a, b);
+}
+
 static int
 cmp_key(const struct imap_sort_rec *a, const struct imap_sort_rec *b,
 	enum imap_sort_key key)
 {
 	switch (key) {
 	case IMAP_SORT_ARRIVAL:
-		return cmp_num(a->arrival, b->arrival);
+		/* arrival order is mailbox order within one second, so
+		 * REVERSE ARRIVAL reverses the sequence too (as Dovecot) */
+		if (a->arrival != b->arrival)
+			return cmp_num(a->arrival, b->arrival);
+		return cmp_num(a->seq, b->seq);
 	case IMAP_SORT_CC:
-		return strcasecmp(a->cc, b->cc);
+		return casemap_cmp(a->cc, b->cc);
 	case IMAP_SORT_DATE:
 		return cmp_num(a->date, b->date);
 	case IMAP_SORT_FROM:
-		return strcasecmp(a->from, b->from);
+		return casemap_cmp(a->from, b->from);
 	case IMAP_SORT_SIZE:
 		return a->size < b->size ? -1 : a->size > b->size;
 	case IMAP_SORT_SUBJECT:
-		return strcasecmp(a->subject, b->subject);
+		return casemap_cmp(a->subject, b->subject);
 	case IMAP_SORT_TO:
-		return strcasecmp(a->to, b->to);
+		return casemap_cmp(a->to, b->to);
 	case IMAP_SORT_DISPLAYFROM:
-		return strcasecmp(a->dfrom, b->dfrom);
+		return casemap_cmp(a->dfrom, b->dfrom);
 	case IMAP_SORT_DISPLAYTO:
-		return strcasecmp(a->dto, b->dto);
+		return casemap_cmp(a->dto, b->dto);
 	}
 	return 0;
 }

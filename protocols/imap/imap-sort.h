@@ -34,6 +34,14 @@ int imap_cmd_thread(struct imap_cmd *cmd);
 char *imap_sort_base_subject(struct arena *a, const char *s, size_t len,
 			     bool *is_reply_r);
 
+/* imap_sort_key: the comparison form of a sort string (RFC 5256 uses
+ * i;ascii-casemap; Dovecot compares an i;unicode-casemap form): ASCII
+ * letters upper-cased, Latin-1 letters decomposed into their base letter
+ * (upper-cased) and combining mark (U+0300...), other bytes kept; so
+ * "Dörte" sorts with "DO...". Compare keys with strcmp. In arena;
+ * NULL on arena cap. */
+char *imap_sort_key(struct arena *a, const char *s, size_t len);
+
 /* imap_sort_date_parse: an RFC 5322 date-time (tolerant, RFC 5322 4.3
  * obsolete zones and years; missing seconds or time allowed) as seconds
  * since the epoch in UTC. Returns 0 or -ERR_SYNTAX. Pure. */
@@ -74,7 +82,8 @@ int imap_sort_program_parse(const struct imap_search_arg *list,
 			    const char **error_r);
 
 /* One message as SORT and THREAD see it. Strings are NUL-terminated, ""
- * when absent; message ids without their angle brackets. */
+ * when absent; subject and the address strings are imap_sort_key forms;
+ * message ids without their angle brackets. */
 struct imap_sort_rec {
 	uint32_t seq, uid;
 	int64_t arrival;		/* INTERNALDATE */

@@ -301,7 +301,7 @@ merge_subjects(struct threader *th, size_t nroots)
 	for (i = 0; i < n; i++) {
 		if ((r = thread_rec(roots[i])) == NULL || r->subject[0] == '\0')
 			continue;
-		s = table_slot(&subj, r->subject, true);
+		s = table_slot(&subj, r->subject, false);
 		t = subj.slots[s];
 		if (t == NULL) {
 			subj.keys[s] = r->subject;
@@ -316,7 +316,7 @@ merge_subjects(struct threader *th, size_t nroots)
 		c = roots[i];
 		if ((r = thread_rec(c)) == NULL || r->subject[0] == '\0')
 			continue;
-		s = table_slot(&subj, r->subject, true);
+		s = table_slot(&subj, r->subject, false);
 		if ((t = subj.slots[s]) == c)
 			continue;
 		unlink_child(c);
@@ -376,7 +376,7 @@ cmp_ordered(const void *x, const void *y)
 {
 	const struct imap_sort_rec *a = *(const struct imap_sort_rec *const *)x;
 	const struct imap_sort_rec *b = *(const struct imap_sort_rec *const *)y;
-	int c = strcasecmp(a->subject, b->subject);
+	int c = strcmp(a->subject, b->subject);
 
 	if (c != 0)
 		return c;
@@ -403,7 +403,7 @@ ordered_subject(struct threader *th, const struct imap_sort_rec *recs,
 	for (i = 0; i < n; i++) {
 		if ((m = node_new(th, v[i])) == NULL)
 			return -ERR_LIMIT;
-		if (top != NULL && strcasecmp(top->rec->subject,
+		if (top != NULL && strcmp(top->rec->subject,
 					      v[i]->subject) == 0) {
 			/* children keep date order: append */
 			m->parent = top;
