@@ -33,7 +33,10 @@ authldap_pool_drop(struct authldap_conn *c)
 {
 	if (c->ld != NULL)
 		ldap_unbind_ext_s(c->ld, NULL, NULL);
+	if (c->ld_auth != NULL)
+		ldap_unbind_ext_s(c->ld_auth, NULL, NULL);
 	c->ld = NULL;
+	c->ld_auth = NULL;
 	c->service_bound = false;
 }
 
@@ -151,6 +154,39 @@ service_bind(LDAP *ld, const struct authldap_server *s)
 				LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 }
 
+/* a new handle with our options, through StartTLS when configured */
+static int
+open_ld(const struct authldap_server *s, LDAP **ld_r, const char **what_r)
+{
+	int rc;
+
+	*what_r = "initialize";
+	rc = ldap_initialize(ld_r, s->uris);
+	if (rc != LDAP_SUCCESS) {
+		*ld_r = NULL;
+		return rc;
+	}
+	*what_r = "set options";
+	if ((rc = set_options(*ld_r, s)) == LDAP_SUCCESS && s->starttls) {
+		*what_r = "StartTLS";
+		rc = ldap_start_tls_s(*ld_r, NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS) {
+		ldap_unbind_ext_s(*ld_r, NULL, NULL);
+		*ld_r = NULL;
+	}
+	return rc;
+}
+
+int
+authldap_pool_auth_ready(const struct authldap_pool *p,
+			 struct authldap_conn *c, const char **what_r)
+{
+	if (c->ld_auth != NULL)
+		return LDAP_SUCCESS;
+	return open_ld(p->srv, &c->ld_auth, what_r);
+}
+
 int
 authldap_pool_ready(const struct authldap_pool *p, struct authldap_conn *c,
 		    const char **what_r)
@@ -160,23 +196,8 @@ authldap_pool_ready(const struct authldap_pool *p, struct authldap_conn *c,
 
 	if (c->ld != NULL && c->service_bound)
 		return LDAP_SUCCESS;
-	if (c->ld == NULL) {
-		*what_r = "initialize";
-		rc = ldap_initialize(&c->ld, s->uris);
-		if (rc != LDAP_SUCCESS) {
-			c->ld = NULL;
-			return rc;
-		}
-		*what_r = "set options";
-		if ((rc = set_options(c->ld, s)) != LDAP_SUCCESS)
-			goto fail;
-		if (s->starttls) {
-			*what_r = "StartTLS";
-			rc = ldap_start_tls_s(c->ld, NULL, NULL);
-			if (rc != LDAP_SUCCESS)
-				goto fail;
-		}
-	}
+	if (c->ld == NULL && (rc = open_ld(s, &c->ld, what_r)) != LDAP_SUCCESS)
+		return rc;
 	*what_r = s->bind_dn ? "bind as bind_dn" : "anonymous bind";
 	rc = service_bind(c->ld, s);
 	if (rc != LDAP_SUCCESS)

@@ -23,9 +23,13 @@ struct authldap_server {
 	unsigned timeout_ms;	/* connect, bind and search each */
 };
 
+/* A slot holds two connections: ld stays bound as the search identity;
+ * ld_auth is only for binds as users, so that a login costs one search and
+ * one bind, with no rebind as bind_dn after each user bind. */
 struct authldap_conn {
 	LDAP *ld;		/* NULL until connected */
-	bool service_bound;	/* bound as bind_dn (not as a user) */
+	LDAP *ld_auth;		/* NULL until the first user bind */
+	bool service_bound;	/* ld is bound as bind_dn (or anonymous) */
 	bool busy;
 };
 
@@ -65,6 +69,11 @@ void authldap_pool_drop(struct authldap_conn *c);
  * the log). The caller owns c (from authldap_pool_get). */
 int authldap_pool_ready(const struct authldap_pool *p, struct authldap_conn *c,
 			const char **what_r);
+
+/* authldap_pool_auth_ready: make c->ld_auth connected (not bound), for a
+ * bind as a user. Returns an LDAP result code as authldap_pool_ready. */
+int authldap_pool_auth_ready(const struct authldap_pool *p,
+			     struct authldap_conn *c, const char **what_r);
 
 /* authldap_pool_down: true for result codes meaning the connection is
  * unusable (server down, timeout, connect error): drop it and retry once. */

@@ -131,11 +131,17 @@ check_bind(struct authldap_state *st, struct authldap_conn *c,
 	   const char *dn, const char *password, bool *broken_r)
 {
 	struct berval cred = { strlen(password), (char *)password };
-	int rc;
+	const char *what = "";
+	int rc = authldap_pool_auth_ready(&st->pool, c, &what);
 
-	c->service_bound = false;
-	rc = ldap_sasl_bind_s(c->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
-			      NULL);
+	if (rc != LDAP_SUCCESS) {
+		st->host->log(AUTHMOD_LOG_ERROR, "%s: %s: %s", st->srv.uris,
+			      what, ldap_err2string(rc));
+		*broken_r = authldap_pool_down(rc);
+		return AUTHMOD_TEMPFAIL;
+	}
+	rc = ldap_sasl_bind_s(c->ld_auth, dn, LDAP_SASL_SIMPLE, &cred, NULL,
+			      NULL, NULL);
 	if (rc == LDAP_SUCCESS)
 		return AUTHMOD_OK;
 	if (authldap_pool_down(rc)) {
