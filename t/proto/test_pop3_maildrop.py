@@ -397,3 +397,50 @@ def test_in_use_across_processes(alice, make_server):
     q = login(other)
     assert q.stat() == (1, 167)
     q.quit()
+
+
+def imap_or_skip(srv):
+    try:
+        m = srv.login_imap()
+        typ, _ = m.select("INBOX")
+        assert typ == "OK"
+        return m
+    except Exception as e:          # IMAP not ready in this build
+        pytest.skip("IMAP unavailable: %s" % e)
+
+
+def test_quit_expunges_only_pop3_deletions(alice):
+    """A message an IMAP client flagged \\Deleted (without EXPUNGE) is not
+    removed by POP3's QUIT: only the DELE'd ones are."""
+    deliver(alice, F1)
+    deliver(alice, F4)
+    deliver(alice, F5)
+    m = imap_or_skip(alice)
+    typ, _ = m.store("3", "+FLAGS", "(\\Deleted)")
+    assert typ == "OK"
+    p = login(alice)
+    p.dele(1)
+    p.quit()
+    p = login(alice)
+    assert p.stat() == (2, len(F4) + len(F5))
+    p.quit()
+    m.logout()
+
+
+def test_message_expunged_by_imap_meanwhile(alice):
+    deliver(alice, F1)
+    deliver(alice, F4)
+    p = login(alice)
+    m = imap_or_skip(alice)
+    m.store("1", "+FLAGS", "(\\Deleted)")
+    m.expunge()
+    m.logout()
+    with pytest.raises(Exception) as e:
+        p.retr(1)
+    assert str(e.value).startswith("b'-ERR")
+    p.dele(1)                       # marking a vanished message is fine
+    assert p.retr(2)[1][-1] == b"plain old text"
+    p.quit()
+    p = login(alice)
+    assert p.stat() == (1, len(F4))
+    p.quit()
