@@ -27,6 +27,5 @@ t_unit_test_pop3_dotstuff_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_pop3_dotstuff_LDADD = core/libcore.la $(CMOCKA_LIBS)
 endif
 
-# clang -fsanitize=fuzzer -I. -Ibuild fuzz/fuzz-pop3.c \
-#	protocols/pop3/pop3-parser.c protocols/pop3/pop3-dotstuff.c
-EXTRA_DIST += fuzz/fuzz-pop3.c
+# The libFuzzer target fuzz/fuzz-pop3.c (parser and dot-stuffing filter) is
+# built by `make fuzz` (fuzz/local.mk).
