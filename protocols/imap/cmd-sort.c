@@ -22,7 +22,7 @@
 #define SORT_MSG_MEMORY (64u * 1024 * 1024)
 #define SORT_MAX_REFS 256	/* message ids kept per References */
 
-/* the ids "<...>" of text, at most max, without brackets, in arena a */
+/* the ids "<...@...>" of text, at most max, without brackets, in arena a */
 static unsigned
 msg_ids(struct arena *a, struct sview text, const char **ids, unsigned max)
 {
@@ -34,8 +34,11 @@ msg_ids(struct arena *a, struct sview text, const char **ids, unsigned max)
 		gt = memchr(lt, '>', (size_t)(end - lt));
 		if (gt == NULL)
 			break;
-		if (gt - lt > 1 && memchr(lt + 1, '<', (size_t)(gt - lt - 1))
-		    == NULL) {
+		/* a msg-id is "<" id-left "@" id-right ">" (RFC 5322 3.6.4):
+		 * "<yes>" is no id, and would tie unrelated mail together */
+		if (gt - lt > 1 &&
+		    memchr(lt + 1, '<', (size_t)(gt - lt - 1)) == NULL &&
+		    memchr(lt + 1, '@', (size_t)(gt - lt - 1)) != NULL) {
 			char *id = arena_strndup(a, lt + 1,
 						 (size_t)(gt - lt - 1));
 
