@@ -5,7 +5,13 @@ dist_confd_DATA = \
 	conf.d/10-listeners.conf \
 	conf.d/11-tls.conf \
 	conf.d/15-limits.conf \
+	conf.d/20-imap.conf \
+	conf.d/31-auth-pam.conf \
+	conf.d/32-auth-ldap.conf \
+	conf.d/33-auth-mysql.conf \
+	conf.d/40-maildir.conf \
 	conf.d/90-log.conf
+# 21-pop3.conf is installed by protocols/pop3/local.mk
 EXTRA_DIST += conf.d/maildock.conf
 # never overwrite an admin's main file on reinstall
 install-data-local:

@@ -232,13 +232,16 @@ parse_line(struct conf *c, const char *file, unsigned lineno, char *line,
 	if (strncmp(p, "include", 7) == 0 && isspace((unsigned char)p[7])) {
 		sbuf_init(&value, NULL, CONF_MAX_LINE);
 		ret = parse_value(p + 8 + strspn(p + 8, " \t"), &value);
-		if (ret == 0 && value.len > 0)
-			ret = do_include(c, file, lineno, value.data, depth,
-					 error_r);
-		else if (ret == 0 || value.len == 0) {
+		if (ret < 0) {
+			*error_r = errorf("%s:%u: include: unterminated quoted "
+					  "value", file, lineno);
+		} else if (value.len == 0) {
 			*error_r = errorf("%s:%u: include needs a file name",
 					  file, lineno);
 			ret = -ERR_SYNTAX;
+		} else {
+			ret = do_include(c, file, lineno, value.data, depth,
+					 error_r);
 		}
 		sbuf_free(&value);
 		return ret;

@@ -225,6 +225,8 @@ serve(void)
 		log_warn("core", "stopped with %u sessions still open",
 			 listener_active());
 	auth_deinit();
+	tlsconn_current_set(NULL);
+	conf_current_set(NULL);
 	log_info("core", "stopped");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <stdatomic.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "core/arena.h"
 #include "core/conf.h"
@@ -201,6 +202,9 @@ session_thread(void *arg)
 		session_end(&s, r < 0 ? err_str(r) :
 				s.end_reason ? s.end_reason : "logout");
 	}
+	/* free OpenSSL's per-thread state before the count drops, so a
+	 * stopping daemon never exits under a thread that still holds it */
+	OPENSSL_thread_stop();
 	listener_session_ended(st);
 	free(st);
 	return NULL;

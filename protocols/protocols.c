@@ -11,4 +11,6 @@
 
 const struct proto_ops *const protocols[] = { &imap_proto, &pop3_proto, NULL };
 
-const struct conf_table *const protocols_conf_tables[] = { NULL };
+const struct conf_table *const protocols_conf_tables[] = {
+	&store_conf_table, NULL
+};

@@ -163,6 +163,11 @@ test_conf_missing_include_is_an_error(void **state)
 	assert_true(load("include nothere.conf\n", &c, &error) < 0);
 	assert_non_null(strstr(error, "main.conf:1: include"));
 	free(error);
+	/* found by fuzz-conf: the error message was left NULL */
+	assert_true(load("include \"a.conf\n", &c, &error) < 0);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "main.conf:1: include: unterminated"));
+	free(error);
 	/* an empty glob is fine: an empty conf.d */
 	assert_int_equal(load("include empty.d/*.conf\n", &c, &error), 0);
 	conf_unref(&c);
