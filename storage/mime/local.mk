@@ -4,7 +4,8 @@ storage_libstorage_la_SOURCES += \
 	storage/mime/mime.h storage/mime/mime-private.h \
 	storage/mime/mime-parse.c storage/mime/mime-header.c \
 	storage/mime/mime-rfc822.c storage/mime/mime-addr.c \
-	storage/mime/mime-section.c storage/mime/mime-decode.c
+	storage/mime/mime-section.c storage/mime/mime-decode.c \
+	storage/mime/mime-serialize.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-mime

@@ -310,6 +310,30 @@ int mime_charset_to_utf8(struct arena *a, const char *charset,
 int mime_part_text(struct arena *a, const struct mime_message *m,
 		   const struct mime_part *part, struct sview *out_r);
 
+/* Cache support: a parsed message as bytes and back, so ENVELOPE, BODY and
+ * BODYSTRUCTURE need no message file on a later FETCH. */
+
+/* mime_serialize: append the binary form of m (part tree, Content-* data,
+ * envelopes, sizes; not the message bytes) to out. The format is versioned
+ * and independent of the host. Returns 0, or -ERR_LIMIT when out failed. */
+int mime_serialize(const struct mime_message *m, struct sbuf *out);
+
+/* mime_deserialize: rebuild a message from len bytes of mime_serialize
+ * output into the arena. Every length, count, depth and part range is
+ * checked (parts lie inside the message and their parents), so damaged
+ * input gives -ERR_CORRUPT, never a crash; -ERR_LIMIT on arena cap. The
+ * result has data == NULL: envelope, structure and sizes are usable at
+ * once; sections, header access and text decoding need mime_attach first.
+ * The caller checks that the cache entry belongs to the file (name, size,
+ * mtime); this layer only guarantees memory safety. */
+int mime_deserialize(struct arena *a, const void *buf, size_t len,
+		     struct mime_message **msg_r);
+
+/* mime_attach: give a deserialized message its file bytes (not copied).
+ * Returns 0, or -ERR_CORRUPT when size differs from the parsed size (the
+ * file changed: parse it again). */
+int mime_attach(struct mime_message *m, const void *data, size_t size);
+
 /* mime_param_get: value of parameter name (case-insensitive) among
  * params, or NULL. Pure. */
 const char *mime_param_get(const struct mime_param *params, unsigned int n,

@@ -205,6 +205,24 @@ dump_search(struct arena *a, const struct mime_message *m,
 		dump_search(a, m, c);
 }
 
+/* Answer from the cache form: serialize, read back, attach the file, so
+ * the comparison covers mime_serialize/mime_deserialize too. */
+static int
+round_trip(struct arena *a, struct mime_message **m)
+{
+	struct mime_message *copy;
+	struct sbuf b;
+	int ret;
+
+	sbuf_init(&b, a, 0);
+	if ((ret = mime_serialize(*m, &b)) < 0 ||
+	    (ret = mime_deserialize(a, b.data, b.len, &copy)) < 0 ||
+	    (ret = mime_attach(copy, (*m)->data, (*m)->size)) < 0)
+		return ret;
+	*m = copy;
+	return 0;
+}
+
 static void
 dump(const char *path)
 {
@@ -223,6 +241,11 @@ dump(const char *path)
 		return;
 	}
 	close(fd);
+	if (round_trip(a, &m) < 0) {
+		printf("ERROR\n");
+		arena_free(&a);
+		return;
+	}
 	printf("S %llu\n", (unsigned long long)m->size_crlf);
 	sbuf_init(&b, NULL, 0);
 	imap_envelope_write(&b, m->root->envelope);
