@@ -2,7 +2,9 @@
  *
  * LIST and LSUB (RFC 3501 6.3.8-6.3.9): reference plus pattern with the
  * "*" and "%" wildcards, the quoted "." delimiter (B06), \Noselect and the
- * CHILDREN attributes (RFC 3348), names in modified UTF-7.
+ * CHILDREN attributes (RFC 3348), names in modified UTF-7; and the
+ * extended LIST (RFC 5258: selection and return options, several
+ * patterns), LIST-STATUS (RFC 5819) and SPECIAL-USE (RFC 6154).
  */
 #include <strings.h>
 #include "core/arena.h"
@@ -13,25 +15,46 @@
 #include "core/compat.h"
 
 #define PATTERN_MAX 1024
+#define PATTERNS_MAX 32
+
+#define SEL_SUBSCRIBED	(1u << 0)
+#define SEL_RECURSIVE	(1u << 1)
+#define SEL_SPECIAL	(1u << 2)
+#define RET_SUBSCRIBED	(1u << 3)
+#define RET_STATUS	(1u << 4)
+
+#define ATTR_CHILDINFO	(1u << 16)	/* a parent of a subscribed match */
+
+static const char *const special_names[] = {
+	"\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive",
+};
+
+struct match {
+	const char *name;
+	unsigned attrs;
+};
 
 struct list_ctx {
 	struct imap_cmd *cmd;
-	const char *pattern;
-	size_t plen;
+	const char *patterns[PATTERNS_MAX];
+	size_t plens[PATTERNS_MAX];
+	unsigned npatterns;
 	bool lsub;
-	bool *row;		/* DP rows for the matcher, 2 * (plen + 1) */
-	int error;
+	unsigned opts;
+	const struct imap_arg *status_items;
+	unsigned status_count;
+	bool *row;		/* DP rows for the matcher */
+	struct match *matches;
+	size_t nmatches, alloc;
 };
 
-/* match: '*' matches anything, '%' anything but the delimiter. A dynamic
- * program over (name, pattern) positions: O(n * m) without backtracking
- * blow-ups on patterns like "*%*%*%". */
+/* match_one: '*' matches anything, '%' anything but the delimiter. A
+ * dynamic program over (name, pattern) positions: O(n * m) without the
+ * backtracking blow-up of patterns like "*%*%*%". */
 static bool
-match(struct list_ctx *ctx, const char *name)
+match_one(bool *row, const char *p, size_t m, const char *name)
 {
-	size_t m = ctx->plen;
-	bool *prev = ctx->row, *cur = ctx->row + m + 1;
-	const char *p = ctx->pattern;
+	bool *prev = row, *cur = row + m + 1;
 
 	prev[0] = true;
 	for (size_t j = 1; j <= m; j++)
@@ -54,35 +77,143 @@ match(struct list_ctx *ctx, const char *name)
 	return prev[m];
 }
 
-static int
-list_one(void *vctx, const char *name, unsigned attrs)
+static bool
+match(struct list_ctx *ctx, const char *name)
 {
-	struct list_ctx *ctx = vctx;
-	struct sbuf b;
-	bool sp = false;
-
-	if (!match(ctx, name))
-		return 0;
-	sbuf_init(&b, NULL, 8192);
-	sbuf_appendf(&b, "* %s (", ctx->lsub ? "LSUB" : "LIST");
-	if (attrs & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT)) {
-		sbuf_appends(&b, "\\Noselect");
-		sp = true;
-	}
-	if (attrs & STORE_ATTR_HASCHILDREN) {
-		sbuf_appends(&b, sp ? " \\HasChildren" : "\\HasChildren");
-		sp = true;
-	} else if (attrs & STORE_ATTR_HASNOCHILDREN) {
-		sbuf_appends(&b, sp ? " \\HasNoChildren" : "\\HasNoChildren");
-	}
-	sbuf_appends(&b, ") \".\" ");
-	if (imap_reply_append_mailbox(&b, name) == 0)
-		ctx->error = imap_reply_line(ctx->cmd->sess, &b);
-	sbuf_free(&b);
-	return ctx->error < 0 ? ctx->error : 0;
+	for (unsigned i = 0; i < ctx->npatterns; i++)
+		if (match_one(ctx->row, ctx->patterns[i], ctx->plens[i], name))
+			return true;
+	return false;
 }
 
-/* decode: reference and pattern from modified UTF-7, INBOX's case
+static int
+special_use(const struct list_ctx *ctx, const char *name)
+{
+	const struct imap_settings *set = ctx->cmd->sess->set;
+
+	for (size_t i = 0; i < N_ELEMENTS(special_names); i++)
+		if (set->special_use[i][0] != '\0' &&
+		    strcmp(set->special_use[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+add_match(struct list_ctx *ctx, const char *name, unsigned attrs)
+{
+	if (ctx->nmatches == ctx->alloc) {
+		size_t n = ctx->alloc ? ctx->alloc * 2 : 64;
+		struct match *m = arena_alloc(ctx->cmd->arena, n * sizeof(*m));
+		if (m == NULL)
+			return -ERR_NOMEM;
+		if (ctx->nmatches > 0)
+			memcpy(m, ctx->matches, ctx->nmatches * sizeof(*m));
+		ctx->matches = m;
+		ctx->alloc = n;
+	}
+	ctx->matches[ctx->nmatches].name = arena_strdup(ctx->cmd->arena, name);
+	ctx->matches[ctx->nmatches].attrs = attrs;
+	if (ctx->matches[ctx->nmatches].name == NULL)
+		return -ERR_NOMEM;
+	ctx->nmatches++;
+	return 0;
+}
+
+static bool
+listed(const struct list_ctx *ctx, const char *name)
+{
+	for (size_t i = 0; i < ctx->nmatches; i++)
+		if (strcmp(ctx->matches[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* collect: the store's callback; output happens after the listing */
+static int
+collect(void *vctx, const char *name, unsigned attrs)
+{
+	struct list_ctx *ctx = vctx;
+	char parent[STORE_NAME_MAXLEN + 1];
+	char *dot;
+	int r;
+
+	if ((ctx->opts & SEL_SPECIAL) && special_use(ctx, name) < 0)
+		return 0;
+	if (match(ctx, name) && !listed(ctx, name) &&
+	    (r = add_match(ctx, name, attrs)) < 0)
+		return r;
+	if ((ctx->opts & SEL_RECURSIVE) == 0)
+		return 0;
+	/* RFC 5258 3.5: unsubscribed parents of subscribed names */
+	str_copy(parent, name, sizeof(parent));
+	while ((dot = strrchr(parent, '.')) != NULL) {
+		*dot = '\0';
+		if (match(ctx, parent) && !listed(ctx, parent) &&
+		    (r = add_match(ctx, parent, ATTR_CHILDINFO)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void
+append_attrs(struct list_ctx *ctx, struct sbuf *b, const struct match *m)
+{
+	const char *sep = "";
+	unsigned a = m->attrs;
+	int su;
+
+#define ATTR(s) do { sbuf_appends(b, sep); sbuf_appends(b, s); sep = " "; } \
+	while (0)
+	if ((a & STORE_ATTR_NONEXISTENT) && !ctx->lsub)
+		ATTR("\\NonExistent");
+	else if (a & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT))
+		ATTR("\\Noselect");
+	if (a & STORE_ATTR_HASCHILDREN)
+		ATTR("\\HasChildren");
+	else if (a & STORE_ATTR_HASNOCHILDREN)
+		ATTR("\\HasNoChildren");
+	if ((a & STORE_ATTR_SUBSCRIBED) || ((ctx->opts & SEL_SUBSCRIBED) &&
+					    (a & ATTR_CHILDINFO) == 0))
+		if (ctx->opts & (SEL_SUBSCRIBED | RET_SUBSCRIBED))
+			ATTR("\\Subscribed");
+	if ((su = special_use(ctx, m->name)) >= 0)
+		ATTR(special_names[su]);
+#undef ATTR
+}
+
+static int
+output(struct list_ctx *ctx)
+{
+	struct imap_cmd *cmd = ctx->cmd;
+	struct sbuf b;
+	int r = 0;
+
+	sbuf_init(&b, NULL, 16384);
+	for (size_t i = 0; i < ctx->nmatches && r >= 0; i++) {
+		const struct match *m = &ctx->matches[i];
+		sbuf_reset(&b);
+		sbuf_appendf(&b, "* %s (", ctx->lsub ? "LSUB" : "LIST");
+		append_attrs(ctx, &b, m);
+		sbuf_appends(&b, ") \".\" ");
+		if (imap_reply_append_mailbox(&b, m->name) < 0)
+			continue;
+		if (m->attrs & ATTR_CHILDINFO)
+			sbuf_appends(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+		r = imap_reply_line(cmd->sess, &b);
+		if (r < 0 || (ctx->opts & RET_STATUS) == 0 ||
+		    (m->attrs & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT |
+				 ATTR_CHILDINFO)) != 0)
+			continue;
+		/* RFC 5819: a failing STATUS is left out */
+		if (imap_cmd_status_write(cmd, m->name, ctx->status_items,
+					  ctx->status_count) == -ERR_EOF)
+			r = -ERR_EOF;
+	}
+	sbuf_free(&b);
+	return r;
+}
+
+/* decode: a reference or pattern from modified UTF-7 with INBOX's case
  * folded; NULL for an undecodable one (which matches nothing) */
 static char *
 decode(struct imap_cmd *cmd, const char *s)
@@ -93,25 +224,117 @@ decode(struct imap_cmd *cmd, const char *s)
 	if (out == NULL || store_mutf7_decode(s, len, out, size) < 0)
 		return NULL;
 	if (strncasecmp(out, "INBOX", 5) == 0 &&
-	    (out[5] == '\0' || out[5] == '.'))
+	    strchr(".*%", out[5] != '\0' ? out[5] : '.') != NULL)
 		memcpy(out, "INBOX", 5);
 	return out;
+}
+
+static int
+add_pattern(struct list_ctx *ctx, const char *ref, const struct imap_arg *a)
+{
+	const char *pat;
+	char *dpat, *full;
+
+	if (!imap_arg_astring(a, &pat) || strlen(pat) > PATTERN_MAX ||
+	    ctx->npatterns == PATTERNS_MAX)
+		return -ERR_SYNTAX;
+	dpat = decode(ctx->cmd, pat);
+	if (ref == NULL || dpat == NULL)
+		return 0;
+	full = decode(ctx->cmd, arena_printf(ctx->cmd->arena, "%s%s", ref, pat));
+	if (full == NULL)
+		return 0;
+	ctx->patterns[ctx->npatterns] = full;
+	ctx->plens[ctx->npatterns++] = strlen(full);
+	return 0;
+}
+
+static int
+parse_opts(struct list_ctx *ctx, const struct imap_arg *arg, bool ret)
+{
+	const struct imap_arg *l;
+	unsigned n;
+
+	if (!imap_arg_list(arg, &l, &n))
+		return -ERR_SYNTAX;
+	for (unsigned i = 0; i < n; i++) {
+		if (imap_arg_atom_eq(&l[i], "SUBSCRIBED")) {
+			ctx->opts |= ret ? RET_SUBSCRIBED : SEL_SUBSCRIBED;
+		} else if (imap_arg_atom_eq(&l[i], "SPECIAL-USE")) {
+			ctx->opts |= ret ? 0 : SEL_SPECIAL;
+		} else if (!ret && imap_arg_atom_eq(&l[i], "RECURSIVEMATCH")) {
+			ctx->opts |= SEL_RECURSIVE;
+		} else if (!ret && imap_arg_atom_eq(&l[i], "REMOTE")) {
+			continue;
+		} else if (ret && imap_arg_atom_eq(&l[i], "CHILDREN")) {
+			continue;
+		} else if (ret && imap_arg_atom_eq(&l[i], "STATUS") &&
+			   i + 1 < n && imap_arg_list(&l[i + 1],
+						      &ctx->status_items,
+						      &ctx->status_count) &&
+			   imap_cmd_status_items_ok(ctx->status_items,
+						    ctx->status_count)) {
+			ctx->opts |= RET_STATUS;
+			i++;
+		} else {
+			return -ERR_SYNTAX;
+		}
+	}
+	/* RECURSIVEMATCH alone is meaningless (RFC 5258 3.1) */
+	if ((ctx->opts & SEL_RECURSIVE) && !(ctx->opts & SEL_SUBSCRIBED))
+		return -ERR_SYNTAX;
+	return 0;
+}
+
+/* parse: [(select-opts)] reference pattern-or-(patterns) [RETURN (opts)] */
+static int
+parse(struct list_ctx *ctx, const char **pat0_r)
+{
+	struct imap_cmd *cmd = ctx->cmd;
+	const struct imap_arg *a = cmd->args, *l;
+	unsigned argc = cmd->argc, n;
+	const char *ref;
+	char *dref;
+
+	if (!ctx->lsub && argc > 0 && a[0].type == IMAP_ARG_LIST) {
+		if (parse_opts(ctx, &a[0], false) < 0)
+			return -ERR_SYNTAX;
+		a++;
+		argc--;
+	}
+	if (argc != 2 && (ctx->lsub || argc != 4 ||
+			  !imap_arg_atom_eq(&a[2], "RETURN") ||
+			  parse_opts(ctx, &a[3], true) < 0))
+		return -ERR_SYNTAX;
+	if (!imap_arg_astring(&a[0], &ref) || strlen(ref) > PATTERN_MAX)
+		return -ERR_SYNTAX;
+	dref = decode(cmd, ref);
+	*pat0_r = NULL;
+	if (!ctx->lsub && imap_arg_list(&a[1], &l, &n)) {
+		if (n == 0)
+			return -ERR_SYNTAX;
+		for (unsigned i = 0; i < n; i++)
+			if (add_pattern(ctx, dref != NULL ? ref : NULL, &l[i]) < 0)
+				return -ERR_SYNTAX;
+		return 0;
+	}
+	if (!imap_arg_astring(&a[1], pat0_r))
+		return -ERR_SYNTAX;
+	return add_pattern(ctx, dref != NULL ? ref : NULL, &a[1]);
 }
 
 int
 imap_cmd_list(struct imap_cmd *cmd)
 {
 	struct list_ctx ctx = { .cmd = cmd };
-	const char *ref, *pat;
-	char *dref, *dpat, *full;
+	const char *pat0;
+	size_t maxlen = 0;
 	int r;
 
 	ctx.lsub = strcmp(cmd->name, "LSUB") == 0;
-	if (!imap_arg_astring(&cmd->args[0], &ref) ||
-	    !imap_arg_astring(&cmd->args[1], &pat) ||
-	    strlen(ref) + strlen(pat) > PATTERN_MAX)
+	if (parse(&ctx, &pat0) < 0)
 		return imap_cmd_bad_args(cmd);
-	if (*pat == '\0') {
+	if (pat0 != NULL && *pat0 == '\0') {
 		/* the hierarchy delimiter and root (RFC 3501 6.3.8) */
 		if (!ctx.lsub &&
 		    (r = imap_reply_untagged(cmd->sess,
@@ -119,26 +342,21 @@ imap_cmd_list(struct imap_cmd *cmd)
 			return r;
 		return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
 	}
-	dref = decode(cmd, ref);
-	dpat = decode(cmd, pat);
-	if (dref == NULL || dpat == NULL)
-		return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
-	full = arena_printf(cmd->arena, "%s%s", dref, dpat);
-	if (full == NULL)
-		return -ERR_NOMEM;
-	if (strncasecmp(full, "INBOX", 5) == 0 &&
-	    (full[5] == '\0' || full[5] == '.' || full[5] == '*' ||
-	     full[5] == '%'))
-		memcpy(full, "INBOX", 5);
-	ctx.pattern = full;
-	ctx.plen = strlen(full);
-	ctx.row = arena_alloc(cmd->arena, 2 * (ctx.plen + 1) * sizeof(bool));
+	for (unsigned i = 0; i < ctx.npatterns; i++)
+		if (ctx.plens[i] > maxlen)
+			maxlen = ctx.plens[i];
+	ctx.row = arena_alloc(cmd->arena, 2 * (maxlen + 1) * sizeof(bool));
 	if (ctx.row == NULL)
 		return -ERR_NOMEM;
-	r = store_folder_list(cmd->sess->store, ctx.lsub, list_one, &ctx);
-	if (ctx.error < 0)
-		return ctx.error;
-	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	if (ctx.npatterns > 0) {
+		r = store_folder_list(cmd->sess->store,
+				      ctx.lsub || (ctx.opts & SEL_SUBSCRIBED),
+				      collect, &ctx);
+		if (r < 0)
+			return imap_reply_tagged(cmd, "NO", "%s",
+						 imap_store_error(r));
+	}
+	if ((r = output(&ctx)) < 0)
+		return r;
 	return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
 }

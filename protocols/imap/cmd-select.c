@@ -107,54 +107,78 @@ static const struct {
 	{ "UNSEEN", offsetof(struct store_status, unseen) },
 };
 
-int
-imap_cmd_status(struct imap_cmd *cmd)
+static int
+item_index(const struct imap_arg *arg)
 {
-	const struct imap_arg *items;
+	for (size_t k = 0; k < N_ELEMENTS(status_items); k++)
+		if (imap_arg_atom_eq(arg, status_items[k].name))
+			return (int)k;
+	return -1;
+}
+
+bool
+imap_cmd_status_items_ok(const struct imap_arg *items, unsigned n)
+{
+	if (n == 0)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (item_index(&items[i]) < 0)
+			return false;
+	return true;
+}
+
+int
+imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
+		      const struct imap_arg *items, unsigned n)
+{
 	struct store_status st;
-	const char *name;
-	unsigned n;
 	struct sbuf b;
 	int r;
 
-	if (!imap_arg_list(&cmd->args[1], &items, &n) || n == 0)
-		return imap_cmd_bad_args(cmd);
-	for (unsigned i = 0; i < n; i++) {
-		size_t k;
-		for (k = 0; k < N_ELEMENTS(status_items); k++)
-			if (imap_arg_atom_eq(&items[i], status_items[k].name))
-				break;
-		if (k == N_ELEMENTS(status_items))
-			return imap_reply_tagged(cmd, "BAD", "Unknown STATUS "
-						 "item");
-	}
-	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
-	if (r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
-					 "name");
-	if (r < 0)
-		return r;
 	r = store_folder_status(cmd->sess->store, name, &st);
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return r;
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* STATUS ");
 	if (imap_reply_append_mailbox(&b, name) < 0)
 		return -ERR_INVAL;
 	sbuf_appends(&b, " (");
 	for (unsigned i = 0; i < n; i++) {
-		for (size_t k = 0; k < N_ELEMENTS(status_items); k++) {
-			if (!imap_arg_atom_eq(&items[i], status_items[k].name))
-				continue;
-			uint32_t v;
-			memcpy(&v, (const char *)&st + status_items[k].offset,
-			       sizeof(v));
-			sbuf_appendf(&b, "%s%s %u", i ? " " : "",
-				     status_items[k].name, v);
-		}
+		int k = item_index(&items[i]);
+		uint32_t v;
+
+		memcpy(&v, (const char *)&st + status_items[k].offset,
+		       sizeof(v));
+		sbuf_appendf(&b, "%s%s %u", i ? " " : "", status_items[k].name,
+			     v);
 	}
 	sbuf_appendc(&b, ')');
-	if ((r = imap_reply_line(cmd->sess, &b)) < 0)
+	r = imap_reply_line(cmd->sess, &b);
+	return r < 0 ? -ERR_EOF : 0;
+}
+
+int
+imap_cmd_status(struct imap_cmd *cmd)
+{
+	const struct imap_arg *items;
+	const char *name;
+	unsigned n;
+	int r;
+
+	if (!imap_arg_list(&cmd->args[1], &items, &n) || n == 0)
+		return imap_cmd_bad_args(cmd);
+	if (!imap_cmd_status_items_ok(items, n))
+		return imap_reply_tagged(cmd, "BAD", "Unknown STATUS item");
+	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
+	if (r == -ERR_INVAL)
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+					 "name");
+	if (r < 0)
 		return r;
+	r = imap_cmd_status_write(cmd, name, items, n);
+	if (r == -ERR_EOF)
+		return r;
+	if (r < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
 	return imap_reply_tagged(cmd, "OK", "Status completed.");
 }

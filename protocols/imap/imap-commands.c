@@ -36,7 +36,7 @@ static const struct imap_command commands[] = {
 	{ "GETQUOTAROOT", imap_cmd_getquotaroot, LOGGEDIN, 1, 1, 0 },
 	{ "ID", imap_cmd_id, ANY, 1, 1, 0 },
 	{ "IDLE", imap_cmd_idle, LOGGEDIN, 0, 0, 0 },
-	{ "LIST", imap_cmd_list, LOGGEDIN, 2, 2, 0 },
+	{ "LIST", imap_cmd_list, LOGGEDIN, 2, 5, 0 },
 	{ "LOGIN", imap_cmd_login, IMAP_ST_NOAUTH, 2, 2, IMAP_CMDF_PLAINTEXT },
 	{ "LOGOUT", imap_cmd_logout, ANY, 0, 0, 0 },
 	{ "LSUB", imap_cmd_list, LOGGEDIN, 2, 2, 0 },

@@ -126,6 +126,15 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 unsigned n, unsigned *flags_r, const char ***kw_r,
 			 size_t *nkw_r);
 
+/* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN), n > 0. (cmd-select.c)
+ * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
+ * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
+ * when the write failed. */
+bool imap_cmd_status_items_ok(const struct imap_arg *items, unsigned n);
+int imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
+			  const struct imap_arg *items, unsigned n);
+
 /* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);
 

@@ -40,7 +40,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 	sbuf_appends(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
 		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
 		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
-		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH");
+		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH "
+		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;

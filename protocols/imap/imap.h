@@ -44,6 +44,8 @@ struct imap_settings {
 	unsigned max_list_depth;	/* nesting of parenthesized lists */
 	unsigned max_bad_commands;	/* in a row, then BYE */
 	const char *greeting;		/* text after the CAPABILITY code */
+	/* SPECIAL-USE (RFC 6154) folders, UTF-8 store names; "" for none */
+	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
 	bool id_send_version;		/* ID answers with the version */
 };
 

@@ -259,3 +259,43 @@ def test_quota_without_limit(s):
     assert s.status.startswith("NO")
     s.cmd('SETQUOTA "" (STORAGE 1)')
     assert s.status.startswith("NO")
+
+
+def test_list_extended(s):
+    caps = s.cmd("CAPABILITY")[0]
+    for c in ("LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "CHILDREN"):
+        assert c in caps.split()
+    for name in ("Sent", "Trash", "Foo", "Foo.Bar", "Baz.Sub"):
+        assert s.ok("CREATE " + name)
+    assert s.ok("SUBSCRIBE Foo.Bar") and s.ok("SUBSCRIBE Sent")
+    assert s.ok("SUBSCRIBE Gone")
+    assert s.append("Sent")
+    # RFC 6154: attributes from configuration; selection option
+    got = s.list("", "*")
+    assert "\\Sent" in got['"Sent"'] and "\\Trash" in got['"Trash"']
+    lines = s.cmd('LIST (SPECIAL-USE) "" "*"')
+    assert sorted(l.split()[-1] for l in lines) == ['"Sent"', '"Trash"']
+    # RFC 5258: SUBSCRIBED selection, RECURSIVEMATCH, RETURN (SUBSCRIBED)
+    lines = s.cmd('LIST (SUBSCRIBED) "" "*"')
+    assert s.status.startswith("OK")
+    names = {l.split(' "." ')[1]: l for l in lines}
+    assert set(names) == {'"Foo.Bar"', '"Sent"', '"Gone"'}
+    assert all("\\Subscribed" in l for l in lines)
+    assert "\\NonExistent" in names['"Gone"']
+    lines = s.cmd('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"')
+    assert '* LIST () "." "Foo" ("CHILDINFO" ("SUBSCRIBED"))' in lines
+    assert not any('"Baz"' in l for l in lines)
+    lines = s.cmd('LIST "" ("Foo" "Baz.*") RETURN (SUBSCRIBED CHILDREN)')
+    names = {l.split(' "." ')[1]: l for l in lines}
+    assert set(names) == {'"Foo"', '"Baz.Sub"'}
+    assert "\\HasChildren" in names['"Foo"']
+    assert "\\Subscribed" not in names['"Foo"']
+    # RFC 5819: STATUS after each selectable name
+    lines = s.cmd('LIST "" "S%" RETURN (STATUS (MESSAGES UNSEEN))')
+    assert lines[-2].startswith('* LIST (') and lines[-2].endswith('"Sent"')
+    assert lines[-1] == '* STATUS "Sent" (MESSAGES 1 UNSEEN 1)'
+    for bad in ('LIST (FOO) "" "*"', 'LIST (RECURSIVEMATCH) "" "*"',
+                'LIST "" "*" RETURN (STATUS (BOGUS))', 'LIST "" "*" RETURN',
+                'LIST "" ()', 'LSUB (SUBSCRIBED) "" "*"'):
+        s.cmd(bad)
+        assert s.status.startswith("BAD"), bad
