@@ -139,11 +139,13 @@ collect(void *vctx, const char *name, unsigned attrs)
 
 	if ((ctx->opts & SEL_SPECIAL) && special_use(ctx, name) < 0)
 		return 0;
+	/* the store lists each name once: only RECURSIVEMATCH's parents
+	 * need the (quadratic) duplicate check */
+	if ((ctx->opts & SEL_RECURSIVE) == 0)
+		return match(ctx, name) ? add_match(ctx, name, attrs) : 0;
 	if (match(ctx, name) && !listed(ctx, name) &&
 	    (r = add_match(ctx, name, attrs)) < 0)
 		return r;
-	if ((ctx->opts & SEL_RECURSIVE) == 0)
-		return 0;
 	/* RFC 5258 3.5: unsubscribed parents of subscribed names */
 	str_copy(parent, name, sizeof(parent));
 	while ((dot = strrchr(parent, '.')) != NULL) {
