@@ -383,6 +383,8 @@ mime_part_text(struct arena *a, const struct mime_message *m,
 
 	out_r->p = "";
 	out_r->len = 0;
+	if (m->data == NULL)
+		return -ERR_INVAL;	/* deserialized and not attached */
 	if ((part->flags & (MIME_PART_MULTIPART | MIME_PART_RFC822)) != 0)
 		return 0;
 	if (part->type.p != NULL && strcasecmp(part->type.p, "text") != 0 &&

@@ -320,6 +320,11 @@ mime_header_iter_init(struct mime_header_iter *it,
 		      const struct mime_message *m,
 		      const struct mime_part *part)
 {
+	if (m->data == NULL) {
+		/* deserialized and not attached: no header bytes */
+		it->p = it->end = NULL;
+		return;
+	}
 	it->p = m->data + part->offset;
 	it->end = it->p + part->header.raw;
 }
@@ -332,7 +337,7 @@ mime_header_iter_next(struct mime_header_iter *it, struct sview *name_r,
 	struct mime_hdr h;
 	size_t vend;
 
-	if (mime_hdr_next(base, 0, (size_t)(it->end - base), &h) <= 0)
+	if (base == NULL || mime_hdr_next(base, 0, (size_t)(it->end - base), &h) <= 0)
 		return false;
 	name_r->p = (const char *)base;
 	name_r->len = h.name_end;

@@ -117,8 +117,8 @@ mime_section_locate(struct arena *a, const struct mime_message *m,
 	const struct mime_part *part;
 
 	memset(ex_r, 0, sizeof(*ex_r));
-	if (s->n == 0 && s->kind == MIME_SECTION_MIME)
-		return -ERR_INVAL;
+	if ((s->n == 0 && s->kind == MIME_SECTION_MIME) || m->data == NULL)
+		return -ERR_INVAL;	/* no part number / not attached */
 	part = mime_part_find(m, s->nums, s->n);
 	if (part == NULL)
 		return -ERR_NOTFOUND;

@@ -207,7 +207,8 @@ struct mime_extract {
  * then a blank line (always, RFC 3501 6.4.5).
  * Returns 0; -ERR_NOTFOUND when the part does not exist or the kind does
  * not apply to it (FETCH then answers an empty string / NIL); -ERR_INVAL
- * for MIME without a part number; -ERR_LIMIT on arena cap. Thread-safe. */
+ * for MIME without a part number or a deserialized message not attached
+ * (mime_attach); -ERR_LIMIT on arena cap. Thread-safe. */
 int mime_section_locate(struct arena *a, const struct mime_message *m,
 			const struct mime_section *s,
 			struct mime_extract *ex_r);
@@ -248,7 +249,8 @@ struct mime_header_iter {
 
 /* mime_header_iter_init: iterate over the header block of part (the
  * message header for the root; for a child of message/rfc822, the
- * encapsulated message's header). */
+ * encapsulated message's header). A deserialized message that is not
+ * attached has no fields. */
 void mime_header_iter_init(struct mime_header_iter *it,
 			   const struct mime_message *m,
 			   const struct mime_part *part);
@@ -306,7 +308,8 @@ int mime_charset_to_utf8(struct arena *a, const char *charset,
  * parts have text; other types, multiparts (their preamble/epilogue too),
  * message/rfc822 containers and unknown transfer encodings give an empty
  * text (as Dovecot searches).
- * Returns 0 or -ERR_LIMIT (arena cap). */
+ * Returns 0, -ERR_LIMIT (arena cap) or -ERR_INVAL (a deserialized message
+ * not attached). */
 int mime_part_text(struct arena *a, const struct mime_message *m,
 		   const struct mime_part *part, struct sview *out_r);
 
