@@ -598,6 +598,14 @@ test_mime_serialize(void **state)
 	assert_string_equal(a1.data, a2.data);
 	assert_int_equal(copy->size_crlf, orig->size_crlf);
 	assert_null(copy->data);
+	f->m = copy;
+	assert_null(fetch(f, "2.1", MIME_SECTION_FULL, 0, UINT64_MAX));
+	{
+		struct sview t;
+
+		assert_int_equal(mime_part_text(f->a, copy, copy->root, &t),
+				 -ERR_INVAL);
+	}
 	assert_int_equal(mime_attach(copy, F2, strlen(F2) - 1), -ERR_CORRUPT);
 	assert_int_equal(mime_attach(copy, F2, strlen(F2)), 0);
 	f->m = copy;
