@@ -88,10 +88,11 @@ def setup_pwfile(tmp):
     return None, {"auth.modules": "pwfile", "auth.pwfile.path": str(users)}
 
 
-async def one_client(port, proto, idx, deadline, lat, errors):
+async def one_client(port, proto, idx, nclients, deadline, lat, errors):
     n = 0
     while time.monotonic() < deadline:
-        i = (idx * 7919 + n) % NUSERS
+        # users idx, idx+nclients, ...: never two clients on one maildrop
+        i = (idx + n * nclients) % NUSERS
         n += 1
         t0 = time.monotonic()
         try:
@@ -121,11 +122,11 @@ async def one_client(port, proto, idx, deadline, lat, errors):
             errors.append(line[:200])
 
 
-def worker(port, proto, clients, first, seconds, q):
+def worker(port, proto, clients, first, total, seconds, q):
     async def run():
         lat, errors = [], []
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(one_client(port, proto, first + k, deadline, lat, errors)
+        await asyncio.gather(*(one_client(port, proto, first + k, total, deadline, lat, errors)
                                for k in range(clients)))
         return lat, errors
     lat, errors = asyncio.run(run())
@@ -142,6 +143,8 @@ def main():
     ap.add_argument("--pool", type=int, default=8, help="auth.<backend>.pool_size")
     ap.add_argument("--threads-note", default="")
     a = ap.parse_args()
+    if a.clients > NUSERS:
+        ap.error("at most %d clients" % NUSERS)
 
     from conftest import Maildock
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="maildock-bench-"))
@@ -161,7 +164,8 @@ def main():
         per = [a.clients // a.procs + (1 if k < a.clients % a.procs else 0)
                for k in range(a.procs)]
         procs = [multiprocessing.Process(target=worker, args=(port, a.proto, per[k],
-                                                              sum(per[:k]), a.seconds, q))
+                                                              sum(per[:k]), a.clients,
+                                                              a.seconds, q))
                  for k in range(a.procs)]
         t0 = time.monotonic()
         for p in procs:
