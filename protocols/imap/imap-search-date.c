@@ -211,28 +211,15 @@ imap_search_date_rfc5322_full(const char *s, size_t len, int32_t *day_r,
 			return -ERR_SYNTAX;
 		i = skip_cfws(s, len, i + 1);
 	}
+	if ((k = digits(s + i, len - i, 2, &d)) == 0)
+		return -ERR_SYNTAX;
+	i = skip_cfws(s, len, i + k);
 	for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
 				    (s[i] | 0x20) <= 'z'); i++)
 		;
-	if (i > start) {
-		/* "May 09 2017": month first, as some generators write */
-		if ((m = month_parse(s + start, i - start)) < 0)
-			return -ERR_SYNTAX;
-		i = skip_cfws(s, len, i);
-		if ((k = digits(s + i, len - i, 2, &d)) == 0)
-			return -ERR_SYNTAX;
-		i = skip_cfws(s, len, i + k);
-	} else {
-		if ((k = digits(s + i, len - i, 2, &d)) == 0)
-			return -ERR_SYNTAX;
-		i = skip_cfws(s, len, i + k);
-		for (start = i; i < len && ((s[i] | 0x20) >= 'a' &&
-					    (s[i] | 0x20) <= 'z'); i++)
-			;
-		if ((m = month_parse(s + start, i - start)) < 0)
-			return -ERR_SYNTAX;
-		i = skip_cfws(s, len, i);
-	}
+	if ((m = month_parse(s + start, i - start)) < 0)
+		return -ERR_SYNTAX;
+	i = skip_cfws(s, len, i);
 	k = digits(s + i, len - i, 4, &y);
 	if (k < 2 || (i + k < len && s[i + k] >= '0' && s[i + k] <= '9'))
 		return -ERR_SYNTAX;
