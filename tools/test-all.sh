@@ -6,7 +6,8 @@
 #   Stages, in order (default: all of them):
 #     normal   gcc, --enable-werror, the whole suite (slow tests included)
 #     asan     --enable-sanitizers=address,undefined, LeakSanitizer on
-#     tsan     --enable-sanitizers=thread
+#     tsan     --enable-sanitizers=thread (both without -Werror: gcc warns
+#              falsely under sanitizers; the normal stage holds the line)
 #     fuzz     clang tree, every fuzz/fuzz-*.c for FUZZ_SECONDS each
 #   The sanitizer stages set MAILDOCK_QUICK=1: tests marked slow (real
 #   clients, long soaks) run once, in the normal stage.
@@ -121,8 +122,10 @@ for stage in "${stages[@]}"; do
 	normal)
 		run_suite normal build-check "" --enable-werror ;;
 	asan)
+		# no -Werror: gcc's flow warnings (-Wmaybe-uninitialized) give
+		# false positives under the sanitizers; the normal build has it
 		run_suite asan build-asan "env MAILDOCK_QUICK=1" \
-			--enable-werror --enable-sanitizers=address,undefined ;;
+			--enable-sanitizers=address,undefined ;;
 	tsan)
 		p=$(tsan_prefix)
 		if [ "$p" = UNSUPPORTED ]; then
@@ -130,7 +133,7 @@ for stage in "${stages[@]}"; do
 			failed+=(tsan)
 		else
 			run_suite tsan build-tsan "env MAILDOCK_QUICK=1 $p" \
-				--enable-werror --enable-sanitizers=thread
+				--enable-sanitizers=thread
 		fi ;;
 	fuzz)
 		run_fuzz ;;
