@@ -84,6 +84,7 @@ def ldap_settings(slapd, **extra):
         # this file fails many logins on purpose from one address
         "auth.max_failures_per_ip": "100000",
         "auth.max_failures_per_user": "100000",
+        "limits.max_connections_per_ip": "200",
         "mail.location": str(slapd.mail_root) + "/%d/%n/Maildir",
     }
     s.update(extra)
@@ -318,3 +319,41 @@ def test_ldap_module_attributes(ldapmod, slapd):
     assert r == am.OK
     assert u["mail"] == "%s/custom/carol/Maildir" % slapd.mail_root
     assert (u["uid"], u["gid"]) == (5002, 5000)
+
+
+def test_ldap_module_hung_server_bounded(tmp_path):
+    # a server that accepts connections and never answers: the login is a
+    # temporary failure after about auth.ldap.timeout, not a hang
+    import socket
+    import time
+    from conftest import BUILDDIR
+    from servers import authmod as am
+    path = BUILDDIR / "authmods" / ".libs" / "libauth_ldap.so"
+    if not path.exists():
+        pytest.skip("ldap module not built")
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        m = am.AuthModule(path, "ldap", {"uris": "ldap://127.0.0.1:%d" % hole.getsockname()[1],
+                                         "base": SUFFIX, "timeout": "1500ms"})
+        try:
+            t0 = time.monotonic()
+            assert m.verify("alice@example.org", "alice-pw")[0] == am.TEMPFAIL
+            assert time.monotonic() - t0 < 5
+        finally:
+            m.close()
+
+
+def test_ldap_concurrent_logins_small_pool(slapd, make_server):
+    # 30 logins at once through 2 pooled connections: all succeed
+    import concurrent.futures
+    srv = make_server(ldap_settings(slapd, **{"auth.ldap.pool_size": "2"}))
+    logins = [("alice@example.org", "alice-pw"), ("bob@example.net", USERS["bob@example.net"][0]),
+              ("alice@example.org", "wrong")] * 10
+    with concurrent.futures.ThreadPoolExecutor(30) as ex:
+        lines = list(ex.map(lambda up: raw_imap_login(srv, *up), logins))
+    for (user, pw), line in zip(logins, lines):
+        if pw == "wrong":
+            assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+        else:
+            assert line.startswith("a OK"), line

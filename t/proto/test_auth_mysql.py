@@ -112,6 +112,7 @@ def mysql_settings(db, **extra):
             "WHERE m.username = %%u AND d.active = 1" % db.mail_root,
         "auth.max_failures_per_ip": "100000",
         "auth.max_failures_per_user": "100000",
+        "limits.max_connections_per_ip": "200",
     }
     s.update(extra)
     return s
@@ -274,3 +275,47 @@ def test_mysql_module_inactive_is_disabled(sqlmod):
     from servers import authmod as am
     assert sqlmod.verify("dave@example.net", USERS["dave@example.net"])[0] == am.DISABLED
     assert sqlmod.verify("dave@example.net", "wrong")[0] == am.FAIL
+
+
+def test_mysql_module_hung_server_bounded(tmp_path):
+    # a socket that accepts and never sends the server greeting: the login
+    # is a temporary failure after about auth.mysql.timeout
+    import socket
+    import tempfile
+    from conftest import BUILDDIR
+    from servers import authmod as am
+    path = BUILDDIR / "authmods" / ".libs" / "libauth_mysql.so"
+    if not path.exists():
+        pytest.skip("mysql module not built")
+    d = tempfile.mkdtemp(prefix="md-hole-")
+    sock = os.path.join(d, "hole.sock")
+    with socket.socket(socket.AF_UNIX) as hole:
+        hole.bind(sock)
+        hole.listen(16)
+        m = am.AuthModule(path, "mysql", {"socket": sock, "database": "mail", "user": "x",
+                                          "password": "y", "timeout": "2",
+                                          "password_query": "SELECT password FROM t WHERE u = %u"})
+        try:
+            t0 = time.time()
+            assert m.verify("alice@example.org", "pw")[0] == am.TEMPFAIL
+            assert time.time() - t0 < 8
+        finally:
+            m.close()
+    os.unlink(sock)
+    os.rmdir(d)
+
+
+def test_mysql_concurrent_logins_small_pool(mariadb, make_server):
+    # 30 logins at once through 2 pooled connections: all succeed
+    import concurrent.futures
+    srv = make_server(mysql_settings(mariadb, **{"auth.mysql.pool_size": "2"}))
+    logins = [("alice@example.org", USERS["alice@example.org"]),
+              ("bob@example.net", USERS["bob@example.net"]),
+              ("carol@example.org", "wrong")] * 10
+    with concurrent.futures.ThreadPoolExecutor(30) as ex:
+        lines = list(ex.map(lambda up: imap_login(srv, *up), logins))
+    for (user, pw), line in zip(logins, lines):
+        if pw == "wrong":
+            assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+        else:
+            assert line.startswith("a OK"), line
