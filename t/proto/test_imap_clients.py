@@ -100,6 +100,7 @@ def maildir_messages(path):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
 def test_mbsync_both_ways(server, alice, corpus_sample, tmp_path, tls):
     msgs = [raw for _, raw in corpus_sample]
@@ -135,6 +136,7 @@ def test_mbsync_both_ways(server, alice, corpus_sample, tmp_path, tls):
         [normalise(F1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tls", [False, True], ids=["imap", "imaps"])
 def test_fetchmail_imap(alice, corpus_sample, tmp_path, tls):
     fetchmail = shutil.which("fetchmail")

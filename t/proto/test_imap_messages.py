@@ -64,6 +64,7 @@ def test_append_flags_date_b30(s):
     assert s.ok("NOOP")
 
 
+@pytest.mark.slow
 def test_append_large_b02(s):
     big = F1[:147] + (b"x" * 74 + b"\r\n") * (3 * 1024 * 1024 // 76)
     uids = []
