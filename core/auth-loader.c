@@ -2,8 +2,8 @@
  *
  * Loading authentication modules. The file is opened once, checked with
  * fstat (owner root or us, not group/world-writable, as Postfix checks its
- * dynamicmaps) and loaded through /proc/self/fd/N so that what was checked
- * is what runs. Modules log through the host with a thread-local context.
+ * dynamicmaps; its directory likewise) and loaded by path, after which the
+ * file must still be the one checked. Modules log through the host with a thread-local context.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -111,12 +111,24 @@ valid_name(const char *name)
 	return true;
 }
 
-/* open path and check who may have written it */
-static int
-open_checked(const char *path, int *fd_r, char **error_r)
+/* who may have written st: root or us, and nobody else */
+static const char *
+unsafe(const struct stat *st)
 {
-	char ebuf[128];
-	struct stat st;
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "owned by another user";
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return "group or world writable";
+	return NULL;
+}
+
+/* open path and check who may have written it and its directory */
+static int
+open_checked(const char *path, struct stat *st_r, char **error_r)
+{
+	char ebuf[128], dir[4096];
+	struct stat st, dst;
+	const char *why;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
@@ -132,21 +144,26 @@ open_checked(const char *path, int *fd_r, char **error_r)
 		close(fd);
 		return -ERR_PERM;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		*error_r = errorf("auth module %s: refused: owned by uid %u, "
-				  "not root or uid %u", path,
-				  (unsigned)st.st_uid, (unsigned)geteuid());
-		close(fd);
+	close(fd);
+	if ((why = unsafe(&st)) != NULL) {
+		*error_r = errorf("auth module %s: refused: %s (uid %u, mode "
+				  "%04o; must be root's or uid %u's and not "
+				  "writable by others)", path, why,
+				  (unsigned)st.st_uid,
+				  (unsigned)(st.st_mode & 07777),
+				  (unsigned)geteuid());
 		return -ERR_PERM;
 	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		*error_r = errorf("auth module %s: refused: group or world "
-				  "writable (mode %04o)", path,
-				  (unsigned)(st.st_mode & 07777));
-		close(fd);
+	/* whoever can write the directory can swap the file after the check */
+	str_copy(dir, path, sizeof(dir));
+	*strrchr(dir, '/') = '\0';
+	if (stat(dir[0] ? dir : "/", &dst) < 0 ||
+	    ((why = unsafe(&dst)) != NULL && (dst.st_mode & S_ISVTX) == 0)) {
+		*error_r = errorf("auth module %s: refused: its directory is %s",
+				  path, why ? why : "unreadable");
 		return -ERR_PERM;
 	}
-	*fd_r = fd;
+	*st_r = st;
 	return 0;
 }
 
@@ -186,8 +203,9 @@ int
 auth_loader_open(const char *dir, const char *name, struct auth_module *m,
 		 char **error_r)
 {
-	char path[4096], procpath[64];
-	int fd, ret;
+	char path[4096];
+	struct stat st, st2;
+	int ret;
 
 	if (!valid_name(name)) {
 		*error_r = errorf("auth module name \"%s\" is invalid (a-z, 0-9 "
@@ -199,17 +217,25 @@ auth_loader_open(const char *dir, const char *name, struct auth_module *m,
 		*error_r = errorf("auth.module_dir is too long");
 		return -ERR_INVAL;
 	}
-	ret = open_checked(path, &fd, error_r);
+	ret = open_checked(path, &st, error_r);
 	if (ret < 0)
 		return ret;
-	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
-	void *h = dlopen(procpath, RTLD_NOW | RTLD_LOCAL);
-	close(fd);
+	/* dlopen by the real path: glibc shares one object per name, which
+	 * is right for reloads; then make sure the file is still the one
+	 * checked */
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		const char *e = dlerror();
 		*error_r = errorf("auth module %s: %s", path, e ? e : "dlopen "
 				  "failed");
 		return -ERR_INVAL;
+	}
+	if (stat(path, &st2) < 0 || st2.st_dev != st.st_dev ||
+	    st2.st_ino != st.st_ino) {
+		*error_r = errorf("auth module %s: replaced while loading",
+				  path);
+		dlclose(h);
+		return -ERR_PERM;
 	}
 	const struct authmod *mod = dlsym(h, "authmod_entry");
 	if (mod == NULL) {

@@ -34,8 +34,8 @@ struct auth_module {
 
 /* auth_loader_open: dlopen dir/libauth_<name>.so into m (zeroed by the
  * caller). The file must be a regular file owned by root or the running
- * user and not group/world-writable; it is opened once and loaded through
- * /proc/self/fd so the checked file is the loaded one. Then authmod_entry
+ * user and not group/world-writable, and so must its directory (unless
+ * sticky); after dlopen the path must still name the checked file. Then authmod_entry
  * must have abi == AUTHMOD_ABI, struct_size == sizeof(struct authmod),
  * name == name and init/verify/lookup/deinit set. Returns 0, or
  * -ERR_NOTFOUND/-ERR_PERM/-ERR_INVAL with *error_r malloc'd (naming the

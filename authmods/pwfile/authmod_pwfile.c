@@ -17,6 +17,11 @@
 
 #define PWFILE_PATH_MAX 4096
 #define PWFILE_FILES_MAX 4096
+#ifdef SYSCONFDIR
+#define PWFILE_DEFAULT_PATH SYSCONFDIR "/maildock/users"
+#else
+#define PWFILE_DEFAULT_PATH "/etc/maildock/users"
+#endif
 
 struct pwfile_file {
 	char *path;
@@ -236,10 +241,8 @@ pwfile_init(const struct authmod_host *host, const void *conf,
 	    void **state_r, const char **error_r)
 {
 	const char *path = host->setting(conf, "path");
-	if (path == NULL || *path == '\0') {
-		*error_r = "auth.pwfile.path is not set";
-		return -1;
-	}
+	if (path == NULL)
+		path = PWFILE_DEFAULT_PATH;
 	if (strlen(path) >= PWFILE_PATH_MAX / 2) {
 		*error_r = "auth.pwfile.path is too long";
 		return -1;

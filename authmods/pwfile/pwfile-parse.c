@@ -134,6 +134,8 @@ extra_fields(struct pwfile_entry *e, char *p)
 		}
 		/* other Dovecot fields are accepted and ignored */
 	}
+	/* the rules text stays inside the entry and is resolved by
+	 * pwfile_quota: entries move (realloc, qsort), so no pointer to it */
 	if (rules && e->quota == NULL) {
 		int n = 0;
 		if (bytes > 0)
@@ -142,7 +144,6 @@ extra_fields(struct pwfile_entry *e, char *p)
 		if (msgs > 0)
 			snprintf(e->quota_buf + n, sizeof(e->quota_buf) - (size_t)n,
 				 "%s%" PRIu64 "C", n > 0 ? "," : "", msgs);
-		e->quota = e->quota_buf;
 	}
 	return NULL;
 }
@@ -320,6 +321,14 @@ put(struct authmod_user *u, size_t *off, const char *s, bool *overflow)
 	return d;
 }
 
+const char *
+pwfile_quota(const struct pwfile_entry *e)
+{
+	if (e->quota != NULL)
+		return e->quota;
+	return e->quota_buf[0] != '\0' ? e->quota_buf : NULL;
+}
+
 int
 pwfile_fill(const struct pwfile_entry *e, struct authmod_user *u)
 {
@@ -336,7 +345,7 @@ pwfile_fill(const struct pwfile_entry *e, struct authmod_user *u)
 	u->gid = e->gid;
 	u->home = put(u, &off, e->home, &overflow);
 	u->mail = put(u, &off, e->mail, &overflow);
-	u->quota = put(u, &off, e->quota, &overflow);
+	u->quota = put(u, &off, pwfile_quota(e), &overflow);
 	u->options = put(u, &off, opts, &overflow);
 	u->proxy_host = put(u, &off, e->proxy_host, &overflow);
 	return overflow ? -1 : 0;

@@ -21,6 +21,7 @@ struct pwfile_entry {
 	char *line;		/* owned copy; the fields below point into it */
 	size_t linelen;		/* bytes of line, for wiping */
 	unsigned lineno;
+	/* quota is only an explicit "quota=" field: see pwfile_quota */
 	const char *user, *password, *home, *mail, *quota, *proxy_host;
 	uid_t uid;		/* (uid_t)-1 when empty */
 	gid_t gid;
@@ -28,6 +29,10 @@ struct pwfile_entry {
 	bool disable_imap, disable_pop3;
 	char quota_buf[48];	/* Maildir++ text built from quota rules */
 };
+
+/* pwfile_quota: the Maildir++ quota of e ("quota=" wins over quota
+ * rules), or NULL. The result may point into e. */
+const char *pwfile_quota(const struct pwfile_entry *e);
 
 struct pwfile_db {
 	struct pwfile_entry *entries;	/* sorted by user, unique */

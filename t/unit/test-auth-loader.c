@@ -89,6 +89,13 @@ test_auth_loader_refuses_unsafe_files(void **state)
 	assert_int_equal(auth_loader_open(tmp, "mock", &m, &err), -ERR_PERM);
 	assert_non_null(strstr(err, "group or world writable"));
 	free(err);
+	chmod(dst, 0644);
+	chmod(tmp, 0777);	/* anyone could swap the file */
+	assert_int_equal(auth_loader_open(tmp, "mock", &m, &err), -ERR_PERM);
+	assert_non_null(strstr(err, "its directory is group or world "
+			       "writable"));
+	chmod(tmp, 0700);
+	free(err);
 	chmod(dst, 0664);
 	assert_int_equal(auth_loader_open(tmp, "mock", &m, &err), -ERR_PERM);
 	free(err);
@@ -97,7 +104,7 @@ test_auth_loader_refuses_unsafe_files(void **state)
 		assert_int_equal(chown(dst, 4242, 4242), 0);
 		assert_int_equal(auth_loader_open(tmp, "mock", &m, &err),
 				 -ERR_PERM);
-		assert_non_null(strstr(err, "owned by uid 4242"));
+		assert_non_null(strstr(err, "owned by another user (uid 4242"));
 		free(err);
 		assert_int_equal(chown(dst, 0, 0), 0);
 	}
@@ -107,6 +114,29 @@ test_auth_loader_refuses_unsafe_files(void **state)
 	auth_loader_close(&m);
 	unlink(dst);
 	rmdir(tmp);
+}
+
+/* regression: modules were loaded as /proc/self/fd/N and the descriptor
+ * closed at once, so the second module got the same name and glibc handed
+ * back the first ("libauth_passwd.so: calls itself pwfile") */
+static void
+test_auth_loader_two_modules(void **state)
+{
+	struct auth_module a = { 0 }, b = { 0 }, c = { 0 };
+	char dir[1024], *err = NULL;
+
+	test_moddir(dir, sizeof(dir), false);
+	assert_int_equal(auth_loader_open(dir, "mock", &a, &err), 0);
+	assert_int_equal(auth_loader_open(dir, "badname", &b, &err),
+			 -ERR_INVAL);
+	assert_non_null(strstr(err, "calls itself \"pwfile\""));
+	free(err);
+	assert_int_equal(auth_loader_open(test_moddir(dir, sizeof(dir), true),
+					  "pwfile", &c, &err), 0);
+	assert_string_equal(c.mod->name, "pwfile");
+	assert_string_equal(a.mod->name, "mock");
+	auth_loader_close(&c);
+	auth_loader_close(&a);
 }
 
 static void
@@ -230,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_auth_loader_refuses_wrong_name),
 		cmocka_unit_test(test_auth_loader_missing_and_bad_names),
 		cmocka_unit_test(test_auth_loader_refuses_unsafe_files),
+		cmocka_unit_test(test_auth_loader_two_modules),
 		cmocka_unit_test(test_auth_init_refuses_wrong_abi_module),
 		cmocka_unit_test(test_auth_init_misspelt_key),
 		cmocka_unit_test(test_auth_init_module_init_fails),

@@ -72,12 +72,12 @@ test_auth_pwfile_parse_malformed(void **state)
 	assert_int_equal(e->uid, 1000);
 	assert_string_equal(e->home, "/home/alice");
 	assert_string_equal(e->mail, "/var/mail/%d/%n");
-	assert_string_equal(e->quota, "1073741824S,100C");
+	assert_string_equal(pwfile_quota(e), "1073741824S,100C");
 	e = pwfile_find(&db, "erin@example.org");
 	assert_true(e->nologin);
 	e = pwfile_find(&db, "frank@example.org");
 	assert_true(e->disable_pop3);
-	assert_string_equal(e->quota, "5000S");
+	assert_string_equal(pwfile_quota(e), "5000S");
 	struct authmod_user u;
 	assert_int_equal(pwfile_fill(e, &u), 0);
 	assert_string_equal(u.options, "disable-pop3");
@@ -105,6 +105,39 @@ test_auth_pwfile_parse_long_line(void **state)
 	assert_non_null(strstr(logbuf, "big:1: line too long"));
 	assert_int_equal(db.count, 1);
 	assert_non_null(pwfile_find(&db, "ok@x.org"));
+	pwfile_db_free(&db);
+	free(text);
+}
+
+/* regression (t/regress/pwfile/quota-buf-moved): a quota built from rules
+ * pointed into the entry, which moves when the table grows and is sorted;
+ * users then got another user's quota (or freed memory) */
+static void
+test_auth_pwfile_quota_rules_survive_moves(void **state)
+{
+	char *text = malloc(200 * 100);
+	struct pwfile_db db;
+	struct authmod_user u;
+	size_t off = 0;
+
+	for (int i = 199; i >= 0; i--)
+		off += (size_t)snprintf(text + off, 200 * 100 - off,
+					"u%03d@x.org:{PLAIN}p:::::: "
+					"userdb_quota_rule=*:storage=%dk\n",
+					i, i + 1);
+	FILE *f = fmemopen(text, strlen(text), "r");
+	assert_int_equal(pwfile_parse(f, "q", &db, collect, NULL), 0);
+	fclose(f);
+	assert_int_equal(db.count, 200);
+	for (int i = 0; i < 200; i++) {
+		char name[32], quota[32];
+		snprintf(name, sizeof(name), "u%03d@x.org", i);
+		snprintf(quota, sizeof(quota), "%dS", (i + 1) * 1024);
+		const struct pwfile_entry *e = pwfile_find(&db, name);
+		assert_non_null(e);
+		assert_int_equal(pwfile_fill(e, &u), 0);
+		assert_string_equal(u.quota, quota);
+	}
 	pwfile_db_free(&db);
 	free(text);
 }
@@ -205,6 +238,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth_pwfile_parse_malformed),
 		cmocka_unit_test(test_auth_pwfile_parse_long_line),
+		cmocka_unit_test(test_auth_pwfile_quota_rules_survive_moves),
 		cmocka_unit_test(test_auth_pwfile_module_reload),
 		cmocka_unit_test(test_auth_pwfile_module_per_domain),
 	};
