@@ -274,11 +274,19 @@ mime_content_field(struct arena *a, struct mime_part *part,
 
 int
 mime_envelope_field(struct arena *a, struct mime_envelope *env,
-		    struct sview name, struct sview v)
+		    struct mime_env_tails *tails, struct sview name,
+		    struct sview v)
 {
-	struct mime_addr **addr = NULL;
+	static const char *const addr_names[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Bcc"
+	};
+	struct mime_addr **lists[6] = {
+		&env->from, &env->sender, &env->reply_to, &env->to, &env->cc,
+		&env->bcc
+	};
 	struct sview *str = NULL;
 	bool failed = false;
+	size_t i;
 
 	if (sview_eq_ci(name, "Date"))
 		str = &env->date;
@@ -288,31 +296,27 @@ mime_envelope_field(struct arena *a, struct mime_envelope *env,
 		str = &env->message_id;
 	else if (sview_eq_ci(name, "In-Reply-To"))
 		str = &env->in_reply_to;
-	else if (sview_eq_ci(name, "From"))
-		addr = &env->from;
-	else if (sview_eq_ci(name, "Sender"))
-		addr = &env->sender;
-	else if (sview_eq_ci(name, "Reply-To"))
-		addr = &env->reply_to;
-	else if (sview_eq_ci(name, "To"))
-		addr = &env->to;
-	else if (sview_eq_ci(name, "Cc"))
-		addr = &env->cc;
-	else if (sview_eq_ci(name, "Bcc"))
-		addr = &env->bcc;
-	if (str != NULL)
+	if (str != NULL) {
 		*str = dup_view(a, v.p, v.len, &failed);
-	else if (addr != NULL) {
-		/* addresses of repeated fields are joined (as Dovecot) */
-		struct mime_addr *list;
-		int ret = mime_addr_parse(a, v.p, v.len, &list);
+		return failed ? -ERR_LIMIT : 0;
+	}
+	for (i = 0; i < N_ELEMENTS(addr_names); i++) {
+		struct mime_addr *list, **tail;
+		int ret;
 
-		while (*addr != NULL)
-			addr = &(*addr)->next;
-		*addr = list;
+		if (!sview_eq_ci(name, addr_names[i]))
+			continue;
+		/* addresses of repeated fields are joined (as Dovecot);
+		 * the tail is remembered so many fields stay linear */
+		ret = mime_addr_parse(a, v.p, v.len, &list);
+		tail = tails->tail[i] != NULL ? tails->tail[i] : lists[i];
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = list;
+		tails->tail[i] = tail;
 		return ret;
 	}
-	return failed ? -ERR_LIMIT : 0;
+	return 0;
 }
 
 void

@@ -37,6 +37,7 @@ struct parse_ctx {
 	struct mime_part *part;
 	struct boundary *boundaries;
 	const char *last_boundary;	/* of the header being parsed */
+	struct mime_env_tails env_tails;	/* of the header being parsed */
 	/* last child of the part at each depth of the current path, so
 	 * appending a part costs O(1) even with 10,000 siblings */
 	struct mime_part *tail[MIME_MAX_DEPTH + 1];
@@ -251,7 +252,8 @@ header_field(struct parse_ctx *c, const struct mime_hdr *h, bool *seen_ct)
 		ret = mime_content_field(c->a, part, sub, v);
 	}
 	if (ret == 0 && env)
-		ret = mime_envelope_field(c->a, part->envelope, name, v);
+		ret = mime_envelope_field(c->a, part->envelope,
+					  &c->env_tails, name, v);
 	if (ret < 0)
 		c->error = ret;
 }
@@ -304,6 +306,7 @@ parse_header(struct parse_ctx *c)
 		}
 	}
 	c->last_boundary = NULL;
+	memset(&c->env_tails, 0, sizeof(c->env_tails));
 	while (c->error == 0 && c->pos < c->size) {
 		b = boundary_at(c, c->pos);
 		if (b != NULL && b->part != part) {

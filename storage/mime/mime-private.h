@@ -54,9 +54,17 @@ int mime_addr_parse(struct arena *a, const void *p, size_t len,
 int mime_content_field(struct arena *a, struct mime_part *part,
 		       struct sview name, struct sview value);
 
-/* Envelope field; a later one replaces an earlier one. */
+/* Where the next address of each address field (From, Sender, Reply-To,
+ * To, Cc, Bcc) is appended; zeroed for each header block. */
+struct mime_env_tails {
+	struct mime_addr **tail[6];
+};
+
+/* Envelope field: Date/Subject/Message-ID/In-Reply-To replace an earlier
+ * one; addresses of repeated fields are appended. */
 int mime_envelope_field(struct arena *a, struct mime_envelope *env,
-			struct sview name, struct sview value);
+			struct mime_env_tails *tails, struct sview name,
+			struct sview value);
 
 /* One header field as Dovecot's header parser sees it (RFC 5322 2.2): the
  * first line and its continuation lines (those starting with SP or TAB). */

@@ -458,6 +458,30 @@ test_mime_deep_nesting(void **state)
 	sbuf_free(&msg);
 }
 
+/* Repeated address fields are joined in linear time (was quadratic). */
+static void
+test_mime_many_address_fields(void **state)
+{
+	struct fixture *f = *state;
+	const struct mime_addr *x;
+	struct sbuf msg;
+	unsigned int i, n = 0;
+	double t0;
+
+	sbuf_init(&msg, NULL, 0);
+	for (i = 0; i < 50000; i++)
+		sbuf_appendf(&msg, "To: u%u@example.org\n", i);
+	sbuf_appends(&msg, "\nbody\n");
+	t0 = now();
+	parse(f, msg.data, msg.len);
+	assert_true(now() - t0 < 1.0);
+	for (x = f->m->root->envelope->to; x != NULL; x = x->next)
+		n++;
+	assert_int_equal(n, 50000);
+	assert_string_equal(f->m->root->envelope->to->next->mailbox, "u1");
+	sbuf_free(&msg);
+}
+
 static void
 test_mime_huge_header_line(void **state)
 {
@@ -656,6 +680,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mime_missing_boundaries,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_deep_nesting,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_many_address_fields,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_huge_header_line,
 						setup, teardown),
