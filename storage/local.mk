@@ -45,3 +45,8 @@ t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
 t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
 t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
 endif
+
+# Benchmark, built by make check but not run: bench/storage-open
+check_PROGRAMS += bench/storage-open
+bench_storage_open_SOURCES = bench/storage-open.c
+bench_storage_open_LDADD = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS)

@@ -18,6 +18,7 @@ static struct maildir_folder *registry;
 
 struct listing {
 	char **names;
+	unsigned *blen;		/* base name lengths */
 	size_t n, cap;
 };
 
@@ -28,6 +29,9 @@ hash_str(const char *s, size_t len)
 
 	while (len-- > 0)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	h ^= h >> 33;	/* spread into the low bits used as the index */
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -43,7 +47,7 @@ hash_rebuild(struct maildir_folder *f)
 	f->hash_size = size;
 	for (i = 0; i < f->n; i++) {
 		const char *nm = f->recs[i].name;
-		size_t h = hash_str(nm, maildir_base_len(nm)) & (size - 1);
+		size_t h = hash_str(nm, f->recs[i].blen) & (size - 1);
 		while (f->hash[h] != 0)
 			h = (h + 1) & (size - 1);
 		f->hash[h] = (uint32_t)i + 1;
@@ -61,7 +65,7 @@ maildir_folder_find_base(struct maildir_folder *f, const char *base,
 	h = hash_str(base, len) & (f->hash_size - 1);
 	while (f->hash[h] != 0) {
 		struct maildir_rec *r = &f->recs[f->hash[h] - 1];
-		if (maildir_base_len(r->name) == len &&
+		if (r->blen == len &&
 		    memcmp(r->name, base, len) == 0)
 			return r;
 		h = (h + 1) & (f->hash_size - 1);
@@ -121,6 +125,7 @@ rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 	memset(r, 0, sizeof(*r));
 	r->uid = uid;
 	r->name = xstrdup(name);
+	r->blen = (unsigned)maildir_base_len(name);
 	r->flags = maildir_flags_parse(name);
 	maildir_size_parse(name, 'W', &r->vsize);
 	free(f->hash);
@@ -167,6 +172,7 @@ listing_free(struct listing *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->names[i]);
 	free(l->names);
+	free(l->blen);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -220,7 +226,9 @@ scan_cur(struct maildir_folder *f, struct listing *l)
 			l->cap = l->cap ? l->cap * 2 : 256;
 			l->names = xrealloc(l->names,
 					    l->cap * sizeof(*l->names));
+			l->blen = xrealloc(l->blen, l->cap * sizeof(*l->blen));
 		}
+		l->blen[l->n] = (unsigned)maildir_base_len(de->d_name);
 		l->names[l->n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
@@ -273,8 +281,7 @@ lhash_build(struct lhash *h, const struct listing *l)
 		h->size *= 2;
 	h->slot = xcalloc(h->size, sizeof(*h->slot));
 	for (size_t i = 0; i < l->n; i++) {
-		const char *nm = l->names[i];
-		size_t k = hash_str(nm, maildir_base_len(nm)) & (h->size - 1);
+		size_t k = hash_str(l->names[i], l->blen[i]) & (h->size - 1);
 		while (h->slot[k] != 0)
 			k = (k + 1) & (h->size - 1);
 		h->slot[k] = (uint32_t)i + 1;
@@ -288,8 +295,8 @@ lhash_find(const struct lhash *h, const struct listing *l, const char *base,
 	size_t k = hash_str(base, len) & (h->size - 1);
 
 	while (h->slot[k] != 0) {
-		const char *nm = l->names[h->slot[k] - 1];
-		if (maildir_base_len(nm) == len && memcmp(nm, base, len) == 0)
+		size_t li = h->slot[k] - 1;
+		if (l->blen[li] == len && memcmp(l->names[li], base, len) == 0)
 			return (ssize_t)h->slot[k] - 1;
 		k = (k + 1) & (h->size - 1);
 	}
@@ -313,8 +320,7 @@ rebuild(struct maildir_folder *f, struct listing *l,
 	f->recs = NULL;
 	f->n = f->cap = 0;
 	for (i = 0; i < n; i++) {
-		ssize_t li = lhash_find(&h, l, e[i].base,
-					maildir_base_len(e[i].base));
+		ssize_t li = lhash_find(&h, l, e[i].base, e[i].blen);
 		if (li < 0 || used[li]) {
 			*dirty_r = true;
 			continue;
@@ -361,19 +367,25 @@ count_unknown(struct maildir_folder *f, const struct listing *l)
 	size_t i, unknown = 0;
 
 	for (i = 0; i < l->n; i++)
-		if (maildir_folder_find_base(f, l->names[i],
-					     maildir_base_len(l->names[i])) ==
+		if (maildir_folder_find_base(f, l->names[i], l->blen[i]) ==
 		    NULL)
 			unknown++;
 	return unknown;
 }
 
+/* scan: move new/ into cur/ and list cur/; records the directory stamps
+ * the listing corresponds to (taken before the listing). */
 static int
 scan(struct maildir_folder *f, struct listing *l)
 {
+	struct maildir_stamp cur, newd;
 	int r;
 
-	if ((r = move_new(f)) < 0 || (r = scan_cur(f, l)) < 0)
+	listing_free(l);
+	if ((r = move_new(f)) < 0)
+		return r;
+	stamps_get(f, &cur, &newd);
+	if ((r = scan_cur(f, l)) < 0)
 		return r;
 	/* a rename by another process during readdir can hide a file:
 	 * when fewer files than records were seen, look once more */
@@ -387,6 +399,10 @@ scan(struct maildir_folder *f, struct listing *l)
 		} else
 			listing_free(&again);
 	}
+	stamp_settle(&cur);
+	stamp_settle(&newd);
+	f->st_cur = cur;
+	f->st_new = newd;
 	return 0;
 }
 
@@ -400,6 +416,7 @@ entries_of(struct maildir_folder *f)
 		e[i].uid = f->recs[i].uid;
 		e[i].vsize = f->recs[i].vsize;
 		e[i].base = f->recs[i].name;
+		e[i].blen = f->recs[i].blen;
 	}
 	return e;
 }
@@ -427,13 +444,94 @@ same_header(struct maildir_folder *f, const char *path,
 	       recent == f->first_recent;
 }
 
+static bool
+dir_stamp_eq(const struct maildir_stamp *a, const struct maildir_stamp *b)
+{
+	return a->ino != 0 && a->dev == b->dev && a->ino == b->ino &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* load_exact: f's records straight from the list's whole file names,
+ * which are known to match cur/ (no directory listing needed). */
+static bool
+load_exact(struct maildir_folder *f, const struct maildir_uidlist *ul)
+{
+	struct maildir_rec *old = f->recs;
+	size_t old_n = f->n, k = 0;
+	bool changed = old_n != ul->n;
+
+	f->recs = NULL;
+	f->n = f->cap = 0;
+	f->cap = ul->n + 16;
+	f->recs = xmalloc(f->cap * sizeof(*f->recs));
+	for (size_t i = 0; i < ul->n; i++) {
+		struct maildir_rec *r = rec_append(f, ul->e[i].uid,
+						   ul->e[i].base);
+		if (r->vsize == 0)
+			r->vsize = ul->e[i].vsize;
+		while (k < old_n && old[k].uid < r->uid)
+			k++;
+		if (k < old_n && old[k].uid == r->uid) {
+			r->kw = old[k].kw;
+			r->kw_n = old[k].kw_n;
+			old[k].kw = NULL;
+			changed |= strcmp(old[k].name, r->name) != 0;
+		} else
+			changed = true;
+	}
+	for (size_t i = 0; i < old_n; i++)
+		rec_free(&old[i]);
+	free(old);
+	return changed;
+}
+
+/* merge_list: apply the UID list read from disk (lock held): straight
+ * from its names when cur/ has not changed since they were written, else
+ * matched against a fresh listing (newer than the list, or files numbered
+ * meanwhile would be dropped). */
 static int
-locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
+merge_list(struct maildir_folder *f, struct maildir_uidlist *ul,
+	   struct listing *l, bool *dirty, bool *changed_r)
+{
+	struct maildir_stamp cur, newd;
+	int r;
+
+	f->uidvalidity = ul->uidvalidity;
+	f->uidnext = ul->uidnext;
+	f->first_recent = ul->first_recent;
+	if (ul->full_names && ul->cur.ino != 0) {
+		if ((r = move_new(f)) < 0)
+			return r;
+		stamps_get(f, &cur, &newd);
+		if (dir_stamp_eq(&cur, &ul->cur)) {
+			*changed_r |= load_exact(f, ul);
+			stamp_settle(&newd);
+			f->st_cur = cur;
+			f->st_new = newd;
+			return 0;
+		}
+	}
+	if ((r = scan(f, l)) < 0)
+		return r;
+	*changed_r |= rebuild(f, l, ul->e, ul->n, dirty);
+	/* record the settled stamp so the next open can skip the listing */
+	if (f->st_cur.ino != 0 && !dir_stamp_eq(&f->st_cur, &ul->cur))
+		*dirty = true;
+	return 0;
+}
+
+/* locked_merge: under the UID list lock, re-read the list when another
+ * process changed it, rescan (when rescan or the list changed), number
+ * unknown files, take \Recent (claim) and write the list if needed. */
+static int
+locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 	     uint32_t *recent_from_r, bool *changed_r)
 {
 	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
 	struct maildir_uidlist ul;
 	struct maildir_stamp st;
+	struct listing l = { 0 };
 	bool dirty = false;
 	int r;
 
@@ -445,38 +543,32 @@ locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
 		return r;
 	maildir_stamp_get(path, &st);
 	if (!same_header(f, path, &st)) {
-		/* the listing must be newer than the list it is matched
-		 * against, or files numbered meanwhile would be dropped */
-		listing_free(l);
-		if ((r = scan(f, l)) < 0) {
-			maildir_lockfile_release(lock);
-			return r;
-		}
 		r = maildir_uidlist_read(f->dir, &ul);
 		if (r == 0) {
-			f->uidvalidity = ul.uidvalidity;
-			f->uidnext = ul.uidnext;
-			f->first_recent = ul.first_recent;
+			r = merge_list(f, &ul, &l, &dirty, changed_r);
 			if (st.ino == 0)	/* imported */
 				dirty = true;
-			*changed_r |= rebuild(f, l, ul.e, ul.n, &dirty);
 			maildir_uidlist_free(&ul);
+			if (r < 0)
+				goto out;
 		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
+			if ((r = scan(f, &l)) < 0)
+				goto out;
 			if (f->uidvalidity == 0) {
 				f->uidvalidity =
 					maildir_uidvalidity_new(f->root);
 				f->uidnext = f->first_recent = 1;
 			}
 			dirty = true;
-			*changed_r |= rebuild(f, l, NULL, 0, &dirty);
-		} else {
-			maildir_lockfile_release(lock);
-			return r;
-		}
+			*changed_r |= rebuild(f, &l, NULL, 0, &dirty);
+		} else
+			goto out;
 		f->st_uidlist = st;
-	} else {
+	} else if (rescan) {
+		if ((r = scan(f, &l)) < 0)
+			goto out;
 		struct maildir_uidlist_entry *e = entries_of(f);
-		*changed_r |= rebuild(f, l, e, f->n, &dirty);
+		*changed_r |= rebuild(f, &l, e, f->n, &dirty);
 		free(e);
 	}
 	if (claim) {
@@ -487,7 +579,11 @@ locked_merge(struct maildir_folder *f, struct listing *l, bool claim,
 		}
 	}
 	r = dirty ? maildir_uidlist_write(f) : 0;
+out:
+	if (r < 0)
+		memset(&f->st_cur, 0, sizeof(f->st_cur));
 	maildir_lockfile_release(lock);
+	listing_free(&l);
 	return r;
 }
 
@@ -521,33 +617,28 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	bool dirs = force || !f->loaded || !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);
 	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
-	if (dirs || ulc) {
-		if ((r = move_new(f)) < 0)
-			return r;
-		stamps_get(f, &cur, &newd);
-		if ((r = scan(f, &l)) < 0) {
-			listing_free(&l);
-			return r;
-		}
-	}
-	if (claim || ulc || !f->loaded || count_unknown(f, &l) > 0) {
-		if (!dirs && !ulc && (r = scan(f, &l)) < 0)
-			goto out;
-		r = locked_merge(f, &l, claim, recent_from_r, &changed);
-		if (r < 0)
-			goto out;
+	bool want_claim = claim && (!f->loaded || ulc ||
+				    f->first_recent < f->uidnext);
+	if (claim)
+		*recent_from_r = f->first_recent;
+	if (!f->loaded || ulc || want_claim) {
+		r = locked_merge(f, dirs, claim, recent_from_r, &changed);
 	} else if (dirs) {
-		struct maildir_uidlist_entry *e = entries_of(f);
-		bool dirty = false;
-		changed = rebuild(f, &l, e, f->n, &dirty);
-		free(e);
-	}
-	if (dirs) {
-		stamp_settle(&cur);
-		stamp_settle(&newd);
-		f->st_cur = cur;
-		f->st_new = newd;
-	}
+		if ((r = scan(f, &l)) < 0)
+			goto out;
+		if (count_unknown(f, &l) > 0) {
+			r = locked_merge(f, true, claim, recent_from_r,
+					 &changed);
+		} else {
+			struct maildir_uidlist_entry *e = entries_of(f);
+			bool dirty = false;
+			changed = rebuild(f, &l, e, f->n, &dirty);
+			free(e);
+		}
+	} else
+		r = 0;
+	if (r < 0)
+		goto out;
 	r = maildir_keywords_load(f);
 	if (r > 0)
 		changed = true;

@@ -194,13 +194,16 @@ maildir_msg_size(struct store_mailbox *mb, uint32_t seq, uint64_t *size_r)
 	uint64_t size;
 	int ret, fd;
 
+	if (seq == 0 || seq > v->count)
+		return -ERR_INVAL;
 	pthread_mutex_lock(&v->f->lock);
-	ret = locate(v, seq, path, sizeof(path), &r);
-	if (ret == 0 && r->vsize != 0) {
+	r = maildir_folder_find(v->f, v->msgs[seq - 1].uid);
+	if (r != NULL && r->vsize != 0) {	/* known: no file access */
 		*size_r = r->vsize;
 		pthread_mutex_unlock(&v->f->lock);
 		return 0;
 	}
+	ret = locate(v, seq, path, sizeof(path), &r);
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;

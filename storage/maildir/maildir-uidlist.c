@@ -61,13 +61,20 @@ for_lines(char *data, size_t len, struct maildir_uidlist *ul,
 		if (line[0] != '\0' && fn(line, &ul->e[i])) {
 			if (ul->e[i].uid == 0 || ul->e[i].base[0] == '\0')
 				return -ERR_CORRUPT;
-			ul->e[i].base[maildir_base_len(ul->e[i].base)] = '\0';
+			ul->e[i].blen = (unsigned)maildir_base_len(
+				ul->e[i].base);
+			if (!ul->full_names)
+				ul->e[i].base[ul->e[i].blen] = '\0';
 			i++;
 		}
 		line = nl + 1;
 	}
 	ul->n = i;
-	qsort(ul->e, ul->n, sizeof(*ul->e), cmp_entry);
+	for (i = 1; i < ul->n; i++)
+		if (ul->e[i].uid <= ul->e[i - 1].uid)
+			break;
+	if (i < ul->n)		/* written sorted; others may not be */
+		qsort(ul->e, ul->n, sizeof(*ul->e), cmp_entry);
 	for (i = 1; i < ul->n; i++)
 		if (ul->e[i].uid == ul->e[i - 1].uid)
 			return -ERR_CORRUPT;
@@ -95,11 +102,23 @@ own_line(char *line, struct maildir_uidlist_entry *e)
 int
 maildir_uidlist_parse_own(char *data, size_t len, struct maildir_uidlist *ul)
 {
+	long long sec;
+	long nsec;
+	unsigned long long ino, dev;
+
 	memset(ul, 0, sizeof(*ul));
-	if (sscanf(data, "MAILDOCK-UIDLIST 1 %u %u %u", &ul->uidvalidity,
-		   &ul->uidnext, &ul->first_recent) != 3 ||
-	    ul->uidvalidity == 0 || ul->uidnext == 0)
+	int n = sscanf(data, "MAILDOCK-UIDLIST 1 %u %u %u C%lld.%ld.%llu.%llu",
+		       &ul->uidvalidity, &ul->uidnext, &ul->first_recent, &sec,
+		       &nsec, &ino, &dev);
+	if (n < 3 || ul->uidvalidity == 0 || ul->uidnext == 0)
 		return -ERR_CORRUPT;
+	if (n == 7) {
+		ul->cur.mtime.tv_sec = (time_t)sec;
+		ul->cur.mtime.tv_nsec = nsec;
+		ul->cur.ino = (ino_t)ino;
+		ul->cur.dev = (dev_t)dev;
+	}
+	ul->full_names = true;
 	return for_lines(data, len, ul, own_line);
 }
 
@@ -231,8 +250,16 @@ maildir_uidlist_write(struct maildir_folder *f)
 	char *buf = xmalloc(cap);
 	int r;
 
-	len = (size_t)snprintf(buf, cap, "MAILDOCK-UIDLIST 1 %u %u %u\n",
+	len = (size_t)snprintf(buf, cap, "MAILDOCK-UIDLIST 1 %u %u %u",
 			       f->uidvalidity, f->uidnext, f->first_recent);
+	if (f->st_cur.ino != 0)
+		len += (size_t)snprintf(buf + len, cap - len,
+					" C%lld.%ld.%llu.%llu",
+					(long long)f->st_cur.mtime.tv_sec,
+					(long)f->st_cur.mtime.tv_nsec,
+					(unsigned long long)f->st_cur.ino,
+					(unsigned long long)f->st_cur.dev);
+	buf[len++] = '\n';
 	for (i = 0; i < f->n; i++) {
 		const struct maildir_rec *rec = &f->recs[i];
 		size_t need = strlen(rec->name) + 48;

@@ -47,6 +47,7 @@ struct maildir_rec {
 	unsigned kw_n;
 	unsigned *kw;		/* sorted keyword ids (malloc'd) or NULL */
 	char *name;		/* file name in cur/ (malloc'd) */
+	unsigned blen;		/* length of its base name (up to ':') */
 	uint64_t vsize;		/* CRLF size, 0 = not known yet */
 	bool mark;		/* scratch for scans */
 };
@@ -151,9 +152,12 @@ struct maildir_uidlist_entry {
 	uint32_t uid;
 	uint64_t vsize;
 	char *base;
+	unsigned blen;		/* base name length */
 };
 struct maildir_uidlist {
 	uint32_t uidvalidity, uidnext, first_recent;
+	struct maildir_stamp cur;	/* cur/ when the names were exact */
+	bool full_names;		/* e[].base holds whole file names */
 	struct maildir_uidlist_entry *e;
 	size_t n;
 	char *data;			/* file text the bases point into */

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
@@ -64,7 +65,9 @@ test_maildir_uidlist_parse_formats(void **state)
 	assert_int_equal(ul.uidnext, 12);
 	assert_int_equal(ul.first_recent, 10);
 	assert_int_equal(ul.n, 2);
-	assert_string_equal(ul.e[0].base, "1000.M1.h");
+	/* its own list keeps whole file names (flags included) */
+	assert_string_equal(ul.e[0].base, "1000.M1.h:2,S");
+	assert_int_equal(ul.e[0].blen, 9);
 	assert_int_equal(ul.e[1].vsize, 120);
 	free(ul.e);
 	assert_int_equal(maildir_uidlist_parse_courier(courier,
@@ -165,7 +168,7 @@ test_maildir_uidlist_survives_flag_renames(void **state)
 {
 	struct store_user *u = user(state);
 	struct store_mailbox *mb;
-	char from[4096], to[4096];
+	char from[4096], to[4200];
 
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(append_text(u, "INBOX", msg, 0, NULL), 0);
@@ -192,6 +195,54 @@ test_maildir_uidlist_survives_flag_renames(void **state)
 	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
 	assert_int_equal(store_mailbox_uidnext(mb), 4);
 	assert_int_equal(store_mailbox_count(mb), 2);
+	store_user_close(&u);
+}
+
+static void
+age_cur(const char *dir)
+{
+	char path[4096];
+	struct timespec ts[2];
+
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= 60;
+	ts[1] = ts[0];
+	snprintf(path, sizeof(path), "%s/cur", dir);
+	utimensat(AT_FDCWD, path, ts, 0);
+}
+
+static void
+test_maildir_uidlist_open_without_listing(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096], from[4096], to[4200];
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(append_text(u, "INBOX", msg, 0, NULL), 0);
+	store_user_close(&u);
+	age_cur(*state);
+	/* an open after cur/ settled records its stamp in the list... */
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", true, &mb), 0);
+	store_user_close(&u);
+	snprintf(path, sizeof(path), "%s/maildock-uidlist", (char *)*state);
+	assert_non_null(strstr(get_file(path), " C"));
+	/* ...so the next one trusts the names in the list */
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", true, &mb), 0);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_int_equal(store_msg_get(mb, 3)->uid, 3);
+	assert_int_equal(store_msg_path(mb, 2, from, sizeof(from)), 0);
+	store_user_close(&u);
+	/* any change to cur/ (here another program's flag rename) is seen */
+	snprintf(to, sizeof(to), "%sF", from);
+	assert_int_equal(rename(from, to), 0);
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", true, &mb), 0);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_true(store_msg_get(mb, 2)->flags & STORE_FLAG_FLAGGED);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 2);
 	store_user_close(&u);
 }
 
@@ -255,6 +306,9 @@ main(void)
 			test_maildir_uidlist_import_dovecot, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_survives_flag_renames, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_open_without_listing, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_two_processes_no_collision,
