@@ -94,16 +94,20 @@ struct mime_envelope {
 
 /* One node of the body structure tree. Offsets are raw file offsets. The
  * part's bytes are [offset, offset + header.raw + body.raw): its MIME
- * header block (including the blank line that ends it) then its body. For
- * the root, the header block is the message header. For a message/rfc822
+ * header block (including the blank line that ends it, except that the
+ * newline just before a boundary line belongs to the boundary, RFC 2046
+ * 5.1.1) then its body. For the root, the header block is the message
+ * header. For a message/rfc822
  * part, the body is the encapsulated message, which is the single child;
  * that child's header is the encapsulated message's header.
  *
  * Content-* fields come from the part's own header, only when the part is
  * MIME (MIME_PART_IS_MIME); p == NULL / count 0 means absent. type and
  * subtype keep the header's case (compare case-insensitively); when
- * Content-Type is absent or unusable, type.p is NULL and the defaults of
- * RFC 2045 5.2 / RFC 2046 5.1.5 apply (see flags). language holds the
+ * Content-Type is absent, type.p is NULL and the defaults of RFC 2045 5.2 /
+ * RFC 2046 5.1.5 apply (see flags); when it is malformed, type and subtype
+ * are "" (or the type alone with subtype "", for "Content-Type: text"), as
+ * Dovecot reports them. language holds the
  * Content-Language tags. envelope is set on the root and on every child of a
  * message/rfc822 part, NULL elsewhere. */
 struct mime_part {
@@ -235,9 +239,11 @@ int64_t mime_write_range(const unsigned char *data, uint64_t offset,
 			 uint64_t raw_len, uint64_t start, uint64_t len,
 			 bool nul_to_80, mime_write_fn *fn, void *ctx);
 
-/* mime_extract_write: write section ex of m (as located above) with the
- * partial range <start.len> applied (len UINT64_MAX: no partial): streams
- * from the file or from ex->filtered. Same return as mime_write_range. */
+/* mime_extract_write: write section ex of m (as located above) in CRLF
+ * form with NULs as 0x80 and the partial range <start.len> applied (len
+ * UINT64_MAX: no partial): streams from the file or from ex->filtered.
+ * Announce mime_partial_len(ex->crlf_len, start, len) octets first; exactly
+ * that many are written. Same return as mime_write_range. */
 int64_t mime_extract_write(const struct mime_message *m,
 			   const struct mime_extract *ex, uint64_t start,
 			   uint64_t len, mime_write_fn *fn, void *ctx);
