@@ -109,3 +109,16 @@ class AuthModule:
         if self.state:
             self.mod.deinit(self.state)
             self.state = ctypes.c_void_p()
+
+
+def load_or_skip(path, name, settings):
+    """AuthModule(path, name, settings), or pytest.skip when the module is
+    not built or cannot load into python (a sanitizer build's module needs
+    the sanitizer runtime in the process)."""
+    import pytest
+    if not path.exists():
+        pytest.skip("%s module not built" % name)
+    try:
+        return AuthModule(path, name, settings)
+    except OSError as e:
+        pytest.skip("cannot load the %s module into python: %s" % (name, e))
