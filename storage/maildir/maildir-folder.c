@@ -444,6 +444,28 @@ same_header(struct maildir_folder *f, const char *path,
 	       recent == f->first_recent;
 }
 
+/* folder_replaced: the folder was deleted and created again (a new UID
+ * list or none) under a live object: forget its keyword names. */
+static void
+folder_replaced(struct maildir_folder *f)
+{
+	if (f->kw_n == 0)
+		return;
+	f->kw_dead = xrealloc(f->kw_dead, (f->kw_dead_n + f->kw_n) *
+			      sizeof(char *));
+	memcpy(f->kw_dead + f->kw_dead_n, f->kw_names,
+	       f->kw_n * sizeof(char *));
+	f->kw_dead_n += f->kw_n;
+	f->kw_n = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->recs[i].kw);
+		f->recs[i].kw = NULL;
+		f->recs[i].kw_n = 0;
+	}
+	memset(&f->st_kw, 0, sizeof(f->st_kw));
+	f->st_kw.ino = 1;	/* differs from any real stamp: reload */
+}
+
 static bool
 dir_stamp_eq(const struct maildir_stamp *a, const struct maildir_stamp *b)
 {
@@ -497,6 +519,8 @@ merge_list(struct maildir_folder *f, struct maildir_uidlist *ul,
 	struct maildir_stamp cur, newd;
 	int r;
 
+	if (f->loaded && f->uidvalidity != ul->uidvalidity)
+		folder_replaced(f);
 	f->uidvalidity = ul->uidvalidity;
 	f->uidnext = ul->uidnext;
 	f->first_recent = ul->first_recent;
@@ -554,6 +578,12 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
 			if ((r = scan(f, &l)) < 0)
 				goto out;
+			if (f->loaded && f->st_uidlist.ino != 0) {
+				/* the list vanished: a new folder (or an
+				 * admin's reset) gets a new UIDVALIDITY */
+				folder_replaced(f);
+				f->uidvalidity = 0;
+			}
 			if (f->uidvalidity == 0) {
 				f->uidvalidity =
 					maildir_uidvalidity_new(f->root);
@@ -708,6 +738,9 @@ maildir_folder_put(struct maildir_folder **fp)
 		rec_free(&f->recs[i]);
 	for (unsigned i = 0; i < f->kw_n; i++)
 		free(f->kw_names[i]);
+	for (unsigned i = 0; i < f->kw_dead_n; i++)
+		free(f->kw_dead[i]);
+	free(f->kw_dead);
 	free(f->kw_names);
 	free(f->recs);
 	free(f->hash);

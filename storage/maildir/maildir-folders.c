@@ -133,8 +133,10 @@ maildir_folder_list(struct store_user *u, bool subscribed_only,
 			nl_add(&all, tmp);
 		}
 	}
-	qsort(all.names, all.n, sizeof(char *), cmp_name);
-	qsort(subs.names, subs.n, sizeof(char *), cmp_name);
+	if (all.n > 1)	/* names is NULL when empty: not for qsort */
+		qsort(all.names, all.n, sizeof(char *), cmp_name);
+	if (subs.n > 1)
+		qsort(subs.names, subs.n, sizeof(char *), cmp_name);
 	const struct name_list *which = subscribed_only ? &subs : &all;
 	unsigned attrs = child_attrs(&all, "INBOX") |
 			 (nl_has(&subs, "INBOX") ? STORE_ATTR_SUBSCRIBED : 0);

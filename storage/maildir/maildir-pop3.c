@@ -35,6 +35,13 @@ cmp_order(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
+static int
+cmp_base(const void *a, const void *b)
+{
+	return strcmp(((const struct pop3_ent *)a)->base,
+		      ((const struct pop3_ent *)b)->base);
+}
+
 /* read_list: parse courierpop3dsizelist; returns the entry count. */
 static size_t
 read_list(const char *dir, struct pop3_ent **e_r, unsigned long *next_r,
@@ -71,20 +78,31 @@ read_list(const char *dir, struct pop3_ent **e_r, unsigned long *next_r,
 		e[n].uidv = uv;
 		e[n++].size = size;
 	}
+	if (n > 1)
+		qsort(e, n, sizeof(*e), cmp_base);
 	*e_r = e;
 	*data_r = data;
 	return n;
 }
 
+/* find_ent: binary search of e (sorted by base name) for name's base. */
 static const struct pop3_ent *
 find_ent(const struct pop3_ent *e, size_t n, const char *name)
 {
-	size_t blen = maildir_base_len(name);
+	size_t blen = maildir_base_len(name), lo = 0, hi = n;
 
-	for (size_t i = 0; i < n; i++)	/* UNSAFE-free linear scan: small */
-		if (strlen(e[i].base) == blen &&
-		    memcmp(e[i].base, name, blen) == 0)
-			return &e[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(e[mid].base, name, blen);
+		if (c == 0 && e[mid].base[blen] != '\0')
+			c = 1;
+		if (c == 0)
+			return &e[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -75,6 +75,8 @@ struct maildir_folder {
 	char **kw_names;		/* keyword names, never shrinks */
 	unsigned kw_n, kw_cap;
 	unsigned kw_serial;		/* courierimapkeywords counter */
+	char **kw_dead;			/* names of a replaced folder, kept */
+	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
 	uint64_t gen;			/* bumped on every change */
 	int *notify_fds;		/* eventfds of the views */

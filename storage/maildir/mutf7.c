@@ -58,26 +58,43 @@ put(char *out, size_t size, size_t *o, char c)
 	return true;
 }
 
-/* flush_b64: write the 16-bit units u[0..n) as modified base64. */
-static bool
-flush_b64(const uint16_t *u, size_t n, char *out, size_t size, size_t *o)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t k;
+/* The base64 state of an encoded run, streamed so a run has no length
+ * limit (a run split in two would not be canonical). */
+struct b64_run {
+	uint32_t acc;
+	int bits;
+	bool open;
+};
 
-	if (!put(out, size, o, '&'))
-		return false;
-	for (k = 0; k < n; k++) {
-		acc = (acc << 16) | u[k];
-		bits += 16;
-		while (bits >= 6) {
-			bits -= 6;
-			if (!put(out, size, o, b64[(acc >> bits) & 0x3f]))
-				return false;
-		}
+static bool
+run_unit(struct b64_run *st, uint16_t u, char *out, size_t size, size_t *o)
+{
+	if (!st->open) {
+		if (!put(out, size, o, '&'))
+			return false;
+		st->open = true;
+		st->acc = 0;
+		st->bits = 0;
 	}
-	if (bits > 0 && !put(out, size, o, b64[(acc << (6 - bits)) & 0x3f]))
+	st->acc = (st->acc << 16) | u;
+	st->bits += 16;
+	while (st->bits >= 6) {
+		st->bits -= 6;
+		if (!put(out, size, o, b64[(st->acc >> st->bits) & 0x3f]))
+			return false;
+	}
+	st->acc &= (1u << st->bits) - 1;
+	return true;
+}
+
+static bool
+run_close(struct b64_run *st, char *out, size_t size, size_t *o)
+{
+	if (!st->open)
+		return true;
+	st->open = false;
+	if (st->bits > 0 &&
+	    !put(out, size, o, b64[(st->acc << (6 - st->bits)) & 0x3f]))
 		return false;
 	return put(out, size, o, '-');
 }
@@ -86,17 +103,15 @@ int
 store_mutf7_encode(const char *in, size_t n, char *out, size_t size)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	uint16_t units[256];
-	size_t i = 0, o = 0, nu = 0;
+	struct b64_run st = { 0, 0, false };
+	size_t i = 0, o = 0;
 
 	if (size == 0)
 		return -ERR_LIMIT;
 	while (i < n) {
 		if (s[i] >= 0x20 && s[i] < 0x7f) {
-			if (nu > 0 && !flush_b64(units, nu, out, size, &o))
-				return -ERR_LIMIT;
-			nu = 0;
-			if (!put(out, size, &o, (char)s[i]))
+			if (!run_close(&st, out, size, &o) ||
+			    !put(out, size, &o, (char)s[i]))
 				return -ERR_LIMIT;
 			if (s[i] == '&' && !put(out, size, &o, '-'))
 				return -ERR_LIMIT;
@@ -106,16 +121,19 @@ store_mutf7_encode(const char *in, size_t n, char *out, size_t size)
 		long cp = utf8_next(s, n, &i);
 		if (cp < 0)
 			return -ERR_INVAL;
-		if (nu + 2 > N_ELEMENTS(units))
-			return -ERR_LIMIT;
+		bool ok;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
-			units[nu++] = (uint16_t)(0xd800 | (cp >> 10));
-			units[nu++] = (uint16_t)(0xdc00 | (cp & 0x3ff));
+			ok = run_unit(&st, (uint16_t)(0xd800 | (cp >> 10)), out,
+				      size, &o) &&
+			     run_unit(&st, (uint16_t)(0xdc00 | (cp & 0x3ff)),
+				      out, size, &o);
 		} else
-			units[nu++] = (uint16_t)cp;
+			ok = run_unit(&st, (uint16_t)cp, out, size, &o);
+		if (!ok)
+			return -ERR_LIMIT;
 	}
-	if (nu > 0 && !flush_b64(units, nu, out, size, &o))
+	if (!run_close(&st, out, size, &o))
 		return -ERR_LIMIT;
 	out[o] = '\0';
 	return (int)o;

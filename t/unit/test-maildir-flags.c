@@ -123,6 +123,24 @@ test_maildir_mutf7_rejects_noncanonical(void **state)
 }
 
 static void
+test_maildir_mutf7_long_run_round_trip(void **state)
+{
+	/* 300 CJK characters: one encoded run of 300 UTF-16 units */
+	static char utf8[300 * 3 + 1], enc[2048], dec[2048];
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		memcpy(utf8 + i * 3, "\xe6\x97\xa5", 3);
+	int n = store_mutf7_encode(utf8, strlen(utf8), enc, sizeof(enc));
+	assert_true(n > 0);
+	assert_int_equal(enc[0], '&');
+	assert_null(strchr(enc + 1, '&'));	/* one run, canonical */
+	assert_int_equal(store_mutf7_decode(enc, (size_t)n, dec, sizeof(dec)),
+			 (int)strlen(utf8));
+	assert_string_equal(dec, utf8);
+}
+
+static void
 test_maildir_name_check(void **state)
 {
 	char buf[512];
@@ -164,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_maildir_flags_sizes),
 		cmocka_unit_test(test_maildir_mutf7_vectors),
 		cmocka_unit_test(test_maildir_mutf7_rejects_noncanonical),
+		cmocka_unit_test(test_maildir_mutf7_long_run_round_trip),
 		cmocka_unit_test(test_maildir_name_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

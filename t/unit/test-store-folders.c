@@ -307,6 +307,33 @@ test_store_pop3_uidl_like_courier(void **state)
 }
 
 static void
+test_store_pop3_uidl_stable_across_sessions(void **state)
+{
+	struct store_user *u = user(state, NULL);
+	struct store_mailbox *mb;
+	static char first[3000][STORE_POP3_UIDL_MAX];
+	char buf[STORE_POP3_UIDL_MAX], name[64];
+
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "%d.M%dP1.host:2,", 1000 + i % 7,
+			 i);
+		put_file(*state, "cur", name, msg);
+	}
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	for (uint32_t s = 1; s <= 3000; s++)
+		assert_int_equal(store_pop3_uidl(mb, s, first[s - 1],
+						 STORE_POP3_UIDL_MAX), 0);
+	store_user_close(&u);
+	u = user(state, NULL);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	for (uint32_t s = 1; s <= 3000; s++) {
+		assert_int_equal(store_pop3_uidl(mb, s, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, first[s - 1]);
+	}
+	store_user_close(&u);
+}
+
+static void
 test_store_status(void **state)
 {
 	struct store_user *u = user(state, NULL);
@@ -348,6 +375,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_pop3_uidl_like_courier, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_pop3_uidl_stable_across_sessions, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_store_status, setup,
 						teardown),
 	};

@@ -323,6 +323,31 @@ test_store_keywords_read_courier_list(void **state)
 }
 
 static void
+test_store_keywords_forgotten_when_folder_replaced(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *a, *b;
+	const char *kw[] = { "$Label1" };
+	unsigned n;
+
+	assert_int_equal(append_text(u, "INBOX", msg1, 0, NULL), 0);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &a), 0);
+	assert_int_equal(store_msg_set_flags(a, 1, STORE_FLAGS_ADD, 0, kw, 1),
+			 0);
+	/* the Maildir is wiped and made again while a session holds it */
+	rm_rf(*state);
+	struct store_user *u2 = user(state);
+	put_file(*state, "new", "2000.M1P1.host", msg2);
+	assert_int_equal(store_mailbox_open(u2, "INBOX", false, &b), 0);
+	assert_int_equal(store_mailbox_count(b), 1);
+	store_mailbox_keywords(b, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_msg_get(b, 1)->keyword_count, 0);
+	store_user_close(&u2);
+	store_user_close(&u);
+}
+
+static void
 test_store_expunged_file_is_not_an_error(void **state)
 {
 	struct store_user *u = user(state);
@@ -446,6 +471,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_store_keywords_read_courier_list, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_keywords_forgotten_when_folder_replaced,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_expunged_file_is_not_an_error, setup,
 			teardown),
