@@ -1,0 +1,108 @@
+"""The passwd module over IMAP and POP3 with system accounts made by
+nss_wrapper (issue 4): shadow hashes read by the privileged helper when the
+daemon runs as root, the minimum uid, locked accounts, the home from the
+account, and two modules in one chain (pwfile then passwd)."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+from conftest import BUILDDIR, USERS
+
+NSS_WRAPPER = [p for p in ("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so",
+                           "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so",
+                           "/usr/lib64/libnss_wrapper.so",
+                           "/usr/lib/libnss_wrapper.so")
+               if os.path.exists(p)]
+
+
+def sanitized():
+    r = subprocess.run(["ldd", str(BUILDDIR / "maildockd")],
+                       capture_output=True, text=True)
+    return "libasan" in r.stdout or "libtsan" in r.stdout
+
+
+def crypt_hash(password):
+    r = subprocess.run([str(BUILDDIR / "maildock-pw"), "-s", "SHA512-CRYPT"],
+                       input=password + "\n", capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()[len("{SHA512-CRYPT}"):]
+
+
+@pytest.fixture
+def accounts(tmp_path, monkeypatch):
+    if not NSS_WRAPPER:
+        pytest.skip("nss_wrapper not installed (apt-get install libnss-wrapper)")
+    if sanitized():
+        pytest.skip("LD_PRELOAD of nss_wrapper does not mix with sanitizers")
+    home = tmp_path / "home"
+    entries = {"sysalice": (5001, "sys pass 1", "x"),
+               "sysbob": (5002, "sys pass 2", None),     # hash in passwd
+               "syslocked": (5003, "sys pass 3", "!"),
+               "sysdaemon": (150, "sys pass 4", "x")}
+    pw, sh, gr = [], [], []
+    for name, (uid, password, mode) in entries.items():
+        (home / name).mkdir(parents=True)
+        h = crypt_hash(password)
+        field = h if mode is None else "x"
+        pw.append("%s:%s:%d:%d:%s:%s:/bin/sh" % (name, field, uid, uid, name,
+                                                  home / name))
+        sh.append("%s:%s:19000:0:99999:7:::" % (name, ("!" + h) if mode == "!"
+                                                 else h))
+        gr.append("%s:x:%d:" % (name, uid))
+    for fname, lines in (("passwd", pw), ("shadow", sh), ("group", gr)):
+        (tmp_path / fname).write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("LD_PRELOAD", NSS_WRAPPER[0])
+    monkeypatch.setenv("NSS_WRAPPER_PASSWD", str(tmp_path / "passwd"))
+    monkeypatch.setenv("NSS_WRAPPER_GROUP", str(tmp_path / "group"))
+    monkeypatch.setenv("NSS_WRAPPER_SHADOW", str(tmp_path / "shadow"))
+    return home
+
+
+def test_passwd_logins(accounts, make_server):
+    srv = make_server({"auth.modules": "passwd",
+                       "auth.username_lowercase": "no",
+                       "mail.location": "%h/Maildir"})
+    m = srv.imap()
+    m.login("sysalice", "sys pass 1")		# shadow, through the helper
+    assert m.select("INBOX")[0] == "OK"
+    m.logout()
+    assert (accounts / "sysalice" / "Maildir").is_dir()
+    p = srv.pop3()
+    p.user("sysbob")
+    assert p.pass_("sys pass 2").startswith(b"+OK")
+    p.quit()
+    for user, password in (("sysalice", "wrong"), ("syslocked", "sys pass 3"),
+                           ("sysdaemon", "sys pass 4"), ("nobody", "x")):
+        m = srv.imap()
+        with pytest.raises(Exception) as e:
+            m.login(user, password)
+        assert "AUTHENTICATIONFAILED" in str(e.value)
+    if os.geteuid() == 0:
+        assert "privileged helper started" in srv.log()
+
+
+def test_pwfile_then_passwd(accounts, make_server):
+    """Regression: a second module in auth.modules was loaded as the first
+    ("libauth_passwd.so: calls itself pwfile")."""
+    srv = make_server({"auth.modules": "pwfile passwd",
+                       "auth.username_lowercase": "no",
+                       # the default mail.location needs a domain
+                       "auth.passwd.mail": "%h/Maildir"})
+    m = srv.imap()
+    m.login(*USERS["alice"])
+    m.logout()
+    m = srv.imap()
+    m.login("sysalice", "sys pass 1")
+    m.logout()
+
+
+def test_passwd_min_uid_setting(accounts, make_server):
+    srv = make_server({"auth.modules": "passwd", "auth.passwd.min_uid": "100",
+                       "auth.username_lowercase": "no",
+                       "mail.location": "%h/Maildir"})
+    m = srv.imap()
+    m.login("sysdaemon", "sys pass 4")
+    m.logout()
