@@ -186,6 +186,10 @@ ldapmod_init(const struct authmod_host *host, const void *conf,
 		return -1;
 	}
 	setup_attrs(st, conf);
+	/* libldap reads ldap.conf and sets its globals on first use: do it
+	 * here, single-threaded, not in the first concurrent logins */
+	int dbg = 0;
+	(void)ldap_get_option(NULL, LDAP_OPT_DEBUG_LEVEL, &dbg);
 	if (authldap_pool_init(&st->pool, &st->srv, pool_size) < 0) {
 		*error_r = "out of memory";
 		free(st);

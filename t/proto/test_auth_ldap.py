@@ -353,3 +353,35 @@ def test_ldap_concurrent_logins_small_pool(slapd, make_server):
             assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
         else:
             assert line.startswith("a OK"), line
+
+
+@pytest.fixture(scope="module")
+def tls_slapd(tmp_path_factory):
+    try:
+        srv = Slapd(tmp_path_factory.mktemp("slapd-tls"), suffix=SUFFIX, tls=True)
+    except Unavailable as e:
+        pytest.skip(str(e))
+    srv.mail_root = tmp_path_factory.mktemp("ldapmail-tls")
+    srv.start(make_ldif(srv.mail_root))
+    yield srv
+    srv.close()
+
+
+def test_ldap_starttls_and_ldaps(tls_slapd, make_server, tmp_path):
+    # StartTLS on ldap:// and implicit TLS on ldaps://, checked against the
+    # CA file; a CA that did not sign the server certificate is refused
+    # (a temporary failure: the directory cannot be reached safely)
+    for extra in ({"auth.ldap.starttls": "yes"}, {"auth.ldap.uris": tls_slapd.ldaps_uri}):
+        settings = ldap_settings(tls_slapd, **{"auth.ldap.ca_file": tls_slapd.ca_file})
+        settings.update(extra)
+        srv = make_server(settings)
+        assert raw_imap_login(srv, "alice@example.org", "alice-pw").startswith("a OK"), srv.log()[-3000:]
+        srv.stop()
+    from conftest import make_cert
+    _, other_ca = make_cert(tmp_path)
+    (tmp_path / "other-ca.pem").write_text(other_ca)
+    settings = ldap_settings(tls_slapd, **{"auth.ldap.ca_file": str(tmp_path / "other-ca.pem"),
+                                           "auth.ldap.starttls": "yes"})
+    srv = make_server(settings)
+    line = raw_imap_login(srv, "alice@example.org", "alice-pw")
+    assert line.startswith("a NO [UNAVAILABLE]"), line

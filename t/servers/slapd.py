@@ -7,6 +7,10 @@ temporary directory, listening on ldap://127.0.0.1:<free port>.
     srv.stop(); srv.start()     # restart on the same port, same data
     srv.close()                 # stop and forget
 
+With tls=True slapd also has a certificate for 127.0.0.1 (srv.ca_file, a
+self-signed one that is its own CA), offers StartTLS on srv.uri and listens
+on srv.ldaps_uri.
+
 The root DN is cn=admin,<suffix> with password "admin-secret"; the reader
 DN cn=reader,<suffix> (password "reader-secret", created by the caller's
 LDIF or by add_reader=True) may read userPassword, everyone else may only
@@ -31,7 +35,7 @@ READER_PW = "reader-secret"
 
 
 class Slapd:
-    def __init__(self, workdir, suffix="dc=example,dc=org"):
+    def __init__(self, workdir, suffix="dc=example,dc=org", tls=False):
         self.slapd = which("/usr/sbin/slapd", "slapd")
         self.slapadd = which("/usr/sbin/slapadd", "slapadd")
         if not self.slapd or not self.slapadd:
@@ -47,11 +51,26 @@ class Slapd:
         self.readerdn = "cn=reader," + suffix
         self.port = free_port()
         self.uri = "ldap://127.0.0.1:%d" % self.port
+        self.tls = tls
+        self.ldaps_port = free_port() if tls else None
+        self.ldaps_uri = "ldaps://127.0.0.1:%d" % self.ldaps_port if tls else None
+        self.ca_file = None
         self.proc = None
         self.loaded = False
         self.logfile = self.dir / "slapd.log"
         self.conf = self.dir / "slapd.conf"
+        if tls:
+            self._make_cert()
         self._write_conf()
+
+    def _make_cert(self):
+        key, crt = self.dir / "key.pem", self.dir / "cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", str(key), "-out", str(crt), "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.ca_file = str(crt)
 
     def _write_conf(self):
         db = self.dir / "db"
@@ -61,6 +80,9 @@ class Slapd:
         lines = ["include %s/%s.schema" % (self.schema_dir, s)
                  for s in ("core", "cosine", "inetorgperson", "nis")]
         lines.append("include %s" % MAILDOCK_SCHEMA)
+        if self.tls:
+            lines += ["TLSCertificateFile %s/cert.pem" % self.dir,
+                      "TLSCertificateKeyFile %s/key.pem" % self.dir]
         lines += ["pidfile %s/slapd.pid" % self.dir,
                   "argsfile %s/slapd.args" % self.dir]
         if mdir:
@@ -108,8 +130,9 @@ class Slapd:
             self.load(ldif)
         self.log_fh = open(self.logfile, "ab")
         # -d 0: stay in the foreground (no detach), log nothing by default
+        urls = self.uri + "/" + (" " + self.ldaps_uri + "/" if self.tls else "")
         self.proc = subprocess.Popen([self.slapd, "-f", str(self.conf), "-h",
-                                      self.uri + "/", "-d", "0"],
+                                      urls, "-d", "0"],
                                      stdout=self.log_fh, stderr=subprocess.STDOUT)
         wait_for(self._listening, 30, "slapd", self.proc, self.log)
         return self
