@@ -317,3 +317,46 @@ def test_mysql_concurrent_logins_small_pool(mariadb, make_server):
             assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
         else:
             assert line.startswith("a OK"), line
+
+
+def test_mysql_tls(tmp_path, make_server):
+    # tls = yes: the connection is encrypted and the server certificate is
+    # checked against tls_ca_file; the account requires TLS, and a CA that
+    # did not sign the certificate is a temporary failure
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp(prefix="md-mytls-")
+    try:
+        try:
+            db = MariaDB(base, tls=True)
+        except Unavailable as e:
+            pytest.skip(str(e))
+        try:
+            db.start()
+            db.sql("CREATE DATABASE mail; CREATE USER '%s'@'localhost' IDENTIFIED BY '%s' "
+                   "REQUIRE SSL; GRANT SELECT ON mail.* TO '%s'@'localhost';"
+                   % (DB_USER, DB_PW, DB_USER))
+            db.sql(SCHEMA + fill_sql(), database="mail")
+            db.mail_root = tmp_path / "mail"
+            srv = make_server(mysql_settings(db, **{"auth.mysql.tls": "yes",
+                                                    "auth.mysql.tls_ca_file": db.ca_file}))
+            assert imap_login(srv, "alice@example.org", USERS["alice@example.org"]) \
+                .startswith("a OK"), srv.log()[-3000:]
+            srv.stop()
+            # without TLS the account is refused by the server
+            srv = make_server(mysql_settings(db))
+            line = imap_login(srv, "alice@example.org", USERS["alice@example.org"])
+            assert line.startswith("a NO [UNAVAILABLE]"), line
+            srv.stop()
+            from conftest import make_cert
+            (tmp_path / "ca").mkdir()
+            _, other = make_cert(tmp_path / "ca")
+            (tmp_path / "other.pem").write_text(other)
+            srv = make_server(mysql_settings(db, **{"auth.mysql.tls": "yes",
+                                                    "auth.mysql.tls_ca_file": str(tmp_path / "other.pem")}))
+            line = imap_login(srv, "alice@example.org", USERS["alice@example.org"])
+            assert line.startswith("a NO [UNAVAILABLE]"), line
+        finally:
+            db.close()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

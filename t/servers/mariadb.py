@@ -9,7 +9,8 @@ datadir, mariadbd with --skip-networking on a unix socket there.
     db.close()
 
 Root logs in with the password "root-secret" (normal authentication, not
-unix_socket, so it works for any test user)."""
+unix_socket, so it works for any test user). With tls=True the server has a
+self-signed certificate for localhost (db.ca_file) and accepts TLS."""
 import os
 import pathlib
 import shutil
@@ -22,7 +23,7 @@ ROOT_PW = "root-secret"
 
 
 class MariaDB:
-    def __init__(self, workdir):
+    def __init__(self, workdir, tls=False):
         self.mariadbd = which("/usr/sbin/mariadbd", "mariadbd", "/usr/sbin/mysqld")
         self.install_db = which("mariadb-install-db", "mysql_install_db")
         self.client = which("mariadb", "mysql")
@@ -39,6 +40,17 @@ class MariaDB:
         self.proc = None
         self.installed = False
         self.as_root = ["--user=root"] if os.geteuid() == 0 else []
+        self.ca_file = None
+        self.tls_args = []
+        if tls:
+            key, crt = self.dir / "key.pem", self.dir / "cert.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", str(key), "-out", str(crt), "-days", "2",
+                            "-subj", "/CN=localhost", "-addext",
+                            "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.ca_file = str(crt)
+            self.tls_args = ["--ssl-cert=%s" % crt, "--ssl-key=%s" % key]
 
     def log(self):
         try:
@@ -80,7 +92,7 @@ class MariaDB:
              "--skip-networking", "--log-error=%s" % self.logfile,
              "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
              "--max-connections=500", "--skip-name-resolve",
-             "--innodb-flush-log-at-trx-commit=0"] + self.as_root,
+             "--innodb-flush-log-at-trx-commit=0"] + self.tls_args + self.as_root,
             stdout=self.log_fh, stderr=subprocess.STDOUT)
         wait_for(self._alive, 60, "mariadbd", self.proc, self.log)
         if first:
