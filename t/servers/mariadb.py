@@ -24,7 +24,9 @@ ROOT_PW = "root-secret"
 
 class MariaDB:
     def __init__(self, workdir, tls=False):
-        self.mariadbd = which("/usr/sbin/mariadbd", "mariadbd", "/usr/sbin/mysqld")
+        # $MARIADBD names another server binary
+        self.mariadbd = (which(os.environ["MARIADBD"]) if os.environ.get("MARIADBD")
+                         else which("/usr/sbin/mariadbd", "mariadbd", "/usr/sbin/mysqld"))
         self.install_db = which("mariadb-install-db", "mysql_install_db")
         self.client = which("mariadb", "mysql")
         if not (self.mariadbd and self.install_db and self.client):

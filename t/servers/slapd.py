@@ -36,8 +36,14 @@ READER_PW = "reader-secret"
 
 class Slapd:
     def __init__(self, workdir, suffix="dc=example,dc=org", tls=False):
-        self.slapd = which("/usr/sbin/slapd", "slapd")
-        self.slapadd = which("/usr/sbin/slapadd", "slapadd")
+        # $SLAPD names another slapd (slapadd is found next to it)
+        if os.environ.get("SLAPD"):
+            self.slapd = which(os.environ["SLAPD"])
+            self.slapadd = self.slapd and which(os.path.join(os.path.dirname(self.slapd),
+                                                             "slapadd"))
+        else:
+            self.slapd = which("/usr/sbin/slapd", "slapd")
+            self.slapadd = which("/usr/sbin/slapadd", "slapadd")
         if not self.slapd or not self.slapadd:
             raise Unavailable("slapd not installed (apt-get install slapd)")
         self.schema_dir = next((d for d in SCHEMA_DIRS
