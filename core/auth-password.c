@@ -2,11 +2,15 @@
  *
  * Password schemes. crypt(3) hashes go to libxcrypt (crypt_rn, which needs
  * ~32 KiB of scratch: it comes from the heap, never a bounded thread stack);
- * the LDAP-style salted digests are computed with OpenSSL's EVP. Every
- * comparison of secrets is CRYPTO_memcmp on equal lengths.
+ * the LDAP-style salted digests are computed with OpenSSL's EVP; Argon2
+ * comes from libargon2 when the system has it (loaded on first use, so
+ * maildockd neither needs its headers to build nor the library to run).
+ * Every comparison of secrets is constant-time.
  */
 #include <crypt.h>
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <strings.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -17,7 +21,7 @@
 #define DIGEST_MAX 64	/* SHA-512 */
 #define SALT_LEN 8
 
-enum kind { K_CRYPT, K_PLAIN, K_DIGEST, K_SALTED };
+enum kind { K_CRYPT, K_PLAIN, K_DIGEST, K_SALTED, K_ARGON2 };
 
 struct scheme {
 	const char *name;
@@ -41,13 +45,16 @@ static const struct scheme schemes[] = {
 	{ "SHA256", K_DIGEST, NULL, "SHA256" },
 	{ "SHA", K_DIGEST, NULL, "SHA1" },
 	{ "SHA1", K_DIGEST, NULL, "SHA1" },
+	{ "ARGON2ID", K_ARGON2, "$argon2id$", NULL },
+	{ "ARGON2I", K_ARGON2, "$argon2i$", NULL },
 	{ "PLAIN", K_PLAIN, NULL, NULL },
 	{ "CLEARTEXT", K_PLAIN, NULL, NULL },
 };
 
 static const char *const scheme_names[] = {
 	"YESCRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "MD5-CRYPT",
-	"SSHA512", "SSHA256", "SSHA", "SHA512", "SHA256", "SHA", "PLAIN", NULL
+	"SSHA512", "SSHA256", "SSHA", "SHA512", "SHA256", "SHA", "ARGON2ID",
+	"ARGON2I", "PLAIN", NULL
 };
 
 const char *const *
@@ -104,6 +111,85 @@ digest(const char *mdname, const char *pw, const unsigned char *salt,
 		 EVP_DigestFinal_ex(ctx, out, outlen_r) == 1;
 	EVP_MD_CTX_free(ctx);
 	return ok ? 0 : -ERR_IO;
+}
+
+/* libargon2's API (argon2.h), declared here so no headers are needed */
+#define ARGON2_TYPE_I 1
+#define ARGON2_TYPE_ID 2
+#define ARGON2_VERIFY_MISMATCH (-35)
+#define ARGON2_T_COST 3
+#define ARGON2_M_COST 65536	/* KiB */
+#define ARGON2_SALT_LEN 16
+
+typedef int argon2_verify_fn(const char *encoded, const void *pwd,
+			     size_t pwdlen, int type);
+typedef int argon2_hash_fn(uint32_t t_cost, uint32_t m_cost,
+			   uint32_t parallelism, const void *pwd,
+			   size_t pwdlen, const void *salt, size_t saltlen,
+			   size_t hashlen, char *encoded, size_t encodedlen);
+
+static pthread_once_t argon2_once = PTHREAD_ONCE_INIT;
+static argon2_verify_fn *argon2_verify_p;
+static argon2_hash_fn *argon2i_hash_p, *argon2id_hash_p;
+
+static void
+argon2_load(void)
+{
+	void *h = dlopen("libargon2.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return;
+	argon2_verify_p = (argon2_verify_fn *)dlsym(h, "argon2_verify");
+	argon2i_hash_p = (argon2_hash_fn *)dlsym(h, "argon2i_hash_encoded");
+	argon2id_hash_p = (argon2_hash_fn *)dlsym(h, "argon2id_hash_encoded");
+}
+
+static bool
+argon2_available(void)
+{
+	pthread_once(&argon2_once, argon2_load);
+	return argon2_verify_p != NULL && argon2i_hash_p != NULL &&
+	       argon2id_hash_p != NULL;
+}
+
+/* "$argon2id$v=19$m=...,t=...,p=...$salt$hash" (the type is in the text;
+ * libargon2 compares in constant time) */
+static int
+verify_argon2(const char *password, const char *data)
+{
+	int type;
+	if (strncmp(data, "$argon2id$", 10) == 0)
+		type = ARGON2_TYPE_ID;
+	else if (strncmp(data, "$argon2i$", 9) == 0)
+		type = ARGON2_TYPE_I;
+	else
+		return -ERR_INVAL;
+	if (!argon2_available())
+		return -ERR_INVAL;
+	int r = argon2_verify_p(data, password, strlen(password), type);
+	if (r == 0)
+		return 0;
+	return r == ARGON2_VERIFY_MISMATCH ? -ERR_PERM : -ERR_INVAL;
+}
+
+static int
+hash_argon2(const struct scheme *sc, const char *password, char **hash_r)
+{
+	unsigned char salt[ARGON2_SALT_LEN];
+	char enc[256];
+
+	if (!argon2_available())
+		return -ERR_NOTFOUND;
+	if (RAND_bytes(salt, sizeof(salt)) != 1)
+		return -ERR_IO;
+	argon2_hash_fn *fn = strcmp(sc->name, "ARGON2ID") == 0 ?
+			     argon2id_hash_p : argon2i_hash_p;
+	if (fn(ARGON2_T_COST, ARGON2_M_COST, 1, password, strlen(password),
+	       salt, sizeof(salt), 32, enc, sizeof(enc)) != 0)
+		return -ERR_IO;
+	size_t n = strlen(sc->name) + strlen(enc) + 3;
+	*hash_r = xmalloc(n);
+	snprintf(*hash_r, n, "{%s}%s", sc->name, enc);
+	return 0;
 }
 
 static int
@@ -182,6 +268,11 @@ auth_password_verify(const char *password, const char *stored)
 	}
 	if (*data == '\0')
 		return -ERR_PERM;	/* no password set: never a match */
+	if ((sc == NULL || sc->kind == K_CRYPT || sc->kind == K_ARGON2) &&
+	    strncmp(data, "$argon2", 7) == 0)
+		return verify_argon2(password, data);
+	if (sc != NULL && sc->kind == K_ARGON2)
+		return -ERR_INVAL;
 	if (sc == NULL || sc->kind == K_CRYPT)
 		return verify_crypt(password, data);
 	if (sc->kind == K_PLAIN)
@@ -247,6 +338,8 @@ auth_password_hash(const char *scheme, const char *password, char **hash_r)
 		return -ERR_INVAL;
 	if (sc->kind == K_CRYPT)
 		return hash_crypt(sc, password, hash_r);
+	if (sc->kind == K_ARGON2)
+		return hash_argon2(sc, password, hash_r);
 	if (sc->kind == K_PLAIN) {
 		size_t n = strlen(password) + 8;
 		*hash_r = xmalloc(n);
