@@ -230,3 +230,20 @@ def test_plaintext_refused_without_tls(make_server, tmp_path):
     m = srv.imaps()
     m.login("u@example.org", "pw")
     m.logout()
+
+
+def test_reload_switches_users_file(make_server, tmp_path):
+    srv, path = own_server(make_server, tmp_path, ["u@example.org:{PLAIN}pw"])
+    other = tmp_path / "other-users"
+    other.write_text("z@example.org:{PLAIN}zz\n")
+    srv.settings["auth.pwfile.path"] = str(other)
+    srv.settings["auth.pwfile.bogus"] = "1"
+    srv.write_conf()
+    # a bad reload keeps the running configuration
+    srv.reload(expect="auth.pwfile.bogus")
+    imap_login(srv, "u@example.org", "pw").logout()
+    del srv.settings["auth.pwfile.bogus"]
+    srv.write_conf()
+    srv.reload()
+    imap_login(srv, "z@example.org", "zz").logout()
+    assert "AUTHENTICATIONFAILED" in imap_login(srv, "u@example.org", "pw")
