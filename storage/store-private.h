@@ -57,6 +57,9 @@ struct store_ops {
 	int (*msg_internal_date)(struct store_mailbox *mb, uint32_t seq,
 				 time_t *date_r);
 	int (*msg_open)(struct store_mailbox *mb, uint32_t seq, int *fd_r);
+	int (*msg_parsed)(struct store_mailbox *mb, uint32_t seq,
+			  struct arena *a, bool with_bytes,
+			  struct mime_message **msg_r);
 	int (*msg_path)(struct store_mailbox *mb, uint32_t seq, char *buf,
 			size_t size);
 	const char *const *(*mailbox_keywords)(const struct store_mailbox *mb,

@@ -167,6 +167,14 @@ store_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r)
 }
 
 int
+store_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
+		 bool with_bytes, struct mime_message **msg_r)
+{
+	*msg_r = NULL;
+	return mb->ops->msg_parsed(mb, seq, a, with_bytes, msg_r);
+}
+
+int
 store_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 	       size_t size)
 {

@@ -34,6 +34,8 @@
 struct store_user;	/* one logged-in user's Maildir (opaque) */
 struct store_mailbox;	/* one session's view of one folder (opaque) */
 struct store_append;	/* one message being appended (opaque) */
+struct arena;		/* core/arena.h */
+struct mime_message;	/* storage/mime/mime.h */
 
 /* System flags, a bitmask (RFC 3501 2.3.2). STORE_FLAG_RECENT is read-only:
  * it is ignored by store_msg_set_flags and store_append_begin. */
@@ -235,6 +237,18 @@ int store_msg_internal_date(struct store_mailbox *mb, uint32_t seq,
  * CRLF, the IMAP layer converts. Errors: -ERR_INVAL (bad seq),
  * -ERR_NOTFOUND (expunged by another session or process), -ERR_IO. */
 int store_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r);
+
+/* store_msg_parsed: the MIME structure of message seq (storage/mime/mime.h)
+ * allocated in arena a. With !with_bytes it comes from the folder's cache
+ * (file "maildock-cache") when present, without reading the message file:
+ * ENVELOPE, BODY, BODYSTRUCTURE and RFC822.SIZE can be answered, but
+ * sections, header access and text need with_bytes. With with_bytes (or
+ * on a cache miss) the file is mapped into a (released when a is reset)
+ * and parsed, and the cache is filled for the next time. Errors:
+ * -ERR_INVAL (bad seq), -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
+ * -ERR_LIMIT (a's cap). */
+int store_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
+		     bool with_bytes, struct mime_message **msg_r);
 
 /* store_msg_path: the current path of message seq's file (for logs and
  * tools), NUL-terminated into buf (size bytes). Errors: -ERR_INVAL,

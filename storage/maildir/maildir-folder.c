@@ -742,6 +742,7 @@ maildir_folder_put(struct maildir_folder **fp)
 		free(f->kw_dead[i]);
 	free(f->kw_dead);
 	free(f->kw_names);
+	maildir_cache_free(f->cache);
 	free(f->recs);
 	free(f->hash);
 	free(f->notify_fds);

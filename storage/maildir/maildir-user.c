@@ -99,6 +99,7 @@ const struct store_ops maildir_ops = {
 	.msg_size = maildir_msg_size,
 	.msg_internal_date = maildir_msg_internal_date,
 	.msg_open = maildir_msg_open,
+	.msg_parsed = maildir_msg_parsed,
 	.msg_path = maildir_msg_path,
 	.mailbox_keywords = maildir_mailbox_keywords,
 	.mailbox_sync = maildir_mailbox_sync,

@@ -79,6 +79,7 @@ struct maildir_folder {
 	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
 	uint64_t gen;			/* bumped on every change */
+	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
 	int *notify_fds;		/* eventfds of the views */
 	size_t notify_n;
 	bool loaded;
@@ -225,6 +226,13 @@ char **maildir_subscriptions_load(struct maildir_user *u, size_t *n_r);
 /* maildir_subscriptions_rename: from and its children become to. */
 int maildir_subscriptions_rename(struct maildir_user *u, const char *from,
 				 const char *to);
+
+/* ---- maildir-cache.c */
+struct maildir_cache;
+void maildir_cache_free(struct maildir_cache *c);
+int maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq,
+		       struct arena *a, bool with_bytes,
+		       struct mime_message **msg_r);
 
 /* ---- maildir-quota.c */
 int maildir_quota_set_rule(const char *root, const char *rule);

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
+#include "storage/mime/mime.h"
+#include "core/arena.h"
 #include "core/error.h"
 
 static const char msg1[] = "From: a@example.org\nSubject: one\n\nbody\n";
@@ -369,6 +371,72 @@ test_store_expunged_file_is_not_an_error(void **state)
 	store_user_close(&u);
 }
 
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+test_store_msg_parsed_from_cache(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	struct mime_message *m;
+	struct arena *a = arena_new(1024 * 1024);
+	char path[4096];
+
+	assert_int_equal(append_text(u, "INBOX", msg1, 0, NULL), 0);
+	assert_int_equal(append_text(u, "INBOX", msg2, 0, NULL), 0);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	/* first time: parsed from the file, cache written */
+	assert_int_equal(store_msg_parsed(mb, 1, a, false, &m), 0);
+	assert_non_null(m->data);
+	assert_int_equal(m->size_crlf, strlen(msg1) + 4);
+	assert_int_equal(store_msg_parsed(mb, 2, a, false, &m), 0);
+	store_user_close(&u);
+	snprintf(path, sizeof(path), "%s/maildock-cache", (char *)*state);
+	assert_non_null(get_file(path));
+	/* a new process-wide folder object answers from the cache: even
+	 * with the file gone it still knows the envelope */
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	char file[4096];
+	assert_int_equal(store_msg_path(mb, 1, file, sizeof(file)), 0);
+	char *copy = strdup(get_file(file));
+	unlink(file);
+	assert_int_equal(store_msg_parsed(mb, 1, a, false, &m), 0);
+	assert_null(m->data);
+	assert_int_equal(m->root->envelope->subject.len, 3);
+	assert_memory_equal(m->root->envelope->subject.p, "one", 3);
+	/* with_bytes needs the file */
+	assert_int_equal(store_msg_parsed(mb, 1, a, true, &m), -ERR_NOTFOUND);
+	write_file(file, copy);
+	free(copy);
+	store_user_close(&u);
+	/* a damaged cache (torn tail, then a wrong version) is never fatal */
+	FILE *fp = fopen(path, "a");
+	fputs("Rgarbage", fp);
+	fclose(fp);
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_msg_parsed(mb, 2, a, false, &m), 0);
+	assert_memory_equal(m->root->envelope->subject.p, "two", 3);
+	store_user_close(&u);
+	write_file(path, "MDCACHE 999\nxx");
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_msg_parsed(mb, 2, a, false, &m), 0);
+	assert_memory_equal(m->root->envelope->subject.p, "two", 3);
+	store_user_close(&u);
+	assert_memory_equal(get_file(path), "MDCACHE 1\n", 10);
+	arena_free(&a);
+}
+
 static int crash_step;
 
 static void
@@ -477,6 +545,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_store_expunged_file_is_not_an_error, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_msg_parsed_from_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_append_crash_leaves_no_partial, setup,
 			teardown),
