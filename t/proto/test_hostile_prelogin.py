@@ -24,12 +24,13 @@ SLOW = float(os.environ.get("MAILDOCK_TIME_FACTOR", "1"))
 
 
 def rss(srv):
-    """Resident memory of the daemon, in bytes."""
+    """Resident anonymous memory of the daemon (heap, stacks), in bytes:
+    mapped files (a message being sent) are page cache, not counted."""
     with open("/proc/%d/status" % srv.proc.pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith("RssAnon:"):
                 return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+    raise AssertionError("no RssAnon")
 
 
 def connect(port, source="127.0.0.1", timeout=10):
