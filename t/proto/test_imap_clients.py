@@ -2,7 +2,8 @@
 imap:// and imaps:// fetch a message and list folders; mbsync (isync)
 uploads a corpus sample from a local Maildir and a second mbsync run
 downloads it again, byte for byte modulo CRLF; fetchmail downloads a
-corpus sample over IMAP and IMAPS."""
+corpus sample over IMAP and IMAPS; offlineimap syncs a Maildir up and
+down."""
 import getpass
 import os
 import re
@@ -168,3 +169,59 @@ def test_fetchmail_imap(alice, corpus_sample, tmp_path, tls):
     m = alice.login_imap()
     assert m.select("INBOX", readonly=True)[1] == [str(len(msgs)).encode()]
     m.logout()
+
+
+def offlineimap_config(tmp, server, local):
+    cfg = tmp / ("offlineimaprc-%s" % local.name)
+    cfg.write_text(
+        "[general]\naccounts = t\nmetadata = %s/meta-%s\n"
+        "ui = quiet\n\n"
+        "[Account t]\nlocalrepository = local\nremoterepository = remote\n\n"
+        "[Repository local]\ntype = Maildir\nlocalfolders = %s\n\n"
+        "[Repository remote]\ntype = IMAP\nremotehost = 127.0.0.1\n"
+        "remoteport = %d\nremoteuser = %s\nremotepass = %s\n"
+        "ssl = no\nstarttls = no\n"
+        % (tmp, local.name, local, server.imap_port, USERS["alice"][0],
+           USERS["alice"][1]))
+    return cfg
+
+
+def run_offlineimap(cfg):
+    exe = shutil.which("offlineimap")
+    if exe is None:
+        pytest.skip("offlineimap not installed")
+    r = subprocess.run([exe, "-c", str(cfg), "-o", "-u", "quiet"],
+                       capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+
+
+def unmark(data):
+    """offlineimap may tag what it uploads with X-OfflineIMAP"""
+    return re.sub(rb"(?m)^X-OfflineIMAP: [^\r\n]*\r?\n", b"",
+                  normalise(data), 1)
+
+
+@pytest.mark.slow
+def test_offlineimap_both_ways(server, alice, corpus_sample, tmp_path):
+    msgs = [raw for _, raw in corpus_sample]
+    up = tmp_path / "up"
+    for sub in ("cur", "new", "tmp"):
+        (up / "INBOX" / sub).mkdir(parents=True)
+    for i, raw in enumerate(msgs):
+        (up / "INBOX" / "cur" / ("%d_%d.test:2,S" % (1700000000 + i, i))
+         ).write_bytes(raw)
+    run_offlineimap(offlineimap_config(tmp_path, server, up))
+    m = server.login_imap()
+    typ, data = m.select("INBOX")
+    assert int(data[0]) == len(msgs)
+    typ, data = m.fetch("1:*", "(BODY.PEEK[])")
+    bodies = [d[1] for d in data if isinstance(d, tuple)]
+    assert sorted(map(unmark, bodies)) == sorted(map(normalise, msgs))
+    m.logout()
+    down = tmp_path / "down"
+    down.mkdir()
+    server.deliver("alice", F1)
+    run_offlineimap(offlineimap_config(tmp_path, server, down))
+    got = maildir_messages(down / "INBOX")
+    assert sorted(map(unmark, got)) == sorted(map(normalise,
+                                                  msgs + [F1]))
