@@ -55,6 +55,8 @@ static const struct conf_setting auth_settings_list[] = {
 	  "keep successful logins this long (0: no cache)" },
 	{ "auth.cache_size", CONF_UINT, S(cache_size), "10000", NULL, 1,
 	  1000000, "most entries in the login cache" },
+	{ "auth.system_users", CONF_BOOL, S(system_users), "no", NULL, 0, 0,
+	  "each session takes the uid/gid of its user (passwd, pam)" },
 	{ "mail.location", CONF_STRING, S(mail_location), "%h/Maildir", NULL,
 	  0, 0, "Maildir of a user: %u user, %n local part, %d domain, "
 	  "%h home" },

@@ -35,6 +35,7 @@ struct auth_settings {
 	unsigned cache_ttl;		/* seconds; 0: no cache */
 	unsigned cache_size;		/* entries */
 	const char *mail_location;	/* template: %u %n %d %h ~/ */
+	bool system_users;		/* threads take the user's uid */
 };
 
 struct auth_chain {

@@ -13,6 +13,7 @@
 #include "core/auth-cache.h"
 #include "core/auth-chain.h"
 #include "core/auth-password.h"
+#include "core/auth-sysuser.h"
 #include "core/authd.h"
 #include "core/conf.h"
 #include "core/conn.h"
@@ -214,7 +215,30 @@ run(struct attempt *a, const char *authzid, const char *authcid,
 		return -ERR_PERM;
 	}
 	(*user_r)->master = a->master;
+	if (a->set->system_users) {
+		r = auth_sysuser_enter((*user_r)->user, (*user_r)->uid,
+				       (*user_r)->gid);
+		if (r < 0) {
+			char ebuf[128];
+			a->reason = "cannot take the user's uid/gid";
+			slog_error(a->s, "auth: system_users: user %s uid=%ld "
+				   "gid=%ld: %s", (*user_r)->user,
+				   (long)(int)(*user_r)->uid,
+				   (long)(int)(*user_r)->gid,
+				   r == -ERR_INVAL ? "no (or a root) uid/gid" :
+				   errno_str(errno, ebuf, sizeof(ebuf)));
+			return -ERR_TEMP;
+		}
+	}
 	return 0;
+}
+
+bool
+auth_system_users(const struct conf *conf)
+{
+	const struct auth_settings *set =
+		conf_section(conf, auth_settings_table());
+	return set != NULL && set->system_users;
 }
 
 int

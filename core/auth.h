@@ -64,6 +64,12 @@ bool auth_plaintext_allowed(const struct session *s);
 int auth_login(struct session *s, const char *authzid, const char *authcid,
 	       const char *password, struct auth_user **user_r);
 
+/* auth_system_users: whether auth.system_users is on in conf: then each
+ * successful auth_login switches the calling thread to the user's
+ * uid/gid/groups (core/auth-sysuser.h), and main must call
+ * auth_sysuser_restrict instead of dropping every privilege. */
+bool auth_system_users(const struct conf *conf);
+
 /* auth_delay_fn / auth_set_delay_hook: the function auth_login calls to
  * wait the failure delay (seconds); NULL restores the default
  * (nanosleep). For tests that check the delay without waiting. Start-up

@@ -19,7 +19,8 @@ t_authmods_libauth_badname_la_LDFLAGS = $(TESTMOD_LDFLAGS)
 
 if HAVE_CMOCKA
 auth_test_cflags = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CMOCKA_CFLAGS)
-auth_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(CMOCKA_LIBS)
+auth_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
+	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-auth-password t/unit/test-authmech \
 	t/unit/test-auth-pwfile t/unit/test-auth-loader t/unit/test-auth-login
 TESTS += t/unit/test-auth-password t/unit/test-authmech \

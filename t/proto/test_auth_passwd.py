@@ -4,7 +4,9 @@ daemon runs as root, the minimum uid, locked accounts, the home from the
 account, and two modules in one chain (pwfile then passwd)."""
 import os
 import pathlib
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -37,7 +39,9 @@ def accounts(tmp_path, monkeypatch):
         pytest.skip("nss_wrapper not installed (apt-get install libnss-wrapper)")
     if sanitized():
         pytest.skip("LD_PRELOAD of nss_wrapper does not mix with sanitizers")
-    home = tmp_path / "home"
+    # homes outside pytest's 0700 tree, so users can reach their own
+    home = pathlib.Path(tempfile.mkdtemp(prefix="maildock-homes-"))
+    home.chmod(0o755)
     entries = {"sysalice": (5001, "sys pass 1", "x"),
                "sysbob": (5002, "sys pass 2", None),     # hash in passwd
                "syslocked": (5003, "sys pass 3", "!"),
@@ -58,7 +62,8 @@ def accounts(tmp_path, monkeypatch):
     monkeypatch.setenv("NSS_WRAPPER_PASSWD", str(tmp_path / "passwd"))
     monkeypatch.setenv("NSS_WRAPPER_GROUP", str(tmp_path / "group"))
     monkeypatch.setenv("NSS_WRAPPER_SHADOW", str(tmp_path / "shadow"))
-    return home
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_passwd_logins(accounts, make_server):
@@ -106,3 +111,44 @@ def test_passwd_min_uid_setting(accounts, make_server):
     m = srv.imap()
     m.login("sysdaemon", "sys pass 4")
     m.logout()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="system-users mode needs root")
+def test_system_users_mode(accounts, make_server):
+    """Each session takes its user's uid for itself: what it creates
+    belongs to the user, and it cannot read another user's Maildir."""
+    for name, uid in (("sysalice", 5001), ("sysbob", 5002)):
+        os.chown(accounts / name, uid, uid)
+        (accounts / name).chmod(0o700)
+    bob_md = accounts / "sysbob" / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (bob_md / sub).mkdir(parents=True)
+    (bob_md / "new" / "1.secret").write_text("Subject: bob's\r\n\r\nsecret\r\n")
+    for dirpath, dirnames, filenames in os.walk(accounts / "sysbob"):
+        for n in dirnames + filenames:
+            os.chown(os.path.join(dirpath, n), 5002, 5002)
+    srv = make_server({"auth.modules": "passwd", "auth.system_users": "yes",
+                       "auth.username_lowercase": "no",
+                       "mail.location": "%h/Maildir"})
+    m = srv.imap()
+    m.login("sysalice", "sys pass 1")
+    assert m.select("INBOX")[0] == "OK"
+    assert m.create("Work")[0] == "OK"
+    m.logout()
+    md = accounts / "sysalice" / "Maildir"
+    assert md.is_dir()
+    assert md.stat().st_uid == 5001 and md.stat().st_gid == 5001
+    assert (md / ".Work").stat().st_uid == 5001
+    # a folder of alice's that is a link into bob's Maildir
+    os.symlink(bob_md, md / ".Spy")
+    m = srv.imap()
+    m.login("sysalice", "sys pass 1")
+    typ, _ = m.select("Spy")
+    assert typ == "NO"
+    m.logout()
+    # bob himself still reads it
+    p = srv.pop3()
+    p.user("sysbob")
+    assert p.pass_("sys pass 2").startswith(b"+OK")
+    assert p.stat()[0] == 1
+    p.quit()
