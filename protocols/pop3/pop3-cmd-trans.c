@@ -61,6 +61,23 @@ pop3_cmd_list(struct pop3_session *p, const struct pop3_cmd *cmd)
 	return conn_writes(c, ".\r\n");
 }
 
+/* The unique id of message seq in the configured form (RFC 1939 sec. 7:
+ * 1-70 characters 0x21-0x7E, stable across sessions). */
+static int
+get_uidl(struct pop3_session *p, uint32_t seq, char *buf, size_t size)
+{
+	const struct store_msg *m;
+
+	if (strcmp(p->set->uidl_format, "dovecot") != 0)
+		return store_pop3_uidl(p->box, seq, buf, size);
+	/* Dovecot's default pop3_uidl_format %08Xu%08Xv */
+	if ((m = store_msg_get(p->box, seq)) == NULL)
+		return -ERR_INVAL;
+	snprintf(buf, size, "%08X%08X", (unsigned)m->uid,
+		 (unsigned)store_mailbox_uidvalidity(p->box));
+	return 0;
+}
+
 int
 pop3_cmd_uidl(struct pop3_session *p, const struct pop3_cmd *cmd)
 {
@@ -71,20 +88,20 @@ pop3_cmd_uidl(struct pop3_session *p, const struct pop3_cmd *cmd)
 	if (cmd->nnums == 1) {
 		if (get_msg(p, cmd->num[0], &r) == NULL)
 			return r;
-		if (store_pop3_uidl(p->box, cmd->num[0], id, sizeof(id)) < 0)
+		if (get_uidl(p, cmd->num[0], id, sizeof(id)) < 0)
 			return pop3_reply_err(p, "[SYS/TEMP] Cannot read the "
 					      "unique id.");
 		return conn_printf(c, "+OK %u %s\r\n", cmd->num[0], id);
 	}
 	/* Check that every id can be had before the +OK goes out. */
-	if (p->count > 0 && store_pop3_uidl(p->box, 1, id, sizeof(id)) < 0)
+	if (p->count > 0 && get_uidl(p, 1, id, sizeof(id)) < 0)
 		return pop3_reply_err(p, "[SYS/TEMP] Cannot read the unique "
 				      "ids.");
 	conn_writes(c, "+OK\r\n");
 	for (uint32_t i = 0; i < p->count; i++) {
 		if (p->msgs[i].deleted)
 			continue;
-		if (store_pop3_uidl(p->box, i + 1, id, sizeof(id)) < 0)
+		if (get_uidl(p, i + 1, id, sizeof(id)) < 0)
 			return -ERR_IO;	/* mid-list: only closing is safe */
 		conn_printf(c, "%u %s\r\n", i + 1, id);
 	}

@@ -24,6 +24,7 @@ extern const struct proto_ops pop3_proto;
 struct pop3_settings {
 	const char *greeting;		/* text after "+OK " */
 	const char *implementation;	/* CAPA IMPLEMENTATION; "": none */
+	const char *uidl_format;	/* "courier" or "dovecot" */
 	unsigned max_bad_commands;	/* in a row, then disconnect */
 };
 

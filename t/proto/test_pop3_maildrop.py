@@ -444,3 +444,28 @@ def test_message_expunged_by_imap_meanwhile(alice):
     p = login(alice)
     assert p.stat() == (1, len(F4))
     p.quit()
+
+
+def test_uidl_dovecot_format(make_server):
+    srv = make_server({"pop3.uidl_format": "dovecot"})
+    deliver(srv, F1)
+    deliver(srv, F4)
+    m = srv.login_imap()
+    m.select("INBOX")
+    typ, data = m.response("UIDVALIDITY")
+    uidvalidity = int(data[0])
+    typ, data = m.fetch("1:2", "(UID)")
+    uids = [int(x.split(b"UID ")[1].rstrip(b")")) for x in data]
+    m.logout()
+    p = login(srv)
+    assert [x.split()[1] for x in p.uidl()[1]] == \
+        [b"%08X%08X" % (u, uidvalidity) for u in uids]
+    assert p.uidl(2) == b"+OK 2 %08X%08X" % (uids[1], uidvalidity)
+    p.quit()
+
+
+def test_uidl_format_checked(make_server):
+    srv = make_server({"pop3.uidl_format": "md5"}, start=False)
+    with pytest.raises(RuntimeError) as e:
+        srv.start()
+    assert "pop3.uidl_format" in str(e.value)
