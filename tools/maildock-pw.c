@@ -6,6 +6,7 @@
  * from the terminal without echo (twice), or from standard input.
  */
 #include <getopt.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 #include "core/auth-password.h"
@@ -74,6 +75,14 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	bool known = false;
+	for (const char *const *s = auth_password_schemes(); *s; s++)
+		known |= strcasecmp(*s, scheme) == 0;
+	if (stored == NULL && !known) {
+		fprintf(stderr, "maildock-pw: %s: unknown scheme (see -l)\n",
+			scheme);
 		return 2;
 	}
 	if (read_password("Password: ", pw, sizeof(pw)) < 0) {

@@ -67,3 +67,40 @@ def test_world_writable_module_is_refused(tmp_path):
     dst.chmod(0o644)
     r = check(srv)
     assert r.returncode == 0, r.stderr
+
+
+def test_maildock_auth_tool(tmp_path):
+    srv = Maildock(tmp_path)
+    tool = str(BUILDDIR / "maildock-auth")
+    r = subprocess.run([tool, "-c", str(srv.conf), "test", "Alice@example.org",
+                        "secret-1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "module:     pwfile" in r.stdout
+    assert "result:     ok" in r.stdout
+    assert "mail:       %s/example.org/alice/Maildir" % srv.mail_root in r.stdout
+    assert "secret-1" not in r.stdout + r.stderr
+    r = subprocess.run([tool, "-c", str(srv.conf), "test", "alice@example.org",
+                        "-"], input="wrong\n", capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1
+    assert "result:     wrong password" in r.stdout
+    r = subprocess.run([tool, "-c", str(srv.conf), "lookup",
+                        "nobody@example.org"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1
+    assert "no such user" in r.stdout
+
+
+def test_maildock_pw_tool():
+    tool = str(BUILDDIR / "maildock-pw")
+    r = subprocess.run([tool, "-s", "SSHA512"], input="s3cret\n",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("{SSHA512}")
+    h = r.stdout.strip()
+    assert subprocess.run([tool, "-t", h], input=b"s3cret\n",
+                          capture_output=True).returncode == 0
+    assert subprocess.run([tool, "-t", h], input=b"s3cret!\n",
+                          capture_output=True).returncode == 1
+    r = subprocess.run([tool, "-s", "NOPE"], input="x\n", capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "unknown scheme" in r.stderr
