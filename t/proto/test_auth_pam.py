@@ -62,6 +62,9 @@ def pamenv(tmp_path, monkeypatch):
         preload = [str(wrapper)] + ([str(nss)] if nss else [])
         monkeypatch.setenv("LD_PRELOAD", " ".join(preload))
         monkeypatch.setenv("PAM_WRAPPER", "1")
+        # sanitizer builds refuse libpam loaded with RTLD_DEEPBIND
+        monkeypatch.setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1")
+        monkeypatch.setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1")
         monkeypatch.setenv("PAM_WRAPPER_SERVICE_DIR", str(svc))
         monkeypatch.setenv("NSS_WRAPPER_PASSWD", str(tmp_path / "passwd"))
         monkeypatch.setenv("NSS_WRAPPER_GROUP", str(tmp_path / "group"))
@@ -71,6 +74,7 @@ def pamenv(tmp_path, monkeypatch):
             d.start()
         finally:
             for k in ("LD_PRELOAD", "PAM_WRAPPER", "PAM_WRAPPER_SERVICE_DIR",
+                      "UID_WRAPPER_DISABLE_DEEPBIND", "NSS_WRAPPER_DISABLE_DEEPBIND",
                       "NSS_WRAPPER_PASSWD", "NSS_WRAPPER_GROUP", "ASAN_OPTIONS"):
                 monkeypatch.delenv(k, raising=False)
         return d

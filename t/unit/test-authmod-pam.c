@@ -185,6 +185,14 @@ setup_wrapper(char **argv)
 		found, dir);
 	fclose(f);
 	setenv("LD_PRELOAD", lib, 1);
+	/* sanitizer builds: the wrapper comes first in the preload list and
+	 * must not dlopen libpam with RTLD_DEEPBIND (which ASan refuses) */
+	setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[512];
+	snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0",
+		 asan ? asan : "", asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);
 	setenv("MAILDOCK_PAMTEST_DIR", dir, 1);
