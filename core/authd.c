@@ -313,6 +313,12 @@ authd_call(int index, const char *user, const char *password,
 	return ret;
 }
 
+int
+authd_socket(void)
+{
+	return sock;
+}
+
 void
 authd_stop(void)
 {

@@ -32,6 +32,10 @@ int authd_find(const char *name);
 int authd_call(int index, const char *user, const char *password,
 	       struct authmod_user *u_r);
 
+/* authd_socket: the parent's end of the helper's socket, or -1. Only for
+ * tests that check the helper refuses malformed requests. */
+int authd_socket(void);
+
 /* authd_stop: close the socket (the helper exits) and reap it. At exit. */
 void authd_stop(void);
 
