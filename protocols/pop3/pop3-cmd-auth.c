@@ -14,7 +14,6 @@
 #include "protocols/pop3/pop3.h"
 #include "core/compat.h"
 
-#define USER_MAX 512		/* octets of a USER argument */
 #define SECRET_ARENA 16384	/* wiped arena for one login attempt */
 
 int
@@ -58,12 +57,12 @@ pop3_cmd_stls(struct pop3_session *p, const struct pop3_cmd *cmd)
 	/* conn_starttls drops what was pipelined behind STLS (B45). */
 	r = conn_starttls(s->conn, s->tls);
 	if (r < 0) {
-		slog_info(s, "starttls failed error=%s", err_str(r));
+		slog_info(s, "starttls failed error=\"%s\"", err_str(r));
 		return r;
 	}
-	p->user = NULL;
+	p->user[0] = '\0';
 	p->bad_commands = 0;
-	slog_debug(s, "starttls %s", conn_tls_info(s->conn));
+	slog_debug(s, "starttls tls=\"%s\"", conn_tls_info(s->conn));
 	return POP3_CMD_OK;
 }
 
@@ -79,11 +78,11 @@ pop3_cmd_user(struct pop3_session *p, const struct pop3_cmd *cmd)
 {
 	if (!auth_plaintext_allowed(p->s))
 		return refuse_plaintext(p);
-	if (cmd->arg.len > USER_MAX)
+	p->user[0] = '\0';
+	if (cmd->arg.len > POP3_USER_MAX)
 		return pop3_reply_err(p, "Invalid user name.");
-	p->user = arena_strndup(p->s->arena, cmd->arg.p, cmd->arg.len);
-	if (p->user == NULL)
-		return -ERR_LIMIT;
+	memcpy(p->user, cmd->arg.p, cmd->arg.len);
+	p->user[cmd->arg.len] = '\0';
 	return conn_writes(p->s->conn, "+OK Password required.\r\n");
 }
 
@@ -97,7 +96,7 @@ login(struct pop3_session *p, const char *authzid, const char *authcid,
 
 	if (r < 0) {
 		char q[256];
-		slog_info(p->s, "login failed user=%s mech=%s reason=%s",
+		slog_info(p->s, "login failed user=%s mech=%s reason=\"%s\"",
 			  log_quote_cstr(q, sizeof(q), authcid), mech,
 			  err_str(r));
 		return pop3_login_failed(p, r, mech);
@@ -108,15 +107,16 @@ login(struct pop3_session *p, const char *authzid, const char *authcid,
 int
 pop3_cmd_pass(struct pop3_session *p, const struct pop3_cmd *cmd)
 {
+	char user[POP3_USER_MAX + 1], *pw;
 	struct arena *a;
-	char *user = p->user, *pw;
 	int r;
 
 	if (!auth_plaintext_allowed(p->s))
 		return refuse_plaintext(p);
-	if (user == NULL)
+	if (p->user[0] == '\0')
 		return pop3_reply_err(p, "USER first.");
-	p->user = NULL;
+	memcpy(user, p->user, sizeof(user));
+	p->user[0] = '\0';
 	if (cmd->arg.len > AUTHMECH_FIELD_MAX)
 		return pop3_login_failed(p, -ERR_INVAL, "USER");
 	a = arena_new_wiped(SECRET_ARENA);

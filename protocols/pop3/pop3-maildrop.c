@@ -33,8 +33,12 @@ static int
 store_failed(struct pop3_session *p, int r, const char *what,
 	     const char *detail)
 {
-	slog_error(p->s, "maildrop %s failed error=%s detail=\"%s\"", what,
-		   err_str(r), detail);
+	char q[256];
+
+	/* another session holding the maildrop is routine, not an error */
+	slog_write(p->s, r == -ERR_BUSY ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
+		   "maildrop failed step=%s error=\"%s\" detail=%s", what,
+		   err_str(r), log_quote_cstr(q, sizeof(q), detail));
 	pop3_maildrop_close(p);
 	if (r == -ERR_BUSY)
 		return pop3_reply_err(p, "[IN-USE] Mailbox is locked by "
@@ -85,7 +89,7 @@ pop3_login_finish(struct pop3_session *p, struct auth_user *u,
 		return store_failed(p, r, "open", err);
 	r = store_mailbox_open(p->store, "INBOX", false, &p->box);
 	if (r < 0)
-		return store_failed(p, r, "open INBOX",
+		return store_failed(p, r, "open_inbox",
 				    store_user_error(p->store));
 	r = store_pop3_lock(p->box);
 	if (r < 0)
@@ -133,8 +137,11 @@ pop3_maildrop_commit(struct pop3_session *p)
 		if (er < 0)
 			r = er;
 	}
-	if (r < 0)
-		slog_error(p->s, "expunge failed error=%s detail=\"%s\"",
-			   err_str(r), store_user_error(p->store));
+	if (r < 0) {
+		char q[256];
+		slog_error(p->s, "expunge failed error=\"%s\" detail=%s",
+			   err_str(r), log_quote_cstr(q, sizeof(q),
+						     store_user_error(p->store)));
+	}
 	return r;
 }

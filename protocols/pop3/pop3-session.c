@@ -49,6 +49,27 @@ bad_command(struct pop3_session *p, const char *why)
 	return pop3_reply_err(p, why) < 0 ? -ERR_IO : POP3_CMD_OK;
 }
 
+/* A connection error as one word for the disconnect log line. */
+static const char *
+reason_word(int r)
+{
+	switch (r) {
+	case -ERR_EOF:
+		return "eof";
+	case -ERR_TIMEOUT:
+		return "timeout";
+	case -ERR_SHUTDOWN:
+		return "shutdown";
+	case -ERR_TLS:
+		return "tls";
+	case -ERR_LIMIT:
+	case -ERR_NOMEM:
+		return "limit";
+	default:
+		return "error";
+	}
+}
+
 /* Read and run commands until QUIT, an error, or the end of the peer.
  * Returns a short reason for the log. */
 static const char *
@@ -72,7 +93,7 @@ command_loop(struct pop3_session *p)
 			else if (r == -ERR_TIMEOUT)
 				pop3_reply_err(p, "Disconnected for inactivity.");
 			conn_flush(c);
-			return r == -ERR_EOF ? "eof" : err_str(r);
+			return reason_word(r);
 		} else if ((r = pop3_parser_parse(line.p, line.len, &cmd,
 						  &why)) < 0) {
 			r = bad_command(p, why);
@@ -86,7 +107,7 @@ command_loop(struct pop3_session *p)
 				"closed";
 		}
 		if (r < 0)
-			return err_str(r);
+			return reason_word(r);
 	}
 }
 

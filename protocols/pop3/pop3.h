@@ -42,6 +42,9 @@ enum pop3_cmd_result {
 	POP3_CMD_CLOSE = 1,	/* flush and close the connection */
 };
 
+/* the longest USER argument, octets */
+#define POP3_USER_MAX 512
+
 /* One message of the snapshot taken at login. */
 struct pop3_msg {
 	uint64_t size;		/* octets with CRLF line ends */
@@ -52,7 +55,7 @@ struct pop3_session {
 	struct session *s;
 	const struct pop3_settings *set;
 	enum pop3_state state;
-	char *user;			/* USER argument, pending PASS (arena) */
+	char user[POP3_USER_MAX + 1];	/* USER argument, pending PASS; "": none */
 	struct store_user *store;
 	struct store_mailbox *box;	/* INBOX view, POP3-locked */
 	struct pop3_msg *msgs;		/* [count], the maildrop at login */
