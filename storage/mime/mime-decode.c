@@ -242,26 +242,45 @@ mime_charset_to_utf8(struct arena *a, const char *charset, struct sview in,
 	return view_out(a, &b, out_r);
 }
 
+/* The next "?=" at or after start, or end. *cache remembers the last
+ * answer: starts only grow, so a cached "?=" at or after start is still the
+ * first one, and the whole header is scanned once (a header full of "=?"
+ * without "?=" stayed linear only thanks to this). */
+static const char *
+find_close(const char *start, const char *end, const char **cache)
+{
+	const char *p;
+
+	if (*cache != NULL && *cache >= start)
+		return *cache;
+	for (p = start; p + 1 < end; p++) {
+		p = memchr(p, '?', (size_t)(end - p) - 1);
+		if (p == NULL)
+			break;
+		if (p[1] == '=')
+			return *cache = p;
+	}
+	return *cache = end;
+}
+
 /* Try to decode "=?charset?E?text?=" at s[0..n); returns its length or 0. */
 static size_t
-encoded_word(struct arena *a, struct sbuf *b, const char *s, size_t n)
+encoded_word(struct arena *a, struct sbuf *b, const char *s, size_t n,
+	     const char **close_cache)
 {
-	const char *q1, *q2, *q3, *end;
+	const char *q1, *q2, *q3, *end = s + n;
 	char charset[64], *star;
 	struct sview raw, dec;
 	size_t cslen;
 
 	if (n < 8 || s[0] != '=' || s[1] != '?')
 		return 0;
-	q1 = memchr(s + 2, '?', n - 2);
+	q1 = memchr(s + 2, '?', n - 2 < sizeof(charset) ? n - 2 :
+		    sizeof(charset));
 	if (q1 == NULL || (size_t)(q1 - s) + 3 >= n || q1[2] != '?')
 		return 0;
 	q2 = q1 + 2;
-	end = s + n;
-	for (q3 = q2 + 1; q3 + 1 < end; q3++) {
-		if (q3[0] == '?' && q3[1] == '=')
-			break;
-	}
+	q3 = find_close(q2 + 1, end, close_cache);
 	if (q3 + 1 >= end)
 		return 0;
 	cslen = (size_t)(q1 - (s + 2));
@@ -303,6 +322,7 @@ mime_decode_words(struct arena *a, struct sview raw, struct sview *out_r)
 {
 	size_t len, i = 0, plain = 0, wlen;
 	char *s = mime_unfold(a, raw, &len);
+	const char *close = NULL;
 	bool after_word = false;
 	struct sbuf b, tmp;
 
@@ -315,7 +335,7 @@ mime_decode_words(struct arena *a, struct sview raw, struct sview *out_r)
 			continue;
 		}
 		sbuf_init(&tmp, a, 0);
-		wlen = encoded_word(a, &tmp, s + i, len - i);
+		wlen = encoded_word(a, &tmp, s + i, len - i, &close);
 		if (wlen == 0) {
 			i++;
 			continue;

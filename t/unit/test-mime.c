@@ -593,6 +593,22 @@ test_mime_search_text(void **state)
 	assert_int_equal(mime_decode_words(f->a, SVIEW_LIT("Fr\xf6sche"),
 					   &out), 0);
 	assert_string_equal(out.p, "Fr\xef\xbf\xbdsche");
+	/* many "=?" without "?=": linear (was quadratic: minutes per MB) */
+	{
+		struct sbuf h;
+		double t0;
+		int i;
+
+		sbuf_init(&h, NULL, 0);
+		for (i = 0; i < 100000; i++)
+			sbuf_appends(&h, "=?a?Q?b");
+		t0 = now();
+		assert_int_equal(mime_decode_words(f->a,
+		    (struct sview){ h.data, h.len }, &out), 0);
+		assert_true(now() - t0 < 1.0);
+		assert_int_equal(out.len, h.len);
+		sbuf_free(&h);
+	}
 	/* a folded line's leading TAB reads as a space */
 	assert_int_equal(mime_decode_words(f->a,
 	    SVIEW_LIT("Remove unnecessary\r\n\tsemicolons"), &out), 0);
