@@ -3,7 +3,7 @@ imap:// and imaps:// fetch a message and list folders; mbsync (isync)
 uploads a corpus sample from a local Maildir and a second mbsync run
 downloads it again, byte for byte modulo CRLF; fetchmail downloads a
 corpus sample over IMAP and IMAPS; offlineimap syncs a Maildir up and
-down."""
+down; mutt, driven on a pseudo-terminal, lists a folder."""
 import getpass
 import os
 import re
@@ -225,3 +225,33 @@ def test_offlineimap_both_ways(server, alice, corpus_sample, tmp_path):
     got = maildir_messages(down / "INBOX")
     assert sorted(map(unmark, got)) == sorted(map(normalise,
                                                   msgs + [F1]))
+
+
+@pytest.mark.slow
+def test_mutt_lists_folder(server, alice, tmp_path):
+    mutt, script = shutil.which("mutt"), shutil.which("script")
+    if mutt is None or script is None:
+        pytest.skip("mutt or script not installed")
+    for i in range(3):
+        server.deliver("alice", F1.replace(b"hello", b"hello %d" % i)
+                       .replace(b"<f1@", b"<f1-%d@" % i))
+    rc = tmp_path / "muttrc"
+    out = tmp_path / "out.mbox"
+    rc.write_text('set imap_user="%s"\nset imap_pass="%s"\n'
+                  "set ssl_starttls=no\nset ssl_force_tls=no\n"
+                  "set confirmappend=no\nset confirmcreate=no\n"
+                  "set mbox_type=mbox\nset move=no\nset quit=yes\n"
+                  'set header_cache=""\n' % USERS["alice"])
+    # the index is drawn (every subject on the screen), the current
+    # message is copied out, and mutt quits
+    cmd = ("%s -n -F %s -f imap://127.0.0.1:%d/INBOX -e 'push "
+           '"<tag-pattern>~A<enter><tag-prefix><copy-message>%s<enter>'
+           '<quit>"\'' %
+           (mutt, rc, server.imap_port, out))
+    r = subprocess.run([script, "-qec", cmd, "/dev/null"],
+                       capture_output=True, timeout=60,
+                       env={"TERM": "vt100", "HOME": str(tmp_path),
+                            "PATH": "/usr/bin:/bin"})
+    for i in range(3):
+        assert b"hello %d" % i in r.stdout
+    assert b"line one" in out.read_bytes()
