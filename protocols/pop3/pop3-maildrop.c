@@ -30,15 +30,16 @@ pop3_login_failed(struct pop3_session *p, int r, const char *mech)
 
 /* Map a storage error at login to a response code (RFC 3206). */
 static int
-store_failed(struct pop3_session *p, int r, const char *what,
-	     const char *detail)
+store_failed(struct pop3_session *p, int r, const char *user,
+	     const char *what, const char *detail)
 {
-	char q[256];
+	char q[256], qu[256];
 
 	/* another session holding the maildrop is routine, not an error */
 	slog_write(p->s, r == -ERR_BUSY ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
-		   "maildrop failed step=%s error=\"%s\" detail=%s", what,
-		   err_str(r), log_quote_cstr(q, sizeof(q), detail));
+		   "maildrop failed user=%s step=%s error=\"%s\" detail=%s",
+		   log_quote_cstr(qu, sizeof(qu), user), what, err_str(r),
+		   log_quote_cstr(q, sizeof(q), detail));
 	pop3_maildrop_close(p);
 	if (r == -ERR_BUSY)
 		return pop3_reply_err(p, "[IN-USE] Mailbox is locked by "
@@ -83,20 +84,24 @@ pop3_login_finish(struct pop3_session *p, struct auth_user *u,
 	const char *err = "";
 	int r;
 
-	session_logged_in(s, u->user);
 	r = store_user_open(u->mail, u->quota, &p->store, &err);
 	if (r < 0)
-		return store_failed(p, r, "open", err);
+		return store_failed(p, r, u->user, "open", err);
 	r = store_mailbox_open(p->store, "INBOX", false, &p->box);
 	if (r < 0)
-		return store_failed(p, r, "open_inbox",
+		return store_failed(p, r, u->user, "open_inbox",
 				    store_user_error(p->store));
 	r = store_pop3_lock(p->box);
 	if (r < 0)
-		return store_failed(p, r, "lock", store_user_error(p->store));
+		return store_failed(p, r, u->user, "lock",
+				    store_user_error(p->store));
 	r = snapshot(p);
 	if (r < 0)
-		return store_failed(p, r, "scan", store_user_error(p->store));
+		return store_failed(p, r, u->user, "scan",
+				    store_user_error(p->store));
+	/* the session is logged in (idle timeout, user= in logs) only once
+	 * the maildrop is ours */
+	session_logged_in(s, u->user);
 	p->state = POP3_STATE_TRANSACTION;
 	slog_info(s, "login mech=%s tls=%d messages=%u octets=%llu", mech,
 		  conn_is_tls(s->conn), p->count,
