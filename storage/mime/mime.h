@@ -154,7 +154,10 @@ int mime_parse(struct arena *a, const void *data, size_t size,
 /* mime_parse_fd: map the regular file open on fd read-only and parse it;
  * the mapping is released when a is reset (arena_on_reset). Empty files
  * parse as an empty message. Returns 0, -ERR_IO (fstat/mmap failed, errno
- * set), -ERR_LIMIT (arena cap). The fd may be closed after return. */
+ * set), -ERR_LIMIT (arena cap). The fd may be closed after return.
+ * Relies on Maildir's rule that a delivered message file is never rewritten
+ * in place (unlinking it is fine: the mapping stays valid); truncating a
+ * mapped file under a reader would fault. */
 int mime_parse_fd(struct arena *a, int fd, struct mime_message **msg_r);
 
 /* mime_part_find: the part addressed by the IMAP section part number
