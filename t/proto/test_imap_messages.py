@@ -331,3 +331,50 @@ def test_store_copy_bad_args(s):
         assert s.status.startswith("BAD"), c
     s.cmd("UID STORE 4000000000 +FLAGS (\\Seen)")
     assert s.status.startswith("OK")
+
+
+def test_append_nonsync_refusals_b40(server, s):
+    # a refused non-synchronizing APPEND is read and thrown away
+    s.raw.send(b"n1 APPEND NoSuchBox {167+}\r\n" + F1 + b"\r\n")
+    assert s.raw.read_until_tagged("n1")[-1].startswith("n1 NO [TRYCREATE]")
+    s.raw.send(b"n2 APPEND INBOX (\\Bogus) {167+}\r\n" + F1 + b"\r\n")
+    assert s.raw.read_until_tagged("n2")[-1].startswith("n2 BAD")
+    assert s.ok("NOOP")
+    caps = s.cmd("CAPABILITY")[0].split()
+    limit = [int(c.split("=")[1]) for c in caps if c.startswith("APPENDLIMIT=")]
+    assert limit and limit[0] >= 1024 * 1024
+    # one too big to skip: BYE and close
+    s.raw.send(b"n3 APPEND INBOX {4000000000+}\r\n")
+    assert s.raw.readline().startswith("* BYE")
+    with pytest.raises(EOFError):
+        s.raw.readline()
+
+
+def test_literal_limits_after_login(s):
+    assert s.ok("SELECT INBOX")
+    s.raw.sendline("l1 SEARCH TEXT {2000000}")
+    assert s.raw.readline().startswith("l1 BAD [TOOBIG]")
+    s.raw.sendline("l2 LIST \"\" {3}")
+    assert s.raw.readline().startswith("+ ")
+    s.raw.sendline("abc")
+    assert s.raw.read_until_tagged("l2")[-1].startswith("l2 OK")
+    # a literal inside a list (LIST-EXTENDED patterns)
+    s.raw.send(b"l3 LIST \"\" (\"Nothing\" {5+}\r\nINBOX)\r\n")
+    lines = s.raw.read_until_tagged("l3")
+    assert lines[-1].startswith("l3 OK") and lines[0].endswith('"INBOX"')
+    # status items are atoms: a string is no item
+    s.raw.send(b"l4 STATUS INBOX ({8+}\r\nMESSAGES)\r\n")
+    assert s.raw.read_until_tagged("l4")[-1].startswith("l4 BAD")
+
+
+def test_idle_in_authenticated_state(s):
+    s.raw.sendline("i1 IDLE")
+    assert s.raw.readline().startswith("+ ")
+    s.raw.sendline("DONE")
+    assert s.raw.read_until_tagged("i1")[-1].startswith("i1 OK")
+    # DONE pipelined with the next command
+    s.raw.sendline("i2 IDLE")
+    assert s.raw.readline().startswith("+ ")
+    s.raw.send(b"DONE\r\ni3 NOOP\r\n")
+    assert s.raw.read_until_tagged("i2")[-1].startswith("i2 OK")
+    assert s.raw.read_until_tagged("i3")[-1].startswith("i3 OK")
