@@ -24,6 +24,7 @@ struct conn {
 	int fd;
 	SSL *ssl;
 	unsigned timeout;		/* seconds, 0: none */
+	long long deadline;		/* CLOCK_MONOTONIC ms, 0: none */
 	int write_error;		/* sticky */
 	char *in;			/* grows up to a line's max */
 	size_t in_cap, in_start, in_end;
@@ -133,7 +134,16 @@ wait_fd(struct conn *c, short events, long long deadline)
 static long long
 deadline_of(const struct conn *c)
 {
-	return c->timeout ? now_ms() + (long long)c->timeout * 1000 : 0;
+	long long d = c->timeout ? now_ms() + (long long)c->timeout * 1000 : 0;
+	if (c->deadline != 0 && (d == 0 || c->deadline < d))
+		d = c->deadline;
+	return d;
+}
+
+void
+conn_set_deadline(struct conn *c, unsigned seconds)
+{
+	c->deadline = seconds ? now_ms() + (long long)seconds * 1000 : 0;
 }
 
 /* Read once from the socket into the input buffer; the buffer must have

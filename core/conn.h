@@ -28,6 +28,11 @@ void conn_free(struct conn **c);
  * without progress; 0 means no timeout. */
 void conn_set_timeout(struct conn *c, unsigned seconds);
 
+/* conn_set_deadline: besides the per-read timeout, every read and write
+ * fails with -ERR_TIMEOUT once seconds from now have passed, however the
+ * peer trickles its bytes (the login phase: slowloris). 0 removes it. */
+void conn_set_deadline(struct conn *c, unsigned seconds);
+
 /* conn_set_shutdown_fd: a descriptor that becomes readable when the server
  * stops; blocked reads then return -ERR_SHUTDOWN. Process-wide, set once at
  * start-up before any connection. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <openssl/ssl.h>
 #include "core/auth.h"
+#include "core/auth-sysuser.h"
 #include "core/conf.h"
 #include "core/conn.h"
 #include "core/error.h"
@@ -202,8 +203,14 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 
-	if (listener_bind_all(conf, &error) < 0 ||
-	    drop_privileges(set, &error) < 0) {
+	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
+	 * thread can become its user; otherwise every privilege goes. */
+	int r = listener_bind_all(conf, &error);
+	if (r == 0)
+		r = auth_system_users(conf)
+			    ? auth_sysuser_restrict(set->server_user, &error)
+			    : drop_privileges(set, &error);
+	if (r < 0) {
 		log_error("core", "%s", error);
 		conf_unref(&conf);
 		return 1;

@@ -123,6 +123,7 @@ void
 session_logged_in(struct session *s, const char *user)
 {
 	s->user = arena_strdup(s->arena, user);
+	conn_set_deadline(s->conn, 0);
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
 
@@ -155,7 +156,10 @@ session_init(struct session *s, struct session_start *st)
 		    &s->local_port);
 	s->loopback = is_loopback(s->remote_ip);
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	/* The login timeout bounds the whole unauthenticated phase, TLS
+	 * handshake included, not only the gap between two bytes. */
 	conn_set_timeout(s->conn, s->set->login_timeout);
+	conn_set_deadline(s->conn, s->set->login_timeout);
 }
 
 static void
