@@ -1,4 +1,5 @@
 # doc/: manual pages and admin documentation.
 dist_man_MANS += doc/maildockd.8 doc/maildock.conf.5
 EXTRA_DIST += doc/PERFORMANCE.md doc/SECURITY.md
-EXTRA_DIST += tools/demo.sh tools/deps.sh tools/test-all.sh .ci/run
+EXTRA_DIST += tools/demo.sh tools/deps.sh tools/test-all.sh .ci/run \
+	tools/gen-conf-man.py
