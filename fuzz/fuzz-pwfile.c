@@ -18,6 +18,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void quiet(void *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static void
 quiet(void *ctx, int level, const char *fmt, ...)
 {

@@ -14,7 +14,7 @@
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 1
 FUZZ_TARGETS = fuzz/fuzz-conf fuzz/fuzz-mutf7 fuzz/fuzz-pwfile fuzz/fuzz-sasl \
-	fuzz/fuzz-imap-parser fuzz/fuzz-pop3
+	fuzz/fuzz-imap-parser fuzz/fuzz-pop3 fuzz/fuzz-mime fuzz/fuzz-imap-search
 EXTRA_PROGRAMS = $(FUZZ_TARGETS)
 CLEANFILES += $(FUZZ_TARGETS)
 EXTRA_DIST += fuzz/run.sh fuzz/seeds t/regress
@@ -54,6 +54,16 @@ fuzz_fuzz_pop3_SOURCES = fuzz/fuzz-pop3.c
 fuzz_fuzz_pop3_CFLAGS = $(fuzz_cflags)
 fuzz_fuzz_pop3_LDFLAGS = $(fuzz_ldflags)
 fuzz_fuzz_pop3_LDADD = $(fuzz_ldadd)
+
+fuzz_fuzz_mime_SOURCES = fuzz/fuzz-mime.c
+fuzz_fuzz_mime_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_mime_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_mime_LDADD = $(fuzz_ldadd)
+
+fuzz_fuzz_imap_search_SOURCES = fuzz/fuzz-imap-search.c
+fuzz_fuzz_imap_search_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_imap_search_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_imap_search_LDADD = $(fuzz_ldadd)
 
 .PHONY: fuzz fuzz-build
 fuzz-build:

@@ -53,7 +53,7 @@ run_one() {
 		echo "FAIL: $name (log: fuzz/logs/$name.log)"
 		grep -E "^(==[0-9]+==|SUMMARY|.*Assertion|    #[0-9] )" "$log" | head -n 40
 		local f
-		for f in $(grep -o "fuzz/crashes/$name-[a-z-]*[0-9a-f]*" "$log" | sort -u); do
+		for f in $(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$log" | sort -u); do
 			echo "input $f (keep it as t/regress/$name/<what>); base64:"
 			head -c 4096 "$f" | base64
 		done
