@@ -7,7 +7,6 @@
  * RFC 5530), while the others are answered; no EXPUNGE is ever sent
  * during FETCH (RFC 3501 7.4.1): the view is not synced here.
  */
-#include <unistd.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/conn.h"
@@ -16,6 +15,7 @@
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-fetch.h"
+#include "protocols/imap/imap-search-cmd.h"
 #include "core/compat.h"
 
 /* Memory one message's parse and filtered sections may take. */
@@ -28,7 +28,7 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 {
 	struct store_mailbox *box = cmd->sess->box;
 	struct mime_message *mime = NULL;
-	int fd, ret;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->seq = seq;
@@ -41,11 +41,7 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 	    (ret = store_msg_size(box, seq, &m->size)) < 0)
 		return ret;
 	if (items->needs_file) {
-		if ((ret = store_msg_open(box, seq, &fd)) < 0)
-			return ret;
-		ret = mime_parse_fd(scratch, fd, &mime);
-		close(fd);
-		if (ret < 0)
+		if ((ret = imap_search_cmd_mime(box, seq, scratch, &mime)) < 0)
 			return ret;
 		m->mime = mime;
 	}

@@ -56,9 +56,10 @@ int imap_search_cmd_run(struct imap_cmd *cmd,
 /* imap_search_cmd_run_error: the tagged NO for a failed run. */
 int imap_search_cmd_run_error(struct imap_cmd *cmd, int err);
 
-/* imap_search_cmd_mime: map and parse message seq of box in arena a.
- * Returns 0, -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
- * -ERR_LIMIT. */
+/* imap_search_cmd_mime: parse message seq of box in arena a: a small file
+ * (<= 256 KiB) is read into a, a larger one mapped (released when a is
+ * reset). Returns 0, -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
+ * -ERR_LIMIT. Used by SEARCH, SORT/THREAD and FETCH. */
 int imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq,
 			 struct arena *a, struct mime_message **mime_r);
 
