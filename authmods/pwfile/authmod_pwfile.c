@@ -1,7 +1,8 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * pwfile: virtual users from Dovecot-style passwd-files. The path may hold
- * %d (domain), %n (local part) or %u (user), giving one file per domain.
+ * pwfile: virtual users from Dovecot-style passwd-files. auth.pwfile.path
+ * lists one or more files, tried in order; each may hold %d (domain), %n
+ * (local part) or %u (user), giving one file per domain.
  * Each file is parsed once and kept; a stat() per lookup notices a changed
  * file (inode, size or mtime) and re-reads it without a restart. If the
  * new version cannot be read the old one stays in use.
@@ -17,6 +18,7 @@
 
 #define PWFILE_PATH_MAX 4096
 #define PWFILE_FILES_MAX 4096
+#define PWFILE_TEMPLATES_MAX 8
 #ifdef SYSCONFDIR
 #define PWFILE_DEFAULT_PATH SYSCONFDIR "/maildock/users"
 #else
@@ -35,7 +37,8 @@ struct pwfile_file {
 
 struct pwfile_state {
 	const struct authmod_host *host;
-	char *path;		/* template */
+	char *paths[PWFILE_TEMPLATES_MAX];	/* templates, tried in order */
+	unsigned npaths;
 	pthread_rwlock_t lock;
 	struct pwfile_file *files;
 	unsigned nfiles;
@@ -190,8 +193,8 @@ file_current(struct pwfile_state *s, const char *path, const struct stat *st,
 /* Find user and copy it into u. The slow password hash runs outside the
  * lock on a copy of the stored hash. */
 static int
-find_user(struct pwfile_state *s, const char *user, const char *password,
-	  struct authmod_user *u)
+find_in(struct pwfile_state *s, const char *tmpl, const char *user,
+	const char *password, struct authmod_user *u)
 {
 	char path[PWFILE_PATH_MAX];
 	char *stored = NULL;
@@ -200,11 +203,11 @@ find_user(struct pwfile_state *s, const char *user, const char *password,
 	unsigned lineno = 0;
 	int ret;
 
-	if (expand_path(s->path, user, path, sizeof(path)) < 0)
+	if (expand_path(tmpl, user, path, sizeof(path)) < 0)
 		return AUTHMOD_NOUSER;
 	if (stat(path, &st) < 0) {
 		/* a per-domain file that does not exist: not our user */
-		if (errno == ENOENT && strchr(s->path, '%') != NULL)
+		if (errno == ENOENT && strchr(tmpl, '%') != NULL)
 			return AUTHMOD_NOUSER;
 		s->host->log(AUTHMOD_LOG_ERROR, "%s: %s", path,
 			     strerror(errno));
@@ -236,6 +239,53 @@ find_user(struct pwfile_state *s, const char *user, const char *password,
 	return ret;
 }
 
+/* each file in turn: a user not in one may be in the next; a file that
+ * cannot be read makes "not found" a temporary failure */
+static int
+find_user(struct pwfile_state *s, const char *user, const char *password,
+	  struct authmod_user *u)
+{
+	bool tempfail = false;
+	for (unsigned i = 0; i < s->npaths; i++) {
+		int r = find_in(s, s->paths[i], user, password, u);
+		if (r == AUTHMOD_TEMPFAIL)
+			tempfail = true;
+		else if (r != AUTHMOD_NOUSER)
+			return r;
+	}
+	return tempfail ? AUTHMOD_TEMPFAIL : AUTHMOD_NOUSER;
+}
+
+static int
+split_paths(struct pwfile_state *s, const char *list, const char **error_r)
+{
+	for (const char *p = list + strspn(list, " \t"); *p != '\0';) {
+		size_t n = strcspn(p, " \t");
+		if (s->npaths == PWFILE_TEMPLATES_MAX) {
+			*error_r = "auth.pwfile.path: at most 8 files";
+			return -1;
+		}
+		if (n >= PWFILE_PATH_MAX / 2 || p[0] != '/') {
+			*error_r = "auth.pwfile.path: each file must be an "
+				   "absolute path (shorter than 2048 bytes)";
+			return -1;
+		}
+		if ((s->paths[s->npaths++] = strndup(p, n)) == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		p += n;
+		p += strspn(p, " \t");
+	}
+	if (s->npaths == 0) {
+		*error_r = "auth.pwfile.path is empty";
+		return -1;
+	}
+	return 0;
+}
+
+static void pwfile_deinit(void *state);
+
 static int
 pwfile_init(const struct authmod_host *host, const void *conf,
 	    void **state_r, const char **error_r)
@@ -243,18 +293,17 @@ pwfile_init(const struct authmod_host *host, const void *conf,
 	const char *path = host->setting(conf, "path");
 	if (path == NULL)
 		path = PWFILE_DEFAULT_PATH;
-	if (strlen(path) >= PWFILE_PATH_MAX / 2) {
-		*error_r = "auth.pwfile.path is too long";
-		return -1;
-	}
 	struct pwfile_state *s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		free(s);
+	if (s == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
 	s->host = host;
 	pthread_rwlock_init(&s->lock, NULL);
+	if (split_paths(s, path, error_r) < 0) {
+		pwfile_deinit(s);
+		return -1;
+	}
 	*state_r = s;
 	return 0;
 }
@@ -285,7 +334,8 @@ pwfile_deinit(void *state)
 		free(f);
 	}
 	pthread_rwlock_destroy(&s->lock);
-	free(s->path);
+	for (unsigned i = 0; i < s->npaths; i++)
+		free(s->paths[i]);
 	free(s);
 }
 

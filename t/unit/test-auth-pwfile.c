@@ -232,6 +232,42 @@ test_auth_pwfile_module_per_domain(void **state)
 	rmdir(dir);
 }
 
+static void
+test_auth_pwfile_module_several_files(void **state)
+{
+	char *a = test_write_file("alice@example.org:{PLAIN}first\n");
+	char *b = test_write_file("alice@example.org:{PLAIN}second\n"
+				  "bob@example.org:{PLAIN}bob\n");
+	char list[512];
+	snprintf(list, sizeof(list), "%s  %s", a, b);
+	struct conf *conf = load(list);
+
+	/* the first file that knows the user decides */
+	assert_int_equal(verify("alice@example.org", "first"), AUTHMOD_OK);
+	assert_int_equal(verify("alice@example.org", "second"), AUTHMOD_FAIL);
+	assert_int_equal(verify("bob@example.org", "bob"), AUTHMOD_OK);
+	/* one file gone: users of the other still log in, the rest wait */
+	unlink(a);
+	assert_int_equal(verify("bob@example.org", "bob"), AUTHMOD_OK);
+	assert_int_equal(verify("carol@example.org", "x"), AUTHMOD_TEMPFAIL);
+	auth_deinit();
+	conf_unref(&conf);
+
+	char dir[1024], *err = NULL;
+	assert_int_equal(test_conf(&conf, &err, NULL,
+				   "auth.modules = pwfile\n"
+				   "auth.module_dir = %s\n"
+				   "auth.pwfile.path = relative/users\n",
+				   test_moddir(dir, sizeof(dir), true)), 0);
+	assert_int_equal(auth_init(conf, &err), -ERR_INVAL);
+	assert_non_null(strstr(err, "absolute path"));
+	free(err);
+	conf_unref(&conf);
+	unlink(b);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -241,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_auth_pwfile_quota_rules_survive_moves),
 		cmocka_unit_test(test_auth_pwfile_module_reload),
 		cmocka_unit_test(test_auth_pwfile_module_per_domain),
+		cmocka_unit_test(test_auth_pwfile_module_several_files),
 	};
 	auth_register_settings();
 	return cmocka_run_group_tests(tests, NULL, NULL);
