@@ -22,7 +22,11 @@
 #define AUTHMOD_TEMPFAIL (-4)	/* backend unreachable: try again later */
 #define AUTHMOD_ERROR (-5)	/* internal error (logged by the module) */
 
-/* flags */
+/* flags. Threads: verify and lookup are called from many connection
+ * threads at once. A module that sets AUTHMOD_THREADSAFE must allow that
+ * (its own locks, per-thread handles); for any other module the loader
+ * serialises every call with one mutex. init and deinit run alone, at
+ * start-up, reload and exit. */
 #define AUTHMOD_THREADSAFE (1u << 0)	/* verify/lookup may run concurrently */
 #define AUTHMOD_NEEDS_ROOT (1u << 1)	/* run in the privileged helper */
 
@@ -58,7 +62,8 @@ struct authmod_host {
 	const char *(*setting)(const void *conf, const char *key);
 	/* check password against a stored hash in any supported scheme
 	 * ({PLAIN}, {SSHA*}, crypt(3) "$y$", "$6$", ..., with or without a
-	 * {SCHEME} prefix) in constant time: returns AUTHMOD_OK or
+	 * {SCHEME} prefix, {ARGON2I}/{ARGON2ID} where libargon2 is
+	 * installed) in constant time: returns AUTHMOD_OK or
 	 * AUTHMOD_FAIL (AUTHMOD_ERROR for an unknown scheme) */
 	int (*password_verify)(const char *password, const char *stored);
 };
