@@ -10,6 +10,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-util.c \
 	storage/maildir/maildir-uidlist.c \
 	storage/maildir/maildir-folder.c \
+	storage/maildir/maildir-scan.c \
 	storage/maildir/maildir-keywords.c \
 	storage/maildir/maildir-mailbox.c \
 	storage/maildir/maildir-msg.c \

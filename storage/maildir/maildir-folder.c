@@ -2,11 +2,10 @@
  *
  * The shared folder object: one per folder directory per process, found
  * through a registry under a named lock and reference-counted, holding the
- * UID-sorted message records every session's view is synced from. Refresh
- * moves new/ into cur/, notices external changes by directory stamps, and
- * gives unknown files UIDs under the UID list lock file.
+ * UID-sorted message records every session's view is synced from (lookup
+ * by UID and by base name, change notification). maildir-scan.c keeps it
+ * up to date with the disk.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
@@ -16,14 +15,8 @@
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct maildir_folder *registry;
 
-struct listing {
-	char **names;
-	unsigned *blen;		/* base name lengths */
-	size_t n, cap;
-};
-
-static uint64_t
-hash_str(const char *s, size_t len)
+uint64_t
+maildir_hash_str(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -47,7 +40,7 @@ hash_rebuild(struct maildir_folder *f)
 	f->hash_size = size;
 	for (i = 0; i < f->n; i++) {
 		const char *nm = f->recs[i].name;
-		size_t h = hash_str(nm, f->recs[i].blen) & (size - 1);
+		size_t h = maildir_hash_str(nm, f->recs[i].blen) & (size - 1);
 		while (f->hash[h] != 0)
 			h = (h + 1) & (size - 1);
 		f->hash[h] = (uint32_t)i + 1;
@@ -62,7 +55,7 @@ maildir_folder_find_base(struct maildir_folder *f, const char *base,
 
 	if (f->hash == NULL)
 		hash_rebuild(f);
-	h = hash_str(base, len) & (f->hash_size - 1);
+	h = maildir_hash_str(base, len) & (f->hash_size - 1);
 	while (f->hash[h] != 0) {
 		struct maildir_rec *r = &f->recs[f->hash[h] - 1];
 		if (r->blen == len &&
@@ -90,8 +83,8 @@ maildir_folder_find(struct maildir_folder *f, uint32_t uid)
 	return NULL;
 }
 
-static void
-rec_free(struct maildir_rec *r)
+void
+maildir_rec_free(struct maildir_rec *r)
 {
 	free(r->name);
 	free(r->kw);
@@ -104,7 +97,7 @@ maildir_folder_remove(struct maildir_folder *f, uint32_t uid)
 
 	if (r == NULL)
 		return;
-	rec_free(r);
+	maildir_rec_free(r);
 	size_t i = (size_t)(r - f->recs);
 	memmove(r, r + 1, (f->n - i - 1) * sizeof(*r));
 	f->n--;
@@ -112,8 +105,8 @@ maildir_folder_remove(struct maildir_folder *f, uint32_t uid)
 	f->hash = NULL;
 }
 
-static struct maildir_rec *
-rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
+struct maildir_rec *
+maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 {
 	struct maildir_rec *r;
 
@@ -164,521 +157,6 @@ maildir_folder_del_notify(struct maildir_folder *f, int fd)
 			f->notify_fds[i] = f->notify_fds[--f->notify_n];
 			return;
 		}
-}
-
-static void
-listing_free(struct listing *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->names[i]);
-	free(l->names);
-	free(l->blen);
-	memset(l, 0, sizeof(*l));
-}
-
-/* move_new: rename every new/X to cur/X:2, (Courier does the same). */
-static int
-move_new(struct maildir_folder *f)
-{
-	char path[MAILDIR_PATH_MAX], from[MAILDIR_PATH_MAX];
-	char to[MAILDIR_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	bool moved = false;
-
-	maildir_path(path, sizeof(path), f->dir, "new", NULL);
-	if ((d = opendir(path)) == NULL)
-		return maildir_errno(errno);
-	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
-			continue;
-		if (snprintf(from, sizeof(from), "%s/%s", path,
-			     de->d_name) >= (int)sizeof(from) ||
-		    snprintf(to, sizeof(to), "%s/cur/%s%s", f->dir, de->d_name,
-			     strchr(de->d_name, ':') ? "" : ":2,") >=
-		    (int)sizeof(to))
-			continue;
-		if (rename(from, to) == 0)
-			moved = true;
-	}
-	closedir(d);
-	if (moved) {
-		maildir_path(path, sizeof(path), f->dir, "cur", NULL);
-		maildir_fsync_dir(path);
-	}
-	return 0;
-}
-
-static int
-scan_cur(struct maildir_folder *f, struct listing *l)
-{
-	char path[MAILDIR_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	maildir_path(path, sizeof(path), f->dir, "cur", NULL);
-	if ((d = opendir(path)) == NULL)
-		return maildir_errno(errno);
-	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
-			continue;
-		if (l->n == l->cap) {
-			l->cap = l->cap ? l->cap * 2 : 256;
-			l->names = xrealloc(l->names,
-					    l->cap * sizeof(*l->names));
-			l->blen = xrealloc(l->blen, l->cap * sizeof(*l->blen));
-		}
-		l->blen[l->n] = (unsigned)maildir_base_len(de->d_name);
-		l->names[l->n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Courier's arrival order: the leading time stamp, then the name. */
-static int
-cmp_arrival(const void *a, const void *b)
-{
-	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	long long nx = atoll(x), ny = atoll(y);
-
-	if (nx != ny)
-		return nx < ny ? -1 : 1;
-	return strcmp(x, y);
-}
-
-static void
-stamps_get(struct maildir_folder *f, struct maildir_stamp *cur,
-	   struct maildir_stamp *newd)
-{
-	char path[MAILDIR_PATH_MAX];
-
-	maildir_path(path, sizeof(path), f->dir, "cur", NULL);
-	maildir_stamp_get(path, cur);
-	maildir_path(path, sizeof(path), f->dir, "new", NULL);
-	maildir_stamp_get(path, newd);
-}
-
-/* A stamp taken less than 2 s after the change may hide a second change
- * within the file system's timestamp granularity: do not trust it. */
-static void
-stamp_settle(struct maildir_stamp *st)
-{
-	if (time(NULL) - st->mtime.tv_sec < 2)
-		memset(st, 0, sizeof(*st));
-}
-
-struct lhash {
-	uint32_t *slot;		/* listing index + 1 */
-	size_t size;
-};
-
-static void
-lhash_build(struct lhash *h, const struct listing *l)
-{
-	h->size = 64;
-	while (h->size < l->n * 2 + 1)
-		h->size *= 2;
-	h->slot = xcalloc(h->size, sizeof(*h->slot));
-	for (size_t i = 0; i < l->n; i++) {
-		size_t k = hash_str(l->names[i], l->blen[i]) & (h->size - 1);
-		while (h->slot[k] != 0)
-			k = (k + 1) & (h->size - 1);
-		h->slot[k] = (uint32_t)i + 1;
-	}
-}
-
-static ssize_t
-lhash_find(const struct lhash *h, const struct listing *l, const char *base,
-	   size_t len)
-{
-	size_t k = hash_str(base, len) & (h->size - 1);
-
-	while (h->slot[k] != 0) {
-		size_t li = h->slot[k] - 1;
-		if (l->blen[li] == len && memcmp(l->names[li], base, len) == 0)
-			return (ssize_t)h->slot[k] - 1;
-		k = (k + 1) & (h->size - 1);
-	}
-	return -1;
-}
-
-/* rebuild: replace f's records by the listing l numbered after the entries
- * e[0..n) (sorted by uid); unknown files get new UIDs. *dirty_r: the UID
- * list must be written; returns whether the records changed. */
-static bool
-rebuild(struct maildir_folder *f, struct listing *l,
-	const struct maildir_uidlist_entry *e, size_t n, bool *dirty_r)
-{
-	struct maildir_rec *old = f->recs;
-	size_t old_n = f->n, i, k = 0, nu = 0;
-	bool *used = xcalloc(l->n + 1, sizeof(bool)), changed = false;
-	char **unknown = xmalloc((l->n + 1) * sizeof(char *));
-	struct lhash h;
-
-	lhash_build(&h, l);
-	f->recs = NULL;
-	f->n = f->cap = 0;
-	for (i = 0; i < n; i++) {
-		ssize_t li = lhash_find(&h, l, e[i].base, e[i].blen);
-		if (li < 0 || used[li]) {
-			*dirty_r = true;
-			continue;
-		}
-		used[li] = true;
-		struct maildir_rec *r = rec_append(f, e[i].uid, l->names[li]);
-		if (r->vsize == 0)
-			r->vsize = e[i].vsize;
-		while (k < old_n && old[k].uid < e[i].uid)
-			k++;
-		if (k < old_n && old[k].uid == e[i].uid) {
-			r->kw = old[k].kw;
-			r->kw_n = old[k].kw_n;
-			old[k].kw = NULL;
-			if (r->vsize == 0)
-				r->vsize = old[k].vsize;
-			if (strcmp(old[k].name, r->name) != 0)
-				changed = true;
-		} else
-			changed = true;
-	}
-	for (i = 0; i < l->n; i++)
-		if (!used[i])
-			unknown[nu++] = l->names[i];
-	qsort(unknown, nu, sizeof(*unknown), cmp_arrival);
-	for (i = 0; i < nu; i++)
-		rec_append(f, f->uidnext++, unknown[i]);
-	if (nu > 0)
-		*dirty_r = changed = true;
-	if (f->n != old_n + nu)
-		changed = true;
-	for (i = 0; i < old_n; i++)
-		rec_free(&old[i]);
-	free(old);
-	free(used);
-	free(unknown);
-	free(h.slot);
-	return changed;
-}
-
-static size_t
-count_unknown(struct maildir_folder *f, const struct listing *l)
-{
-	size_t i, unknown = 0;
-
-	for (i = 0; i < l->n; i++)
-		if (maildir_folder_find_base(f, l->names[i], l->blen[i]) ==
-		    NULL)
-			unknown++;
-	return unknown;
-}
-
-/* scan: move new/ into cur/ and list cur/; records the directory stamps
- * the listing corresponds to (taken before the listing). */
-static int
-scan(struct maildir_folder *f, struct listing *l)
-{
-	struct maildir_stamp cur, newd;
-	int r;
-
-	listing_free(l);
-	if ((r = move_new(f)) < 0)
-		return r;
-	stamps_get(f, &cur, &newd);
-	if ((r = scan_cur(f, l)) < 0)
-		return r;
-	/* a rename by another process during readdir can hide a file:
-	 * when fewer files than records were seen, look once more */
-	if (l->n - count_unknown(f, l) < f->n) {
-		struct listing again = { 0 };
-		if ((r = scan_cur(f, &again)) < 0)
-			return r;
-		if (again.n > l->n) {
-			listing_free(l);
-			*l = again;
-		} else
-			listing_free(&again);
-	}
-	stamp_settle(&cur);
-	stamp_settle(&newd);
-	f->st_cur = cur;
-	f->st_new = newd;
-	return 0;
-}
-
-/* entries_of: f's own records as UID list entries (bases point into f). */
-static struct maildir_uidlist_entry *
-entries_of(struct maildir_folder *f)
-{
-	struct maildir_uidlist_entry *e = xcalloc(f->n + 1, sizeof(*e));
-
-	for (size_t i = 0; i < f->n; i++) {
-		e[i].uid = f->recs[i].uid;
-		e[i].vsize = f->recs[i].vsize;
-		e[i].base = f->recs[i].name;
-		e[i].blen = f->recs[i].blen;
-	}
-	return e;
-}
-
-/* same_header: the UID list on disk still has f's header. UIDNEXT only
- * grows, so equal headers mean nobody numbered a message meanwhile; the
- * stamp alone can lie (inode numbers are reused within one tick). */
-static bool
-same_header(struct maildir_folder *f, const char *path,
-	    const struct maildir_stamp *st)
-{
-	unsigned v = 0, next = 0, recent = 0;
-	char buf[128];
-	FILE *fp;
-
-	if (!f->loaded || st->ino == 0 || !maildir_stamp_eq(st, &f->st_uidlist))
-		return false;
-	if ((fp = fopen(path, "re")) == NULL)
-		return false;
-	bool ok = fgets(buf, sizeof(buf), fp) != NULL &&
-		  sscanf(buf, "MAILDOCK-UIDLIST 1 %u %u %u", &v, &next,
-			 &recent) == 3;
-	fclose(fp);
-	return ok && v == f->uidvalidity && next == f->uidnext &&
-	       recent == f->first_recent;
-}
-
-/* folder_replaced: the folder was deleted and created again (a new UID
- * list or none) under a live object: forget its keyword names. */
-static void
-folder_replaced(struct maildir_folder *f)
-{
-	if (f->kw_n == 0)
-		return;
-	f->kw_dead = xrealloc(f->kw_dead, (f->kw_dead_n + f->kw_n) *
-			      sizeof(char *));
-	memcpy(f->kw_dead + f->kw_dead_n, f->kw_names,
-	       f->kw_n * sizeof(char *));
-	f->kw_dead_n += f->kw_n;
-	f->kw_n = 0;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->recs[i].kw);
-		f->recs[i].kw = NULL;
-		f->recs[i].kw_n = 0;
-	}
-	memset(&f->st_kw, 0, sizeof(f->st_kw));
-	f->st_kw.ino = 1;	/* differs from any real stamp: reload */
-}
-
-static bool
-dir_stamp_eq(const struct maildir_stamp *a, const struct maildir_stamp *b)
-{
-	return a->ino != 0 && a->dev == b->dev && a->ino == b->ino &&
-	       a->mtime.tv_sec == b->mtime.tv_sec &&
-	       a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
-/* load_exact: f's records straight from the list's whole file names,
- * which are known to match cur/ (no directory listing needed). */
-static bool
-load_exact(struct maildir_folder *f, const struct maildir_uidlist *ul)
-{
-	struct maildir_rec *old = f->recs;
-	size_t old_n = f->n, k = 0;
-	bool changed = old_n != ul->n;
-
-	f->recs = NULL;
-	f->n = f->cap = 0;
-	f->cap = ul->n + 16;
-	f->recs = xmalloc(f->cap * sizeof(*f->recs));
-	for (size_t i = 0; i < ul->n; i++) {
-		struct maildir_rec *r = rec_append(f, ul->e[i].uid,
-						   ul->e[i].base);
-		if (r->vsize == 0)
-			r->vsize = ul->e[i].vsize;
-		while (k < old_n && old[k].uid < r->uid)
-			k++;
-		if (k < old_n && old[k].uid == r->uid) {
-			r->kw = old[k].kw;
-			r->kw_n = old[k].kw_n;
-			old[k].kw = NULL;
-			changed |= strcmp(old[k].name, r->name) != 0;
-		} else
-			changed = true;
-	}
-	for (size_t i = 0; i < old_n; i++)
-		rec_free(&old[i]);
-	free(old);
-	return changed;
-}
-
-/* merge_list: apply the UID list read from disk (lock held): straight
- * from its names when cur/ has not changed since they were written, else
- * matched against a fresh listing (newer than the list, or files numbered
- * meanwhile would be dropped). */
-static int
-merge_list(struct maildir_folder *f, struct maildir_uidlist *ul,
-	   struct listing *l, bool *dirty, bool *changed_r)
-{
-	struct maildir_stamp cur, newd;
-	int r;
-
-	if (f->loaded && f->uidvalidity != ul->uidvalidity)
-		folder_replaced(f);
-	f->uidvalidity = ul->uidvalidity;
-	f->uidnext = ul->uidnext;
-	f->first_recent = ul->first_recent;
-	if (ul->full_names && ul->cur.ino != 0) {
-		if ((r = move_new(f)) < 0)
-			return r;
-		stamps_get(f, &cur, &newd);
-		if (dir_stamp_eq(&cur, &ul->cur)) {
-			*changed_r |= load_exact(f, ul);
-			stamp_settle(&newd);
-			f->st_cur = cur;
-			f->st_new = newd;
-			return 0;
-		}
-	}
-	if ((r = scan(f, l)) < 0)
-		return r;
-	*changed_r |= rebuild(f, l, ul->e, ul->n, dirty);
-	/* record the settled stamp so the next open can skip the listing */
-	if (f->st_cur.ino != 0 && !dir_stamp_eq(&f->st_cur, &ul->cur))
-		*dirty = true;
-	return 0;
-}
-
-/* locked_merge: under the UID list lock, re-read the list when another
- * process changed it, rescan (when rescan or the list changed), number
- * unknown files, take \Recent (claim) and write the list if needed. */
-static int
-locked_merge(struct maildir_folder *f, bool rescan, bool claim,
-	     uint32_t *recent_from_r, bool *changed_r)
-{
-	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
-	struct maildir_uidlist ul;
-	struct maildir_stamp st;
-	struct listing l = { 0 };
-	bool dirty = false;
-	int r;
-
-	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
-	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
-	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,
-				  maildir_settings.lock_stale);
-	if (r < 0)
-		return r;
-	maildir_stamp_get(path, &st);
-	if (!same_header(f, path, &st)) {
-		r = maildir_uidlist_read(f->dir, &ul);
-		if (r == 0) {
-			r = merge_list(f, &ul, &l, &dirty, changed_r);
-			if (st.ino == 0)	/* imported */
-				dirty = true;
-			maildir_uidlist_free(&ul);
-			if (r < 0)
-				goto out;
-		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
-			if ((r = scan(f, &l)) < 0)
-				goto out;
-			if (f->loaded && f->st_uidlist.ino != 0) {
-				/* the list vanished: a new folder (or an
-				 * admin's reset) gets a new UIDVALIDITY */
-				folder_replaced(f);
-				f->uidvalidity = 0;
-			}
-			if (f->uidvalidity == 0) {
-				f->uidvalidity =
-					maildir_uidvalidity_new(f->root);
-				f->uidnext = f->first_recent = 1;
-			}
-			dirty = true;
-			*changed_r |= rebuild(f, &l, NULL, 0, &dirty);
-		} else
-			goto out;
-		f->st_uidlist = st;
-	} else if (rescan) {
-		if ((r = scan(f, &l)) < 0)
-			goto out;
-		struct maildir_uidlist_entry *e = entries_of(f);
-		*changed_r |= rebuild(f, &l, e, f->n, &dirty);
-		free(e);
-	}
-	if (claim) {
-		*recent_from_r = f->first_recent;
-		if (f->first_recent < f->uidnext) {
-			f->first_recent = f->uidnext;
-			dirty = true;
-		}
-	}
-	r = dirty ? maildir_uidlist_write(f) : 0;
-out:
-	if (r < 0)
-		memset(&f->st_cur, 0, sizeof(f->st_cur));
-	maildir_lockfile_release(lock);
-	listing_free(&l);
-	return r;
-}
-
-int
-maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
-		       uint32_t *recent_from_r)
-{
-	struct maildir_stamp cur, newd, ul;
-	struct listing l = { 0 };
-	char path[MAILDIR_PATH_MAX];
-	bool changed = false;
-	int r;
-
-	stamps_get(f, &cur, &newd);
-	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
-	maildir_stamp_get(path, &ul);
-	if (cur.ino == 0) {
-		if (!f->loaded)
-			return -ERR_NOTFOUND;
-		/* deleted or renamed away: every message is gone */
-		if (f->n > 0) {
-			for (size_t i = 0; i < f->n; i++)
-				rec_free(&f->recs[i]);
-			f->n = 0;
-			free(f->hash);
-			f->hash = NULL;
-			maildir_folder_changed(f);
-		}
-		return 0;
-	}
-	bool dirs = force || !f->loaded || !maildir_stamp_eq(&cur, &f->st_cur) ||
-		    !maildir_stamp_eq(&newd, &f->st_new);
-	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
-	bool want_claim = claim && (!f->loaded || ulc ||
-				    f->first_recent < f->uidnext);
-	if (claim)
-		*recent_from_r = f->first_recent;
-	if (!f->loaded || ulc || want_claim) {
-		r = locked_merge(f, dirs, claim, recent_from_r, &changed);
-	} else if (dirs) {
-		if ((r = scan(f, &l)) < 0)
-			goto out;
-		if (count_unknown(f, &l) > 0) {
-			r = locked_merge(f, true, claim, recent_from_r,
-					 &changed);
-		} else {
-			struct maildir_uidlist_entry *e = entries_of(f);
-			bool dirty = false;
-			changed = rebuild(f, &l, e, f->n, &dirty);
-			free(e);
-		}
-	} else
-		r = 0;
-	if (r < 0)
-		goto out;
-	r = maildir_keywords_load(f);
-	if (r > 0)
-		changed = true;
-	r = r < 0 ? r : 0;
-	if (changed)
-		maildir_folder_changed(f);
-	f->loaded = true;
-out:
-	listing_free(&l);
-	return r;
 }
 
 int
@@ -735,7 +213,7 @@ maildir_folder_put(struct maildir_folder **fp)
 		}
 	pthread_mutex_unlock(&registry_lock);
 	for (size_t i = 0; i < f->n; i++)
-		rec_free(&f->recs[i]);
+		maildir_rec_free(&f->recs[i]);
 	for (unsigned i = 0; i < f->kw_n; i++)
 		free(f->kw_names[i]);
 	for (unsigned i = 0; i < f->kw_dead_n; i++)
@@ -768,13 +246,13 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 	if (r < 0)
 		return r;
 	maildir_stamp_get(path, &st);
-	if (same_header(f, path, &st)) {
+	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
 		for (i = 0; i < n; i++) {
 			struct maildir_rec *rec = maildir_folder_find_base(
 				f, names[i], maildir_base_len(names[i]));
 			if (rec == NULL)
-				rec = rec_append(f, f->uidnext++, names[i]);
+				rec = maildir_rec_append(f, f->uidnext++, names[i]);
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);

@@ -187,6 +187,13 @@ int maildir_deliver_assign(struct maildir_user *u, const char *dir,
 			   char ***kw_src, uint32_t *uidv_r, uint32_t *uids);
 
 /* ---- maildir-folder.c (the shared object) */
+uint64_t maildir_hash_str(const char *s, size_t len);
+void maildir_rec_free(struct maildir_rec *r);
+struct maildir_rec *maildir_rec_append(struct maildir_folder *f, uint32_t uid,
+				       const char *name);
+/* ---- maildir-scan.c: the on-disk UID list still has f's header. */
+bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
+				const struct maildir_stamp *st);
 int maildir_folder_get(const char *root, const char *dir,
 		       struct maildir_folder **f_r);
 void maildir_folder_put(struct maildir_folder **f);

@@ -5,7 +5,8 @@ storage_libstorage_la_SOURCES += \
 	storage/mime/mime-parse.c storage/mime/mime-header.c \
 	storage/mime/mime-rfc822.c storage/mime/mime-addr.c \
 	storage/mime/mime-section.c storage/mime/mime-decode.c \
-	storage/mime/mime-serialize.c
+	storage/mime/mime-serialize.c \
+	storage/mime/mime-cache.c storage/mime/mime-cache.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-mime
@@ -13,7 +14,15 @@ TESTS += t/unit/test-mime
 t_unit_test_mime_SOURCES = t/unit/test-mime.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-bodystructure.c
 t_unit_test_mime_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-t_unit_test_mime_LDADD = storage/libstorage.la core/libcore.la $(CMOCKA_LIBS)
+t_unit_test_mime_LDADD = storage/libstorage.la core/libcore.la \
+	$(OPENSSL_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += t/unit/test-mime-cache
+TESTS += t/unit/test-mime-cache
+t_unit_test_mime_cache_SOURCES = t/unit/test-mime-cache.c \
+	protocols/imap/imap-envelope.c protocols/imap/imap-bodystructure.c
+t_unit_test_mime_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_mime_cache_LDADD = storage/libstorage.la core/libcore.la \
+	$(OPENSSL_LIBS) $(CMOCKA_LIBS)
 endif
 
 # Corpus comparison with Dovecot's golden answers (../shared/corpus).
@@ -21,6 +30,7 @@ check_PROGRAMS += t/corpus/corpus-compare
 t_corpus_corpus_compare_SOURCES = t/corpus/corpus-compare.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-bodystructure.c
 t_corpus_corpus_compare_CFLAGS = $(AM_CFLAGS)
-t_corpus_corpus_compare_LDADD = storage/libstorage.la core/libcore.la
+t_corpus_corpus_compare_LDADD = storage/libstorage.la core/libcore.la \
+	$(OPENSSL_LIBS)
 TESTS += t/corpus.sh
 EXTRA_DIST += t/corpus.sh t/corpus/corpus.py t/corpus-differences.md
