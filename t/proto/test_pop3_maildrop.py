@@ -469,3 +469,43 @@ def test_uidl_format_checked(make_server):
     with pytest.raises(RuntimeError) as e:
         srv.start()
     assert "pop3.uidl_format" in str(e.value)
+
+
+def unstuff(body):
+    """A RETR body as it came over the wire, to the message octets."""
+    assert body.endswith(b".\r\n")
+    lines = body[:-3].split(b"\r\n")
+    assert lines[-1] == b""
+    return b"\r\n".join(x[1:] if x.startswith(b".") else x
+                        for x in lines[:-1]) + b"\r\n"
+
+
+def test_corpus_sizes_and_content(alice, corpus):
+    """Every LIST size is the octet count RETR sends (before dot-stuffing),
+    and RETR sends the stored message with each bare LF made CRLF; over
+    corpus messages with LF, CRLF, mixed and no line ends, bare CRs, dots."""
+    rows = [r.split("\t") for r in
+            (corpus / "INDEX.tsv").read_text().splitlines()[1:]]
+    rows = [r for r in rows if int(r[1]) < 300000]
+    pick = [r for r in rows if r[2] in ("mixed", "none") or "bare-cr" in r[5]]
+    pick += rows[::25]
+    raws = [(corpus / r[0]).read_bytes() for r in pick]
+    for raw in raws:
+        deliver(alice, raw)
+    c = raw_login(alice)
+    c.sendline("LIST")
+    c.readline()
+    sizes = [int(x.split()[1]) for x in multiline(c)]
+    assert len(sizes) == len(raws)
+    for n, raw in enumerate(raws, 1):
+        c.sendline("RETR %d" % n)
+        status, body = read_reply_bytes(c)
+        assert status == "+OK %d octets follow." % sizes[n - 1]
+        want = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if raw.endswith(b"\r"):
+            want += b"\n"           # the CR gets its LF
+        elif not raw.endswith(b"\n"):
+            want += b"\r\n"         # the reply ends with a line break
+        else:
+            assert len(want) == sizes[n - 1], pick[n - 1][0]
+        assert unstuff(body) == want, pick[n - 1][0]
