@@ -173,8 +173,11 @@ pop3_cmd_auth(struct pop3_session *p, const struct pop3_cmd *cmd)
 	int r, io = 0;
 
 	if (cmd->arg.len == 0) {
-		/* the pre-RFC 5034 listing some clients still ask for */
+		/* the pre-RFC 5034 listing some clients still ask for; empty
+		 * where no password may be sent, as CAPA's SASL line */
 		conn_writes(p->s->conn, "+OK\r\n");
+		if (!auth_plaintext_allowed(p->s))
+			return conn_writes(p->s->conn, ".\r\n");
 		for (const char *n = authmech_names(); *n != '\0'; n++)
 			conn_write(p->s->conn, *n == ' ' ? "\r\n" : n,
 				   *n == ' ' ? 2 : 1);

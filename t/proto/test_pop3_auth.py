@@ -184,6 +184,9 @@ def test_plaintext_refused_without_tls(make_server):
     assert c.readline().startswith("-ERR")
     c.sendline("AUTH PLAIN " + ALICE_PLAIN)
     assert c.readline().startswith("-ERR")
+    c.sendline("AUTH")                  # no mechanism is offered
+    assert c.readline().startswith("+OK")
+    assert c.readline() == "."
     # implicit TLS is fine
     p = srv.pop3s()
     p.user(USERS["alice"][0])
