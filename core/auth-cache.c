@@ -68,14 +68,18 @@ counter_get(const char *key, unsigned window, time_t now)
 	return c->count;
 }
 
+/* drop counters: expired ones (level 0), then also single failures
+ * (level 1), then everything (level 2). A flood of new names thus evicts
+ * the flood first, not the counters that block someone. */
 static void
-counters_purge(unsigned window, time_t now, bool all)
+counters_purge(unsigned window, time_t now, int level)
 {
 	for (unsigned b = 0; b < BUCKETS; b++) {
 		struct counter **pp = &counters[b];
 		while (*pp != NULL) {
 			struct counter *c = *pp;
-			if (all || now - c->since >= (time_t)window) {
+			if (level >= 2 || now - c->since >= (time_t)window ||
+			    (level == 1 && c->count <= 1)) {
 				*pp = c->next;
 				free(c);
 				ncounters--;
@@ -98,10 +102,8 @@ counter_add(const char *key, unsigned window, time_t now)
 		c->count++;
 		return;
 	}
-	if (ncounters >= THROTTLE_MAX) {
-		counters_purge(window, now, false);
-		if (ncounters >= THROTTLE_MAX)
-			counters_purge(window, now, true);
+	for (int level = 0; ncounters >= THROTTLE_MAX && level <= 2; level++) {
+		counters_purge(window, now, level);
 		pp = counter_find(key);
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -310,6 +312,6 @@ auth_cache_clear(void)
 	ncached = 0;
 	pthread_mutex_unlock(&clock_);
 	pthread_mutex_lock(&tlock);
-	counters_purge(0, 0, true);
+	counters_purge(0, 0, 2);
 	pthread_mutex_unlock(&tlock);
 }

@@ -19,7 +19,9 @@ bool auth_throttle_blocked(const char *ip, const char *user, unsigned max_ip,
 			   unsigned max_user, unsigned window, time_t now);
 
 /* auth_throttle_fail: count one failure for ip and user (NULL: ip only).
- * At most 65536 counters are kept; expired ones are dropped first.
+ * At most 65536 counters are kept; when full, expired ones are dropped
+ * first, then single failures, so a flood of made-up names cannot wipe
+ * the counters that block an attacker.
  * Thread-safe. */
 void auth_throttle_fail(const char *ip, const char *user, unsigned window,
 			time_t now);

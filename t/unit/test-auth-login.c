@@ -381,6 +381,30 @@ test_auth_login_bounds(void **state)
 	assert_int_equal(auth_login(&f->s, NULL, "", "pw", &u), -ERR_INVAL);
 }
 
+/* a flood of made-up names must not evict the counter that blocks a
+ * guessed account */
+static void
+test_auth_throttle_survives_flood(void **state)
+{
+	char name[64];
+
+	auth_cache_clear();
+	for (int i = 0; i < 3; i++)
+		auth_throttle_fail("198.51.100.1", "victim@example.org", 300, 1000);
+	assert_true(auth_throttle_blocked("198.51.100.9", "victim@example.org",
+					  0, 3, 300, 1001));
+	for (int i = 0; i < 70000; i++) {
+		snprintf(name, sizeof(name), "junk%d@example.org", i);
+		auth_throttle_fail(NULL, name, 300, 1001);
+	}
+	assert_true(auth_throttle_blocked("198.51.100.9", "victim@example.org",
+					  0, 3, 300, 1002));
+	/* and it expires with its window */
+	assert_false(auth_throttle_blocked("198.51.100.9", "victim@example.org",
+					   0, 3, 300, 1300));
+	auth_cache_clear();
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -399,6 +423,7 @@ main(void)
 		T(test_auth_login_service_options),
 		T(test_auth_plaintext_policy),
 		T(test_auth_login_bounds),
+		cmocka_unit_test(test_auth_throttle_survives_flood),
 	};
 	auth_register_settings();
 	auth_set_delay_hook(fake_delay);
