@@ -1,5 +1,4 @@
 # doc/: manual pages and admin documentation.
 dist_man_MANS += doc/maildockd.8 doc/maildock.conf.5
-EXTRA_DIST += doc/PERFORMANCE.md doc/SECURITY.md
 EXTRA_DIST += tools/demo.sh tools/deps.sh tools/test-all.sh .ci/run \
 	tools/gen-conf-man.py
