@@ -5,6 +5,8 @@
  * fields, and the module as maildockd loads it: logins, a file changed on
  * disk re-read without a restart, one file per domain, a missing file.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include "t/authmods/test-util.h"
 #include "authmods/authmod.h"
@@ -268,6 +270,59 @@ test_auth_pwfile_module_several_files(void **state)
 	free(b);
 }
 
+static atomic_int stop_threads;
+
+static void *
+login_loop(void *arg)
+{
+	int *bad = arg;
+	while (!atomic_load(&stop_threads)) {
+		int r = verify("alice@example.org", "same");
+		if (r != AUTHMOD_OK)
+			(*bad)++;
+		r = verify("ghost@example.org", "x");
+		if (r != AUTHMOD_NOUSER)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+/* logins from many threads while the file is rewritten: every answer is
+ * right (alice is in every version), and nothing races (TSan builds) */
+static void
+test_auth_pwfile_concurrent_reload(void **state)
+{
+	char *path = test_write_file("alice@example.org:{PLAIN}same\n");
+	char tmp[1100];
+	struct conf *conf = load(path);
+	pthread_t t[6];
+	int bad[6] = { 0 };
+
+	atomic_store(&stop_threads, 0);
+	for (int i = 0; i < 6; i++)
+		pthread_create(&t[i], NULL, login_loop, &bad[i]);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	for (int i = 0; i < 50; i++) {
+		FILE *f = fopen(tmp, "w");
+		fprintf(f, "alice@example.org:{PLAIN}same\n");
+		for (int j = 0; j < i; j++)
+			fprintf(f, "u%d@example.org:{PLAIN}x\n", j);
+		fclose(f);
+		assert_int_equal(rename(tmp, path), 0);
+		usleep(2000);
+	}
+	atomic_store(&stop_threads, 1);
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(bad[i], 0);
+	}
+	assert_int_equal(verify("u48@example.org", "x"), AUTHMOD_OK);
+	auth_deinit();
+	conf_unref(&conf);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -278,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_auth_pwfile_module_reload),
 		cmocka_unit_test(test_auth_pwfile_module_per_domain),
 		cmocka_unit_test(test_auth_pwfile_module_several_files),
+		cmocka_unit_test(test_auth_pwfile_concurrent_reload),
 	};
 	auth_register_settings();
 	return cmocka_run_group_tests(tests, NULL, NULL);
