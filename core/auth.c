@@ -154,8 +154,10 @@ names(struct attempt *a, const char *authzid, const char *authcid,
 	a->reason = "malformed user name or password";
 	if (authcid == NULL || password == NULL ||
 	    strnlen(password, AUTH_PASSWORD_MAX + 1) > AUTH_PASSWORD_MAX ||
-	    auth_user_normalize(set, authcid, a->cid, sizeof(a->cid)) < 0)
+	    auth_user_normalize(set, authcid, a->cid, sizeof(a->cid)) < 0) {
+		a->cid[0] = '\0';	/* count the failure for the IP only */
 		return -ERR_INVAL;
+	}
 	if (authzid != NULL && *authzid != '\0') {
 		if (auth_user_normalize(set, authzid, a->zid,
 					sizeof(a->zid)) < 0)
