@@ -367,6 +367,7 @@ def tls_slapd(tmp_path_factory):
     srv.close()
 
 
+@pytest.mark.slow
 def test_ldap_starttls_and_ldaps(tls_slapd, make_server, tmp_path):
     # StartTLS on ldap:// and implicit TLS on ldaps://, checked against the
     # CA file; a CA that did not sign the server certificate is refused

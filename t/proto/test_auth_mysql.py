@@ -319,6 +319,7 @@ def test_mysql_concurrent_logins_small_pool(mariadb, make_server):
             assert line.startswith("a OK"), line
 
 
+@pytest.mark.slow
 def test_mysql_tls(tmp_path, make_server):
     # tls = yes: the connection is encrypted and the server certificate is
     # checked against tls_ca_file; the account requires TLS, and a CA that
