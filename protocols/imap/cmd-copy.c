@@ -75,7 +75,7 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	if (r < 0)
 		return r;
 	if (move && sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[READ-ONLY] Mailbox is "
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	if (nseq == 0)
 		return imap_reply_tagged(cmd, "OK", "%s completed.",

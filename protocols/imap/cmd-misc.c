@@ -113,7 +113,7 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 			return imap_reply_tagged(cmd, "OK", "Expunge completed.");
 	}
 	if (sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[READ-ONLY] Mailbox is "
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	r = store_mailbox_expunge(sess->box, ranges, n, expunged, sess);
 	if (r < 0)

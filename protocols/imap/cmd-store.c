@@ -142,7 +142,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 		return r;
 	/* B11: nothing changes in an EXAMINEd mailbox */
 	if (sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[READ-ONLY] Mailbox is "
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	for (uint32_t i = 0; i < nseq; i++) {
 		r = store_msg_set_flags(sess->box, seqs[i], mode, flags, kw,
