@@ -23,10 +23,10 @@ auth_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-auth-password t/unit/test-authmech \
 	t/unit/test-auth-pwfile t/unit/test-auth-loader t/unit/test-auth-login \
-	t/unit/test-auth-authd
+	t/unit/test-auth-authd t/unit/test-auth-sysuser
 TESTS += t/unit/test-auth-password t/unit/test-authmech \
 	t/unit/test-auth-pwfile t/unit/test-auth-loader t/unit/test-auth-login \
-	t/unit/test-auth-authd
+	t/unit/test-auth-authd t/unit/test-auth-sysuser
 t_unit_test_auth_password_SOURCES = t/unit/test-auth-password.c
 t_unit_test_auth_password_CFLAGS = $(auth_test_cflags)
 t_unit_test_auth_password_LDADD = $(auth_test_ldadd)
@@ -49,4 +49,8 @@ t_unit_test_auth_authd_SOURCES = t/unit/test-auth-authd.c \
 	t/authmods/test-util.h
 t_unit_test_auth_authd_CFLAGS = $(auth_test_cflags)
 t_unit_test_auth_authd_LDADD = $(auth_test_ldadd)
+t_unit_test_auth_sysuser_SOURCES = t/unit/test-auth-sysuser.c \
+	t/authmods/test-util.h
+t_unit_test_auth_sysuser_CFLAGS = $(auth_test_cflags)
+t_unit_test_auth_sysuser_LDADD = $(auth_test_ldadd)
 endif
