@@ -378,3 +378,17 @@ def test_idle_in_authenticated_state(s):
     s.raw.send(b"DONE\r\ni3 NOOP\r\n")
     assert s.raw.read_until_tagged("i2")[-1].startswith("i2 OK")
     assert s.raw.read_until_tagged("i3")[-1].startswith("i3 OK")
+
+
+def test_uid_triple_never_reused_b26(s):
+    assert s.ok("CREATE Work")
+    assert s.append("Work", F1)
+    v1, uid1 = map(int, code(s.status, "APPENDUID"))
+    assert s.ok("RENAME Work Work-old")
+    assert s.ok("CREATE Work")
+    assert s.append("Work", F4)
+    v2, uid2 = map(int, code(s.status, "APPENDUID"))
+    assert v2 != v1 or uid2 > uid1
+    lines = s.cmd("STATUS Work (UIDVALIDITY UIDNEXT)")
+    w = lines[0].split("(")[1].rstrip(")").split()
+    assert int(w[1]) == v2 and int(w[3]) > uid2
