@@ -31,6 +31,8 @@ struct entry {
 	uint32_t nsec;
 	uint64_t off;		/* blob offset in the mapping */
 	uint32_t len;
+	uint64_t rec;		/* record offset (checksum) in the mapping */
+	uint32_t rec_len;
 };
 
 struct mime_cache {
@@ -169,13 +171,17 @@ scan(struct mime_cache *c)
 		    REC_FIXED || len > c->map_len - pos - 4)
 			break;
 		keylen = (size_t)rd(r + 8, 2);
-		if (rd(r, 8) != fnv1a(r + 8, len - 8) || keylen == 0 ||
-		    keylen > KEY_MAX || REC_FIXED + keylen > len ||
+		if (keylen == 0 || keylen > KEY_MAX ||
+		    REC_FIXED + keylen > len ||
 		    memchr(r + 10, '\0', keylen) != NULL) {
 			pos += 4 + len;
 			continue;
 		}
+		/* the checksum is verified when the record is used, so
+		 * opening a large cache touches only the record heads */
 		e = index_set(c, (const char *)r + 10, keylen);
+		e->rec = (uint64_t)(r - m);
+		e->rec_len = (uint32_t)len;
 		r += 10 + keylen;
 		e->size = rd(r, 8);
 		e->sec = (int64_t)rd(r + 8, 8);
@@ -367,7 +373,10 @@ mime_cache_get(struct mime_cache *c, struct arena *a, const char *key,
 		return 0;
 	}
 	blob = c->map + e->off;
-	ret = mime_deserialize(a, blob, e->len, msg_r);
+	if (rd(c->map + e->rec, 8) != fnv1a(c->map + e->rec + 8, e->rec_len - 8))
+		ret = -ERR_CORRUPT;
+	else
+		ret = mime_deserialize(a, blob, e->len, msg_r);
 	pthread_mutex_unlock(&c->lock);
 	if (ret == -ERR_LIMIT)
 		return ret;
@@ -462,7 +471,9 @@ compact_locked(struct mime_cache *c, mime_cache_keep_fn *keep, void *ctx)
 		ret = -ERR_IO;
 	for (i = 0; i < c->nbuckets && ret == 0; i++) {
 		for (e = c->buckets[i]; e != NULL && ret == 0; e = e->next) {
-			if (keep == NULL || keep(ctx, e->key))
+			if ((keep == NULL || keep(ctx, e->key)) &&
+			    rd(c->map + e->rec, 8) ==
+			    fnv1a(c->map + e->rec + 8, e->rec_len - 8))
 				ret = write_entry(fd, c, e);
 		}
 	}

@@ -140,6 +140,26 @@ test_mime_cache_damage(void **state)
 	assert_int_equal(mime_cache_get(c, f->a, "k2", f->m2->size, 2, 0, &m),
 			 1);
 	mime_cache_close(&c);
+	/* a flipped byte inside a record: that entry is a miss, not trusted */
+	{
+		int fd = open(f->path, O_RDWR);
+		unsigned char x;
+		off_t at = 8 + 4 + 8 + 2 + 2 + 20 + 30;
+
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, &x, 1, at), 1);
+		x ^= 0x20;
+		assert_int_equal(pwrite(fd, &x, 1, at), 1);
+		close(fd);
+	}
+	assert_int_equal(mime_cache_open(f->path, &c), 0);
+	assert_int_equal(mime_cache_get(c, f->a, "k1", f->m1->size, 1, 0, &m),
+			 0);
+	assert_int_equal(mime_cache_get(c, f->a, "k2", f->m2->size, 2, 0, &m),
+			 1);
+	assert_int_equal(mime_cache_compact(c, NULL, NULL), 0);
+	assert_int_equal(mime_cache_count(c), 1);
+	mime_cache_close(&c);
 	/* a foreign file is replaced by an empty cache */
 	unlink(f->path);
 	{
