@@ -16,6 +16,7 @@ struct store_settings {
 	unsigned lock_stale;
 	unsigned pop3_lock_stale;
 	bool fsync;
+	bool utf8_names;
 };
 
 #define S(k, t, f, d, ...) \
@@ -32,6 +33,9 @@ static const struct conf_setting store_settings[] = {
 	  .doc = "age after which a POP3 maildrop lock is taken over"),
 	S("maildir.fsync", CONF_BOOL, fsync, "yes",
 	  .doc = "fsync messages and directories (turn off only for tests)"),
+	S("maildir.utf8_folder_names", CONF_BOOL, utf8_names, "no",
+	  .doc = "spell new folder names in UTF-8 on disk (Courier-IMAP 5)"
+		 " instead of modified UTF-7 (Courier-IMAP 4, Dovecot)"),
 };
 #undef S
 
@@ -56,6 +60,7 @@ store_settings_apply(void)
 		maildir_settings.lock_stale = s->lock_stale;
 		maildir_settings.pop3_lock_stale = s->pop3_lock_stale;
 		maildir_settings.fsync = s->fsync;
+		maildir_settings.utf8_names = s->utf8_names;
 		pthread_mutex_unlock(&lock);
 	}
 	conf_unref(&c);

@@ -68,7 +68,7 @@ struct mime_message;	/* storage/mime/mime.h */
 struct conf_table;
 
 /* store_conf_table: the maildir.* settings (lock_timeout, lock_stale,
- * pop3_lock_stale, fsync). Register it with conf_register at start-up.
+ * pop3_lock_stale, fsync, utf8_folder_names). Register it with conf_register at start-up.
  * store_user_open applies the current generation's values. */
 extern const struct conf_table store_conf_table;
 
@@ -101,8 +101,10 @@ const char *store_user_error(const struct store_user *u);
 
 /* ------------------------------------------------------------------ */
 /* Folders (Maildir++: INBOX is the Maildir, "A.B" is the directory ".A.B"
- * with the file "maildirfolder"; on-disk names are modified UTF-7 as in
- * Courier-IMAP, so Maildirs move between Courier and Maildock unchanged). */
+ * with the file "maildirfolder"). On-disk names are modified UTF-7 as
+ * Courier-IMAP 4 and Dovecot write them, or UTF-8 as Courier-IMAP 5 does
+ * (maildir.utf8_folder_names); both spellings are read, so Maildirs move
+ * between Courier, Dovecot and Maildock unchanged. */
 
 /* Called once per folder with its UTF-8 name (valid during the call only)
  * and STORE_ATTR_* bits. Return 0 to go on, non-zero to stop (the listing
@@ -139,8 +141,8 @@ int store_folder_rename(struct store_user *u, const char *oldname,
 			const char *newname);
 
 /* store_subscribe: add (on) or remove (!on) name in the subscription list
- * (file "courierimapsubscribed", one on-disk name per line, written
- * atomically). Subscribing a name that does not exist is allowed (RFC 3501
+ * (file "courierimapsubscribed", one "INBOX.<on-disk name>" per line as
+ * Courier writes it, rewritten atomically). Subscribing a name that does not exist is allowed (RFC 3501
  * 6.3.6). Errors: -ERR_INVAL, -ERR_NOTFOUND (unsubscribing a name that is
  * not subscribed), -ERR_IO. */
 int store_subscribe(struct store_user *u, const char *name, bool on);

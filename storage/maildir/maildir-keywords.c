@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <strings.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
@@ -260,15 +261,21 @@ maildir_keywords_load(struct maildir_folder *f)
 	return changed ? 1 : 0;
 }
 
+/* maildir_keywords_save: write r's keyword names as Courier's
+ * maildir_kwSave does: a file named after the message's base name in
+ * courierimapkeywords/, written in tmp/ and renamed there. It is the newest
+ * update for both Courier and Maildock; older ".<n>.<base>" updates of the
+ * message are removed. */
 int
 maildir_keywords_save(struct maildir_folder *f, const struct maildir_rec *r)
 {
-	char dir[MAILDIR_PATH_MAX], name[300], old[MAILDIR_PATH_MAX];
-	size_t blen = maildir_base_len(r->name), len = 0, i;
+	char dir[MAILDIR_PATH_MAX], tmp[MAILDIR_PATH_MAX], dst[MAILDIR_PATH_MAX];
+	char uniq[128], old[MAILDIR_PATH_MAX];
+	size_t blen = r->blen, len = 0, i;
 	char *text = xmalloc((size_t)r->kw_n * (STORE_KEYWORD_MAXLEN + 1) + 1);
 	struct dirent *de;
 	uint64_t serial;
-	int ret;
+	int ret = 0, fd;
 
 	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -278,18 +285,31 @@ maildir_keywords_save(struct maildir_folder *f, const struct maildir_rec *r)
 	for (i = 0; i < r->kw_n; i++)
 		len += (size_t)snprintf(text + len, STORE_KEYWORD_MAXLEN + 2,
 					"%s\n", f->kw_names[r->kw[i]]);
-	unsigned mine = f->kw_serial++;
-	snprintf(name, sizeof(name), ".%u.%.*s", mine, (int)blen, r->name);
-	ret = maildir_write_atomic(dir, name, text, len);
+	maildir_unique(uniq, sizeof(uniq));
+	if (snprintf(tmp, sizeof(tmp), "%s/tmp/%s", f->dir, uniq) >=
+	    (int)sizeof(tmp) ||
+	    snprintf(dst, sizeof(dst), "%s/%.*s", dir, (int)blen, r->name) >=
+	    (int)sizeof(dst)) {
+		free(text);
+		return -ERR_LIMIT;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		ret = maildir_errno(errno);
+	if (fd >= 0 && close(fd) < 0 && ret == 0)
+		ret = maildir_errno(errno);
 	free(text);
-	if (ret < 0)
+	if (ret == 0 && rename(tmp, dst) < 0)
+		ret = maildir_errno(errno);
+	if (ret < 0) {
+		unlink(tmp);
 		return ret;
+	}
 	DIR *d = opendir(dir);	/* drop the older updates of this message */
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		const char *base = update_of(de->d_name, &serial);
-		if (base == NULL || strcmp(de->d_name, name) == 0 ||
-		    strlen(base) != blen || memcmp(base, r->name, blen) != 0 ||
-		    (serial != UINT64_MAX && serial > mine))
+		if (base == NULL || serial == UINT64_MAX ||
+		    strlen(base) != blen || memcmp(base, r->name, blen) != 0)
 			continue;
 		if (maildir_path(old, sizeof(old), dir, de->d_name, NULL) == 0)
 			unlink(old);

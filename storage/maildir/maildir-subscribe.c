@@ -1,7 +1,8 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * Subscriptions in Courier-IMAP's file "courierimapsubscribed": one name per
- * line in Courier's namespace ("INBOX" or "INBOX.<modified UTF-7 name>"),
+ * line in Courier's namespace ("INBOX" or "INBOX.<name>", the name spelled
+ * as folder directories are: modified UTF-7, or UTF-8 like Courier-IMAP 5),
  * rewritten atomically. Lines without the "INBOX." prefix (other tools) are
  * read as plain names.
  */
@@ -30,9 +31,7 @@ maildir_subscriptions_load(struct maildir_user *u, size_t *n_r)
 		} else {
 			if (strncmp(line, "INBOX.", 6) == 0)
 				p = line + 6;
-			if (store_mutf7_decode(p, strlen(p), name,
-					       sizeof(name)) < 0 ||
-			    maildir_name_check(name) < 0)
+			if (maildir_name_decode(p, name, sizeof(name)) < 0)
 				continue;
 		}
 		names = xrealloc(names, (n + 1) * sizeof(char *));
@@ -53,8 +52,7 @@ save(struct maildir_user *u, char **names, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (maildir_name_is_inbox(names[i]))
 			str_copy(enc, "INBOX", sizeof(enc));
-		else if (store_mutf7_encode(names[i], strlen(names[i]), enc,
-					    sizeof(enc)) < 0)
+		else if (maildir_name_encode(names[i], enc, sizeof(enc)) < 0)
 			continue;
 		size_t need = strlen(enc) + 8;
 		if (len + need >= cap) {

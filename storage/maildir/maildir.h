@@ -33,6 +33,7 @@ struct maildir_settings {
 	unsigned lock_stale;		/* a lock file older than this is dead */
 	unsigned pop3_lock_stale;	/* same, for the POP3 maildrop lock */
 	bool fsync;			/* fsync files and directories */
+	bool utf8_names;		/* folder names on disk in UTF-8 */
 };
 extern struct maildir_settings maildir_settings;
 
@@ -117,8 +118,13 @@ bool maildir_name_is_inbox(const char *name);
 int maildir_name_to_dir(const char *root, const char *name, char *buf,
 			size_t size);
 /* maildir_name_from_disk: directory entry ".A.B" -> UTF-8 "A.B";
- * -ERR_INVAL when it is not a folder name. */
+ * -ERR_INVAL when it is not a folder name. Both spellings are read:
+ * modified UTF-7 (Courier-IMAP 4, Dovecot) and UTF-8 (Courier-IMAP 5). */
 int maildir_name_from_disk(const char *dirent, char *buf, size_t size);
+/* maildir_name_decode / _encode: one on-disk name (no leading '.') or
+ * subscription entry to UTF-8, and UTF-8 to the configured spelling. */
+int maildir_name_decode(const char *disk, char *buf, size_t size);
+int maildir_name_encode(const char *name, char *out, size_t size);
 
 /* ---- maildir-flags.c */
 size_t maildir_base_len(const char *filename);

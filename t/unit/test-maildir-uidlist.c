@@ -198,6 +198,90 @@ test_maildir_uidlist_survives_flag_renames(void **state)
 	store_user_close(&u);
 }
 
+/* The files below are what Courier-IMAP 5.0.13 (Debian 12) wrote after
+ * SELECT, STORE 1 +FLAGS (\Seen $Label1), STORE 2 +FLAGS (Project-X) and
+ * APPEND (\Flagged) on a Maildir with two messages in new/. */
+static void
+test_maildir_uidlist_real_courier_maildir(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char kw[4096];
+	unsigned n;
+	const char *third =
+		"1795950169.M192491P7257V000000000000FE00I0000000000AC21C4_0.vm";
+
+	put_file(*state, "cur", "1700000001.M1P1.test:2,S", msg);
+	put_file(*state, "cur", "1700000002.M2P1.test:2,", msg);
+	char name[256];
+	snprintf(name, sizeof(name), "%s,S=12:2,F", third);
+	put_file(*state, "cur", name, "Subject: x\r\n\r\n");
+	snprintf(kw, sizeof(kw), "1 795950169 4\n1 1700000001.M1P1.test\n"
+		 "2 1700000002.M2P1.test\n3 %s,S=12\n", third);
+	put_file(*state, NULL, "courierimapuiddb", kw);
+	snprintf(kw, sizeof(kw), "%s/courierimapkeywords", (char *)*state);
+	mkdir(kw, 0700);
+	put_file(kw, NULL, ":list", "Project-X\n$Label1\n\n"
+		 "1700000001.M1P1.test:1\n1700000002.M2P1.test:0\n");
+	put_file(kw, NULL, ".5986501.1700000001.M1P1.test", "$Label1\n");
+	put_file(kw, NULL, ".5986501.1700000002.M2P1.test", "Project-X\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), 795950169);
+	assert_int_equal(store_mailbox_uidnext(mb), 4);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	const char *const *names = store_mailbox_keywords(mb, &n);
+	const struct store_msg *m1 = store_msg_get(mb, 1);
+	const struct store_msg *m2 = store_msg_get(mb, 2);
+	const struct store_msg *m3 = store_msg_get(mb, 3);
+	assert_int_equal(m1->uid, 1);
+	assert_int_equal(m1->flags, STORE_FLAG_SEEN);
+	assert_int_equal(m1->keyword_count, 1);
+	assert_string_equal(names[m1->keywords[0]], "$Label1");
+	assert_int_equal(m2->keyword_count, 1);
+	assert_string_equal(names[m2->keywords[0]], "Project-X");
+	assert_int_equal(m3->uid, 3);
+	assert_int_equal(m3->flags, STORE_FLAG_FLAGGED);
+	assert_int_equal(store_mailbox_recent_count(mb), 0);
+	store_user_close(&u);
+}
+
+/* What Dovecot 2.3.19 (Debian 12) wrote after doveadm mailbox status,
+ * flags add '\Seen $Label1' uid 1, save, flags add '\Flagged Project-X'
+ * uid 3: flags on files still in new/, keyword letters a-z. */
+static void
+test_maildir_uidlist_real_dovecot_maildir(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096];
+
+	put_file(*state, "new", "1700000001.M1P1.test:2,Sa", msg);
+	put_file(*state, "new", "1700000002.M2P1.test", msg);
+	put_file(*state, "new", "1795950146.M433872P32264.vm,S=18,W=21:2,Fb",
+		 "Subject: three\r\n\r\nx\r\n");
+	put_file(*state, NULL, "dovecot-uidlist",
+		 "3 V1795950146 N4 Ge4217d0f42060c6bea7d000083ecc375\n"
+		 "1 :1700000001.M1P1.test\n2 :1700000002.M2P1.test\n"
+		 "3 :1795950146.M433872P32264.vm,S=18,W=21\n");
+	put_file(*state, NULL, "dovecot-keywords", "0 $Label1\n1 Project-X\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), 1795950146);
+	assert_int_equal(store_mailbox_uidnext(mb), 4);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_int_equal(store_msg_get(mb, 1)->flags, STORE_FLAG_SEEN);
+	assert_int_equal(store_msg_get(mb, 3)->flags, STORE_FLAG_FLAGGED);
+	uint64_t size;
+	assert_int_equal(store_msg_size(mb, 3, &size), 0);
+	assert_int_equal(size, 21);
+	/* a flag change keeps Dovecot's keyword letter in the name */
+	assert_int_equal(store_msg_set_flags(mb, 3, STORE_FLAGS_ADD,
+					     STORE_FLAG_SEEN, NULL, 0), 0);
+	assert_int_equal(store_msg_path(mb, 3, path, sizeof(path)), 0);
+	assert_non_null(strstr(path, "/cur/1795950146.M433872P32264.vm,S=18,"
+			       "W=21:2,FSb"));
+	store_user_close(&u);
+}
+
 static void
 age_cur(const char *dir)
 {
@@ -304,6 +388,12 @@ main(void)
 			test_maildir_uidlist_import_courier, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_import_dovecot, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_real_courier_maildir, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_real_dovecot_maildir, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_survives_flag_renames, setup,
 			teardown),

@@ -266,17 +266,17 @@ test_store_keywords_courier_layout(void **state)
 	assert_string_equal(names[0], "$Junk");
 	assert_int_equal(store_msg_get(mb, 1)->keyword_count, 2);
 	store_user_close(&u);
-	/* Courier's per-message update file ".<n>.<base name>" */
+	/* Courier's maildir_kwSave layout: courierimapkeywords/<base name> */
 	snprintf(path, sizeof(path), "%s/courierimapkeywords", (char *)*state);
 	DIR *d = opendir(path);
 	struct dirent *de;
 	int updates = 0;
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] == '.' && de->d_name[1] >= '0' &&
-		    de->d_name[1] <= '9') {
+		if (de->d_name[0] != '.') {
 			char f[8192];
 			snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+			assert_null(strchr(de->d_name, ':'));
 			assert_string_equal(get_file(f), "$Junk\nWork\n");
 			updates++;
 		}
