@@ -6,6 +6,7 @@
  */
 #include "core/auth.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/session.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
@@ -188,6 +189,13 @@ imap_command_dispatch(struct imap_cmd *cmd)
 	/* only garbage counts towards the limit: unknown commands, syntax
 	 * errors, commands in the wrong state, not a handler's BAD */
 	cmd->sess->bad_count = 0;
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		/* the name only: arguments (passwords) are never logged */
+		char tag[80];
+		slog_debug(cmd->sess->s, "command tag=%s name=%s%s",
+			   log_quote_cstr(tag, sizeof(tag), cmd->tag),
+			   cmd->uid ? "UID " : "", c->name);
+	}
 	r = c->fn(cmd);
 	if (r < 0)
 		r = handler_error(cmd, r);
