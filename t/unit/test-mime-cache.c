@@ -265,6 +265,43 @@ test_mime_cache_threads(void **state)
 	mime_cache_close(&c);
 }
 
+/* Random bytes after a valid file header never crash open, get or
+ * compact (the record reader checks every length). */
+static void
+test_mime_cache_random_files(void **state)
+{
+	struct fx *f = *state;
+	struct mime_cache *c;
+	struct mime_message *m;
+	unsigned char buf[2048];
+	int round, fd;
+	size_t i, n;
+
+	srand(12345);
+	for (round = 0; round < 300; round++) {
+		n = (size_t)(rand() % (int)sizeof(buf));
+		memcpy(buf, "MDMCACH1", 8);
+		for (i = 8; i < n; i++)
+			buf[i] = (unsigned char)(rand() % 4 == 0 ? 0 : rand());
+		if (n > 12 && round % 2 == 0) {
+			/* a plausible record length */
+			buf[8] = buf[9] = 0;
+			buf[10] = (unsigned char)((n - 12) >> 8);
+			buf[11] = (unsigned char)(n - 12);
+		}
+		unlink(f->path);
+		fd = open(f->path, O_WRONLY | O_CREAT, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, buf, n < 8 ? 8 : n),
+				 (ssize_t)(n < 8 ? 8 : n));
+		close(fd);
+		assert_int_equal(mime_cache_open(f->path, &c), 0);
+		(void)mime_cache_get(c, f->a, "k", 1, 1, 1, &m);
+		assert_int_equal(mime_cache_compact(c, NULL, NULL), 0);
+		mime_cache_close(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -276,6 +313,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_mime_cache_compact_and_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_cache_threads,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_cache_random_files,
 						setup, teardown),
 	};
 
