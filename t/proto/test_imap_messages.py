@@ -392,3 +392,47 @@ def test_uid_triple_never_reused_b26(s):
     lines = s.cmd("STATUS Work (UIDVALIDITY UIDNEXT)")
     w = lines[0].split("(")[1].rstrip(")").split()
     assert int(w[1]) == v2 and int(w[3]) > uid2
+
+
+def test_thirty_keywords_persist_b28(server, s):
+    assert s.append("INBOX")
+    assert s.ok("SELECT INBOX")
+    kws = ["kw%02d" % i for i in range(30)]
+    assert s.ok("STORE 1 +FLAGS.SILENT (%s)" % " ".join(kws))
+    assert s.ok("LOGOUT") or True
+    s2 = Session(server)
+    lines = s2.cmd("SELECT INBOX")
+    perm = [l for l in lines if "PERMANENTFLAGS" in l][0]
+    got = set(fetch_flags(s2, "1")[1].split())
+    assert set(kws) <= got or "\\*" not in perm
+
+
+def test_uids_survive_flag_rename_b26(server, s):
+    server.deliver("alice", F1)
+    assert s.ok("SELECT INBOX")
+    before = s.cmd("UID FETCH 1:* (UID)")
+    b = Session(server)
+    assert b.ok("SELECT INBOX")
+    assert b.ok("STORE 1 +FLAGS (\\Seen)")       # new/ -> cur/, renamed
+    s.cmd("NOOP")
+    uid = re.compile(r"UID (\d+)")
+    after = s.cmd("UID FETCH 1:* (UID)")
+    assert uid.search(after[0]).group(1) == uid.search(before[0]).group(1)
+
+
+def test_append_without_date_is_now_b30(s):
+    t0 = time.time()
+    assert s.append("INBOX", F1)          # F1's Date: is 2024-01-01
+    assert s.ok("SELECT INBOX")
+    line = s.cmd("FETCH 1 (INTERNALDATE)")[0]
+    when = re.search(r'INTERNALDATE "([^"]+)"', line).group(1)
+    t = datetime.datetime.strptime(when, "%d-%b-%Y %H:%M:%S %z").timestamp()
+    assert abs(t - t0) < 120
+
+
+def test_copy_from_read_only_b11(s):
+    assert s.append("INBOX")
+    assert s.ok("CREATE Dest")
+    assert s.ok("EXAMINE INBOX")
+    s.cmd("COPY 1 Dest")
+    assert s.status.startswith("OK [COPYUID")
