@@ -5,8 +5,7 @@ storage_libstorage_la_SOURCES += \
 	storage/mime/mime-parse.c storage/mime/mime-header.c \
 	storage/mime/mime-rfc822.c storage/mime/mime-addr.c \
 	storage/mime/mime-section.c storage/mime/mime-decode.c \
-	storage/mime/mime-serialize.c \
-	storage/mime/mime-cache.c storage/mime/mime-cache.h
+	storage/mime/mime-serialize.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-mime
@@ -15,13 +14,6 @@ t_unit_test_mime_SOURCES = t/unit/test-mime.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-bodystructure.c
 t_unit_test_mime_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_mime_LDADD = storage/libstorage.la core/libcore.la \
-	$(OPENSSL_LIBS) $(CMOCKA_LIBS)
-check_PROGRAMS += t/unit/test-mime-cache
-TESTS += t/unit/test-mime-cache
-t_unit_test_mime_cache_SOURCES = t/unit/test-mime-cache.c \
-	protocols/imap/imap-envelope.c protocols/imap/imap-bodystructure.c
-t_unit_test_mime_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-t_unit_test_mime_cache_LDADD = storage/libstorage.la core/libcore.la \
 	$(OPENSSL_LIBS) $(CMOCKA_LIBS)
 endif
 
