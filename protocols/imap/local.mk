@@ -24,8 +24,10 @@ protocols_libprotocols_la_SOURCES += \
 include protocols/imap/fetch-search.mk
 
 if HAVE_CMOCKA
-check_PROGRAMS += t/unit/test-imap-parser t/unit/test-imap-seqset
-TESTS += t/unit/test-imap-parser t/unit/test-imap-seqset
+check_PROGRAMS += t/unit/test-imap-parser t/unit/test-imap-seqset \
+	t/unit/test-imap-reply t/unit/test-imap-commands
+TESTS += t/unit/test-imap-parser t/unit/test-imap-seqset \
+	t/unit/test-imap-reply t/unit/test-imap-commands
 t_unit_test_imap_parser_SOURCES = t/unit/test-imap-parser.c \
 	protocols/imap/imap-parser.c protocols/imap/imap-arg.c
 t_unit_test_imap_parser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -34,6 +36,14 @@ t_unit_test_imap_seqset_SOURCES = t/unit/test-imap-seqset.c \
 	protocols/imap/imap-seqset.c
 t_unit_test_imap_seqset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_imap_seqset_LDADD = core/libcore.la $(CMOCKA_LIBS)
+imap_test_ldadd = protocols/libprotocols.la storage/libstorage.la \
+	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(CMOCKA_LIBS)
+t_unit_test_imap_reply_SOURCES = t/unit/test-imap-reply.c
+t_unit_test_imap_reply_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_imap_reply_LDADD = $(imap_test_ldadd)
+t_unit_test_imap_commands_SOURCES = t/unit/test-imap-commands.c
+t_unit_test_imap_commands_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_imap_commands_LDADD = $(imap_test_ldadd)
 endif
 
 EXTRA_DIST += fuzz/fuzz-imap-parser.c conf.d/20-imap.conf
