@@ -11,7 +11,7 @@ core_libcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/proto.h \
 	core/sbuf.c core/sbuf.h \
-	core/session.c core/session.h \
+	core/session.c core/session.h core/session-private.h \
 	core/tlsconn.c core/tlsconn.h
 core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)

@@ -2,7 +2,7 @@
 EXTRA_DIST += t/proto.sh t/proto/conftest.py t/check-layers.sh \
 	t/check-sizes.sh t/check-headers.sh
 TESTS += t/check-layers.sh t/check-sizes.sh t/check-headers.sh \
-	t/check-doc-keys.sh t/proto.sh
+	t/check-doc-keys.sh t/check-dist.sh t/proto.sh
 
 if HAVE_CMOCKA
 core_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CMOCKA_LIBS)
