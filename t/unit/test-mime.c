@@ -337,6 +337,38 @@ test_mime_bodystructure_defaults(void **state)
 	assert_null(strstr(bs, "NIL NIL NIL 12"));
 }
 
+/* RFC 2046 5.1.5: in multipart/digest a part without Content-Type is
+ * message/rfc822; extension data come back in BODYSTRUCTURE order. */
+static void
+test_mime_digest_and_extensions(void **state)
+{
+	static const char msg[] = "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/digest; boundary=d\n\n"
+	    "--d\n\nSubject: inner\n\nhi\n"
+	    "--d\nContent-Type: text/plain; charset=utf-8\n"
+	    "Content-ID: <id@x>\nContent-Description: desc\n"
+	    "Content-MD5: Q2hlY2s=\n"
+	    "Content-Disposition: inline; filename*0=\"a\"; filename*1=\"b\"\n"
+	    "Content-Language: en, de\nContent-Location: http://x/y\n\nok\n"
+	    "--d--\n";
+	struct fixture *f = *state;
+
+	parse(f, msg, strlen(msg));
+	assert_string_equal(bodystructure(f, true),
+	    "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 20 "
+	    "(NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+	    "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+	    "\"7bit\" 2 0 NIL NIL NIL NIL) 2 NIL NIL NIL NIL)"
+	    "(\"text\" \"plain\" (\"charset\" \"utf-8\") \"<id@x>\" "
+	    "\"desc\" \"7bit\" 2 0 \"Q2hlY2s=\" "
+	    "(\"inline\" (\"filename\" \"ab\")) (\"en\" \"de\") "
+	    "\"http://x/y\") \"digest\" (\"boundary\" \"d\") NIL NIL NIL)");
+	assert_string_equal(fetch(f, "1.1", MIME_SECTION_FULL, 0, UINT64_MAX),
+			    "hi");
+	assert_string_equal(fetch(f, "1", MIME_SECTION_HEADER, 0, UINT64_MAX),
+			    "Subject: inner\r\n\r\n");
+}
+
 static void
 test_mime_envelope(void **state)
 {
@@ -688,6 +720,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mime_header_fields,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_bodystructure_defaults,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mime_digest_and_extensions,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_envelope,
 						setup, teardown),
