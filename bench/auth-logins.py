@@ -141,7 +141,7 @@ def main():
     ap.add_argument("--procs", type=int, default=2, help="client processes")
     ap.add_argument("--proto", choices=("imap", "pop3"), default="imap")
     ap.add_argument("--pool", type=int, default=8, help="auth.<backend>.pool_size")
-    ap.add_argument("--threads-note", default="")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
     a = ap.parse_args()
     if a.clients > NUSERS:
         ap.error("at most %d clients" % NUSERS)
@@ -178,6 +178,15 @@ def main():
         srv.stop()
         if backend is not None:
             backend.close()
+        sanitizer = [m for m in ("ThreadSanitizer", "AddressSanitizer", "runtime error:")
+                     if m in srv.log()]
+        if sanitizer:
+            print("sanitizer reports in %s" % srv.logfile)
+        elif not a.keep:
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+            if backend is not None:
+                shutil.rmtree(backend.dir, ignore_errors=True)
     lat = sorted(x for r in results for x in r[0])
     nerr = sum(r[2] for r in results)
     samples = [e for r in results for e in r[1]]
@@ -191,7 +200,7 @@ def main():
              lat[-1] * 1000 if lat else 0))
     if samples:
         print("error samples:", samples)
-    return 0 if lat and nerr == 0 else 1
+    return 0 if lat and nerr == 0 and not sanitizer else 1
 
 
 if __name__ == "__main__":
