@@ -6,6 +6,7 @@
  * by UID and by base name, change notification). maildir-scan.c keeps it
  * up to date with the disk.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
@@ -159,6 +160,34 @@ maildir_folder_del_notify(struct maildir_folder *f, int fd)
 		}
 }
 
+/* clean_tmp: remove files left in tmp/ by writers that died more than
+ * 36 hours ago (the Maildir convention); a live writer never takes that
+ * long. */
+static void
+clean_tmp(const char *dir)
+{
+	char tmp[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *d;
+
+	if (maildir_path(tmp, sizeof(tmp), dir, "tmp", NULL) < 0 ||
+	    (d = opendir(tmp)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    maildir_path(path, sizeof(path), tmp, de->d_name,
+				 NULL) < 0)
+			continue;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_atime > 36 * 3600 &&
+		    now - st.st_mtime > 36 * 3600)
+			unlink(path);
+	}
+	closedir(d);
+}
+
 int
 maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
@@ -182,8 +211,10 @@ maildir_folder_get(const char *root, const char *dir,
 	pthread_mutex_unlock(&registry_lock);
 
 	pthread_mutex_lock(&f->lock);
-	if (!f->loaded)
+	if (!f->loaded) {
+		clean_tmp(f->dir);
 		r = maildir_folder_refresh(f, true, false, NULL);
+	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
 		maildir_folder_put(&f);

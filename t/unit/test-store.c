@@ -513,6 +513,21 @@ test_store_append_abort_removes_tmp(void **state)
 	assert_int_equal(store_append_write(a, "x\n", 2), 0);
 	assert_int_equal(count_files(*state, "tmp"), 1);
 	store_append_abort(&a);
+	/* a writer that died two days ago left a file: removed at open */
+	char path[4096];
+	struct timespec old[2] = { { time(NULL) - 48 * 3600, 0 },
+				   { time(NULL) - 48 * 3600, 0 } };
+	put_file(*state, "tmp", "1.M1P99999.dead", "partial");
+	put_file(*state, "tmp", "2.M2P99999.fresh", "partial");
+	snprintf(path, sizeof(path), "%s/tmp/1.M1P99999.dead", (char *)*state);
+	utimensat(AT_FDCWD, path, old, 0);
+	struct store_mailbox *mb;
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(count_files(*state, "tmp"), 1);
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/tmp/2.M2P99999.fresh", (char *)*state);
+	unlink(path);
 	assert_null(a);
 	assert_int_equal(count_files(*state, "tmp"), 0);
 	assert_int_equal(count_files(*state, "cur"), 0);
