@@ -235,7 +235,8 @@ def corpus_mailbox(server, corpus, user="dave"):
         d = json.loads(p.read_text())
         by_sha.setdefault(d["norm_sha256"], d["file"])
         sha_of[d["file"]] = d["norm_sha256"]
-    imap = server.login_imap(user)
+    # the class's method: this session lives for the module, not one test
+    imap = type(server).login_imap(server, user)
     typ, data = imap.select("INBOX")
     assert typ == "OK" and int(data[0]) == len(order)
     files = [None]
@@ -270,3 +271,29 @@ def parse_thread(text, files):
         elif ch == ")":
             cur = stack.pop()
     return out
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def logout_after(server, monkeypatch):
+    """Log out every IMAP session a test opened, so that sessions of
+    earlier tests neither pile up against the per-address connection limit
+    nor still hold the account's folders when the next test's fixture
+    empties the Maildir."""
+    made = []
+    orig = server.login_imap
+
+    def login(user="alice"):
+        c = orig(user)
+        made.append(c)
+        return c
+
+    monkeypatch.setattr(server, "login_imap", login)
+    yield
+    for c in made:
+        try:
+            c.logout()
+        except Exception:
+            pass

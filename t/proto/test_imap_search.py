@@ -2,7 +2,7 @@
 nesting limits, ESEARCH (RFC 4731), and FIELD-BUGS B22 and B23."""
 import pytest
 
-from test_imap_fetch_util import F1, F2, F4, F6, login_with, search
+from test_imap_fetch_util import logout_after, F1, F2, F4, F6, login_with, search
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 equal, file by file."""
 import pytest
 
-from test_imap_fetch_util import corpus_mailbox, golden_queries
+from test_imap_fetch_util import logout_after, corpus_mailbox, golden_queries
 from test_imap_sort import golden_cmds
 
 

@@ -3,7 +3,8 @@ UID variants, errors, and the corpus compared with Dovecot's answers in
 ../shared/corpus/golden/dovecot/queries.json."""
 import pytest
 
-from test_imap_fetch_util import (F1, F4, F6, f8, corpus_mailbox,
+from test_imap_fetch_util import (logout_after,  # noqa: F401
+                                  F1, F4, F6, f8, corpus_mailbox,
                                   golden_queries, parse_thread)
 
 
