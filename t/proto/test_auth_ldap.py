@@ -386,3 +386,16 @@ def test_ldap_starttls_and_ldaps(tls_slapd, make_server, tmp_path):
     srv = make_server(settings)
     line = raw_imap_login(srv, "alice@example.org", "alice-pw")
     assert line.startswith("a NO [UNAVAILABLE]"), line
+
+
+def test_ldap_after_pwfile_in_chain(slapd, make_server):
+    # auth.modules = pwfile ldap: a name unknown to the users file falls
+    # through to the directory; pwfile users still log in
+    settings = ldap_settings(slapd, **{"auth.modules": "pwfile ldap"})
+    del settings["mail.location"]
+    srv = make_server(settings)
+    assert raw_imap_login(srv, "alice@example.org", "secret-1").startswith("a OK")  # pwfile
+    assert raw_imap_login(srv, "bob@example.net", USERS["bob@example.net"][0]).startswith("a OK")
+    line = raw_imap_login(srv, "bob@example.net", "wrong")
+    assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+    assert "module=ldap" in srv.log() and "module=pwfile" in srv.log()
