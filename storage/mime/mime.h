@@ -33,13 +33,19 @@ struct arena;
 #define MIME_MAX_DEPTH 100
 #define MIME_MAX_PARTS 10000
 
-/* Part flags (struct mime_part.flags). */
-#define MIME_PART_MULTIPART	0x01u	/* multipart/(any); has children */
-#define MIME_PART_RFC822	0x02u	/* message/rfc822; one child */
-#define MIME_PART_TEXT		0x04u	/* text/(any), or defaulted text/plain */
-#define MIME_PART_IS_MIME	0x08u	/* MIME-Version, Content-Type or inside a multipart */
-#define MIME_PART_HAS_NULS	0x10u	/* NUL bytes somewhere in the part */
-#define MIME_PART_DIGEST	0x20u	/* multipart/digest: children default to message/rfc822 */
+/* Part flags (struct mime_part.flags):
+ * MULTIPART: multipart/(any), parsed; its parts are the children.
+ * RFC822: message/rfc822, parsed; the encapsulated message is the child.
+ * TEXT: text/(any), or text/plain by default.
+ * IS_MIME: MIME-Version or Content-Type seen, or a member of a multipart.
+ * HAS_NULS: NUL bytes somewhere in the part.
+ * DIGEST: multipart/digest, whose parts default to message/rfc822. */
+#define MIME_PART_MULTIPART	0x01u
+#define MIME_PART_RFC822	0x02u
+#define MIME_PART_TEXT		0x04u
+#define MIME_PART_IS_MIME	0x08u
+#define MIME_PART_HAS_NULS	0x10u
+#define MIME_PART_DIGEST	0x20u
 
 /* Octet counts of one region. raw: bytes in the file; crlf: octets in CRLF
  * form (RFC 3501 size); lines: LF count. */
@@ -116,7 +122,7 @@ struct mime_part {
 	unsigned int depth;		/* 0 for the root */
 	uint64_t offset;		/* raw offset of the header block */
 	struct mime_size header;	/* header block incl. the blank line */
-	struct mime_size body;		/* everything after the header block */
+	struct mime_size body;		/* all after the header block */
 
 	struct sview type, subtype;
 	struct mime_param *params;
@@ -172,7 +178,7 @@ const struct mime_part *mime_part_find(const struct mime_message *m,
 
 /* Section kinds of BODY[section] (RFC 3501 6.4.5). */
 enum mime_section_kind {
-	MIME_SECTION_FULL,		/* [] or [n]: whole message / part body */
+	MIME_SECTION_FULL,		/* [] or [n]: message / part body */
 	MIME_SECTION_HEADER,		/* [HEADER], [n.HEADER] */
 	MIME_SECTION_HEADER_FIELDS,	/* [HEADER.FIELDS (...)] */
 	MIME_SECTION_HEADER_FIELDS_NOT,	/* [HEADER.FIELDS.NOT (...)] */
