@@ -26,6 +26,7 @@ USERS = {
     "alice@example.org": ("alice-pw", "alice"),
     "bob@example.net": ("bob pw \"quoted\"", "bob"),
     "carol@example.org": ("carol-pw", "carol"),
+    "dora@example.net": ("dora-pw", "dora"),
 }
 
 
@@ -55,6 +56,10 @@ def make_ldif(mail_root):
         if login.startswith("carol"):
             # an explicit mail location from the directory
             out.append("maildockMail: %s/custom/carol/Maildir" % mail_root)
+        if login.startswith("dora"):
+            # multi-valued options, joined by the module
+            out += ["maildockOptions: disable-pop3", "maildockOptions: x-other",
+                    "maildockQuota: 1000000S,100C"]
         out.append("")
     return "\n".join(out)
 
@@ -399,3 +404,18 @@ def test_ldap_after_pwfile_in_chain(slapd, make_server):
     line = raw_imap_login(srv, "bob@example.net", "wrong")
     assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
     assert "module=ldap" in srv.log() and "module=pwfile" in srv.log()
+
+
+def test_ldap_options_attribute(ldapsrv):
+    # dora's maildockOptions has disable-pop3: IMAP yes, POP3 no
+    assert raw_imap_login(ldapsrv, "dora@example.net", "dora-pw").startswith("a OK")
+    line = raw_pop3_login(ldapsrv, "dora@example.net", "dora-pw")
+    assert line.startswith("-ERR"), line
+
+
+def test_ldap_module_options_and_quota(ldapmod):
+    from servers import authmod as am
+    r, u = ldapmod.lookup("dora@example.net")
+    assert r == am.OK
+    assert u["options"] == "disable-pop3 x-other"
+    assert u["quota"] == "1000000S,100C"

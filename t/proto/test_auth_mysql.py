@@ -361,3 +361,27 @@ def test_mysql_tls(tmp_path, make_server):
             db.close()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_mysql_module_columns(mariadb):
+    # every recognised column, by name or alias, NULLs left unset
+    from conftest import BUILDDIR
+    from servers import authmod as am
+    q = ("SELECT m.username, m.password, 5000 AS uid, 5001 AS gid, "
+         "CONCAT('/home/', m.local_part) AS home, m.maildir, NULL AS quota, "
+         "'disable-imap' AS options, 'backend1.example' AS proxy_host, 42 AS ignored "
+         "FROM mailbox m WHERE m.local_part = %n AND m.domain = %d")
+    settings = {k[len("auth.mysql."):]: v for k, v in mysql_settings(mariadb).items()
+                if k.startswith("auth.mysql.")}
+    settings["password_query"] = q
+    m = am.load_or_skip(BUILDDIR / "authmods" / ".libs" / "libauth_mysql.so", "mysql", settings)
+    try:
+        r, u = m.verify("carol@example.org", USERS["carol@example.org"])
+        assert r == am.OK, m.logs
+        assert u == {"user": "carol@example.org", "uid": 5000, "gid": 5001,
+                     "home": "/home/carol", "mail": "example.org/carol/", "quota": None,
+                     "options": "disable-imap", "proxy_host": "backend1.example"}
+        r, u = m.lookup("carol@example.org")
+        assert r == am.OK and u["home"] == "/home/carol"
+    finally:
+        m.close()
