@@ -103,6 +103,10 @@ class Lit(bytes):
     """A string that came as a literal."""
 
 
+class Atom(bytes):
+    """An atom (a number, a flag, a keyword)."""
+
+
 def _flatten(data):
     """imaplib FETCH data -> one byte string per response line, with
     literals inline as {n}CRLF<bytes>."""
@@ -157,7 +161,7 @@ def tokenize(buf):
             m = re.match(rb"[^ ()\r\n\[]+(\[[^\]]*\])?(<\d+>)?", buf[pos:])
             tok = m.group(0)
             pos += m.end()
-            stack[-1].append(None if tok.upper() == b"NIL" else tok)
+            stack[-1].append(None if tok.upper() == b"NIL" else Atom(tok))
     assert len(stack) == 1, "unbalanced parentheses in %r" % buf
     return stack[0]
 

@@ -1,0 +1,95 @@
+"""FETCH over the whole corpus through the IMAP path, compared with
+Dovecot's recorded answers (../shared/corpus/golden/dovecot/<src>/<name>.json):
+RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE and every recorded section
+(HEADER, TEXT, HEADER.FIELDS, part numbers and their .MIME, <0.100>) by
+length and SHA-256."""
+import hashlib
+import json
+
+import pytest
+
+from test_imap_fetch_util import (logout_after,  # noqa: F401
+                                  Atom, corpus_mailbox, fetch)
+
+
+@pytest.fixture(scope="module")
+def corpus_box(server):
+    import conftest
+    corpus = conftest.CORPUS
+    if not (corpus / "messages").is_dir():
+        pytest.skip("corpus not found at %s" % corpus)
+    imap, files = corpus_mailbox(server, corpus)
+    golden = {}
+    for p in (corpus / "golden" / "dovecot").rglob("*.json"):
+        if p.name != "queries.json":
+            d = json.loads(p.read_text())
+            golden[d["file"]] = d
+    yield imap, files, golden
+    imap.logout()
+    server.reset_user("dave")
+
+
+def conv(x):
+    """our parsed tokens in the golden files' form (README.md there)"""
+    if isinstance(x, list):
+        return [conv(y) for y in x]
+    if x is None:
+        return None
+    if isinstance(x, Atom) and x.isdigit():
+        return int(x)
+    return bytes(x).decode("utf-8", "surrogateescape")
+
+
+# the items IMAP compares case-insensitively (golden/README.md)
+def fold(x, key=False):
+    if isinstance(x, list):
+        return [fold(y) for y in x]
+    return x.lower() if isinstance(x, str) else x
+
+
+def test_fetch_corpus_structure_matches_dovecot(corpus_box):
+    imap, files, golden = corpus_box
+    bad = {}
+    n = len(files) - 1
+    for start in range(1, n + 1, 100):
+        end = min(start + 99, n)
+        typ, r = fetch(imap, "%d:%d" % (start, end),
+                       "(RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE)")
+        assert typ == "OK"
+        for seq in range(start, end + 1):
+            g = golden[files[seq]]
+            m = r[seq]
+            for item, key in (("RFC822.SIZE", "size"),
+                              ("ENVELOPE", "envelope"),
+                              ("BODY", "body"),
+                              ("BODYSTRUCTURE", "bodystructure")):
+                ours = conv(m[item])
+                if ours != g[key] and fold(ours) != fold(g[key]):
+                    bad.setdefault(item, []).append(files[seq])
+    assert bad == {}, {k: (len(v), v[:5]) for k, v in bad.items()}
+
+
+def test_fetch_corpus_sections_match_dovecot(corpus_box):
+    imap, files, golden = corpus_box
+    bad = []
+    for seq in range(1, len(files)):
+        g = golden[files[seq]]["sections"]
+        specs = list(g)
+        items = " ".join("BODY.PEEK[%s]" % s if not s.startswith("]")
+                         else "BODY.PEEK[]<0.100>" for s in specs)
+        typ, r = fetch(imap, str(seq), "(%s)" % items)
+        assert typ == "OK"
+        got = r[seq]
+        for s in specs:
+            name = "BODY[]<0>" if s.startswith("]") else "BODY[%s]" % s
+            data = got.get(name)
+            want = g[s]
+            if data is None:
+                ok = want is None or want.get("len") in (None, 0)
+            else:
+                ok = (len(data) == want["len"] and
+                      hashlib.sha256(bytes(data)).hexdigest() ==
+                      want["sha256"])
+            if not ok:
+                bad.append((files[seq], s))
+    assert bad == [], (len(bad), bad[:10])
