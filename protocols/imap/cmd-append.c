@@ -105,6 +105,24 @@ stream(struct imap_cmd *cmd, struct store_append *a, int *store_err_r)
 	}
 }
 
+/* literal_last: the command ended with the message: "{n}" or, with the
+ * UTF8 data extension (RFC 6855 4), "UTF8 (~{n})" */
+static bool
+literal_last(const struct imap_cmd *cmd)
+{
+	const struct imap_arg *last;
+
+	if (cmd->argc == 0)
+		return false;
+	last = &cmd->args[cmd->argc - 1];
+	if (last->type == IMAP_ARG_LITERAL_SIZE)
+		return true;
+	return last->type == IMAP_ARG_LIST && last->count == 1 &&
+	       last->list[0].type == IMAP_ARG_LITERAL_SIZE &&
+	       cmd->argc >= 2 && imap_arg_atom_eq(&cmd->args[cmd->argc - 2],
+						  "UTF8");
+}
+
 static int
 append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 	    const char **kw, size_t nkw, time_t date)
@@ -125,8 +143,7 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 		return r;
 	}
 	r = imap_session_literal_end(cmd);
-	if (r < 0 || cmd->argc == 0 ||
-	    cmd->args[cmd->argc - 1].type != IMAP_ARG_LITERAL_SIZE) {
+	if (r < 0 || !literal_last(cmd)) {
 		store_append_abort(&a);
 		if (r == -ERR_LIMIT || r == -ERR_SYNTAX) {
 			imap_reply_untagged(cmd->sess, "BYE MULTIAPPEND is not "
@@ -174,6 +191,10 @@ imap_cmd_append(struct imap_cmd *cmd)
 			return refuse(cmd, "BAD", "Invalid date-time");
 		i++;
 	}
+	/* RFC 6855 4: UTF8 (~{n}), the list still open here */
+	if (i + 2 == cmd->argc && imap_arg_atom_eq(&cmd->args[i], "UTF8") &&
+	    cmd->args[i + 1].type == IMAP_ARG_LIST)
+		i += 2;
 	if (i != cmd->argc)
 		return refuse(cmd, "BAD", "Invalid arguments");
 	if (cmd->literal_size > cmd->sess->set->max_append)

@@ -197,7 +197,8 @@ output(struct list_ctx *ctx)
 		sbuf_appendf(&b, "* %s (", ctx->lsub ? "LSUB" : "LIST");
 		append_attrs(ctx, &b, m);
 		sbuf_appends(&b, ") \".\" ");
-		if (imap_reply_append_mailbox(&b, m->name) < 0)
+		if (imap_reply_append_mailbox(&b, m->name,
+					      IMAP_UTF8(cmd->sess)) < 0)
 			continue;
 		if (m->attrs & ATTR_CHILDINFO)
 			sbuf_appends(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
@@ -223,8 +224,15 @@ decode(struct imap_cmd *cmd, const char *s)
 	size_t len = strlen(s), size = len * 4 + 1;
 	char *out = arena_alloc(cmd->arena, size);
 
-	if (out == NULL || store_mutf7_decode(s, len, out, size) < 0)
+	if (out == NULL)
 		return NULL;
+	if (IMAP_UTF8(cmd->sess)) {
+		if (!imap_arg_utf8_valid(s, len))
+			return NULL;
+		memcpy(out, s, len + 1);
+	} else if (store_mutf7_decode(s, len, out, size) < 0) {
+		return NULL;
+	}
 	if (strncasecmp(out, "INBOX", 5) == 0 &&
 	    strchr(".*%", out[5] != '\0' ? out[5] : '.') != NULL)
 		memcpy(out, "INBOX", 5);

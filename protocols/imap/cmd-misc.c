@@ -133,12 +133,24 @@ imap_cmd_namespace(struct imap_cmd *cmd)
 int
 imap_cmd_enable(struct imap_cmd *cmd)
 {
-	/* no ENABLE-able extension is offered yet: answer an empty
-	 * ENABLED list (RFC 5161 3.1: unknown ones are ignored) */
-	for (unsigned i = 0; i < cmd->argc; i++)
+	struct imap_session *sess = cmd->sess;
+	bool utf8 = false;
+	int r;
+
+	/* RFC 5161 3.1: unknown extensions are ignored; ENABLED lists the
+	 * ones this command turned on */
+	for (unsigned i = 0; i < cmd->argc; i++) {
 		if (cmd->args[i].type != IMAP_ARG_ATOM)
 			return imap_cmd_bad_args(cmd);
-	int r = imap_reply_untagged(cmd->sess, "ENABLED");
+		if (imap_arg_atom_eq(&cmd->args[i], "UTF8=ACCEPT") &&
+		    !IMAP_UTF8(sess))
+			utf8 = true;
+	}
+	if (utf8) {
+		sess->enabled |= IMAP_ENABLED_UTF8;
+		imap_parser_set_utf8(sess->parser, true);
+	}
+	r = imap_reply_untagged(sess, "ENABLED%s", utf8 ? " UTF8=ACCEPT" : "");
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Enable completed.");

@@ -26,6 +26,7 @@ struct imap_arg {
 	const char *str;
 	size_t len;
 	bool has_nul;			/* LITERAL containing a NUL octet */
+	bool literal8;			/* LITERAL(_SIZE) written ~{n} */
 	uint64_t literal_size;		/* LITERAL, LITERAL_SIZE */
 	const struct imap_arg *list;	/* LIST: elements */
 	unsigned count;			/* LIST: number of elements */
@@ -45,5 +46,9 @@ bool imap_arg_list(const struct imap_arg *arg, const struct imap_arg **list_r,
 
 /* imap_arg_atom_eq: arg is an atom equal to s, ASCII case-insensitively. */
 bool imap_arg_atom_eq(const struct imap_arg *arg, const char *s);
+
+/* imap_arg_utf8_valid: s[0..n) is well-formed UTF-8 (no overlong forms,
+ * surrogates or code points above U+10FFFF). Pure. */
+bool imap_arg_utf8_valid(const char *s, size_t n);
 
 #endif

@@ -19,6 +19,7 @@ enum state {
 	ST_ATOM,
 	ST_QUOTED,
 	ST_QUOTED_ESC,
+	ST_LIT8,		/* after '~', expect '{' (RFC 3516 literal8) */
 	ST_LIT_NUM,
 	ST_LIT_CLOSE,		/* after '+', expect '}' */
 	ST_LIT_CR,
@@ -44,7 +45,8 @@ struct imap_parser {
 	char *tok;
 	size_t tok_len, tok_cap;
 	bool in_bracket;	/* inside "[...]" of an atom (BODY[...]) */
-	bool lit_sync, lit_digits;
+	bool lit_sync, lit_digits, lit8;
+	bool utf8;		/* UTF-8 in quoted strings (RFC 6855) */
 	uint64_t lit_size, lit_got;
 	char *lit_data;
 	bool lit_nul;
@@ -255,10 +257,14 @@ step_arg_start(struct imap_parser *p, unsigned char c)
 		p->tok_len = 0;
 		p->state = ST_QUOTED;
 		return 0;
+	case '~':
+		p->state = ST_LIT8;
+		return 0;
 	case '{':
 		p->lit_size = 0;
 		p->lit_digits = false;
 		p->lit_sync = true;
+		p->lit8 = false;
 		p->state = ST_LIT_NUM;
 		return 0;
 	case '\r':
@@ -318,10 +324,12 @@ step_quoted(struct imap_parser *p, unsigned char c)
 		p->state = ST_QUOTED_ESC;
 		return 0;
 	} else if (c == '"') {
+		if (p->utf8 && !imap_arg_utf8_valid(p->tok, p->tok_len))
+			return fail(p, -ERR_SYNTAX, "invalid UTF-8");
 		return finish_string(p, IMAP_ARG_QUOTED);
 	} else if (c == 0 || c == '\r' || c == '\n') {
 		return fail(p, -ERR_SYNTAX, "CR, LF or NUL in quoted string");
-	} else if (c >= 0x80) {
+	} else if (c >= 0x80 && !p->utf8) {
 		return fail(p, -ERR_SYNTAX, "8-bit data outside a literal");
 	}
 	if (!tok_add(p, (char)c))
@@ -410,6 +418,7 @@ literal_data(struct imap_parser *p, const unsigned char *d, size_t len,
 	a->len = (size_t)p->lit_size;
 	a->literal_size = p->lit_size;
 	a->has_nul = p->lit_nul;
+	a->literal8 = p->lit8;
 	p->lit_data = NULL;
 	p->line_len = 0;
 	p->state = ST_AFTER_TOKEN;
@@ -470,6 +479,15 @@ step(struct imap_parser *p, unsigned char c)
 	case ST_QUOTED:
 	case ST_QUOTED_ESC:
 		return step_quoted(p, c);
+	case ST_LIT8:
+		if (c != '{')
+			return fail(p, -ERR_SYNTAX, "'~' without literal");
+		p->lit_size = 0;
+		p->lit_digits = false;
+		p->lit_sync = true;
+		p->lit8 = true;
+		p->state = ST_LIT_NUM;
+		return 0;
 	case ST_LIT_NUM:
 	case ST_LIT_CLOSE:
 	case ST_LIT_CR:
@@ -552,8 +570,28 @@ imap_parser_literal_skip(struct imap_parser *p)
 	}
 	a->str = "";
 	a->literal_size = p->lit_size;
+	a->literal8 = p->lit8;
 	p->line_len = 0;
 	p->state = ST_AFTER_TOKEN;
+}
+
+void
+imap_parser_set_utf8(struct imap_parser *p, bool utf8)
+{
+	p->utf8 = utf8;
+}
+
+unsigned
+imap_parser_depth(const struct imap_parser *p, unsigned *count_r)
+{
+	*count_r = p->frames[p->depth].count;
+	return p->depth;
+}
+
+bool
+imap_parser_literal8(const struct imap_parser *p)
+{
+	return p->lit8;
 }
 
 const char *

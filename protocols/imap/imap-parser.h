@@ -78,6 +78,18 @@ void imap_parser_literal(const struct imap_parser *p, uint64_t *size_r,
  * IMAP_PARSE_LITERAL. */
 void imap_parser_literal_skip(struct imap_parser *p);
 
+/* imap_parser_set_utf8: accept UTF-8 (validated) in quoted strings, after
+ * ENABLE UTF8=ACCEPT (RFC 6855 3). Off by default: 8-bit data then only
+ * in literals. */
+void imap_parser_set_utf8(struct imap_parser *p, bool utf8);
+
+/* imap_parser_depth: the nesting depth of the list being read (0: top
+ * level) and, in *count_r, how many elements it has so far. With
+ * imap_parser_literal8 (the announced literal was written "~{n}", RFC
+ * 3516 literal8), for locating APPEND's UTF8 (~{n}) data (RFC 6855 4). */
+unsigned imap_parser_depth(const struct imap_parser *p, unsigned *count_r);
+bool imap_parser_literal8(const struct imap_parser *p);
+
 /* imap_parser_tag / imap_parser_name: the tag and command name (upper-cased
  * name) once read, else NULL. Strings live in the arena. */
 const char *imap_parser_tag(const struct imap_parser *p);

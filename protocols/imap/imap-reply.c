@@ -165,12 +165,27 @@ imap_reply_append_nstring(struct sbuf *b, const char *s, size_t n)
 }
 
 int
-imap_reply_append_mailbox(struct sbuf *b, const char *utf8_name)
+imap_reply_append_mailbox(struct sbuf *b, const char *utf8_name,
+			  bool utf8_out)
 {
 	char out[STORE_NAME_MAXLEN * 3 + 16];
-	int n = store_mutf7_encode(utf8_name, strlen(utf8_name), out,
-				   sizeof(out));
+	size_t len = strlen(utf8_name);
+	int n;
 
+	if (utf8_out) {
+		if (!imap_arg_utf8_valid(utf8_name, len) ||
+		    memchr(utf8_name, '\r', len) || memchr(utf8_name, '\n', len))
+			return -ERR_INVAL;
+		sbuf_appendc(b, '"');
+		for (const char *c = utf8_name; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\\')
+				sbuf_appendc(b, '\\');
+			sbuf_appendc(b, *c);
+		}
+		sbuf_appendc(b, '"');
+		return 0;
+	}
+	n = store_mutf7_encode(utf8_name, len, out, sizeof(out));
 	if (n < 0)
 		return -ERR_INVAL;
 	/* always quoted: some clients mis-parse atoms here (B06) */

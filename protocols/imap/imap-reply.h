@@ -62,9 +62,12 @@ void imap_reply_append_astring(struct sbuf *b, const char *s, size_t n);
 void imap_reply_append_nstring(struct sbuf *b, const char *s, size_t n);
 
 /* imap_reply_append_mailbox: the UTF-8 folder name (store.h form) in
- * modified UTF-7 (RFC 3501 5.1.3), quoted or literal as needed. Returns 0
- * or -ERR_INVAL for a name that cannot be encoded. */
-int imap_reply_append_mailbox(struct sbuf *b, const char *utf8_name);
+ * modified UTF-7 (RFC 3501 5.1.3), quoted or literal as needed; with
+ * utf8_out (the client enabled UTF8=ACCEPT, RFC 6855 3) as a quoted
+ * UTF-8 string instead. Returns 0 or -ERR_INVAL for a name that cannot be
+ * encoded. */
+int imap_reply_append_mailbox(struct sbuf *b, const char *utf8_name,
+			      bool utf8_out);
 
 /* imap_reply_append_flags: "(\Seen \Recent $Label1 ...)" for msg of mb:
  * system flags, \Recent when set, then the message's keywords. */

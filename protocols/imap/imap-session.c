@@ -41,7 +41,7 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
 		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
 		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH "
-		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE");
+		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
@@ -247,7 +247,7 @@ imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 	size_t len, size;
 	int n;
 
-	if (!imap_arg_astring(arg, &s) || arg->has_nul)
+	if (!imap_arg_astring(arg, &s) || arg->has_nul || arg->literal8)
 		return -ERR_SYNTAX;
 	len = strlen(s);
 	for (size_t i = 0; i < len; i++)
@@ -261,9 +261,14 @@ imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 	out = arena_alloc(cmd->arena, size);
 	if (out == NULL)
 		return -ERR_NOMEM;
-	n = store_mutf7_decode(s, len, out, size);
-	if (n < 0)
+	if (IMAP_UTF8(cmd->sess)) {
+		/* RFC 6855 3: names are UTF-8 once UTF8=ACCEPT is enabled */
+		if (!imap_arg_utf8_valid(s, len))
+			return -ERR_INVAL;
+		memcpy(out, s, len + 1);
+	} else if ((n = store_mutf7_decode(s, len, out, size)) < 0) {
 		return -ERR_INVAL;
+	}
 	/* "inbox.sub" keeps INBOX's canonical spelling */
 	if (strncasecmp(out, "INBOX.", 6) == 0)
 		memcpy(out, "INBOX", 5);
@@ -307,6 +312,25 @@ bye(struct imap_session *sess, const char *text, int err)
 	return err;
 }
 
+/* stream_position: whether the announced literal is APPEND's message: a
+ * top-level plain literal after the mailbox, or the first element of the
+ * list after "UTF8" (RFC 6855 4: UTF8 (~{n}...)) */
+static bool
+stream_position(struct imap_session *sess, bool top, unsigned argc)
+{
+	const struct imap_arg *a;
+	unsigned depth, count, n;
+
+	if (top)
+		return argc >= 1 && !imap_parser_literal8(sess->parser);
+	depth = imap_parser_depth(sess->parser, &count);
+	a = imap_parser_args(sess->parser, &n);
+	return depth == 1 && count == 0 && n >= 3 &&
+	       imap_parser_literal8(sess->parser) &&
+	       a[n - 1].type == IMAP_ARG_LIST &&
+	       imap_arg_atom_eq(&a[n - 2], "UTF8");
+}
+
 /* on_literal: 1 = APPEND streams it (cmd filled), 0 = read, keep parsing,
  * 2 = refused and answered, < 0 = end the session */
 static int
@@ -321,8 +345,8 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 
 	imap_parser_literal(sess->parser, &size, &sync, &top, &argc);
 	c = name != NULL ? imap_command_find(name) : NULL;
-	if (c != NULL && (c->flags & IMAP_CMDF_STREAM) && top && argc >= 1 &&
-	    sess->state != IMAP_ST_NOAUTH) {
+	if (c != NULL && (c->flags & IMAP_CMDF_STREAM) &&
+	    sess->state != IMAP_ST_NOAUTH && stream_position(sess, top, argc)) {
 		fill_cmd(sess, cmd);
 		cmd->literal_pending = true;
 		cmd->literal_sync = sync;
@@ -341,6 +365,13 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 				      (name == NULL || strcmp(name, "UID")) ?
 				      "Unknown command" :
 				      "Command not valid in this state");
+		return r < 0 ? r : 2;
+	}
+	if (sync && imap_parser_literal8(sess->parser)) {
+		/* ~{n} only as APPEND's UTF8 data (no BINARY extension) */
+		sess->bad_count++;
+		fill_cmd(sess, cmd);
+		r = imap_reply_tagged(cmd, "BAD", "Unexpected literal8");
 		return r < 0 ? r : 2;
 	}
 	if (size > limit) {

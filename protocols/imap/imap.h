@@ -53,7 +53,8 @@ struct imap_settings {
 extern const struct conf_table imap_conf_table;
 
 /* ENABLEd extensions (RFC 5161) */
-#define IMAP_ENABLED_UTF8 (1u << 0)
+#define IMAP_ENABLED_UTF8 (1u << 0)	/* UTF8=ACCEPT (RFC 6855) */
+#define IMAP_UTF8(sess) (((sess)->enabled & IMAP_ENABLED_UTF8) != 0)
 
 struct imap_session {
 	struct session *s;		/* core: id, arena, addresses, log */

@@ -299,3 +299,40 @@ def test_list_extended(s):
                 'LIST "" ()', 'LSUB (SUBSCRIBED) "" "*"'):
         s.cmd(bad)
         assert s.status.startswith("BAD"), bad
+
+
+def test_utf8_accept(server, s):
+    """RFC 6855: after ENABLE UTF8=ACCEPT names are UTF-8 both ways,
+    quoted strings may carry UTF-8, and APPEND takes UTF8 (~{n})."""
+    assert "UTF8=ACCEPT" in s.cmd("CAPABILITY")[0].split()
+    s.raw.send('u0 CREATE "Entwürfe"\r\n'.encode())
+    assert s.raw.read_until_tagged("u0")[-1].startswith("u0 BAD")
+    assert s.cmd("ENABLE UTF8=ACCEPT") == ["* ENABLED UTF8=ACCEPT"]
+    assert s.cmd("ENABLE UTF8=ACCEPT") == ["* ENABLED"]
+    s.raw.send('u1 CREATE "Entwürfe"\r\n'.encode())
+    assert s.raw.read_until_tagged("u1")[-1].startswith("u1 OK")
+    s.raw.send('u2 LIST "" "Entw*"\r\n'.encode())
+    lines = s.raw.read_until_tagged("u2")
+    assert lines[0] == '* LIST (\\HasNoChildren) "." "Entwürfe"'
+    s.raw.send(b'u3 CREATE "bad\xc3"\r\n')
+    assert s.raw.read_until_tagged("u3")[-1].startswith("u3 BAD")
+    msg = "Subject: Grüße\r\nFrom: a@b\r\n\r\nKöln\r\n".encode()
+    s.raw.send(('u4 APPEND "Entwürfe" UTF8 (~{%d}\r\n' % len(msg)).encode())
+    assert s.raw.readline().startswith("+ ")
+    s.raw.send(msg + b")\r\n")
+    assert s.raw.read_until_tagged("u4")[-1].startswith("u4 OK [APPENDUID")
+    s.raw.send(('u5 APPEND "Entwürfe" (\\Seen) UTF8 (~{%d+}\r\n'
+                % len(msg)).encode() + msg + b")\r\n")
+    assert s.raw.read_until_tagged("u5")[-1].startswith("u5 OK [APPENDUID")
+    s.raw.send('u6 STATUS "Entwürfe" (MESSAGES)\r\n'.encode())
+    assert s.raw.read_until_tagged("u6")[0] == \
+        '* STATUS "Entwürfe" (MESSAGES 2)'
+    s.raw.send('u7 SELECT "Entwürfe"\r\n'.encode())
+    assert s.raw.read_until_tagged("u7")[-1].startswith("u7 OK")
+    s.raw.send(b"u8 APPEND INBOX ~{5}\r\n")
+    assert s.raw.read_until_tagged("u8")[-1].startswith("u8 BAD")
+    # another session without UTF8=ACCEPT sees modified UTF-7
+    other = Session(server)
+    assert '"Entw&APw-rfe"' in other.list("", "Entw*")
+    fetched = other.cmd('STATUS "Entw&APw-rfe" (MESSAGES)')
+    assert fetched == ['* STATUS "Entw&APw-rfe" (MESSAGES 2)']

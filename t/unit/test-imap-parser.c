@@ -304,6 +304,45 @@ test_imap_parser_bytewise(void **state)
 }
 
 static void
+test_imap_parser_utf8_literal8(void **state)
+{
+	struct fixture *f = *state;
+	const struct imap_arg *a;
+	unsigned argc, depth, count;
+	size_t used;
+	const char *l1 = "a APPEND INBOX UTF8 (~{4}\r\n";
+
+	/* 8-bit in a quoted string only after ENABLE UTF8=ACCEPT */
+	assert_int_equal(run_all(f, "a CREATE \"\xc3\xbc\"\r\n"), -ERR_SYNTAX);
+	imap_parser_set_utf8(f->p, true);
+	assert_int_equal(run_all(f, "a CREATE \"\xc3\xbc\"\r\n"),
+			 IMAP_PARSE_DONE);
+	assert_int_equal(run_all(f, "a CREATE \"\xc3\"\r\n"), -ERR_SYNTAX);
+	assert_int_equal(run_all(f, "a CREATE \"\xed\xa0\x80\"\r\n"),
+			 -ERR_SYNTAX);			/* a surrogate */
+	assert_int_equal(run_all(f, "a CREATE \xc3\xbc\r\n"), -ERR_SYNTAX);
+	imap_parser_set_utf8(f->p, false);
+	/* literal8 inside APPEND's UTF8 list */
+	imap_parser_reset(f->p, f->arena);
+	assert_int_equal(imap_parser_feed(f->p, l1, strlen(l1), &used),
+			 IMAP_PARSE_LITERAL);
+	assert_true(imap_parser_literal8(f->p));
+	depth = imap_parser_depth(f->p, &count);
+	assert_int_equal(depth, 1);
+	assert_int_equal(count, 0);
+	imap_parser_literal_skip(f->p);
+	assert_int_equal(imap_parser_feed(f->p, ")\r\n", 3, &used),
+			 IMAP_PARSE_DONE);
+	a = imap_parser_args(f->p, &argc);
+	assert_int_equal(argc, 3);
+	assert_int_equal(a[2].count, 1);
+	assert_int_equal(a[2].list[0].type, IMAP_ARG_LITERAL_SIZE);
+	assert_true(a[2].list[0].literal8);
+	assert_int_equal(run_all(f, "a X ~x\r\n"), -ERR_SYNTAX);
+	assert_int_equal(run_all(f, "a X ~{2}\r\nab\r\n"), IMAP_PARSE_DONE);
+}
+
+static void
 test_imap_parser_pipelined(void **state)
 {
 	struct fixture *f = *state;
@@ -335,6 +374,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_imap_parser_syntax_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imap_parser_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imap_parser_bytewise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_imap_parser_utf8_literal8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imap_parser_pipelined, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,16 +82,21 @@ test_imap_reply_mailbox(void **state)
 	struct sbuf b;
 
 	sbuf_init(&b, *state, 0);
-	assert_int_equal(imap_reply_append_mailbox(&b, "Entw\xc3\xbcrfe"), 0);
+	assert_int_equal(imap_reply_append_mailbox(&b, "Entw\xc3\xbcrfe", false), 0);
 	assert_string_equal(b.data, "\"Entw&APw-rfe\"");
 	sbuf_reset(&b);
-	assert_int_equal(imap_reply_append_mailbox(&b, "Tom & Jerry"), 0);
+	assert_int_equal(imap_reply_append_mailbox(&b, "Tom & Jerry", false), 0);
 	assert_string_equal(b.data, "\"Tom &- Jerry\"");
 	sbuf_reset(&b);
-	assert_int_equal(imap_reply_append_mailbox(&b, "q\"n"), 0);
+	assert_int_equal(imap_reply_append_mailbox(&b, "q\"n", false), 0);
 	assert_string_equal(b.data, "\"q\\\"n\"");
 	sbuf_reset(&b);
-	assert_int_equal(imap_reply_append_mailbox(&b, "bad\xff"), -ERR_INVAL);
+	assert_int_equal(imap_reply_append_mailbox(&b, "bad\xff", false), -ERR_INVAL);
+	/* after ENABLE UTF8=ACCEPT: UTF-8 in a quoted string (RFC 6855 3) */
+	sbuf_reset(&b);
+	assert_int_equal(imap_reply_append_mailbox(&b, "Entw\xc3\xbcrfe & \"x\"",
+						   true), 0);
+	assert_string_equal(b.data, "\"Entw\xc3\xbcrfe & \\\"x\\\"\"");
 }
 
 static void
