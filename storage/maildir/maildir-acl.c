@@ -1,0 +1,413 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * Folder ACLs in Courier-IMAP's "courierimapacl" files (format and rules:
+ * storage/store-acl.h, after courier-libs maildir/maildiraclt.c and
+ * maildiracl(1)), the ACL2=UNION rights computation, and the per-user
+ * index of owners who shared folders ("maildock-shared").
+ */
+#include <errno.h>
+#include <sys/stat.h>
+#include "storage/maildir/maildir.h"
+#include "storage/store-acl.h"
+#include "core/error.h"
+#include "core/compat.h"
+
+#define ACL_FILE	"courierimapacl"	/* Courier ACLFILE */
+#define ACL_HIERDIR	"courierimaphieracl"	/* Courier ACLHIERDIR */
+#define SHARED_FILE	"maildock-shared"
+#define ACL_FILE_MAX	(64 * 1024)
+#define SHARED_MAX	1000
+
+#define MU(u) ((struct maildir_user *)(u))
+
+int
+store_acl_rights_parse(const char *s, unsigned *rights_r)
+{
+	unsigned r = 0;
+
+	for (; *s != '\0'; s++) {
+		const char *p = strchr(STORE_ACL_LETTERS, *s);
+		if (p != NULL)
+			r |= 1u << (p - STORE_ACL_LETTERS);
+		else if (*s == 'c')
+			r |= STORE_ACL_CREATE;
+		else if (*s == 'd')
+			r |= STORE_ACL_DELETE | STORE_ACL_DELMSG |
+			     STORE_ACL_EXPUNGE;
+		else
+			return -ERR_INVAL;
+	}
+	*rights_r = r;
+	return 0;
+}
+
+char *
+store_acl_rights_string(unsigned rights, bool obsolete, char *buf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; STORE_ACL_LETTERS[i] != '\0'; i++)
+		if (rights & (1u << i))
+			buf[n++] = STORE_ACL_LETTERS[i];
+	if (obsolete && (rights & STORE_ACL_CREATE))
+		buf[n++] = 'c';
+	if (obsolete && (rights & (STORE_ACL_DELETE | STORE_ACL_DELMSG |
+				   STORE_ACL_EXPUNGE)))
+		buf[n++] = 'd';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* disk_rights: Courier's letters (c = create) in byte order */
+static void
+disk_rights(unsigned rights, char *buf)
+{
+	char tmp[STORE_ACL_RIGHTS_MAX];
+	size_t n = 0;
+
+	store_acl_rights_string(rights & ~STORE_ACL_CREATE, false, tmp);
+	if (rights & STORE_ACL_CREATE)
+		buf[n++] = 'c';
+	for (const char *p = tmp; *p != '\0'; p++)
+		buf[n++] = *p;
+	buf[n] = '\0';
+	/* insertion sort: at most 11 letters */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && buf[j - 1] > buf[j]; j--) {
+			char t = buf[j];
+			buf[j] = buf[j - 1];
+			buf[j - 1] = t;
+		}
+}
+
+static bool
+ident_ok(const char *ident)
+{
+	size_t n = strlen(ident);
+
+	if (n == 0 || n > STORE_ACL_IDENT_MAX + 1 ||
+	    (ident[0] == '-' && n == 1))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)ident; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int
+store_acl_find(const struct store_acl *acl, const char *ident)
+{
+	for (unsigned i = 0; i < acl->n; i++)
+		if (strcmp(acl->e[i].ident, ident) == 0)
+			return (int)acl->e[i].rights;
+	return -1;
+}
+
+int
+store_acl_update(struct store_acl *acl, const char *ident,
+		 enum store_acl_mode mode, unsigned rights)
+{
+	unsigned i;
+
+	if (!ident_ok(ident))
+		return -ERR_INVAL;
+	for (i = 0; i < acl->n; i++)
+		if (strcmp(acl->e[i].ident, ident) == 0)
+			break;
+	if (i == acl->n) {
+		if (mode == STORE_ACL_DROP || mode == STORE_ACL_REMOVE ||
+		    rights == 0)
+			return 0;
+		if (acl->n == STORE_ACL_ENTRIES_MAX)
+			return -ERR_LIMIT;
+		str_copy(acl->e[i].ident, ident, sizeof(acl->e[i].ident));
+		acl->e[i].rights = 0;
+		acl->n++;
+	}
+	switch (mode) {
+	case STORE_ACL_REPLACE:
+		acl->e[i].rights = rights;
+		break;
+	case STORE_ACL_ADD:
+		acl->e[i].rights |= rights;
+		break;
+	case STORE_ACL_REMOVE:
+		acl->e[i].rights &= ~rights;
+		break;
+	case STORE_ACL_DROP:
+		acl->e[i].rights = 0;
+		break;
+	}
+	if (acl->e[i].rights == 0) {
+		memmove(&acl->e[i], &acl->e[i + 1],
+			(acl->n - i - 1) * sizeof(acl->e[0]));
+		acl->n--;
+	}
+	return 0;
+}
+
+/* matches: whether identifier id (without '-') names user */
+static bool
+matches(const char *id, const char *user, bool is_owner)
+{
+	if (strcmp(id, "anyone") == 0 || strcmp(id, "anonymous") == 0)
+		return true;
+	if (strcmp(id, "owner") == 0)
+		return is_owner;
+	return strncmp(id, "user=", 5) == 0 && strcmp(id + 5, user) == 0;
+}
+
+unsigned
+store_acl_rights(const struct store_acl *acl, const char *user, bool is_owner)
+{
+	unsigned plus = 0, minus = 0;
+
+	for (unsigned i = 0; i < acl->n; i++) {
+		const char *id = acl->e[i].ident;
+		if (id[0] == '-') {
+			if (matches(id + 1, user, is_owner))
+				minus |= acl->e[i].rights;
+		} else if (matches(id, user, is_owner)) {
+			plus |= acl->e[i].rights;
+		}
+	}
+	plus &= ~minus;
+	if (is_owner)
+		plus |= STORE_ACL_ADMIN;
+	return plus;
+}
+
+/* parse: one courierimapacl file's text (Courier maildir_acl_read_check:
+ * identifier, spaces, rights; bad lines are skipped) */
+static void
+parse(char *data, struct store_acl *acl)
+{
+	char *save = NULL;
+
+	acl->n = 0;
+	for (char *line = strtok_r(data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		unsigned rights = 0;
+
+		if (sp == NULL)
+			continue;
+		*sp++ = '\0';
+		while (*sp == ' ')
+			sp++;
+		sp[strcspn(sp, " \r")] = '\0';
+		/* unknown letters in a file (another server's) are dropped */
+		for (const char *p = sp; *p != '\0'; p++) {
+			char one[2] = { *p, '\0' };
+			unsigned r1;
+			if (store_acl_rights_parse(one, &r1) == 0)
+				rights |= r1;
+		}
+		(void)store_acl_update(acl, line, STORE_ACL_REPLACE, rights);
+	}
+}
+
+/* read_one: 1 and *acl filled when file exists, 0 when not, <0 error */
+static int
+read_one(const char *path, struct store_acl *acl)
+{
+	char *data;
+	size_t len;
+	int r = maildir_read_file(path, &data, &len, ACL_FILE_MAX);
+
+	if (r == -ERR_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return r == -ERR_LIMIT ? 0 : r;
+	parse(data, acl);
+	free(data);
+	return 1;
+}
+
+/* own_acl: the ACL file of name itself: the folder's file, else the
+ * hierarchy directory's (Courier reads both) */
+static int
+own_acl(const char *root, const char *name, struct store_acl *acl)
+{
+	char dir[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
+	char enc[STORE_NAME_MAXLEN * 2 + 1];
+	int r;
+
+	if ((r = maildir_name_to_dir(root, name, dir, sizeof(dir))) < 0)
+		return r;
+	if (maildir_path(path, sizeof(path), dir, ACL_FILE, NULL) < 0)
+		return -ERR_LIMIT;
+	if ((r = read_one(path, acl)) != 0 || maildir_name_is_inbox(name))
+		return r;
+	if (maildir_name_encode(name, enc, sizeof(enc)) < 0 ||
+	    maildir_path(path, sizeof(path), root, ACL_HIERDIR, enc) < 0)
+		return 0;
+	return read_one(path, acl);
+}
+
+int
+store_acl_get(struct store_user *u, const char *name, struct store_acl *acl)
+{
+	char buf[STORE_NAME_MAXLEN + 1];
+	char *dot;
+	int r;
+
+	if (!maildir_name_is_inbox(name) && maildir_name_check(name) < 0)
+		return -ERR_INVAL;
+	acl->inherited = false;
+	str_copy(buf, name, sizeof(buf));
+	for (;;) {
+		r = own_acl(MU(u)->root, buf, acl);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return 0;
+		/* INBOX's ACL is not the parent of top-level folders */
+		if ((dot = strrchr(buf, '.')) == NULL)
+			break;
+		*dot = '\0';
+		acl->inherited = true;
+	}
+	acl->inherited = true;
+	acl->n = 0;
+	return store_acl_update(acl, "owner", STORE_ACL_REPLACE,
+				STORE_ACL_ALL);
+}
+
+int
+store_acl_put(struct store_user *u, const char *name,
+	      const struct store_acl *acl)
+{
+	char dir[MAILDIR_PATH_MAX], text[STORE_ACL_ENTRIES_MAX *
+				       (STORE_ACL_IDENT_MAX + 20)];
+	char enc[STORE_NAME_MAXLEN * 2 + 1];
+	const char *file = ACL_FILE;
+	unsigned owner = 0, minus = 0;
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	if (!maildir_name_is_inbox(name) && maildir_name_check(name) < 0)
+		return -ERR_INVAL;
+	for (unsigned i = 0; i < acl->n; i++) {
+		if (strcmp(acl->e[i].ident, "owner") == 0)
+			owner |= acl->e[i].rights;
+		else if (strcmp(acl->e[i].ident, "-owner") == 0 ||
+			 strcmp(acl->e[i].ident, "-anyone") == 0 ||
+			 strcmp(acl->e[i].ident, "-anonymous") == 0)
+			minus |= acl->e[i].rights;
+	}
+	/* Courier maildir_acl_write: the owner keeps l and a */
+	owner &= ~minus;
+	if ((owner & (STORE_ACL_LOOKUP | STORE_ACL_ADMIN)) !=
+	    (STORE_ACL_LOOKUP | STORE_ACL_ADMIN))
+		return -ERR_PERM;
+	for (unsigned i = 0; i < acl->n; i++) {
+		char rights[STORE_ACL_RIGHTS_MAX];
+		disk_rights(acl->e[i].rights, rights);
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"%s %s\n", acl->e[i].ident, rights);
+	}
+	if ((r = maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir))) < 0)
+		return r;
+	if (stat(dir, &st) < 0) {
+		/* a \Noselect parent: Courier's hierarchy directory */
+		if (maildir_path(dir, sizeof(dir), MU(u)->root, ACL_HIERDIR,
+				 NULL) < 0)
+			return -ERR_LIMIT;
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return maildir_errno(errno);
+		if (maildir_name_encode(name, enc, sizeof(enc)) < 0)
+			return -ERR_INVAL;
+		file = enc;
+	}
+	return maildir_write_atomic(dir, file, text, len);
+}
+
+int
+store_acl_user_open(const char *maildir, struct store_user **u_r)
+{
+	char path[MAILDIR_PATH_MAX];
+	const char *err;
+	struct stat st;
+
+	*u_r = NULL;
+	if (maildir == NULL || maildir[0] != '/')
+		return -ERR_INVAL;
+	if (maildir_path(path, sizeof(path), maildir, "cur", NULL) < 0)
+		return -ERR_INVAL;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return -ERR_NOTFOUND;
+	return store_user_open(maildir, NULL, u_r, &err);
+}
+
+static int
+shared_read(const char *maildir, char **data_r)
+{
+	char path[MAILDIR_PATH_MAX];
+	size_t len;
+	int r;
+
+	*data_r = NULL;
+	if (maildir_path(path, sizeof(path), maildir, SHARED_FILE, NULL) < 0)
+		return -ERR_INVAL;
+	r = maildir_read_file(path, data_r, &len, SHARED_MAX *
+			      (STORE_ACL_IDENT_MAX + 1));
+	return r == -ERR_NOTFOUND ? 0 : r;
+}
+
+int
+store_acl_shared_note(const char *grantee_maildir, const char *owner)
+{
+	char *data, *line, *save = NULL, *text;
+	size_t n = 0, len = 0, olen = strlen(owner), size;
+	struct stat st;
+	int r;
+
+	if (!ident_ok(owner) || owner[0] == '-' || grantee_maildir[0] != '/')
+		return -ERR_INVAL;
+	if (stat(grantee_maildir, &st) < 0)
+		return -ERR_NOTFOUND;
+	if ((r = shared_read(grantee_maildir, &data)) < 0)
+		return r;
+	size = (data != NULL ? strlen(data) : 0) + olen + 2;
+	text = xmalloc(size);
+	if (data != NULL)
+		for (line = strtok_r(data, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strcmp(line, owner) == 0) {
+				free(text);
+				free(data);
+				return 0;
+			}
+			len += (size_t)snprintf(text + len, size - len, "%s\n",
+						line);
+			n++;
+		}
+	free(data);
+	if (n >= SHARED_MAX) {
+		free(text);
+		return -ERR_LIMIT;
+	}
+	len += (size_t)snprintf(text + len, size - len, "%s\n", owner);
+	r = maildir_write_atomic(grantee_maildir, SHARED_FILE, text, len);
+	free(text);
+	return r;
+}
+
+int
+store_acl_shared_owners(struct store_user *u, store_acl_owner_fn *fn,
+			void *ctx)
+{
+	char *data, *line, *save = NULL;
+	int r = shared_read(MU(u)->root, &data);
+
+	if (r < 0 || data == NULL)
+		return r;
+	for (line = strtok_r(data, "\n", &save); line != NULL && r == 0;
+	     line = strtok_r(NULL, "\n", &save))
+		if (ident_ok(line) && line[0] != '-')
+			r = fn(ctx, line);
+	free(data);
+	return r;
+}
