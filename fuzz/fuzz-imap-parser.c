@@ -47,6 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0;
 	unsigned step = size > 0 ? data[0] % 17 + 1 : 1;
 
+	/* the high bit of the first byte: UTF8=ACCEPT mode */
+	imap_parser_set_utf8(p, size > 0 && (data[0] & 0x80) != 0);
 	while (off < size) {
 		size_t n = size - off < step ? size - off : step, used;
 		int r = imap_parser_feed(p, data + off, n, &used);
@@ -68,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r != IMAP_PARSE_MORE) {
 			arena_reset(a);
 			imap_parser_reset(p, a);
+			(void)imap_parser_literal8(p);
 			if (r < 0 && used == 0)
 				off++;
 		}
