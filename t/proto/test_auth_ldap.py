@@ -419,3 +419,16 @@ def test_ldap_module_options_and_quota(ldapmod):
     assert r == am.OK
     assert u["options"] == "disable-pop3 x-other"
     assert u["quota"] == "1000000S,100C"
+
+
+def test_ldap_reload_new_settings(slapd, make_server):
+    # SIGHUP re-initialises the module with the new settings (pool torn
+    # down and rebuilt): after narrowing the base, bob is no longer found
+    srv = make_server(ldap_settings(slapd))
+    assert raw_imap_login(srv, "bob@example.net", USERS["bob@example.net"][0]).startswith("a OK")
+    srv.settings["auth.ldap.base"] = "ou=example.org," + SUFFIX
+    srv.write_conf()
+    srv.reload()
+    line = raw_imap_login(srv, "bob@example.net", USERS["bob@example.net"][0])
+    assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+    assert raw_imap_login(srv, "alice@example.org", "alice-pw").startswith("a OK")
