@@ -45,6 +45,30 @@ check_section(struct arena *a, const struct mime_message *m,
 		abort();
 }
 
+/* Structural invariants: every part lies inside its parent's body, siblings
+ * follow each other, sizes in CRLF form are at least the raw sizes. */
+static void
+check_tree(const struct mime_part *p, uint64_t lo, uint64_t hi)
+{
+	const struct mime_part *c;
+	uint64_t end = p->offset + p->header.raw + p->body.raw, pos;
+
+	if (p->offset < lo || end > hi || p->header.crlf < p->header.raw ||
+	    p->body.crlf < p->body.raw)
+		abort();
+	pos = p->offset + p->header.raw;
+	for (c = p->children; c != NULL; c = c->next) {
+		if (c->offset < pos || c->parent != p ||
+		    c->depth != p->depth + 1)
+			abort();
+		check_tree(c, p->offset + p->header.raw, end);
+		pos = c->offset + c->header.raw + c->body.raw;
+	}
+	if ((p->flags & MIME_PART_RFC822) != 0 &&
+	    (p->children == NULL || p->children->next != NULL))
+		abort();
+}
+
 static void
 walk(struct arena *a, const struct mime_message *m,
      const struct mime_part *part, unsigned int *nums, size_t n)
@@ -120,6 +144,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mime_header_iter_init(&it, m, m->root);
 		while (mime_header_iter_next(&it, &name, &value))
 			(void)mime_decode_words(a, value, &dec);
+		check_tree(m->root, 0, size);
+		if (m->root->header.raw + m->root->body.raw != size ||
+		    m->size_crlf != m->root->header.crlf + m->root->body.crlf)
+			abort();
 		walk(a, m, m->root, nums, 0);
 		round_trip(a, m);
 	}
