@@ -145,13 +145,13 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 	r = imap_session_literal_end(cmd);
 	if (r < 0 || !literal_last(cmd)) {
 		store_append_abort(&a);
-		if (r == -ERR_LIMIT || r == -ERR_SYNTAX) {
+		if (r == -ERR_LIMIT) {
 			imap_reply_untagged(cmd->sess, "BYE MULTIAPPEND is not "
 					    "supported");
 			imap_reply_flush(cmd->sess);
 			return -ERR_EOF;
 		}
-		return r < 0 ? r : imap_cmd_bad_args(cmd);
+		return r < 0 && r != -ERR_SYNTAX ? r : imap_cmd_bad_args(cmd);
 	}
 	if (serr < 0) {
 		store_append_abort(&a);

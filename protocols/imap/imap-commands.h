@@ -101,8 +101,10 @@ int imap_session_read_line(struct imap_session *sess, size_t max,
 /* APPEND streaming of cmd's pending literal (cmd->literal_pending):
  * _begin sends "+ " when the literal is synchronizing; _read reads up to n
  * bytes of it (0 in *got_r at its end); _end reads the rest of the
- * command after the literal and returns 0, -ERR_SYNTAX (the dispatcher
- * answers BAD) or a conn error. _refuse gives up on the literal before
+ * command after the literal and returns 0, -ERR_SYNTAX (answer BAD; also
+ * for another synchronizing literal, never answered with "+"), -ERR_LIMIT
+ * (another non-synchronizing literal follows: send BYE and close) or a
+ * conn error. _refuse gives up on the literal before
  * _begin: a synchronizing one was never sent; a non-synchronizing one is
  * read and thrown away when at most max_append octets, else -ERR_LIMIT
  * (the caller then sends BYE and ends the session). */

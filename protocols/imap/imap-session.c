@@ -505,8 +505,19 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
 			return 0;
 		}
-		if (r == IMAP_PARSE_LITERAL || ends_with_nonsync(line))
-			return -ERR_LIMIT;	/* MULTIAPPEND: not offered */
+		if (r == IMAP_PARSE_LITERAL) {
+			/* MULTIAPPEND is not offered: a synchronizing literal
+			 * was not sent yet, a non-synchronizing one cannot be
+			 * framed */
+			uint64_t size;
+			bool sync, top;
+			unsigned argc;
+			imap_parser_literal(sess->parser, &size, &sync, &top,
+					    &argc);
+			return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+		}
+		if (ends_with_nonsync(line))
+			return -ERR_LIMIT;
 		if (r < 0)
 			return r == -ERR_LIMIT ? -ERR_SYNTAX : r;
 	}

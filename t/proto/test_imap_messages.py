@@ -436,3 +436,16 @@ def test_copy_from_read_only_b11(s):
     assert s.ok("EXAMINE INBOX")
     s.cmd("COPY 1 Dest")
     assert s.status.startswith("OK [COPYUID")
+
+
+def test_multiappend_refused(s):
+    s.raw.send(b"m1 APPEND INBOX {167}\r\n")
+    assert s.raw.readline().startswith("+ ")
+    s.raw.send(F1 + b" {167}\r\n")
+    line = s.raw.read_until_tagged("m1")[-1]
+    assert line.startswith("m1 BAD")      # no "+" for the second message
+    assert s.ok("NOOP")
+    assert s.cmd("STATUS INBOX (MESSAGES)") == [
+        '* STATUS "INBOX" (MESSAGES 0)']
+    s.raw.send(b"m2 APPEND INBOX {167+}\r\n" + F1 + b" {167+}\r\n")
+    assert s.raw.readline().startswith("* BYE")
