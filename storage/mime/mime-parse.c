@@ -476,7 +476,8 @@ mime_parse(struct arena *a, const void *data, size_t size,
 	m = arena_zalloc(a, sizeof(*m));
 	if (m == NULL)
 		return -ERR_LIMIT;
-	m->data = data;
+	/* never NULL: NULL marks an unattached deserialized message */
+	m->data = data != NULL ? data : (const void *)"";
 	m->size = size;
 	m->root = arena_zalloc(a, sizeof(*m->root));
 	if (m->root == NULL)
@@ -484,7 +485,7 @@ mime_parse(struct arena *a, const void *data, size_t size,
 	m->nparts = 1;
 	memset(&c, 0, sizeof(c));
 	c.a = a;
-	c.d = data != NULL ? data : (const void *)"";
+	c.d = m->data;
 	c.size = size;
 	c.msg = m;
 	c.part = m->root;
