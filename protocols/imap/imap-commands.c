@@ -28,7 +28,7 @@ static const struct imap_command commands[] = {
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
 	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 1, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
-	{ "ENABLE", imap_cmd_enable, LOGGEDIN, 1, MANY, 0 },
+	{ "ENABLE", imap_cmd_enable, IMAP_ST_AUTH, 1, MANY, 0 },
 	{ "EXAMINE", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
 	{ "EXPUNGE", imap_cmd_expunge, SEL, 0, 1, IMAP_CMDF_UID },
 	{ "FETCH", imap_cmd_fetch, SEL, 2, 3,

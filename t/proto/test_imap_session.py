@@ -344,6 +344,8 @@ def test_namespace_id_enable_unselect(server, alice):
     lines = cmd(raw, "e", "ENABLE CONDSTORE")
     assert lines[0].startswith("* ENABLED") and lines[-1].startswith("e OK")
     assert cmd(raw, "s", "SELECT INBOX")[-1].startswith("s OK")
+    # RFC 5161 3.1: only before a mailbox is selected
+    assert cmd(raw, "e2", "ENABLE UTF8=ACCEPT")[-1].startswith("e2 BAD")
     assert cmd(raw, "u", "UNSELECT")[-1].startswith("u OK")
     assert cmd(raw, "v", "UNSELECT")[-1].startswith("v BAD")
     assert cmd(raw, "c", "CHECK")[-1].startswith("c BAD")
