@@ -42,3 +42,13 @@ t_unit_test_imap_search_sort_SOURCES = t/unit/test-imap-search-sort.c \
 t_unit_test_imap_search_sort_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_imap_search_sort_LDADD = core/libcore.la $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += t/unit/test-imap-search-fetch
+TESTS += t/unit/test-imap-search-fetch
+t_unit_test_imap_search_fetch_SOURCES = t/unit/test-imap-search-fetch.c
+t_unit_test_imap_search_fetch_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+t_unit_test_imap_search_fetch_LDADD = protocols/libprotocols.la \
+	storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) \
+	$(CMOCKA_LIBS)
+endif
