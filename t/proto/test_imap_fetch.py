@@ -313,3 +313,28 @@ def test_fetch_many_messages_pipeline(alice):
     typ, r = fetch(imap, "1:*", "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])")
     assert typ == "OK" and len(r) == 50
     assert all(m["BODY[HEADER]"] == F1[:147] for m in r.values())
+
+
+def test_fetch_message_expunged_by_other_session(alice):
+    """Session B expunges a message that session A still shows: A's FETCH
+    answers the others and ends NO [EXPUNGEISSUED] (RFC 2180 4.1.3,
+    RFC 5530), A's SEARCH sends no EXPUNGE (RFC 3501 7.4.1), and A's next
+    NOOP reports the EXPUNGE."""
+    a = login_with(alice, F1, F4, F1)
+    b = alice.login_imap()
+    b.select("INBOX")
+    typ, _ = b.store("2", "+FLAGS", r"(\Deleted)")
+    assert typ == "OK"
+    typ, _ = b.expunge()
+    assert typ == "OK"
+    typ, data = a.fetch("1:3", "(UID BODY.PEEK[TEXT])")
+    assert typ == "NO" and b"[EXPUNGEISSUED]" in data[-1]
+    answered = a.untagged_responses.pop("FETCH", [])
+    assert len([x for x in answered if isinstance(x, tuple)]) == 2
+    typ, data = a.search(None, "ALL")
+    assert typ == "OK" and data[0].split() == [b"1", b"2", b"3"]
+    assert "EXPUNGE" not in a.untagged_responses
+    typ, _ = a.noop()
+    assert a.untagged_responses.get("EXPUNGE") == [b"2"]
+    typ, r = fetch(a, "1:*", "(BODY.PEEK[TEXT])")
+    assert typ == "OK" and len(r) == 2
