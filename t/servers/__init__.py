@@ -6,7 +6,9 @@
 Each runs from a temporary directory, is started and stopped by the test,
 and raises `servers.Unavailable` when its binary is not installed (tests
 turn that into pytest.skip)."""
+import ctypes
 import os
+import signal
 import socket
 import time
 
@@ -45,3 +47,13 @@ def wait_for(check, timeout, what, proc=None, log=None):
         time.sleep(0.05)
     raise RuntimeError("%s did not start within %ss: %s" % (what, timeout,
                                                             log() if log else ""))
+
+
+def die_with_parent():
+    """preexec_fn for server processes: SIGTERM when the test process
+    dies, so an aborted test run leaves no server behind (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

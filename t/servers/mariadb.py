@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 
-from . import Unavailable, wait_for, which
+from . import Unavailable, die_with_parent, wait_for, which
 
 ROOT_PW = "root-secret"
 
@@ -95,7 +95,8 @@ class MariaDB:
              "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
              "--max-connections=500", "--skip-name-resolve",
              "--innodb-flush-log-at-trx-commit=0"] + self.tls_args + self.as_root,
-            stdout=self.log_fh, stderr=subprocess.STDOUT)
+            stdout=self.log_fh, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent)
         wait_for(self._alive, 60, "mariadbd", self.proc, self.log)
         if first:
             self.sql("ALTER USER 'root'@'localhost' IDENTIFIED BY '%s'" % ROOT_PW)

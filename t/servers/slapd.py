@@ -22,7 +22,7 @@ import signal
 import socket
 import subprocess
 
-from . import Unavailable, free_port, wait_for, which
+from . import Unavailable, die_with_parent, free_port, wait_for, which
 
 SCHEMA_DIRS = ("/etc/ldap/schema", "/etc/openldap/schema", "/usr/local/etc/openldap/schema")
 MODULE_DIRS = ("/usr/lib/ldap", "/usr/lib64/openldap", "/usr/lib/openldap",
@@ -139,7 +139,8 @@ class Slapd:
         urls = self.uri + "/" + (" " + self.ldaps_uri + "/" if self.tls else "")
         self.proc = subprocess.Popen([self.slapd, "-f", str(self.conf), "-h",
                                       urls, "-d", "0"],
-                                     stdout=self.log_fh, stderr=subprocess.STDOUT)
+                                     stdout=self.log_fh, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
         wait_for(self._listening, 30, "slapd", self.proc, self.log)
         return self
 
