@@ -5,7 +5,9 @@
  * names, a blank line, then "<base name>:<index> <index>..." lines; a file
  * ".<n>.<base name>" (highest n wins) or "<base name>" (wins over all) in
  * the same directory holds a newer keyword list of one message, a name per
- * line. Maildock writes the per-message files.
+ * line. Maildock writes the per-message files as Courier does. Dovecot's
+ * keyword letters (a-z after ":2,", named in dovecot-keywords) are read
+ * for messages Courier's files do not mention.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -113,7 +115,7 @@ names_to_ids(struct maildir_folder *f, char *text, unsigned **ids_r)
 /* load_list: the ":list" file into next[] (per record). */
 static void
 load_list(struct maildir_folder *f, const char *dir, unsigned **next,
-	  unsigned *next_n)
+	  unsigned *next_n, bool *had)
 {
 	char path[MAILDIR_PATH_MAX], *data, *line, *save = NULL;
 	int *map = NULL;
@@ -144,6 +146,7 @@ load_list(struct maildir_folder *f, const char *dir, unsigned **next,
 		if (r == NULL)
 			continue;
 		size_t i = (size_t)(r - f->recs);
+		had[i] = true;
 		for (p = colon + 1;; p = end) {
 			unsigned long v = strtoul(p, &end, 10);
 			if (end == p)
@@ -177,7 +180,7 @@ update_of(const char *name, uint64_t *serial)
 
 static void
 load_updates(struct maildir_folder *f, const char *dir, unsigned **next,
-	     unsigned *next_n)
+	     unsigned *next_n, bool *had)
 {
 	uint64_t *best = xcalloc(f->n + 1, sizeof(uint64_t)), serial;
 	char **file = xcalloc(f->n + 1, sizeof(char *));
@@ -217,6 +220,7 @@ load_updates(struct maildir_folder *f, const char *dir, unsigned **next,
 			continue;
 		free(next[i]);
 		next_n[i] = names_to_ids(f, data, &next[i]);
+		had[i] = true;
 		free(data);
 	}
 out:
@@ -226,28 +230,80 @@ out:
 	free(best);
 }
 
+/* dovecot_map: map[0..25] = ids of Dovecot's keyword letters a..z from
+ * "dovecot-keywords" ("<n> <name>" lines); false when there is none. */
+static bool
+dovecot_map(struct maildir_folder *f, int map[26])
+{
+	char path[MAILDIR_PATH_MAX], *data, *line, *save = NULL;
+	size_t len;
+
+	for (int i = 0; i < 26; i++)
+		map[i] = -1;
+	maildir_path(path, sizeof(path), f->dir, MAILDIR_DOVECOT_KEYWORDS,
+		     NULL);
+	if (maildir_read_file(path, &data, &len, 64 * 1024) < 0)
+		return false;
+	for (line = strtok_r(data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		unsigned long n = strtoul(line, &end, 10);
+		if (end != line && *end == ' ' && n < 26)
+			map[n] = maildir_keywords_id(f, end + 1, true);
+	}
+	free(data);
+	return true;
+}
+
+/* letters: the ids of the keyword letters in r's ":2,<flags>" part. */
+static unsigned
+letters(const struct maildir_rec *r, const int map[26], unsigned **ids_r)
+{
+	const char *p = strchr(r->name, ':');
+	unsigned n = 0, *ids = NULL;
+
+	if (p == NULL || p[1] != '2' || p[2] != ',')
+		return 0;
+	for (p += 3; *p != '\0' && *p != ','; p++)
+		if (*p >= 'a' && *p <= 'z' && map[*p - 'a'] >= 0) {
+			ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+			ids[n++] = (unsigned)map[*p - 'a'];
+		}
+	*ids_r = ids;
+	return n;
+}
+
 int
-maildir_keywords_load(struct maildir_folder *f)
+maildir_keywords_load(struct maildir_folder *f, bool recs_changed)
 {
 	char dir[MAILDIR_PATH_MAX];
 	struct maildir_stamp st;
 	bool changed = false;
+	int map[26];
 
 	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
 	maildir_stamp_get(dir, &st);
-	if (f->loaded && maildir_stamp_eq(&st, &f->st_kw))
+	/* Dovecot's letters live in the file names: re-read them when the
+	 * names changed */
+	if (f->loaded && maildir_stamp_eq(&st, &f->st_kw) &&
+	    !(recs_changed && f->dovecot_kw))
 		return 0;
-	if (st.ino == 0 && f->st_kw.ino == 0) {
+	f->dovecot_kw = dovecot_map(f, map);
+	if (st.ino == 0 && f->st_kw.ino == 0 && !f->dovecot_kw) {
 		f->st_kw = st;
 		return 0;
 	}
 	unsigned **next = xcalloc(f->n + 1, sizeof(*next));
 	unsigned *next_n = xcalloc(f->n + 1, sizeof(*next_n));
+	bool *had = xcalloc(f->n + 1, sizeof(*had));
 	if (st.ino != 0) {
-		load_list(f, dir, next, next_n);
-		load_updates(f, dir, next, next_n);
+		load_list(f, dir, next, next_n, had);
+		load_updates(f, dir, next, next_n, had);
 	}
 	for (size_t i = 0; i < f->n; i++) {
+		/* a Courier entry wins over Dovecot's letters */
+		if (!had[i] && f->dovecot_kw)
+			next_n[i] = letters(&f->recs[i], map, &next[i]);
 		if (next[i] == NULL && f->recs[i].kw_n == 0)
 			continue;
 		changed |= set_ids(&f->recs[i],
@@ -255,6 +311,7 @@ maildir_keywords_load(struct maildir_folder *f)
 	}
 	free(next);
 	free(next_n);
+	free(had);
 	if (time(NULL) - st.mtime.tv_sec < 2)
 		memset(&st, 0, sizeof(st)), st.ino = 1;
 	f->st_kw = st;

@@ -521,7 +521,7 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 		r = 0;
 	if (r < 0)
 		goto out;
-	r = maildir_keywords_load(f);
+	r = maildir_keywords_load(f, changed);
 	if (r > 0)
 		changed = true;
 	r = r < 0 ? r : 0;

@@ -19,6 +19,7 @@
 #define MAILDIR_UIDLIST_LOCK	"maildock-uidlist.lock"
 #define MAILDIR_COURIER_UIDDB	"courierimapuiddb"
 #define MAILDIR_DOVECOT_UIDLIST	"dovecot-uidlist"
+#define MAILDIR_DOVECOT_KEYWORDS "dovecot-keywords"
 #define MAILDIR_POP3_LIST	"courierpop3dsizelist"
 #define MAILDIR_POP3_LOCK	"maildock-pop3.lock"
 #define MAILDIR_KEYWORDS_DIR	"courierimapkeywords"
@@ -76,6 +77,7 @@ struct maildir_folder {
 	char **kw_names;		/* keyword names, never shrinks */
 	unsigned kw_n, kw_cap;
 	unsigned kw_serial;		/* courierimapkeywords counter */
+	bool dovecot_kw;		/* dovecot-keywords exists */
 	char **kw_dead;			/* names of a replaced folder, kept */
 	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
@@ -225,7 +227,7 @@ void maildir_folder_del_notify(struct maildir_folder *f, int fd);
 int maildir_keywords_id(struct maildir_folder *f, const char *name,
 			bool create);
 int maildir_keywords_check(const char *name);
-int maildir_keywords_load(struct maildir_folder *f);
+int maildir_keywords_load(struct maildir_folder *f, bool recs_changed);
 int maildir_keywords_save(struct maildir_folder *f,
 			  const struct maildir_rec *r);
 int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,

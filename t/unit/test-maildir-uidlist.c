@@ -270,6 +270,15 @@ test_maildir_uidlist_real_dovecot_maildir(void **state)
 	assert_int_equal(store_mailbox_count(mb), 3);
 	assert_int_equal(store_msg_get(mb, 1)->flags, STORE_FLAG_SEEN);
 	assert_int_equal(store_msg_get(mb, 3)->flags, STORE_FLAG_FLAGGED);
+	/* Dovecot's keyword letters: a = $Label1, b = Project-X */
+	unsigned nkw;
+	const char *const *names = store_mailbox_keywords(mb, &nkw);
+	assert_int_equal(store_msg_get(mb, 1)->keyword_count, 1);
+	assert_string_equal(names[store_msg_get(mb, 1)->keywords[0]],
+			    "$Label1");
+	assert_int_equal(store_msg_get(mb, 2)->keyword_count, 0);
+	assert_string_equal(names[store_msg_get(mb, 3)->keywords[0]],
+			    "Project-X");
 	uint64_t size;
 	assert_int_equal(store_msg_size(mb, 3, &size), 0);
 	assert_int_equal(size, 21);
@@ -279,6 +288,15 @@ test_maildir_uidlist_real_dovecot_maildir(void **state)
 	assert_int_equal(store_msg_path(mb, 3, path, sizeof(path)), 0);
 	assert_non_null(strstr(path, "/cur/1795950146.M433872P32264.vm,S=18,"
 			       "W=21:2,FSb"));
+	/* Maildock's own keyword change wins over the letter left behind */
+	const char *px[] = { "Project-X" };
+	assert_int_equal(store_msg_set_flags(mb, 3, STORE_FLAGS_REMOVE, 0, px,
+					     1), 0);
+	store_user_close(&u);
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_msg_get(mb, 3)->keyword_count, 0);
+	assert_int_equal(store_msg_get(mb, 1)->keyword_count, 1);
 	store_user_close(&u);
 }
 
