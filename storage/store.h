@@ -122,8 +122,8 @@ int store_folder_list(struct store_user *u, bool subscribed_only,
 
 /* store_folder_create: create folder name and any missing parents
  * (RFC 3501 6.3.3). A trailing '.' is ignored (the client declares a
- * future parent). Errors: -ERR_INVAL (bad name, or INBOX), -ERR_EXISTS,
- * -ERR_IO, -ERR_PERM. */
+ * future parent). Errors: -ERR_INVAL (bad name), -ERR_EXISTS (it, or
+ * INBOX in any case, exists), -ERR_IO, -ERR_PERM. */
 int store_folder_create(struct store_user *u, const char *name);
 
 /* store_folder_delete: delete folder name and its messages; its children
