@@ -23,6 +23,11 @@ install-data-hook-pam:
 	test -f '$(DESTDIR)$(pamdir)/maildock' || \
 		$(INSTALL_DATA) '$(srcdir)/authmods/pam/maildock.pam' \
 			'$(DESTDIR)$(pamdir)/maildock'
+	@if test -z '$(DESTDIR)' && test '$(pamdir)' != /etc/pam.d && \
+	    test -d /etc/pam.d && test ! -f /etc/pam.d/maildock; then \
+		echo "NOTE: PAM reads /etc/pam.d: for auth.modules = pam copy" \
+		     "$(pamdir)/maildock there (or configure with" \
+		     "--sysconfdir=/etc)"; fi
 uninstall-hook: uninstall-hook-pam
 uninstall-hook-pam:
 	if cmp -s '$(srcdir)/authmods/pam/maildock.pam' \
