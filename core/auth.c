@@ -235,6 +235,45 @@ run(struct attempt *a, const char *authzid, const char *authcid,
 	return 0;
 }
 
+int
+auth_lookup(struct session *s, const char *user, struct auth_user **user_r)
+{
+	char name[AUTH_USER_MAX + 1];
+	const char *module = NULL, *err = NULL;
+	struct auth_chain *c = auth_chain_current();
+	int r;
+
+	if (c == NULL)
+		return -ERR_TEMP;
+	if (user == NULL ||
+	    auth_user_normalize(c->set, user, name, sizeof(name)) < 0) {
+		auth_chain_unref(&c);
+		return -ERR_INVAL;
+	}
+	struct authmod_user *mu = xcalloc(1, sizeof(*mu));
+	auth_loader_set_context(s->id);
+	r = auth_chain_lookup(c, name, mu, &module);
+	auth_loader_set_context(NULL);
+	if (r == AUTHMOD_OK) {
+		if (mu->user == NULL)
+			mu->user = name;
+		r = auth_user_from_module(s->arena, c->set, mu, user_r, &err);
+		if (r == -ERR_INVAL) {
+			slog_error(s, "auth: user %s: %s (mail.location?)", name,
+				   err);
+			r = -ERR_TEMP;
+		} else if (r == -ERR_NOMEM) {
+			r = -ERR_LIMIT;
+		}
+	} else {
+		r = r == AUTHMOD_NOUSER || r == AUTHMOD_DISABLED ||
+		    r == AUTHMOD_FAIL ? -ERR_NOTFOUND : -ERR_TEMP;
+	}
+	free(mu);
+	auth_chain_unref(&c);
+	return r;
+}
+
 bool
 auth_system_users(const struct conf *conf)
 {

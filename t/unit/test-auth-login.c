@@ -381,6 +381,25 @@ test_auth_login_bounds(void **state)
 	assert_int_equal(auth_login(&f->s, NULL, "", "pw", &u), -ERR_INVAL);
 }
 
+static void
+test_auth_lookup_user(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_user *u = NULL;
+
+	assert_int_equal(auth_lookup(&f->s, "Alice@example.org", &u), 0);
+	assert_string_equal(u->user, "alice@example.org");
+	assert_string_equal(u->mail, "/var/mail/example.org/alice");
+	assert_false(u->master);
+	assert_int_equal(auth_lookup(&f->s, "ghost@example.org", &u),
+			 -ERR_NOTFOUND);
+	assert_int_equal(auth_lookup(&f->s, "locked@example.org", &u),
+			 -ERR_NOTFOUND);
+	assert_int_equal(auth_lookup(&f->s, "down@example.org", &u), -ERR_TEMP);
+	assert_int_equal(auth_lookup(&f->s, "a/b@example.org", &u), -ERR_INVAL);
+	assert_int_equal(delays, 0);	/* no failure delay for lookups */
+}
+
 /* a flood of made-up names must not evict the counter that blocks a
  * guessed account */
 static void
@@ -423,6 +442,7 @@ main(void)
 		T(test_auth_login_service_options),
 		T(test_auth_plaintext_policy),
 		T(test_auth_login_bounds),
+		T(test_auth_lookup_user),
 		cmocka_unit_test(test_auth_throttle_survives_flood),
 	};
 	auth_register_settings();
