@@ -50,25 +50,27 @@ view_out(struct arena *a, struct sbuf *b, struct sview *out_r)
 	return 0;
 }
 
-/* QP; underscore_space: the RFC 2047 "Q" form. */
+/* QP; underscore_space: the RFC 2047 "Q" form. The output is never
+ * longer than the input, so it is allocated once. */
 static int
 decode_qp(struct arena *a, struct sview in, bool underscore_space,
 	  struct sview *out_r)
 {
 	const unsigned char *s = (const unsigned char *)in.p;
-	size_t i, n = in.len;
-	struct sbuf b;
+	size_t i, n = in.len, o = 0;
+	char *out;
 
-	sbuf_init(&b, a, 0);
+	if (n == SIZE_MAX || (out = arena_alloc(a, n + 1)) == NULL)
+		return -ERR_LIMIT;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '_' && underscore_space) {
-			sbuf_appendc(&b, ' ');
+			out[o++] = ' ';
 		} else if (s[i] != '=') {
-			sbuf_appendc(&b, (char)s[i]);
-		} else if (i + 2 < n + 0 && hexval(s[i + 1]) >= 0 &&
+			out[o++] = (char)s[i];
+		} else if (i + 2 < n && hexval(s[i + 1]) >= 0 &&
 			   hexval(s[i + 2]) >= 0) {
-			sbuf_appendc(&b, (char)(hexval(s[i + 1]) * 16 +
-						hexval(s[i + 2])));
+			out[o++] = (char)(hexval(s[i + 1]) * 16 +
+					  hexval(s[i + 2]));
 			i += 2;
 		} else {
 			/* soft line break: "=" [white space] [CR] LF */
@@ -83,10 +85,13 @@ decode_qp(struct arena *a, struct sview in, bool underscore_space,
 			else if (j >= n)
 				i = n;
 			else
-				sbuf_appendc(&b, '=');
+				out[o++] = '=';
 		}
 	}
-	return view_out(a, &b, out_r);
+	out[o] = '\0';
+	out_r->p = out;
+	out_r->len = o;
+	return 0;
 }
 
 int
@@ -116,10 +121,12 @@ mime_decode_base64(struct arena *a, struct sview in, struct sview *out_r)
 {
 	const unsigned char *s = (const unsigned char *)in.p;
 	unsigned int acc = 0, bits = 0;
-	struct sbuf b;
-	size_t i;
+	size_t i, o = 0;
+	char *out;
 
-	sbuf_init(&b, a, 0);
+	/* 4 characters make 3 bytes: the output is shorter than the input */
+	if (in.len == SIZE_MAX || (out = arena_alloc(a, in.len + 1)) == NULL)
+		return -ERR_LIMIT;
 	for (i = 0; i < in.len; i++) {
 		int v;
 
@@ -131,10 +138,13 @@ mime_decode_base64(struct arena *a, struct sview in, struct sview *out_r)
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			sbuf_appendc(&b, (char)((acc >> bits) & 0xff));
+			out[o++] = (char)((acc >> bits) & 0xff);
 		}
 	}
-	return view_out(a, &b, out_r);
+	out[o] = '\0';
+	out_r->p = out;
+	out_r->len = o;
+	return 0;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n), or 0 if invalid. */
@@ -231,11 +241,32 @@ append_charset(struct sbuf *b, const char *charset, const char *p, size_t n)
 		append_utf8_fixed(b, (const unsigned char *)p, n);
 }
 
+static bool
+valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		if ((len = utf8_seq(s + i, n - i)) == 0)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 int
 mime_charset_to_utf8(struct arena *a, const char *charset, struct sview in,
 		     struct sview *out_r)
 {
 	struct sbuf b;
+
+	/* the common case, text that is UTF-8 already: one exact copy */
+	if ((charset == NULL || is_utf8_name(charset)) &&
+	    valid_utf8((const unsigned char *)in.p, in.len)) {
+		out_r->p = mime_strndup(a, in.p, in.len);
+		out_r->len = in.len;
+		return out_r->p == NULL ? -ERR_LIMIT : 0;
+	}
 
 	sbuf_init(&b, a, 0);
 	append_charset(&b, charset, in.p, in.len);
