@@ -69,7 +69,8 @@ conn_ok(struct imap_session *sess)
 
 struct fetch_result {
 	unsigned vanished;	/* expunged by someone else */
-	unsigned failed;	/* unreadable, or answer too large */
+	unsigned failed;	/* unreadable */
+	unsigned too_large;	/* answer over IMAP_REPLY_LINE_MAX or memory */
 };
 
 static int
@@ -88,6 +89,8 @@ fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
 		ret = fetch_prepare(cmd, scratch, items, set_seen, seqs[i], &m);
 		if (ret == -ERR_NOTFOUND) {
 			res->vanished++;
+		} else if (ret == -ERR_LIMIT) {
+			res->too_large++;
 		} else if (ret < 0) {
 			slog_warn(sess->s, "fetch seq=%u failed: %s", seqs[i],
 				  err_str(ret));
@@ -95,7 +98,7 @@ fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
 		} else {
 			ret = imap_fetch_write(sess, scratch, items, &m);
 			if (ret == -ERR_LIMIT && conn_ok(sess)) {
-				res->failed++;
+				res->too_large++;
 			} else if (ret < 0) {
 				/* the stream may stop inside a literal: the
 				 * session cannot go on */
@@ -136,6 +139,10 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Some of the "
 					 "requested messages could not be "
 					 "read");
+	if (res.too_large > 0)
+		return imap_reply_tagged(cmd, "NO", "[LIMIT] Some of the "
+					 "requested messages are too large to "
+					 "answer this way");
 	if (res.vanished > 0)
 		return imap_reply_tagged(cmd, "NO", "[EXPUNGEISSUED] Some of "
 					 "the requested messages no longer "

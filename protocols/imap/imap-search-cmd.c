@@ -221,7 +221,14 @@ body_texts(struct msg_ctx *c, bool headers, imap_search_chunk_fn *fn,
 			return ret;
 		if (p->children != NULL)
 			continue;
-		if ((ret = leaf_text(c, p, &text)) < 0)
+		ret = leaf_text(c, p, &text);
+		if (ret == -ERR_LIMIT) {
+			/* a part whose decoded text does not fit the
+			 * message's memory is not searched, rather than
+			 * failing the whole SEARCH */
+			continue;
+		}
+		if (ret < 0)
 			return ret;
 		if (ret == 0)
 			continue;
