@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "core/error.h"
@@ -334,6 +335,44 @@ test_store_pop3_uidl_stable_across_sessions(void **state)
 }
 
 static void
+test_store_pop3_lock_across_processes(void **state)
+{
+	struct store_user *u = user(state, NULL);
+	struct store_mailbox *mb;
+	int ready[2], go[2];
+	char c = 0;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store_user *cu;
+		struct store_mailbox *cmb;
+		const char *err;
+		if (store_user_open(*state, NULL, &cu, &err) < 0 ||
+		    store_mailbox_open(cu, "INBOX", false, &cmb) < 0 ||
+		    store_pop3_lock(cmb) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);	/* dies holding the lock */
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_pop3_lock(mb), -ERR_BUSY);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	int st;
+	waitpid(pid, &st, 0);
+	/* the holder is dead: its lock is stale and taken over */
+	assert_int_equal(store_pop3_lock(mb), 0);
+	store_user_close(&u);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+static void
 test_store_status(void **state)
 {
 	struct store_user *u = user(state, NULL);
@@ -377,6 +416,9 @@ main(void)
 			test_store_pop3_uidl_like_courier, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_pop3_uidl_stable_across_sessions, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_pop3_lock_across_processes, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_store_status, setup,
 						teardown),
