@@ -159,7 +159,7 @@ parse_name_addr(struct addr_ctx *c)
 static int
 parse_addr_spec(struct addr_ctx *c)
 {
-	bool quoted = *c->t.p == '"', domain_tried = false;
+	bool domain_tried = false;
 	int ret, ret2;
 
 	sbuf_reset(&c->comment);
@@ -185,7 +185,6 @@ parse_addr_spec(struct addr_ctx *c)
 			c->cur.mailbox = NULL;
 			c->cur.name = dup_str(c, &c->str);
 		}
-		(void)quoted;
 		ret = -1;
 	}
 	return ret;

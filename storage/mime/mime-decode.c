@@ -40,9 +40,8 @@ hexval(unsigned char c)
 }
 
 static int
-view_out(struct arena *a, struct sbuf *b, struct sview *out_r)
+view_out(struct sbuf *b, struct sview *out_r)
 {
-	(void)a;
 	if (sbuf_failed(b))
 		return -ERR_LIMIT;
 	out_r->p = b->data;
@@ -270,7 +269,7 @@ mime_charset_to_utf8(struct arena *a, const char *charset, struct sview in,
 
 	sbuf_init(&b, a, 0);
 	append_charset(&b, charset, in.p, in.len);
-	return view_out(a, &b, out_r);
+	return view_out(&b, out_r);
 }
 
 /* The next "?=" at or after start, or end. *cache remembers the last
@@ -381,7 +380,7 @@ mime_decode_words(struct arena *a, struct sview raw, struct sview *out_r)
 		after_word = true;
 	}
 	append_charset(&b, NULL, s + plain, len - plain);
-	return view_out(a, &b, out_r);
+	return view_out(&b, out_r);
 }
 
 /* The transfer encoding and charset the decoder uses, read from the

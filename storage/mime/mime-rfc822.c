@@ -333,7 +333,7 @@ raw_param_cmp(const void *a, const void *b)
 
 /* Split "key*<n>[*]" into its parts; false when not RFC 2231 form. */
 static bool
-split_2231(struct arena *a, struct raw_param *rp)
+split_2231(struct raw_param *rp)
 {
 	char *star = strchr(rp->key, '*'), *p = star;
 
@@ -352,7 +352,6 @@ split_2231(struct arena *a, struct raw_param *rp)
 		return false;
 	*star = '\0';
 	rp->rfc2231 = true;
-	(void)a;
 	return true;
 }
 
@@ -439,7 +438,7 @@ mime_tok_params(struct arena *a, struct mime_tok *t,
 					strlen(str.data + vpos));
 		if (rp.key == NULL || rp.value == NULL)
 			return -ERR_LIMIT;
-		if (split_2231(a, &rp))
+		if (split_2231(&rp))
 			ext[next++] = rp;
 		else
 			raw[nraw++] = rp;
