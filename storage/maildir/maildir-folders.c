@@ -67,11 +67,14 @@ maildir_folder_exists(struct store_user *u, const char *name)
 	return access(path, F_OK) == 0 ? 1 : 0;
 }
 
-/* existing: every folder on disk (not INBOX). */
+/* existing2: every folder directory on disk (not INBOX) into l; when
+ * others is given, directories without cur/ (made by hand or another tool,
+ * listed as \Noselect) go there instead. */
 static int
-existing(struct maildir_user *u, struct name_list *l)
+existing2(struct maildir_user *u, struct name_list *l,
+	  struct name_list *others)
 {
-	char name[STORE_NAME_MAXLEN + 1];
+	char name[STORE_NAME_MAXLEN + 1], path[MAILDIR_PATH_MAX];
 	struct dirent *de;
 	DIR *d = opendir(u->root);
 
@@ -83,10 +86,22 @@ existing(struct maildir_user *u, struct name_list *l)
 			continue;
 		if (maildir_name_from_disk(de->d_name, name, sizeof(name)) < 0)
 			continue;
+		if (others != NULL &&
+		    (maildir_path(path, sizeof(path), u->root, de->d_name,
+				  "cur") < 0 || access(path, F_OK) < 0)) {
+			nl_add(others, name);
+			continue;
+		}
 		nl_add(l, name);
 	}
 	closedir(d);
 	return 0;
+}
+
+static int
+existing(struct maildir_user *u, struct name_list *l)
+{
+	return existing2(u, l, NULL);
 }
 
 static void
@@ -121,9 +136,14 @@ maildir_folder_list(struct store_user *u, bool subscribed_only,
 	struct name_list on_disk = { 0 }, all = { 0 }, subs = { 0 };
 	int r;
 
-	if ((r = existing(MU(u), &on_disk)) < 0)
+	struct name_list others = { 0 };
+
+	if ((r = existing2(MU(u), &on_disk, &others)) < 0)
 		return r;
 	subscriptions(MU(u), &subs);
+	for (size_t i = 0; i < others.n; i++)
+		nl_add(&all, others.names[i]);
+	nl_free(&others);
 	for (size_t i = 0; i < on_disk.n; i++) {
 		char *p, tmp[STORE_NAME_MAXLEN + 1];
 		str_copy(tmp, on_disk.names[i], sizeof(tmp));

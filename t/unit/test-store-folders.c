@@ -91,6 +91,12 @@ test_store_folder_create_list_delete(void **state)
 	assert_string_equal(list(u, false),
 			    "INBOX L;A N C;A.B C;A.B.C L;Entw\xc3\xbcrfe L;");
 	assert_int_equal(store_folder_delete(u, "A"), -ERR_NOTFOUND);
+	/* a bare directory another tool made is listed, not selectable */
+	snprintf(path, sizeof(path), "%s/.Bare", (char *)*state);
+	mkdir(path, 0700);
+	assert_string_equal(list(u, false), "INBOX L;A N C;A.B C;A.B.C L;"
+			    "Bare N L;Entw\xc3\xbcrfe L;");
+	rmdir(path);
 	assert_int_equal(store_folder_delete(u, "INBOX"), -ERR_PERM);
 	assert_int_equal(store_folder_exists(u, "A.B"), 1);
 	assert_int_equal(store_folder_exists(u, "A"), 0);
