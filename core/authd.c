@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -41,9 +42,20 @@ struct authd_resp {
 #define REQ_MAX (sizeof(struct authd_req) + AUTHD_USER_MAX + AUTH_PASSWORD_MAX)
 #define RESP_MAX (sizeof(struct authd_resp) + AUTHMOD_USER_BUF)
 
-static int sock = -1;
-static pid_t helper_pid = -1;
-static pthread_mutex_t sock_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Several identical helper processes, so that one slow answer (a PAM
+ * failure delay, a slow NSS) does not hold up every other login. */
+#define AUTHD_WORKERS 4
+
+struct worker {
+	int sock;
+	pid_t pid;
+	pthread_mutex_t lock;	/* one request at a time on sock */
+};
+
+static struct worker workers[AUTHD_WORKERS] = {
+	[0 ... AUTHD_WORKERS - 1] = { -1, -1, PTHREAD_MUTEX_INITIALIZER } };
+static unsigned nworkers;
+static atomic_uint next_worker;
 static char *helper_names[AUTHD_MODS_MAX];
 static unsigned helper_count;
 
@@ -176,31 +188,18 @@ helper_main(int fd, struct auth_module **mods)
 	_exit(0);
 }
 
-int
-authd_start(struct auth_module *mods, size_t count, char **error_r)
+static int
+fork_worker(struct worker *w, struct auth_module **hm)
 {
-	struct auth_module *hm[AUTHD_MODS_MAX];
 	int sv[2];
-	unsigned n = 0;
 
-	if (helper_pid > 0 || geteuid() != 0)
-		return 0;
-	for (size_t i = 0; i < count && n < AUTHD_MODS_MAX; i++)
-		if (mods[i].mod->flags & AUTHMOD_NEEDS_ROOT)
-			hm[n++] = &mods[i];
-	if (n == 0)
-		return 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		*error_r = xstrdup("authd: socketpair failed");
-		return -ERR_IO;
-	}
-	helper_count = n;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
-		*error_r = xstrdup("authd: fork failed");
-		return -ERR_IO;
+		return -1;
 	}
 	if (pid == 0) {
 		if (dup2(sv[1], 3) < 0)
@@ -209,14 +208,40 @@ authd_start(struct auth_module *mods, size_t count, char **error_r)
 		helper_main(3, hm);
 	}
 	close(sv[1]);
-	sock = sv[0];
-	helper_pid = pid;
+	w->sock = sv[0];
+	w->pid = pid;
+	return 0;
+}
+
+int
+authd_start(struct auth_module *mods, size_t count, char **error_r)
+{
+	static struct auth_module *hm[AUTHD_MODS_MAX];
+	unsigned n = 0;
+
+	if (nworkers > 0 || geteuid() != 0)
+		return 0;
+	for (size_t i = 0; i < count && n < AUTHD_MODS_MAX; i++)
+		if (mods[i].mod->flags & AUTHMOD_NEEDS_ROOT)
+			hm[n++] = &mods[i];
+	if (n == 0)
+		return 0;
+	helper_count = n;
+	for (unsigned i = 0; i < AUTHD_WORKERS; i++) {
+		if (fork_worker(&workers[i], hm) < 0) {
+			*error_r = xstrdup("authd: cannot start the privileged "
+					   "helper (socketpair or fork failed)");
+			authd_stop();
+			return -ERR_IO;
+		}
+		nworkers++;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		helper_names[i] = xstrdup(hm[i]->name);
 		hm[i]->helper_index = (int)i;
 	}
 	log_info("auth", "authd: privileged helper started pid=%d "
-		 "modules=%u", (int)pid, n);
+		 "processes=%u modules=%u", (int)workers[0].pid, nworkers, n);
 	return 0;
 }
 
@@ -255,12 +280,13 @@ parse_resp(const unsigned char *buf, size_t n, struct authmod_user *u)
 }
 
 static int
-exchange(const unsigned char *req, size_t len, unsigned char *resp,
-	 size_t *resp_len)
+exchange(struct worker *w, const unsigned char *req, size_t len,
+	 unsigned char *resp, size_t *resp_len)
 {
-	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct pollfd p = { .fd = w->sock, .events = POLLIN };
 
-	if (sock < 0 || send(sock, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+	if (w->sock < 0 ||
+	    send(w->sock, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;
 	int r;
 	do
@@ -268,11 +294,34 @@ exchange(const unsigned char *req, size_t len, unsigned char *resp,
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return -1;
-	ssize_t n = recv(sock, resp, RESP_MAX, 0);
+	ssize_t n = recv(w->sock, resp, RESP_MAX, 0);
 	if (n <= 0)
 		return -1;
 	*resp_len = (size_t)n;
 	return 0;
+}
+
+/* a free worker if there is one, else wait for one in turn; locked */
+static struct worker *
+worker_get(void)
+{
+	unsigned start = atomic_fetch_add(&next_worker, 1);
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[(start + i) % nworkers];
+		if (pthread_mutex_trylock(&w->lock) == 0) {
+			if (w->sock >= 0)
+				return w;
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[(start + i) % nworkers];
+		pthread_mutex_lock(&w->lock);
+		if (w->sock >= 0)
+			return w;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
 }
 
 int
@@ -296,16 +345,22 @@ authd_call(int index, const char *user, const char *password,
 	memcpy(req + sizeof(q), user, ul);
 	if (pl > 0)
 		memcpy(req + sizeof(q) + ul, password, pl);
-	pthread_mutex_lock(&sock_lock);
-	int r = exchange(req, sizeof(q) + ul + pl, resp, &len);
-	if (r < 0 && sock >= 0) {
-		/* a late answer would pair with the next request: give up on
-		 * the helper rather than mix answers */
-		log_error("auth", "authd: helper does not answer, disabled");
-		close(sock);
-		sock = -1;
+	/* a helper that fails is dropped and the request goes to another */
+	int r = -1;
+	struct worker *w;
+	for (unsigned tries = 0; r < 0 && tries < AUTHD_WORKERS &&
+	     (w = worker_get()) != NULL; tries++) {
+		r = exchange(w, req, sizeof(q) + ul + pl, resp, &len);
+		if (r < 0) {
+			/* a late answer would pair with the next request: give
+			 * up on this process rather than mix answers */
+			log_error("auth", "authd: helper pid=%d does not answer, "
+				  "disabled", (int)w->pid);
+			close(w->sock);
+			w->sock = -1;
+		}
+		pthread_mutex_unlock(&w->lock);
 	}
-	pthread_mutex_unlock(&sock_lock);
 	ret = r < 0 ? AUTHMOD_TEMPFAIL : parse_resp(resp, len, u_r);
 	explicit_bzero(req, REQ_MAX);
 	free(req);
@@ -314,24 +369,33 @@ authd_call(int index, const char *user, const char *password,
 }
 
 int
-authd_socket(void)
+authd_socket(unsigned i)
 {
-	return sock;
+	return i < nworkers ? workers[i].sock : -1;
 }
 
 void
 authd_stop(void)
 {
-	pthread_mutex_lock(&sock_lock);
-	if (sock >= 0)
-		close(sock);
-	sock = -1;
-	pthread_mutex_unlock(&sock_lock);
-	if (helper_pid > 0) {
-		kill(helper_pid, SIGTERM);
-		waitpid(helper_pid, NULL, 0);
-		helper_pid = -1;
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		pthread_mutex_lock(&w->lock);
+		if (w->sock >= 0)
+			close(w->sock);
+		w->sock = -1;
+		pthread_mutex_unlock(&w->lock);
 	}
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		if (w->pid > 0) {
+			/* closing the socket ends it; the signal is for a
+			 * helper stuck in a module */
+			kill(w->pid, SIGTERM);
+			waitpid(w->pid, NULL, 0);
+			w->pid = -1;
+		}
+	}
+	nworkers = 0;
 	for (unsigned i = 0; i < helper_count; i++)
 		free(helper_names[i]);
 	helper_count = 0;

@@ -28,13 +28,16 @@ int authd_find(const char *name);
 /* authd_call: ask the helper to verify (password != NULL) or look up user
  * with module index. Returns the AUTHMOD_* result, AUTHMOD_TEMPFAIL when
  * the helper is gone or does not answer within 30 s. u_r is filled on
- * AUTHMOD_OK. Thread-safe (one request at a time on the socket). */
+ * AUTHMOD_OK. Thread-safe (each helper process takes one request at a
+ * time; a free one is chosen). */
 int authd_call(int index, const char *user, const char *password,
 	       struct authmod_user *u_r);
 
-/* authd_socket: the parent's end of the helper's socket, or -1. Only for
- * tests that check the helper refuses malformed requests. */
-int authd_socket(void);
+/* authd_socket: the parent's end of helper process i's socket (there are
+ * a few identical processes, so one slow answer does not hold up every
+ * login), or -1. Only for tests that check a helper refuses malformed
+ * requests. */
+int authd_socket(unsigned i);
 
 /* authd_stop: close the socket (the helper exits) and reap it. At exit. */
 void authd_stop(void);

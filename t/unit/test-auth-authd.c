@@ -2,8 +2,9 @@
  *
  * The privileged helper (authd): a module flagged AUTHMOD_NEEDS_ROOT is
  * called in the forked helper, with results, user fields and errors
- * carried over the socket; a malformed request makes the helper quit
- * instead of answering, and logins then fail as temporary failures.
+ * carried over the socket; a malformed request makes that helper process
+ * quit instead of answering, the others go on, and with none left logins
+ * fail as temporary failures.
  * Needs root (the helper is only forked by root); skipped otherwise.
  */
 #include <dlfcn.h>
@@ -35,7 +36,8 @@ test_auth_authd_roundtrip_and_refusal(void **state)
 	m.mod = &rootmock;
 	assert_int_equal(authd_start(&m, 1, &err), 0);
 	assert_int_equal(m.helper_index, 0);
-	assert_true(authd_socket() >= 0);
+	assert_true(authd_socket(0) >= 0);
+	assert_true(authd_socket(1) >= 0);	/* several helper processes */
 
 	unsigned *calls = dlsym(m.handle, "mock_calls");
 	unsigned before = *calls;
@@ -53,12 +55,24 @@ test_auth_authd_roundtrip_and_refusal(void **state)
 	/* the calls ran in the helper, not here */
 	assert_int_equal(*calls, before);
 
-	/* a request with a bad magic: the helper quits without answering */
+	/* a request with a bad magic: that helper process quits without
+	 * answering (its socket sees the end), the others go on serving */
 	unsigned char junk[40] = { 1, 2, 3 };
-	assert_int_equal(send(authd_socket(), junk, sizeof(junk), 0),
-			 (ssize_t)sizeof(junk));
-	assert_int_equal(auth_module_verify(&m, "a", "b", u), AUTHMOD_TEMPFAIL);
-	assert_int_equal(auth_module_verify(&m, "a", "b", u), AUTHMOD_TEMPFAIL);
+	int fd = authd_socket(0);
+	assert_int_equal(send(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	assert_int_equal(recv(fd, junk, sizeof(junk), 0), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(auth_module_verify(&m, "a", "b", u), AUTHMOD_OK);
+	/* all of them gone: a temporary failure, never a false answer */
+	for (unsigned i = 1; authd_socket(i) >= 0; i++) {
+		fd = authd_socket(i);
+		assert_int_equal(send(fd, junk, sizeof(junk), 0),
+				 (ssize_t)sizeof(junk));
+		assert_int_equal(recv(fd, junk, sizeof(junk), 0), 0);
+	}
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(auth_module_verify(&m, "a", "b", u),
+				 AUTHMOD_TEMPFAIL);
 
 	authd_stop();
 	m.mod = dlsym(m.handle, "authmod_entry");
