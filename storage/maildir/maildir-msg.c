@@ -130,6 +130,22 @@ maildir_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r)
 	struct maildir_rec *r;
 	int ret;
 
+	if (seq == 0 || seq > v->count)
+		return -ERR_INVAL;
+	/* open the known name first: one path lookup in the usual case; the
+	 * folder is re-read only when the file moved or went away */
+	pthread_mutex_lock(&v->f->lock);
+	r = maildir_folder_find(v->f, v->msgs[seq - 1].uid);
+	ret = r == NULL ? -ERR_NOTFOUND :
+	      maildir_path(path, sizeof(path), v->f->dir, "cur", r->name);
+	pthread_mutex_unlock(&v->f->lock);
+	if (ret < 0)
+		return ret;
+	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd_r >= 0)
+		return 0;
+	if (errno != ENOENT)
+		return maildir_errno(errno);
 	pthread_mutex_lock(&v->f->lock);
 	ret = locate(v, seq, path, sizeof(path), &r);
 	pthread_mutex_unlock(&v->f->lock);
