@@ -54,8 +54,10 @@ def pamenv(tmp_path, monkeypatch):
     home = tmp_path / "home" / "sysuser"
     home.mkdir(parents=True)
     (tmp_path / "passwd").write_text(
-        "sysuser:x:%d:%d:PAM test user:%s:/bin/false\n" % (os.getuid(), os.getgid(), home))
-    (tmp_path / "group").write_text("sysgroup:x:%d:\n" % os.getgid())
+        "sysuser:x:%d:%d:PAM test user:%s:/bin/false\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+        % (os.getuid(), os.getgid(), home))
+    (tmp_path / "group").write_text("sysgroup:x:%d:\nnogroup:x:65534:\n" % os.getgid())
 
     def start(make_server, settings):
         d = make_server(settings, start=False)
@@ -182,3 +184,27 @@ def test_pam_passwd_mapping(pamenv, make_server):
     # user, not a backend failure)
     line = imap_login(srv, "alice@example.org", USERS["alice@example.org"])
     assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+
+
+def test_pam_with_privilege_drop(pamenv, make_server):
+    # maildockd drops root (server.user): the PAM module, NEEDS_ROOT, runs
+    # in the privileged helper and logins still work
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop privileges")
+    import shutil
+    import tempfile
+    # the pytest tree is root-only (0700): the mail goes where nobody can go
+    mail = tempfile.mkdtemp(prefix="maildock-pamdrop-")
+    try:
+        os.chown(mail, 65534, 65534)
+        srv = pamenv(make_server, settings(**{"server.user": "nobody",
+                                              "mail.location": mail + "/%d/%n/Maildir"}))
+        assert "privileged helper started" in srv.log()
+        line = imap_login(srv, "alice@example.org", USERS["alice@example.org"])
+        assert line.startswith("a OK"), srv.log()[-3000:]
+        line = imap_login(srv, "alice@example.org", "wrong")
+        assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
+        line = imap_login(srv, "locked@example.org", "locked-pam")
+        assert line.startswith("a NO") and "UNAVAILABLE" not in line, line
+    finally:
+        shutil.rmtree(mail, ignore_errors=True)
