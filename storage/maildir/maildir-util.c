@@ -60,16 +60,34 @@ maildir_set_error(struct store_user *u, const char *what, int err)
 		 errno_str(err, buf, sizeof(buf)));
 }
 
+/* append: copy s (len bytes) at *o; false when it does not fit. */
+static bool
+append(char *buf, size_t size, size_t *o, const char *s, size_t len)
+{
+	if (len >= size - *o)
+		return false;
+	memcpy(buf + *o, s, len);
+	*o += len;
+	return true;
+}
+
 int
 maildir_path(char *buf, size_t size, const char *a, const char *b,
 	     const char *c)
 {
-	int r = snprintf(buf, size, "%s%s%s%s%s", a, b != NULL ? "/" : "",
-			 b != NULL ? b : "", c != NULL ? "/" : "",
-			 c != NULL ? c : "");
+	size_t o = 0;
 
-	if (r < 0 || (size_t)r >= size)
+	/* called per message by FETCH and SEARCH: no printf machinery */
+	if (size == 0 || !append(buf, size, &o, a, strlen(a)) ||
+	    (b != NULL && (!append(buf, size, &o, "/", 1) ||
+			   !append(buf, size, &o, b, strlen(b)))) ||
+	    (c != NULL && (!append(buf, size, &o, "/", 1) ||
+			   !append(buf, size, &o, c, strlen(c))))) {
+		if (size > 0)
+			buf[0] = '\0';
 		return -ERR_LIMIT;
+	}
+	buf[o] = '\0';
 	return 0;
 }
 
