@@ -27,12 +27,13 @@ clean-local-proto:
 # Test scripts and fixtures are many and added often: ship them all.
 dist-hook: dist-hook-tests
 dist-hook-tests:
-	cd $(srcdir) && find t bench fuzz doc conf.d -type f \
+	dest=`cd $(distdir) && pwd` && cd $(srcdir) && \
+	find t bench fuzz doc conf.d -type f \
 		\( -name '*.py' -o -name '*.sh' -o -name '*.md' -o -name '*.ldif' \
 		-o -name '*.sql' -o -name '*.eml' -o -name '*.txt' -o -name '*.conf' \
 		-o -name '*.json' -o -name '*.c' -o -name '*.h' -o -name '*.mk' \) \
 		! -path '*/__pycache__/*' -print | \
 	while read f; do \
-		$(MKDIR_P) "$(distdir)/$$(dirname "$$f")"; \
-		cp -p "$$f" "$(distdir)/$$f"; \
+		$(MKDIR_P) "$$dest/$$(dirname "$$f")" && \
+		cp -p "$$f" "$$dest/$$f" || exit 1; \
 	done
