@@ -267,6 +267,33 @@ test_store_quota(void **state)
 }
 
 static void
+test_store_quota_file_too_large_is_recalculated(void **state)
+{
+	struct store_user *u = user(state, "100000S,100C");
+	char path[4096], *text = malloc(8192);
+	uint64_t bu, mu;
+	size_t len;
+
+	assert_int_equal(append_text(u, "INBOX", msg, 0, NULL), 0);
+	/* many deliveries later: a file past 5120 bytes, wrong in sum */
+	len = (size_t)snprintf(text, 8192, "100000S,100C\n");
+	while (len < 6000)
+		len += (size_t)snprintf(text + len, 8192 - len, "1000 1\n");
+	snprintf(path, sizeof(path), "%s/maildirsize", (char *)*state);
+	FILE *fp = fopen(path, "w");
+	fputs(text, fp);
+	fclose(fp);
+	free(text);
+	assert_int_equal(store_quota_get(u, &bu, NULL, &mu, NULL), 0);
+	assert_int_equal(mu, 1);
+	assert_int_equal(bu, strlen(msg));
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size < 100);
+	store_user_close(&u);
+}
+
+static void
 test_store_pop3_uidl_like_courier(void **state)
 {
 	struct store_user *u = user(state, NULL);
@@ -418,6 +445,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_quota, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_quota_file_too_large_is_recalculated, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_pop3_uidl_like_courier, setup, teardown),
 		cmocka_unit_test_setup_teardown(

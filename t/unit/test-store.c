@@ -220,6 +220,43 @@ test_store_sync_between_sessions(void **state)
 }
 
 static void
+test_store_notify_fd_sees_other_process_delivery(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	struct events e = { 0 };
+
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	int fd = store_mailbox_notify_fd(mb);
+	assert_true(fd >= 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 0), 0);		/* quiet */
+	pid_t pid = fork();
+	if (pid == 0) {		/* an MTA: tmp/ then rename into new/ */
+		char a[4096], b[4096];
+		snprintf(a, sizeof(a), "%s/tmp/3000.M1P1.mta", (char *)*state);
+		snprintf(b, sizeof(b), "%s/new/3000.M1P1.mta", (char *)*state);
+		FILE *fp = fopen(a, "w");
+		fputs(msg1, fp);
+		fclose(fp);
+		_exit(rename(a, b) == 0 ? 0 : 1);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);	/* IDLE wakes up */
+	assert_int_equal(store_mailbox_sync(mb, &cbs, &e), 0);
+	assert_int_equal(e.exists, 1);
+	assert_int_equal(store_mailbox_recent_count(mb), 1);
+	/* moving the file into cur/ may wake it once more (drained before
+	 * the refresh, so no change is ever missed); then it is quiet */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(store_mailbox_sync(mb, &cbs, &e), 0);
+	assert_int_equal(e.exists + e.nexp + e.nchg, 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	store_user_close(&u);
+}
+
+static void
 test_store_flags_persist_in_file_name(void **state)
 {
 	struct store_user *u = user(state);
@@ -546,6 +583,9 @@ main(void)
 			test_store_recent_to_one_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_sync_between_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_notify_fd_sees_other_process_delivery, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_flags_persist_in_file_name, setup,
 			teardown),
