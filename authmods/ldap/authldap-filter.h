@@ -13,8 +13,10 @@
 #include <stddef.h>
 
 enum authldap_escape {
-	AUTHLDAP_ESCAPE_FILTER,	/* RFC 4515: \2a \28 \29 \5c \00, controls */
-	AUTHLDAP_ESCAPE_DN,	/* RFC 4514: , + " \ < > ; = # leading/trailing space */
+	/* RFC 4515: * ( ) \ NUL and controls become \2a \28 \29 \5c \00 */
+	AUTHLDAP_ESCAPE_FILTER,
+	/* RFC 4514: , + " \ < > ; = and a leading/trailing space or # */
+	AUTHLDAP_ESCAPE_DN,
 };
 
 /* authldap_filter_expand: expand template tmpl for user into out (size

@@ -43,8 +43,8 @@ struct authldap_pool {
 
 /* authldap_pool_init: size slots (1..1024), none connected. Returns 0 or
  * -1 (out of memory). Start-up only. */
-int authldap_pool_init(struct authldap_pool *p, const struct authldap_server *srv,
-		       unsigned size);
+int authldap_pool_init(struct authldap_pool *p,
+		       const struct authldap_server *srv, unsigned size);
 
 /* authldap_pool_deinit: unbind every slot; no slot may be in use. */
 void authldap_pool_deinit(struct authldap_pool *p);

@@ -110,8 +110,8 @@ map_entry(struct authldap_state *st, LDAP *ld, LDAPMessage *e,
 		}
 		if (i == AUTHLDAP_ATTR_UID || i == AUTHLDAP_ATTR_GID) {
 			if (parse_id(vals[0], &id) < 0)
-				st->host->log(AUTHMOD_LOG_WARNING, "attribute %s "
-					      "is not a number: ignored",
+				st->host->log(AUTHMOD_LOG_WARNING, "attribute "
+					      "%s is not a number: ignored",
 					      st->attr[i]);
 			else if (i == AUTHLDAP_ATTR_UID)
 				u->uid = (uid_t)id;
@@ -158,15 +158,14 @@ static int
 check_compare(struct authldap_state *st, LDAP *ld, LDAPMessage *e,
 	      const char *password)
 {
-	struct berval **vals = ldap_get_values_len(ld, e,
-						   st->attr[AUTHLDAP_ATTR_PASSWORD]);
+	const char *attr = st->attr[AUTHLDAP_ATTR_PASSWORD];
+	struct berval **vals = ldap_get_values_len(ld, e, attr);
 	char hash[HASH_MAX];
 	int r = AUTHMOD_FAIL;
 
 	if (vals == NULL || vals[0] == NULL)
 		st->host->log(AUTHMOD_LOG_INFO, "entry has no %s attribute "
-			      "(is bind_dn allowed to read it?)",
-			      st->attr[AUTHLDAP_ATTR_PASSWORD]);
+			      "(is bind_dn allowed to read it?)", attr);
 	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++) {
 		if (vals[i]->bv_len >= sizeof(hash))
 			continue;

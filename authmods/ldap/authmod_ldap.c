@@ -117,7 +117,8 @@ read_settings(struct authldap_state *st, const void *conf, unsigned *pool_r,
 	}
 	if (parse_bool(h->setting(conf, "starttls"), false,
 		       &st->srv.starttls) < 0 ||
-	    parse_bool(h->setting(conf, "auth_bind"), true, &st->auth_bind) < 0) {
+	    parse_bool(h->setting(conf, "auth_bind"), true,
+		       &st->auth_bind) < 0) {
 		*error_r = "auth.ldap.starttls/auth_bind: yes or no";
 		return -1;
 	}

@@ -59,7 +59,8 @@ read_settings(struct authsql_state *st, const void *conf,
 	}
 	v = h->setting(conf, "tls");
 	st->srv.tls = v != NULL && (!strcasecmp(v, "yes") || !strcmp(v, "1"));
-	if (v != NULL && !st->srv.tls && strcasecmp(v, "no") && strcmp(v, "0")) {
+	if (v != NULL && !st->srv.tls && strcasecmp(v, "no") != 0 &&
+	    strcmp(v, "0") != 0) {
 		*error_r = "auth.mysql.tls: yes or no";
 		return -1;
 	}

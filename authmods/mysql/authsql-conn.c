@@ -207,7 +207,8 @@ prepare(struct authsql_state *st, struct authsql_conn *c,
 	if (meta == NULL || mysql_num_fields(meta) > AUTHSQL_COLS_MAX) {
 		st->host->log(AUTHMOD_LOG_ERROR, "%s: not a SELECT of 1 to %d "
 			      "columns", w == AUTHSQL_PASSWORD_QUERY ?
-			      "password_query" : "user_query", AUTHSQL_COLS_MAX);
+			      "password_query" : "user_query",
+			      AUTHSQL_COLS_MAX);
 		if (meta != NULL)
 			mysql_free_result(meta);
 		mysql_stmt_close(stmt);

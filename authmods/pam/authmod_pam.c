@@ -205,7 +205,7 @@ passwd_fill(struct pammod_state *st, const char *name, struct authmod_user *u)
 	}
 	if (res == NULL) {
 		free(buf);
-		/* getpwnam_r(3): "not found" may also come back as one of these */
+		/* getpwnam_r(3): "not found" may also be one of these */
 		if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF &&
 		    e != EPERM) {
 			st->host->log(AUTHMOD_LOG_ERROR, "getpwnam_r: error %d",
