@@ -1,5 +1,5 @@
 # t/: unit tests (cmocka, TAP), protocol tests (pytest), source checks.
-EXTRA_DIST += t/proto.sh t/proto/conftest.py t/check-layers.sh \
+EXTRA_DIST += t/proto.sh t/proto/conftest.py t/check-layers.sh t/cmocka-tap.sh \
 	t/check-sizes.sh t/check-headers.sh
 TESTS += t/check-layers.sh t/check-sizes.sh t/check-headers.sh \
 	t/check-doc-keys.sh t/check-dist.sh t/proto.sh
