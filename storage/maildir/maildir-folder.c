@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
@@ -203,6 +204,9 @@ maildir_folder_get(const char *root, const char *dir,
 		f = xcalloc(1, sizeof(*f));
 		f->dir = xstrdup(dir);
 		f->root = xstrdup(root);
+		struct statfs sfs;
+		f->nfs = statfs(dir, &sfs) == 0 &&
+			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
 		pthread_mutex_init(&f->lock, NULL);
 		f->next = registry;
 		registry = f;

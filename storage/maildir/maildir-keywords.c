@@ -283,6 +283,8 @@ maildir_keywords_load(struct maildir_folder *f, bool recs_changed)
 
 	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
 	maildir_stamp_get(dir, &st);
+	struct maildir_stamp settled = st;
+	maildir_stamp_settle(f, &settled);
 	/* Dovecot's letters live in the file names: re-read them when the
 	 * names changed */
 	if (f->loaded && maildir_stamp_eq(&st, &f->st_kw) &&
@@ -312,8 +314,10 @@ maildir_keywords_load(struct maildir_folder *f, bool recs_changed)
 	free(next);
 	free(next_n);
 	free(had);
-	if (time(NULL) - st.mtime.tv_sec < 2)
-		memset(&st, 0, sizeof(st)), st.ino = 1;
+	if (settled.ino == 0 && st.ino != 0) {	/* read again next time */
+		memset(&st, 0, sizeof(st));
+		st.ino = 1;
+	}
 	f->st_kw = st;
 	return changed ? 1 : 0;
 }

@@ -6,6 +6,7 @@
  * list's file names without listing cur/.
  */
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
@@ -111,12 +112,21 @@ stamps_get(struct maildir_folder *f, struct maildir_stamp *cur,
 	maildir_stamp_get(path, newd);
 }
 
-/* A stamp taken less than 2 s after the change may hide a second change
- * within the file system's timestamp granularity: do not trust it. */
-static void
-stamp_settle(struct maildir_stamp *st)
+/* maildir_stamp_settle: keep st (just taken) only if a later change must
+ * change it: a change within the same file-system timestamp tick as the
+ * stat could otherwise hide. Local file systems stamp with the kernel's
+ * coarse clock (a few ms); over NFS the server's clock stamps, so allow 2 s
+ * of skew there. */
+void
+maildir_stamp_settle(const struct maildir_folder *f, struct maildir_stamp *st)
 {
-	if (time(NULL) - st->mtime.tv_sec < 2)
+	struct timespec now;
+	int64_t age_ms, need_ms = f->nfs ? 2000 : 50;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = ((int64_t)now.tv_sec - st->mtime.tv_sec) * 1000 +
+		 ((int64_t)now.tv_nsec - st->mtime.tv_nsec) / 1000000;
+	if (age_ms < need_ms)
 		memset(st, 0, sizeof(*st));
 }
 
@@ -251,8 +261,8 @@ scan(struct maildir_folder *f, struct listing *l)
 		} else
 			listing_free(&again);
 	}
-	stamp_settle(&cur);
-	stamp_settle(&newd);
+	maildir_stamp_settle(f, &cur);
+	maildir_stamp_settle(f, &newd);
 	f->st_cur = cur;
 	f->st_new = newd;
 	return 0;
@@ -382,7 +392,7 @@ merge_list(struct maildir_folder *f, struct maildir_uidlist *ul,
 		stamps_get(f, &cur, &newd);
 		if (dir_stamp_eq(&cur, &ul->cur)) {
 			*changed_r |= load_exact(f, ul);
-			stamp_settle(&newd);
+			maildir_stamp_settle(f, &newd);
 			f->st_cur = cur;
 			f->st_new = newd;
 			return 0;

@@ -78,6 +78,7 @@ struct maildir_folder {
 	unsigned kw_n, kw_cap;
 	unsigned kw_serial;		/* courierimapkeywords counter */
 	bool dovecot_kw;		/* dovecot-keywords exists */
+	bool nfs;			/* on NFS: coarser stamp trust */
 	char **kw_dead;			/* names of a replaced folder, kept */
 	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
@@ -199,7 +200,10 @@ uint64_t maildir_hash_str(const char *s, size_t len);
 void maildir_rec_free(struct maildir_rec *r);
 struct maildir_rec *maildir_rec_append(struct maildir_folder *f, uint32_t uid,
 				       const char *name);
-/* ---- maildir-scan.c: the on-disk UID list still has f's header. */
+/* ---- maildir-scan.c: st (just taken) zeroed unless old enough to trust */
+void maildir_stamp_settle(const struct maildir_folder *f,
+			  struct maildir_stamp *st);
+/* the on-disk UID list still has f's header */
 bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
 				const struct maildir_stamp *st);
 int maildir_folder_get(const char *root, const char *dir,
