@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -129,9 +130,17 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 {
 	struct store_append *a = NULL;
 	uint32_t uidv = 0, uid = 0;
+	struct imap_acl_box ab;
 	int r, serr;
 
-	r = store_append_begin(cmd->sess->store, name, flags, kw, nkw, date,
+	if ((r = imap_acl_resolve(cmd, name, &ab)) < 0)	/* ACL hook: i */
+		return refuse(cmd, "NO", r == -ERR_NOTFOUND ? "[TRYCREATE] No "
+			      "such mailbox" : imap_store_error(r));
+	if ((ab.rights & STORE_ACL_INSERT) == 0)
+		return refuse(cmd, "NO", "[NOPERM] Permission denied (right i "
+			      "needed)");
+	imap_acl_flags_mask(ab.rights, &flags, &nkw);
+	r = store_append_begin(ab.store, ab.name, flags, kw, nkw, date,
 			       cmd->literal_size, &a);
 	if (r == -ERR_NOTFOUND)
 		return refuse(cmd, "NO", "[TRYCREATE] No such mailbox");

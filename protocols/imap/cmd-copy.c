@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -77,6 +78,10 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	if (move && sess->readonly)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
+	if ((move && (r = imap_acl_require_selected(cmd, STORE_ACL_DELMSG |
+						    STORE_ACL_EXPUNGE)) != 0) ||
+	    (r = imap_acl_require_copy(cmd, name, &name)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: i; t e */
 	if (nseq == 0)
 		return imap_reply_tagged(cmd, "OK", "%s completed.",
 					 move ? "Move" : "Copy");

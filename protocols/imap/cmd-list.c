@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -362,6 +363,9 @@ imap_cmd_list(struct imap_cmd *cmd)
 		r = store_folder_list(cmd->sess->store,
 				      ctx.lsub || (ctx.opts & SEL_SUBSCRIBED),
 				      collect, &ctx);
+		/* ACL hook: other users' folders under #shared */
+		if (r >= 0 && !ctx.lsub && !(ctx.opts & SEL_SUBSCRIBED))
+			r = imap_acl_list_shared(cmd, collect, &ctx);
 		if (r < 0)
 			return imap_reply_tagged(cmd, "NO", "%s",
 						 imap_store_error(r));

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "core/error.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -36,6 +37,7 @@ reply_store(struct imap_cmd *cmd, int r, const char *what)
 int
 imap_cmd_create(struct imap_cmd *cmd)
 {
+	struct imap_acl_box ab;
 	const char *name;
 	int r = name_arg(cmd, 0, &name);
 
@@ -44,13 +46,16 @@ imap_cmd_create(struct imap_cmd *cmd)
 	if (strcasecmp(name, "INBOX") == 0 || strcasecmp(name, "INBOX.") == 0)
 		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
-	return reply_store(cmd, store_folder_create(cmd->sess->store, name),
+	if ((r = imap_acl_require_create(cmd, name, &ab)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: k */
+	return reply_store(cmd, store_folder_create(ab.store, ab.name),
 			   "Create");
 }
 
 int
 imap_cmd_delete(struct imap_cmd *cmd)
 {
+	struct imap_acl_box ab;
 	const char *name;
 	int r = name_arg(cmd, 0, &name);
 
@@ -59,13 +64,16 @@ imap_cmd_delete(struct imap_cmd *cmd)
 	if (strcmp(name, "INBOX") == 0)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] INBOX cannot be "
 					 "deleted");
-	return reply_store(cmd, store_folder_delete(cmd->sess->store, name),
+	if ((r = imap_acl_require(cmd, name, STORE_ACL_DELETE, &ab)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x */
+	return reply_store(cmd, store_folder_delete(ab.store, ab.name),
 			   "Delete");
 }
 
 int
 imap_cmd_rename(struct imap_cmd *cmd)
 {
+	struct imap_acl_box ab, ab2;
 	const char *from, *to;
 	int r = name_arg(cmd, 0, &from);
 
@@ -76,8 +84,14 @@ imap_cmd_rename(struct imap_cmd *cmd)
 	if (strcmp(to, "INBOX") == 0)
 		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
-	return reply_store(cmd, store_folder_rename(cmd->sess->store, from, to),
-			   "Rename");
+	if ((r = imap_acl_require(cmd, from, STORE_ACL_DELETE, &ab)) != 0 ||
+	    (r = imap_acl_require_create(cmd, to, &ab2)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x, k */
+	if (strcmp(ab.owner, ab2.owner) != 0)
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Cannot move "
+					 "folders between users");
+	return reply_store(cmd, store_folder_rename(ab.store, ab.name,
+						    ab2.name), "Rename");
 }
 
 int

@@ -10,6 +10,7 @@
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -59,7 +60,7 @@ imap_cmd_close(struct imap_cmd *cmd)
 	struct imap_session *sess = cmd->sess;
 
 	/* silent expunge, only when read-write (B12) */
-	if (!sess->readonly)
+	if (!sess->readonly && imap_acl_may(sess, STORE_ACL_EXPUNGE))
 		(void)store_mailbox_expunge(sess->box, NULL, 0, NULL, NULL);
 	imap_session_unselect(sess);
 	return imap_reply_tagged(cmd, "OK", "Close completed.");
@@ -115,6 +116,8 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 	if (sess->readonly)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
+	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
 	r = store_mailbox_expunge(sess->box, ranges, n, expunged, sess);
 	if (r < 0)
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
@@ -124,7 +127,8 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 int
 imap_cmd_namespace(struct imap_cmd *cmd)
 {
-	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"\" \".\")) NIL NIL");
+	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"\" \".\")) "
+				    "((\"" IMAP_ACL_NS ".\" \".\")) NIL");
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Namespace completed.");

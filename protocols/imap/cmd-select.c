@@ -10,6 +10,7 @@
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -50,7 +51,8 @@ select_untagged(struct imap_session *sess, struct arena *arena)
 		/* EXAMINE takes no \Recent but reports the unclaimed ones
 		 * (B29) */
 		struct store_status st;
-		if (store_folder_status(sess->store, sess->box_name, &st) == 0)
+		if (store_folder_status(sess->acl != NULL ? sess->acl->store :
+					sess->store, sess->box_name, &st) == 0)
 			sess->recent_sent = st.recent;
 	}
 	imap_reply_untagged(sess, "%u EXISTS", sess->exists_sent);
@@ -68,6 +70,7 @@ imap_cmd_select(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
 	bool examine = strcmp(cmd->name, "EXAMINE") == 0;
+	struct imap_acl_box ab;
 	struct store_mailbox *mb;
 	const char *name;
 	int r;
@@ -81,15 +84,20 @@ imap_cmd_select(struct imap_cmd *cmd)
 					 "name");
 	if (r < 0)
 		return r;
-	r = store_mailbox_open(sess->store, name, examine, &mb);
+	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &ab)) != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
+	r = store_mailbox_open(ab.store, ab.name, examine, &mb);
 	if (r < 0)
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
 	sess->box = mb;
 	sess->box_arena = arena_new(64 * 1024);
-	sess->box_name = arena_strdup(sess->box_arena, name);
+	sess->box_name = arena_strdup(sess->box_arena, ab.name);
 	sess->readonly = examine || store_mailbox_readonly(mb);
 	sess->state = IMAP_ST_SELECTED;
-	if ((r = select_untagged(sess, cmd->arena)) < 0)
+	if ((r = imap_acl_selected(sess, &ab)) < 0)
+		return r;
+	if ((r = select_untagged(sess, cmd->arena)) < 0 ||
+	    (r = imap_acl_myrights_code(sess)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
 				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
@@ -135,7 +143,12 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 	struct sbuf b;
 	int r;
 
-	r = store_folder_status(cmd->sess->store, name, &st);
+	struct imap_acl_box ab;	/* ACL hook: STATUS needs r */
+	if ((r = imap_acl_resolve(cmd, name, &ab)) < 0)
+		return r;
+	if ((ab.rights & STORE_ACL_READ) == 0)
+		return -ERR_PERM;
+	r = store_folder_status(ab.store, ab.name, &st);
 	if (r < 0)
 		return r;
 	sbuf_init(&b, cmd->arena, 8192);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -145,8 +146,8 @@ imap_cmd_store(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	for (uint32_t i = 0; i < nseq; i++) {
-		r = store_msg_set_flags(sess->box, seqs[i], mode, flags, kw,
-					nkw);
+		r = imap_acl_set_flags(sess, seqs[i], mode, flags, kw,
+				       nkw);	/* ACL hook: s w t */
 		if (r < 0)
 			return imap_reply_tagged(cmd, "NO", "%s",
 						 imap_store_error(r));

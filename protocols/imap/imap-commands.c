@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/session.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
 #include "core/compat.h"
@@ -28,26 +29,31 @@ static const struct imap_command commands[] = {
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
 	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 1, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
+	{ "DELETEACL", imap_cmd_setacl, LOGGEDIN, 2, 2, 0 },
 	{ "ENABLE", imap_cmd_enable, IMAP_ST_AUTH, 1, MANY, 0 },
 	{ "EXAMINE", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
 	{ "EXPUNGE", imap_cmd_expunge, SEL, 0, 1, IMAP_CMDF_UID },
 	{ "FETCH", imap_cmd_fetch, SEL, 2, 3,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
+	{ "GETACL", imap_cmd_getacl, LOGGEDIN, 1, 1, 0 },
 	{ "GETQUOTA", imap_cmd_getquota, LOGGEDIN, 1, 1, 0 },
 	{ "GETQUOTAROOT", imap_cmd_getquotaroot, LOGGEDIN, 1, 1, 0 },
 	{ "ID", imap_cmd_id, ANY, 1, 1, 0 },
 	{ "IDLE", imap_cmd_idle, LOGGEDIN, 0, 0, 0 },
 	{ "LIST", imap_cmd_list, LOGGEDIN, 2, 5, 0 },
+	{ "LISTRIGHTS", imap_cmd_listrights, LOGGEDIN, 2, 2, 0 },
 	{ "LOGIN", imap_cmd_login, IMAP_ST_NOAUTH, 2, 2, IMAP_CMDF_PLAINTEXT },
 	{ "LOGOUT", imap_cmd_logout, ANY, 0, 0, 0 },
 	{ "LSUB", imap_cmd_list, LOGGEDIN, 2, 2, 0 },
 	{ "MOVE", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
+	{ "MYRIGHTS", imap_cmd_myrights, LOGGEDIN, 1, 1, 0 },
 	{ "NAMESPACE", imap_cmd_namespace, LOGGEDIN, 0, 0, 0 },
 	{ "NOOP", imap_cmd_noop, ANY, 0, 0, 0 },
 	{ "RENAME", imap_cmd_rename, LOGGEDIN, 2, 2, 0 },
 	{ "SEARCH", imap_cmd_search, SEL, 1, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "SELECT", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
+	{ "SETACL", imap_cmd_setacl, LOGGEDIN, 3, 3, 0 },
 	{ "SETQUOTA", imap_cmd_setquota, LOGGEDIN, 2, 2, 0 },
 	{ "SORT", imap_cmd_sort, SEL, 3, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -41,7 +42,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
 		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
 		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH "
-		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT");
+		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT "
+		     "ACL ACL2=UNION RIGHTS=kxte");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
@@ -74,6 +76,7 @@ void
 imap_session_unselect(struct imap_session *sess)
 {
 	store_mailbox_close(&sess->box);
+	sess->acl = NULL;	/* lived in box_arena */
 	arena_free(&sess->box_arena);
 	sess->box_name = NULL;
 	sess->readonly = false;
@@ -190,7 +193,8 @@ imap_session_read_line(struct imap_session *sess, size_t max,
 bool
 imap_session_writable(const struct imap_session *sess)
 {
-	return sess->state == IMAP_ST_SELECTED && !sess->readonly;
+	return sess->state == IMAP_ST_SELECTED && !sess->readonly &&
+	       imap_acl_may(sess, STORE_ACL_SEEN);
 }
 
 int

@@ -19,6 +19,7 @@ struct arena;
 struct auth_user;
 struct conn;
 struct session;
+struct imap_acl_sel;
 struct store_mailbox;
 struct store_user;
 
@@ -77,6 +78,8 @@ struct imap_session {
 	uint32_t exists_sent;		/* EXISTS count the client knows */
 	uint32_t recent_sent;		/* RECENT count the client knows */
 	unsigned keywords_sent;		/* keyword count in the last FLAGS */
+	struct imap_acl_sel *acl;	/* owner/rights (imap-acl.h); NULL:
+					   own mailbox, every right */
 };
 
 /* One parsed command. Every pointer lives in arena (the per-command arena)

@@ -22,6 +22,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \
 	protocols/imap/imap-bodystructure.c protocols/imap/imap-bodystructure.h
 include protocols/imap/fetch-search.mk
+include protocols/imap/acl.mk
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-imap-parser t/unit/test-imap-seqset \
