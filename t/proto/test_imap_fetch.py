@@ -338,3 +338,22 @@ def test_fetch_message_expunged_by_other_session(alice):
     assert a.untagged_responses.get("EXPUNGE") == [b"2"]
     typ, r = fetch(a, "1:*", "(BODY.PEEK[TEXT])")
     assert typ == "OK" and len(r) == 2
+
+
+def test_fetch_answer_over_line_limit_is_refused_whole(alice):
+    """A BODYSTRUCTURE longer than the server's response line limit
+    (1 MiB; here a 1.2 MB parameter value) is refused with NO [LIMIT]
+    before any byte of that response is sent, never cut; other items and
+    messages still work."""
+    big = F1.replace(b"Message-ID:", b"MIME-Version: 1.0\r\n"
+                     b"Content-Type: text/plain; name=\"" + b"x" * 1200000 +
+                     b"\"\r\nMessage-ID:")
+    imap = login_with(alice, big, F1)
+    typ, data = imap.fetch("1", "(BODYSTRUCTURE)")
+    assert typ == "NO" and b"[LIMIT]" in data[-1]
+    assert "FETCH" not in imap.untagged_responses
+    typ, r = fetch(imap, "1:2", "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS "
+                   "(SUBJECT)])")
+    assert typ == "OK" and len(r) == 2
+    typ, r = fetch(imap, "2", "(BODYSTRUCTURE)")
+    assert typ == "OK"
