@@ -56,6 +56,9 @@ def accounts(tmp_path, monkeypatch):
         sh.append("%s:%s:19000:0:99999:7:::" % (name, ("!" + h) if mode == "!"
                                                  else h))
         gr.append("%s:x:%d:" % (name, uid))
+    # the daemon's own account (server.user), as on a real system
+    pw.append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin")
+    gr.append("nogroup:x:65534:")
     for fname, lines in (("passwd", pw), ("shadow", sh), ("group", gr)):
         (tmp_path / fname).write_text("\n".join(lines) + "\n")
     monkeypatch.setenv("LD_PRELOAD", NSS_WRAPPER[0])
@@ -114,7 +117,8 @@ def test_passwd_min_uid_setting(accounts, make_server):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="system-users mode needs root")
-def test_system_users_mode(accounts, make_server):
+@pytest.mark.parametrize("server_user", ["", "nobody"])
+def test_system_users_mode(accounts, make_server, server_user):
     """Each session takes its user's uid for itself: what it creates
     belongs to the user, and it cannot read another user's Maildir."""
     for name, uid in (("sysalice", 5001), ("sysbob", 5002)):
@@ -127,8 +131,10 @@ def test_system_users_mode(accounts, make_server):
     for dirpath, dirnames, filenames in os.walk(accounts / "sysbob"):
         for n in dirnames + filenames:
             os.chown(os.path.join(dirpath, n), 5002, 5002)
+    # with server.user the process keeps only CAP_SETUID/CAP_SETGID
     srv = make_server({"auth.modules": "passwd", "auth.system_users": "yes",
                        "auth.username_lowercase": "no",
+                       "server.user": server_user,
                        "mail.location": "%h/Maildir"})
     m = srv.imap()
     m.login("sysalice", "sys pass 1")
