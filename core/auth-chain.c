@@ -237,6 +237,7 @@ auth_chain_new(const struct conf *conf, struct auth_chain **chain_r,
 	}
 	for (size_t i = 0; r == 0 && i < c->count; i++)
 		r = auth_loader_init(&c->mods[i], c->conf, error_r);
+	bool reload = authd_running();
 	if (r == 0)
 		r = authd_start(c->mods, c->count, error_r);
 	for (size_t i = 0; r == 0 && i < c->count; i++) {
@@ -244,6 +245,10 @@ auth_chain_new(const struct conf *conf, struct auth_chain **chain_r,
 		if ((m->mod->flags & AUTHMOD_NEEDS_ROOT) == 0)
 			continue;
 		m->helper_index = authd_find(m->name);
+		if (m->helper_index >= 0 && reload)
+			log_warn("auth", "module %s runs in the privileged "
+				 "helper: changes to auth.%s.* apply at "
+				 "restart", m->name, m->name);
 		if (m->helper_index < 0 && geteuid() != 0)
 			log_warn("auth", "module %s needs root but runs "
 				 "unprivileged (no helper): some users may fail",

@@ -59,6 +59,12 @@ static atomic_uint next_worker;
 static char *helper_names[AUTHD_MODS_MAX];
 static unsigned helper_count;
 
+bool
+authd_running(void)
+{
+	return nworkers > 0;
+}
+
 int
 authd_find(const char *name)
 {

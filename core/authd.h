@@ -21,6 +21,9 @@
  * threads and before the privilege drop. */
 int authd_start(struct auth_module *mods, size_t count, char **error_r);
 
+/* authd_running: whether helper processes were started. */
+bool authd_running(void);
+
 /* authd_find: the helper's index of the module called name, or -1 (the
  * helper keeps the modules of start-up; a reload maps onto them). */
 int authd_find(const char *name);
