@@ -218,6 +218,45 @@ test_auth_mail_expand_templates(void **state)
 	arena_free(&a);
 }
 
+/* random names (fixed seed) through normalisation and the mail template:
+ * whatever is accepted expands to a path that stays in its directory */
+static void
+test_auth_names_random(void **state)
+{
+	static const char alphabet[] = "ab.@%/-_+=:*\\ \x80\xff";
+	struct auth_settings set = { .domain_separators = "@%",
+				     .default_domain = "",
+				     .username_lowercase = true,
+				     .mail_location = "/m/%d/%n" };
+	struct arena *a = arena_new(0);
+	unsigned seed = 777;
+	char in[40], out[AUTH_USER_MAX + 1];
+	const char *err;
+
+	for (int i = 0; i < 50000; i++) {
+		size_t n = (size_t)(rand_r(&seed) % 12);
+		for (size_t j = 0; j < n; j++)
+			in[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		in[n] = '\0';
+		if (auth_user_normalize(&set, in, out, sizeof(out)) < 0)
+			continue;
+		assert_null(strchr(out, '/'));
+		assert_null(strstr(out, ".."));
+		assert_true(strchr(out, '@') == strrchr(out, '@'));
+		const char *p = auth_mail_expand(a, &set, NULL, out, "", &err);
+		if (p == NULL)
+			continue;
+		assert_int_equal(p[0], '/');
+		assert_null(strstr(p, "/../"));
+		assert_null(strstr(p, "/./"));
+		assert_true(strlen(p) < 3 || strcmp(p + strlen(p) - 3, "/..")
+					     != 0);
+		if (i % 1000 == 0)
+			arena_reset(a);
+	}
+	arena_free(&a);
+}
+
 static void
 test_auth_login_missing_home(void **state)
 {
@@ -435,6 +474,7 @@ main(void)
 		T(test_auth_login_normalises_names),
 		cmocka_unit_test(test_auth_user_normalize_rules),
 		cmocka_unit_test(test_auth_mail_expand_templates),
+		cmocka_unit_test(test_auth_names_random),
 		T(test_auth_login_missing_home),
 		T(test_auth_login_throttles),
 		T(test_auth_login_master_user),

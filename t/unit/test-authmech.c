@@ -169,6 +169,40 @@ test_authmech_cancel_unknown_limits(void **state)
 	assert_string_equal(authmech_names(), "PLAIN LOGIN");
 }
 
+/* random responses (fixed seed): never a crash, and a DONE result only
+ * with NUL-free fields within the limits */
+static void
+test_authmech_random_input(void **state)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=* \t";
+	unsigned seed = 12345;
+	char buf[200];
+
+	for (int i = 0; i < 20000; i++) {
+		size_t n = (size_t)(rand_r(&seed) % 120);
+		for (size_t j = 0; j < n; j++)
+			buf[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		buf[n] = '\0';
+		struct authmech m;
+		const char *ch;
+		int r = authmech_start(&m, *state, i % 2 ? "PLAIN" : "LOGIN", buf,
+				       &ch);
+		if (r == AUTHMECH_CONTINUE)
+			r = authmech_step(&m, buf, &ch);
+		assert_true(r == AUTHMECH_DONE || r == AUTHMECH_CONTINUE ||
+			    r == AUTHMECH_CANCELLED || r == -ERR_SYNTAX ||
+			    r == -ERR_LIMIT);
+		if (r == AUTHMECH_DONE) {
+			assert_true(strlen(m.authcid) > 0);
+			assert_true(strlen(m.authcid) <= AUTHMECH_FIELD_MAX);
+			assert_true(strlen(m.password) <= AUTHMECH_FIELD_MAX);
+		}
+		if (i % 1000 == 0)
+			arena_reset(*state);
+	}
+}
+
 int
 main(void)
 {
@@ -185,6 +219,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_authmech_cancel_unknown_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authmech_random_input,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
