@@ -4,6 +4,8 @@
  * one mutex each. Both are bounded; when full, expired entries go first
  * and then the oldest, so a flood of names cannot grow memory.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -120,6 +122,25 @@ mkkey(char *buf, size_t size, char kind, const char *s)
 	snprintf(buf, size, "%c:%s", kind, s);
 }
 
+/* An IPv6 client usually owns a whole /64: count its failures together,
+ * or it could take a fresh address for every guess. */
+static void
+ipkey(char *buf, size_t size, const char *ip)
+{
+	struct in6_addr a;
+	char net[INET6_ADDRSTRLEN];
+
+	if (strchr(ip, ':') != NULL && inet_pton(AF_INET6, ip, &a) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a)) {
+		memset(a.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a, net, sizeof(net)) != NULL) {
+			snprintf(buf, size, "i:%s/64", net);
+			return;
+		}
+	}
+	mkkey(buf, size, 'i', ip);
+}
+
 bool
 auth_throttle_blocked(const char *ip, const char *user, unsigned max_ip,
 		      unsigned max_user, unsigned window, time_t now)
@@ -129,7 +150,7 @@ auth_throttle_blocked(const char *ip, const char *user, unsigned max_ip,
 
 	pthread_mutex_lock(&tlock);
 	if (max_ip > 0 && ip != NULL && *ip != '\0') {
-		mkkey(key, sizeof(key), 'i', ip);
+		ipkey(key, sizeof(key), ip);
 		blocked = counter_get(key, window, now) >= max_ip;
 	}
 	if (!blocked && max_user > 0 && user != NULL) {
@@ -148,7 +169,7 @@ auth_throttle_fail(const char *ip, const char *user, unsigned window,
 
 	pthread_mutex_lock(&tlock);
 	if (ip != NULL && *ip != '\0') {
-		mkkey(key, sizeof(key), 'i', ip);
+		ipkey(key, sizeof(key), ip);
 		counter_add(key, window, now);
 	}
 	if (user != NULL) {

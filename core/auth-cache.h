@@ -12,7 +12,9 @@
 #include "authmods/authmod.h"
 #include "core/compat.h"
 
-/* auth_throttle_blocked: whether ip (may be "") or user (may be NULL) had
+/* IPv6 addresses are counted per /64 (one client's usual allocation).
+ *
+ * auth_throttle_blocked: whether ip (may be "") or user (may be NULL) had
  * at least max_ip / max_user failures (0: no limit) in the window of
  * window seconds before now. Thread-safe. */
 bool auth_throttle_blocked(const char *ip, const char *user, unsigned max_ip,

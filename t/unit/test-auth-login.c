@@ -463,6 +463,24 @@ test_auth_throttle_survives_flood(void **state)
 	auth_cache_clear();
 }
 
+static void
+test_auth_throttle_ipv6_prefix(void **state)
+{
+	auth_cache_clear();
+	for (int i = 0; i < 3; i++) {
+		char ip[64];
+		snprintf(ip, sizeof(ip), "2001:db8:1:2::%x", i + 1);
+		auth_throttle_fail(ip, NULL, 300, 1000);
+	}
+	/* another address of the same /64 is blocked, another /64 is not */
+	assert_true(auth_throttle_blocked("2001:db8:1:2:ffff::9", NULL, 3, 0,
+					  300, 1001));
+	assert_false(auth_throttle_blocked("2001:db8:1:3::1", NULL, 3, 0, 300,
+					   1001));
+	assert_false(auth_throttle_blocked("192.0.2.1", NULL, 3, 0, 300, 1001));
+	auth_cache_clear();
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -484,6 +502,7 @@ main(void)
 		T(test_auth_login_bounds),
 		T(test_auth_lookup_user),
 		cmocka_unit_test(test_auth_throttle_survives_flood),
+		cmocka_unit_test(test_auth_throttle_ipv6_prefix),
 	};
 	auth_register_settings();
 	auth_set_delay_hook(fake_delay);
