@@ -29,7 +29,15 @@ mailbox_arg(struct imap_cmd *cmd, unsigned need, struct imap_acl_box *b)
 	}
 	if (r < 0)
 		return r;
-	return imap_acl_require(cmd, name, need, b);
+	if ((r = imap_acl_require(cmd, name, need, b)) != 0)
+		return r;
+	/* no ACL for what does not exist (nor a stray courierimaphieracl) */
+	if (store_folder_exists(b->store, b->name) != 1) {
+		r = imap_reply_tagged(cmd, "NO", "%s",
+				      imap_store_error(-ERR_NOTFOUND));
+		return r < 0 ? r : 1;
+	}
+	return 0;
 }
 
 /* to_disk: a wire identifier to Courier's form (NULL: invalid) */
@@ -100,6 +108,21 @@ note_grantee(struct imap_cmd *cmd, const struct imap_acl_box *b,
 			  "grantee: %s", err_str(r));
 }
 
+static void
+log_change(struct imap_cmd *cmd, const struct imap_acl_box *b,
+	   const char *disk, const struct store_acl *acl)
+{
+	char qm[128], qi[128], rights[STORE_ACL_RIGHTS_MAX];
+	int now = store_acl_find(acl, disk);
+
+	slog_info(cmd->sess->s, "imap: acl %s mailbox=%s owner=%s "
+		  "identifier=%s rights=%s", cmd->name,
+		  log_quote_cstr(qm, sizeof(qm), b->name), b->owner,
+		  log_quote_cstr(qi, sizeof(qi), disk),
+		  store_acl_rights_string(now > 0 ? (unsigned)now : 0, false,
+					  rights));
+}
+
 int
 imap_cmd_setacl(struct imap_cmd *cmd)
 {
@@ -139,6 +162,7 @@ imap_cmd_setacl(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
 	if (store_acl_find(acl, disk) > 0)
 		note_grantee(cmd, &b, disk);
+	log_change(cmd, &b, disk, acl);
 	return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
 }
 

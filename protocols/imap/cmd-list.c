@@ -360,12 +360,10 @@ imap_cmd_list(struct imap_cmd *cmd)
 	if (ctx.row == NULL)
 		return -ERR_NOMEM;
 	if (ctx.npatterns > 0) {
-		r = store_folder_list(cmd->sess->store,
-				      ctx.lsub || (ctx.opts & SEL_SUBSCRIBED),
-				      collect, &ctx);
-		/* ACL hook: other users' folders under #shared */
-		if (r >= 0 && !ctx.lsub && !(ctx.opts & SEL_SUBSCRIBED))
-			r = imap_acl_list_shared(cmd, collect, &ctx);
+		/* ACL hook: own folders, then other users' under #shared */
+		r = imap_acl_folder_list(cmd, ctx.lsub ||
+					 (ctx.opts & SEL_SUBSCRIBED),
+					 collect, &ctx);
 		if (r < 0)
 			return imap_reply_tagged(cmd, "NO", "%s",
 						 imap_store_error(r));

@@ -309,6 +309,10 @@ imap_acl_selected(struct imap_session *sess, struct imap_acl_box *b)
 	sel->store = b->store;
 	sel->owner = arena_strdup(sess->box_arena, b->owner);
 	sel->rights = b->rights;
+	/* no right to change anything: READ-ONLY (as Dovecot's acl plugin) */
+	if ((b->rights & (STORE_ACL_SEEN | STORE_ACL_WRITE | STORE_ACL_INSERT |
+			  STORE_ACL_DELMSG | STORE_ACL_EXPUNGE)) == 0)
+		sess->readonly = true;
 	if (b->owned != NULL) {
 		/* take the store over from the command's arena */
 		sel->opened = *b->owned;
@@ -464,4 +468,43 @@ imap_acl_set_flags(struct imap_session *sess, uint32_t seq,
 		return r;
 	return store_msg_set_flags(sess->box, seq, STORE_FLAGS_REMOVE,
 				   STORE_FLAGS_PERMANENT & ~keep, NULL, 0);
+}
+
+struct folder_list {
+	struct imap_cmd *cmd;
+	store_folder_fn *fn;
+	void *ctx;
+};
+
+/* subscribed_fix: a subscribed "#shared." name is not a folder of the
+ * user's own store: its attributes come from the owner's folder */
+static int
+subscribed_fix(void *vctx, const char *name, unsigned attrs)
+{
+	struct folder_list *fl = vctx;
+	struct imap_acl_box b;
+
+	if (strncmp(name, NS_PREFIX, sizeof(NS_PREFIX) - 1) == 0) {
+		attrs &= ~(STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT |
+			   STORE_ATTR_HASCHILDREN | STORE_ATTR_HASNOCHILDREN);
+		if (imap_acl_resolve(fl->cmd, name, &b) < 0 ||
+		    (b.rights & STORE_ACL_LOOKUP) == 0 ||
+		    store_folder_exists(b.store, b.name) != 1)
+			attrs |= STORE_ATTR_NONEXISTENT;
+	}
+	return fl->fn(fl->ctx, name, attrs);
+}
+
+int
+imap_acl_folder_list(struct imap_cmd *cmd, bool subscribed_only,
+		     store_folder_fn *fn, void *ctx)
+{
+	struct folder_list fl = { cmd, fn, ctx };
+	int r;
+
+	if (subscribed_only)
+		return store_folder_list(cmd->sess->store, true,
+					 subscribed_fix, &fl);
+	r = store_folder_list(cmd->sess->store, false, fn, ctx);
+	return r == 0 ? imap_acl_list_shared(cmd, fn, ctx) : r;
 }

@@ -80,7 +80,8 @@ int imap_acl_require_selected(struct imap_cmd *cmd, unsigned need);
 
 /* imap_acl_selected: after SELECT/EXAMINE of b succeeded: remember owner
  * and rights in sess->acl and keep another user's store open until the
- * mailbox is closed. Call after sess->box_arena exists. 0 or -ERR_NOMEM. */
+ * mailbox is closed; a user with none of s w i t e gets it READ-ONLY.
+ * Call after sess->box_arena exists. 0 or -ERR_NOMEM. */
 int imap_acl_selected(struct imap_session *sess, struct imap_acl_box *b);
 
 /* imap_acl_may: whether the user has every right of need on the selected
@@ -115,6 +116,13 @@ unsigned imap_acl_rights(const struct imap_session *sess);
  * skipped). */
 int imap_acl_list_shared(struct imap_cmd *cmd, store_folder_fn *fn,
 			 void *ctx);
+
+/* imap_acl_folder_list: store_folder_list of the user's own folders,
+ * then (unless subscribed_only) imap_acl_list_shared; subscribed
+ * "#shared." names get their owner folder's state (NONEXISTENT when it is
+ * gone or no longer visible). Returns as store_folder_list. */
+int imap_acl_folder_list(struct imap_cmd *cmd, bool subscribed_only,
+			 store_folder_fn *fn, void *ctx);
 
 /* imap_acl_lookup: another user's canonical login and Maildir from the
  * user database, in cmd->arena. Returns 0, -ERR_NOTFOUND, -ERR_INVAL,

@@ -371,3 +371,48 @@ def test_courier_file_is_honoured(pair):
     _, t = tagged(c, 'SELECT "%sShared"' % SHARED)
     assert t.startswith("NO [NOPERM]"), t
     c.close()
+
+
+def test_read_only_without_change_rights(pair):
+    srv, a, b = pair
+    setup_folder(srv, a, "lr")
+    _, t = tagged(b, 'SELECT "%sTeam"' % SHARED)
+    assert t.startswith("OK [READ-ONLY]"), t
+    _, t = tagged(b, "STORE 1 +FLAGS (\\Seen)")
+    assert t.startswith("NO"), t
+
+
+def test_subscribed_shared_folder_in_lsub(pair):
+    srv, a, b = pair
+    setup_folder(srv, a, "lr", msg=False)
+    _, t = tagged(b, 'SUBSCRIBE "%sTeam"' % SHARED)
+    assert t.startswith("OK"), t
+    lines, _ = tagged(b, 'LSUB "" "*"')
+    line = [l for l in lines if l.endswith('"#shared.alice.Team"')]
+    assert line and "\\Noselect" not in line[0], lines
+    lines, _ = tagged(b, 'LIST (SUBSCRIBED) "" "*"')
+    line = [l for l in lines if l.endswith('"#shared.alice.Team"')]
+    assert line and "\\NonExistent" not in line[0], lines
+    # revoked: the subscription stays, the folder is gone for bob
+    _, t = tagged(a, "DELETEACL Team bob@example.org")
+    lines, _ = tagged(b, 'LIST (SUBSCRIBED) "" "*"')
+    line = [l for l in lines if l.endswith('"#shared.alice.Team"')]
+    assert line and "\\NonExistent" in line[0], lines
+
+
+def test_acl_commands_on_missing_mailbox(pair):
+    srv, a, b = pair
+    for cmd in ("MYRIGHTS Nope", "GETACL Nope", "SETACL Nope bob lr",
+                'MYRIGHTS "#shared.nobody.INBOX"'):
+        _, t = tagged(a, cmd)
+        assert t.startswith("NO [NONEXISTENT]"), (cmd, t)
+    assert not (srv.maildir("alice") / "courierimaphieracl").exists()
+
+
+def test_setacl_is_logged(pair):
+    srv, a, b = pair
+    grant(a, "INBOX", "lr")
+    assert re.search(r'imap: acl SETACL mailbox="INBOX" '
+                     r'owner=alice@example.org '
+                     r'identifier="user=bob@example.org" rights=lr',
+                     srv.log())
