@@ -226,7 +226,9 @@ maildir_read_file(const char *path, char **data_r, size_t *len_r,
 	return 0;
 }
 
-/* lock_stale: the lock file at path is old, or names a dead local pid. */
+/* lock_stale: the lock file at path is old, names a dead local pid, or
+ * has no readable owner and is a few seconds old (a writer of an older
+ * version killed between create and write). */
 static bool
 lock_stale(const char *path, unsigned stale)
 {
@@ -237,55 +239,89 @@ lock_stale(const char *path, unsigned stale)
 
 	if (stat(path, &st) < 0)
 		return false;
-	if (time(NULL) - st.st_mtime > (time_t)stale)
+	time_t age = time(NULL) - st.st_mtime;
+	if (age > (time_t)stale)
 		return true;
 	if (maildir_read_file(path, &data, &len, 256) < 0)
 		return false;
 	bool dead = false;
-	if (gethostname(host, sizeof(host)) == 0 &&
-	    sscanf(data, "%ld %63s", &pid, buf) == 2 &&
-	    strncmp(buf, host, sizeof(host)) == 0 && pid > 0 &&
-	    kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+	if (sscanf(data, "%ld %63s", &pid, buf) != 2)
+		dead = age > 5;
+	else if (gethostname(host, sizeof(host)) == 0 &&
+		 strncmp(buf, host, sizeof(host)) == 0 && pid > 0 &&
+		 kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		dead = true;
 	free(data);
 	return dead;
+}
+
+/* lock_link: create path as a hard link to tmp (which already holds the
+ * owner), so the lock file never exists without its contents; NFS-safe
+ * (a lost reply to a successful link shows in the link count). */
+static int
+lock_link(const char *tmp, const char *path)
+{
+	struct stat st;
+
+	if (link(tmp, path) == 0)
+		return 0;
+	int e = errno;
+	if (stat(tmp, &st) == 0 && st.st_nlink == 2)
+		return 0;
+	return e == EEXIST ? 1 : maildir_errno(e);
 }
 
 int
 maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
 {
 	struct timespec start, now, pause = { 0, 5 * 1000 * 1000 };
-	char buf[128], host[64];
+	char buf[128], host[64], tmp[MAILDIR_PATH_MAX + 128], uniq[128];
+	int r;
 
 	if (gethostname(host, sizeof(host)) < 0)
 		str_copy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
+	maildir_unique(uniq, sizeof(uniq));
+	/* the owner file is made in the folder's tmp/ (cleaned after 36 h if
+	 * a crash leaves it), else next to the lock */
+	const char *slash = strrchr(path, '/');
+	int dl = slash != NULL ? (int)(slash - path) : 0;
+	if (snprintf(tmp, sizeof(tmp), "%.*s/tmp/lock.%s", dl, path, uniq) >=
+	    (int)sizeof(tmp))
+		return -ERR_LIMIT;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		if (snprintf(tmp, sizeof(tmp), "%s.%s", path, uniq) >=
+		    (int)sizeof(tmp))
+			return -ERR_LIMIT;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return maildir_errno(errno);
+	int n = snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(), host);
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		unlink(tmp);
+		return -ERR_IO;
+	}
+	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			      0600);
-		if (fd >= 0) {
-			int n = snprintf(buf, sizeof(buf), "%ld %s\n",
-					 (long)getpid(), host);
-			if (write(fd, buf, (size_t)n) != n) {
-				close(fd);
-				unlink(path);
-				return -ERR_IO;
-			}
-			close(fd);
-			return 0;
-		}
-		if (errno != EEXIST)
-			return maildir_errno(errno);
+		if ((r = lock_link(tmp, path)) <= 0)
+			break;
 		if (lock_stale(path, stale)) {
 			unlink(path);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)timeout)
-			return -ERR_TIMEOUT;
+		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
+			r = -ERR_TIMEOUT;
+			break;
+		}
 		nanosleep(&pause, NULL);
 	}
+	unlink(tmp);
+	return r;
 }
 
 void

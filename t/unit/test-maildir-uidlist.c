@@ -348,6 +348,32 @@ test_maildir_uidlist_open_without_listing(void **state)
 	store_user_close(&u);
 }
 
+static void
+test_maildir_uidlist_lock_left_empty_by_a_crash(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096];
+	struct timespec old[2];
+
+	/* a writer killed between creating the lock file and writing its
+	 * owner left it empty: not held by anyone after a few seconds */
+	put_file(*state, NULL, "maildock-uidlist.lock", "");
+	snprintf(path, sizeof(path), "%s/maildock-uidlist.lock",
+		 (char *)*state);
+	clock_gettime(CLOCK_REALTIME, &old[0]);
+	old[0].tv_sec -= 10;
+	old[1] = old[0];
+	utimensat(AT_FDCWD, path, old, 0);
+	put_file(*state, "new", "1000.M1P1.host", msg);
+	time_t t0 = time(NULL);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_true(time(NULL) - t0 < 3);
+	assert_int_equal(store_mailbox_count(mb), 1);
+	assert_int_equal(access(path, F_OK), -1);	/* released */
+	store_user_close(&u);
+}
+
 #define PER_CHILD 150
 
 static void
@@ -417,6 +443,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_open_without_listing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_lock_left_empty_by_a_crash, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_two_processes_no_collision,
