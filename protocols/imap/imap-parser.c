@@ -246,6 +246,17 @@ step_token_end(struct imap_parser *p, unsigned char c)
 }
 
 static int
+start_literal(struct imap_parser *p, bool lit8)
+{
+	p->lit_size = 0;
+	p->lit_digits = false;
+	p->lit_sync = true;
+	p->lit8 = lit8;
+	p->state = ST_LIT_NUM;
+	return 0;
+}
+
+static int
 step_arg_start(struct imap_parser *p, unsigned char c)
 {
 	switch (c) {
@@ -261,12 +272,7 @@ step_arg_start(struct imap_parser *p, unsigned char c)
 		p->state = ST_LIT8;
 		return 0;
 	case '{':
-		p->lit_size = 0;
-		p->lit_digits = false;
-		p->lit_sync = true;
-		p->lit8 = false;
-		p->state = ST_LIT_NUM;
-		return 0;
+		return start_literal(p, false);
 	case '\r':
 		if (p->depth > 0)
 			return fail(p, -ERR_SYNTAX, "unclosed list");
@@ -482,12 +488,7 @@ step(struct imap_parser *p, unsigned char c)
 	case ST_LIT8:
 		if (c != '{')
 			return fail(p, -ERR_SYNTAX, "'~' without literal");
-		p->lit_size = 0;
-		p->lit_digits = false;
-		p->lit_sync = true;
-		p->lit8 = true;
-		p->state = ST_LIT_NUM;
-		return 0;
+		return start_literal(p, true);
 	case ST_LIT_NUM:
 	case ST_LIT_CLOSE:
 	case ST_LIT_CR:
