@@ -370,3 +370,32 @@ def test_login_timeout_autologout(make_server):
     assert time.time() - t0 < 5
     with pytest.raises(EOFError):
         raw.readline()
+
+
+def test_imap_settings(make_server):
+    srv = make_server({"imap.greeting": "Hello there.",
+                       "imap.id_send_version": "yes",
+                       "imap.max_bad_commands": "3",
+                       "imap.max_literal_preauth": "300",
+                       "imap.max_append": "2k"})
+    raw = srv.raw(srv.imap_port)
+    line = raw.readline()
+    assert line.startswith("* OK [CAPABILITY ") and line.endswith("] Hello there.")
+    assert "APPENDLIMIT=2048" in line
+    lines = cmd(raw, "i", "ID NIL")
+    assert '"version"' in lines[0]
+    raw.sendline("l LOGIN {301}")
+    assert raw.readline().startswith("l BAD [TOOBIG]")
+    raw.sendline("l2 LOGIN {17}")
+    assert raw.readline().startswith("+ ")
+    raw.sendline("alice@example.org {8}")
+    assert raw.readline().startswith("+ ")
+    raw.sendline("secret-1")
+    assert raw.read_until_tagged("l2")[-1].startswith("l2 OK")
+    raw.sendline("a APPEND INBOX {2049}")
+    assert raw.readline().startswith("a NO [TOOBIG]")
+    for t in ("x1", "x2"):
+        assert cmd(raw, t, "BOGUS")[-1].startswith(t + " BAD")
+    raw.sendline("x3 BOGUS")
+    assert raw.readline().startswith("x3 BAD")
+    assert raw.readline().startswith("* BYE")
