@@ -52,11 +52,42 @@ write_cb(void *ctx, const void *p, size_t n)
 	return imap_reply_write(sess, p, n);
 }
 
-static int
-write_section(struct out *o, struct arena *scratch,
-	      const struct imap_fetch_section *s, const struct imap_fetch_msg *m)
-{
+/* where each section is: located before any byte of the response goes
+ * out, so that a failure (arena cap) can still refuse the whole answer */
+struct located {
 	struct mime_extract ex;
+	int ret;		/* of mime_section_locate */
+};
+
+static int
+locate_all(struct arena *scratch, const struct imap_fetch_items *items,
+	   const struct imap_fetch_msg *m, struct located **loc_r)
+{
+	struct located *loc;
+	size_t i;
+
+	*loc_r = NULL;
+	if (items->nsections == 0)
+		return 0;
+	loc = arena_alloc(scratch, items->nsections * sizeof(*loc));
+	if (loc == NULL)
+		return -ERR_LIMIT;
+	for (i = 0; i < items->nsections; i++) {
+		loc[i].ret = mime_section_locate(scratch, m->mime,
+						 &items->sections[i].sec,
+						 &loc[i].ex);
+		if (loc[i].ret < 0 && loc[i].ret != -ERR_NOTFOUND &&
+		    loc[i].ret != -ERR_INVAL)
+			return loc[i].ret;
+	}
+	*loc_r = loc;
+	return 0;
+}
+
+static int
+write_section(struct out *o, const struct imap_fetch_section *s,
+	      const struct located *loc, const struct imap_fetch_msg *m)
+{
 	uint64_t n, len = s->partial ? s->len : UINT64_MAX;
 	int64_t written;
 	int ret;
@@ -65,22 +96,20 @@ write_section(struct out *o, struct arena *scratch,
 	sbuf_appends(&o->b, s->name);
 	if (s->partial)
 		sbuf_appendf(&o->b, "<%" PRIu64 ">", s->start);
-	ret = mime_section_locate(scratch, m->mime, &s->sec, &ex);
-	if (ret == -ERR_NOTFOUND || ret == -ERR_INVAL) {
+	if (loc->ret < 0) {
 		/* no such part, or .HEADER of a non-message part: NIL, as
 		 * Dovecot answers */
 		sbuf_appends(&o->b, " NIL");
 		return 0;
 	}
-	if (ret < 0)
-		return ret;
-	n = s->partial ? mime_partial_len(ex.crlf_len, s->start, s->len) :
-			 ex.crlf_len;
+	n = s->partial ? mime_partial_len(loc->ex.crlf_len, s->start,
+					  s->len) : loc->ex.crlf_len;
 	sbuf_appendf(&o->b, " {%" PRIu64 "}\r\n", n);
 	if ((ret = out_flush(o)) < 0)
 		return ret;
-	written = mime_extract_write(m->mime, &ex, s->partial ? s->start : 0,
-				     len, write_cb, o->sess);
+	written = mime_extract_write(m->mime, &loc->ex,
+				     s->partial ? s->start : 0, len, write_cb,
+				     o->sess);
 	if (written < 0)
 		return (int)written;
 	if ((uint64_t)written != n) {
@@ -146,9 +175,12 @@ imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 		 const struct imap_fetch_msg *m)
 {
 	struct out o = { .sess = sess, .first = true };
+	struct located *loc;
 	size_t i;
 	int ret;
 
+	if ((ret = locate_all(scratch, items, m, &loc)) < 0)
+		return ret;
 	sbuf_init(&o.b, scratch, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&o.b, "* %" PRIu32 " FETCH (", m->seq);
 	write_simple(&o, items, m);
@@ -158,10 +190,14 @@ imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 	if (sbuf_failed(&o.b))
 		return -ERR_LIMIT;
 	for (i = 0; i < items->nsections; i++) {
-		ret = write_section(&o, scratch, &items->sections[i], m);
-		if (ret < 0)
-			return ret;
+		ret = write_section(&o, &items->sections[i], &loc[i], m);
+		if (ret < 0) {
+			/* bytes of this response are out: only ending the
+			 * session keeps the stream in step */
+			return ret == -ERR_LIMIT ? -ERR_IO : ret;
+		}
 	}
 	sbuf_appends(&o.b, ")\r\n");
-	return out_flush(&o);
+	ret = out_flush(&o);
+	return ret == -ERR_LIMIT ? -ERR_IO : ret;
 }

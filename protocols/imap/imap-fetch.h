@@ -72,8 +72,10 @@ struct imap_fetch_msg {
 /* imap_fetch_write: write "* <seq> FETCH (...)" CRLF for m to the session
  * (queued; body sections streamed in CRLF form, partial ranges applied,
  * NUL bytes sent as 0x80). scratch is an arena for this message only.
- * Returns 0, -ERR_LIMIT (a line over IMAP_REPLY_LINE_MAX before any byte
- * of it was written) or a conn write error (session ends). */
+ * Returns 0; -ERR_LIMIT when the answer cannot be built (a line over
+ * IMAP_REPLY_LINE_MAX, or the arena cap) and no byte of it was written;
+ * or, once bytes went out, -ERR_IO or a conn write error: the session
+ * must end, as the response cannot be completed. */
 int imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 		     const struct imap_fetch_items *items,
 		     const struct imap_fetch_msg *m);
