@@ -51,6 +51,9 @@ static const struct conf_setting auth_settings_list[] = {
 	  NULL, 0, 0, "characters that separate user and domain (e.g. @%)" },
 	{ "auth.master_users", CONF_STRING, S(master_users), "", NULL, 0, 0,
 	  "users who may log in as another (SASL authorization identity)" },
+	{ "auth.master_separator", CONF_STRING, S(master_separator), "", NULL,
+	  0, 0, "lets a master user log in as \"target<sep>master\" with "
+	  "LOGIN or USER/PASS (e.g. *); empty: off" },
 	{ "auth.cache_ttl", CONF_DURATION, S(cache_ttl), "0", NULL, 0, 86400,
 	  "keep successful logins this long (0: no cache)" },
 	{ "auth.cache_size", CONF_UINT, S(cache_size), "10000", NULL, 1,

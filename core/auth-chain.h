@@ -32,6 +32,7 @@ struct auth_settings {
 	const char *default_domain;	/* appended to bare names; "" none */
 	const char *domain_separators;	/* e.g. "@%" */
 	const char *master_users;	/* who may use a SASL authzid */
+	const char *master_separator;	/* "target*master" in LOGIN; "" off */
 	unsigned cache_ttl;		/* seconds; 0: no cache */
 	unsigned cache_size;		/* entries */
 	const char *mail_location;	/* template: %u %n %d %h ~/ */

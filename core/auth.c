@@ -152,6 +152,20 @@ names(struct attempt *a, const char *authzid, const char *authcid,
 	const struct auth_settings *set = a->set;
 
 	a->reason = "malformed user name or password";
+	/* "target*master" for clients without SASL (Dovecot's
+	 * auth_master_user_separator) */
+	char split[AUTH_USER_MAX + 1];
+	const char *sep = set->master_separator;
+	if (*sep != '\0' && (authzid == NULL || *authzid == '\0') &&
+	    authcid != NULL && strlen(authcid) < sizeof(split)) {
+		const char *at = strstr(authcid, sep);
+		if (at != NULL && at != authcid) {
+			str_copy(split, authcid, sizeof(split));
+			split[at - authcid] = '\0';
+			authzid = split;
+			authcid = at + strlen(sep);
+		}
+	}
 	if (authcid == NULL || password == NULL ||
 	    strnlen(password, AUTH_PASSWORD_MAX + 1) > AUTH_PASSWORD_MAX ||
 	    auth_user_normalize(set, authcid, a->cid, sizeof(a->cid)) < 0) {

@@ -340,6 +340,23 @@ test_auth_login_master_user(void **state)
 	/* bob is no master */
 	assert_int_equal(auth_login(&f->s, "alice@example.org",
 				    "bob@example.org", "pw2", &u), -ERR_PERM);
+	/* without a separator configured "*" is just a bad character */
+	assert_int_equal(auth_login(&f->s, NULL,
+				    "alice@example.org*admin@example.org", "adm",
+				    &u), -ERR_INVAL);
+	restart(state, "auth.master_users = admin@example.org\n"
+		"auth.master_separator = *\n");
+	f = *state;
+	assert_int_equal(auth_login(&f->s, NULL,
+				    "alice@example.org*admin@example.org", "adm",
+				    &u), 0);
+	assert_string_equal(u->user, "alice@example.org");
+	assert_true(u->master);
+	assert_int_equal(auth_login(&f->s, NULL,
+				    "alice@example.org*bob@example.org", "pw2",
+				    &u), -ERR_PERM);
+	assert_int_equal(auth_login(&f->s, NULL, "*admin@example.org", "adm",
+				    &u), -ERR_INVAL);
 }
 
 static void
