@@ -151,7 +151,16 @@ def test_master_user_authzid(make_server, tmp_path):
     srv, _ = own_server(make_server, tmp_path,
                         ["u@example.org:{PLAIN}pw", "admin@example.org:{PLAIN}adm",
                          "bob@example.org:{PLAIN}bb"],
-                        auth__master_users="admin@example.org")
+                        auth__master_users="admin@example.org",
+                        auth__master_separator="*")
+    # LOGIN and USER/PASS: "target*master" with the master's password
+    imap_login(srv, "u@example.org*admin@example.org", "adm").logout()
+    assert "AUTHENTICATIONFAILED" in imap_login(
+        srv, "u@example.org*bob@example.org", "bb")
+    p = srv.pop3()
+    p.user("u@example.org*admin@example.org")
+    assert p.pass_("adm").startswith(b"+OK")
+    p.quit()
     c = greeted_imap(srv)
     assert tagged(c, "m1", "AUTHENTICATE PLAIN " +
                   b64("u@example.org\0admin@example.org\0adm")).startswith("m1 OK")
