@@ -46,6 +46,9 @@ struct pwfile_state {
 
 static const char *const pwfile_keys[] = { "path", NULL };
 
+static void plog(void *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static void
 plog(void *ctx, int level, const char *fmt, ...)
 {
