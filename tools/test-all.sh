@@ -36,21 +36,28 @@ fi
 # unit tests exit non-zero).
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tools/tsan.supp"
 export LSAN_OPTIONS="print_suppressions=0"
 
 failed=()
 timings=()
 t_start=$(date +%s)
 
-show_failures() {	# show_failures DIR
+show_failures() {	# show_failures DIR: the failing tests' logs, briefly
 	local f
-	for f in "$1"/t/*.log "$1"/t/unit/*.log "$1"/test-suite.log; do
+	for f in "$1"/t/*.log "$1"/t/unit/*.log; do
 		[ -f "$f" ] || continue
 		grep -qE '^(FAIL|ERROR)|^not ok|[0-9]+ failed|Sanitizer' "$f" ||
 			continue
 		echo "==== $f"
-		tail -n 120 "$f"
+		if grep -qE '^(FAILED|ERROR) ' "$f"; then	# pytest: the summary
+			grep -E '^(FAILED|ERROR) |[0-9]+ (passed|failed)' "$f" | head -n 60
+			# the first sanitizer report, whole
+			grep -m1 -A40 -E 'WARNING: ThreadSanitizer|ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" |
+				cut -c1-200
+		else
+			tail -n 60 "$f"
+		fi
 	done
 }
 
