@@ -61,6 +61,8 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	bool move = strcmp(cmd->name, "MOVE") == 0;
 	uint32_t *seqs, nseq, *src, *dst, uidv = 0;
 	struct moved mv = { 0 };
+	struct imap_acl_box ab;
+	bool across;
 	const char *name, *code;
 	int r;
 
@@ -80,8 +82,9 @@ imap_cmd_copy(struct imap_cmd *cmd)
 					 "read-only");
 	if ((move && (r = imap_acl_require_selected(cmd, STORE_ACL_DELMSG |
 						    STORE_ACL_EXPUNGE)) != 0) ||
-	    (r = imap_acl_require_copy(cmd, name, &name)) != 0)
+	    (r = imap_acl_require_copy(cmd, name, &ab, &across)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: i; t e */
+	name = ab.name;
 	if (nseq == 0)
 		return imap_reply_tagged(cmd, "OK", "%s completed.",
 					 move ? "Move" : "Copy");
@@ -93,7 +96,10 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	mv.max = nseq;
 	for (uint32_t i = 0; i < nseq; i++)
 		src[i] = store_msg_get(sess->box, seqs[i])->uid;
-	if (move)
+	if (across)	/* ACL hook: into another user's Maildir */
+		r = imap_acl_copy_across(cmd, seqs, nseq, &ab, move, &uidv,
+					 dst, moved_one, &mv);
+	else if (move)
 		r = store_move(sess->box, seqs, nseq, name, &uidv, dst,
 			       moved_one, &mv);
 	else

@@ -260,21 +260,15 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 
 int
 imap_acl_require_copy(struct imap_cmd *cmd, const char *name,
-		      const char **name_r)
+		      struct imap_acl_box *b, bool *across_r)
 {
 	const struct imap_session *sess = cmd->sess;
-	struct imap_acl_box b;
-	int r = imap_acl_require(cmd, name, STORE_ACL_INSERT, &b);
+	int r = imap_acl_require(cmd, name, STORE_ACL_INSERT, b);
 
 	if (r != 0)
 		return r;
-	if (strcmp(b.owner, sess->acl != NULL ? sess->acl->owner :
-		   sess->user->user) != 0) {
-		r = imap_reply_tagged(cmd, "NO", "[CANNOT] Cannot copy "
-				      "between different users' mailboxes");
-		return r < 0 ? r : 1;
-	}
-	*name_r = b.name;
+	*across_r = strcmp(b->owner, sess->acl != NULL ? sess->acl->owner :
+			   sess->user->user) != 0;
 	return 0;
 }
 

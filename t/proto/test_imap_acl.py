@@ -155,11 +155,27 @@ def test_shared_select_fetch_and_copy(pair):
     assert t.startswith("OK") and any("hello" in l for l in lines)
     _, t = tagged(b, 'COPY 1 "%sArchive"' % SHARED)
     assert t.startswith("OK"), t
-    # not into bob's own folders: storage copies within one Maildir
-    _, t = tagged(b, "COPY 1 INBOX")
-    assert t.startswith("NO"), t
     lines, _ = tagged(a, "STATUS Archive (MESSAGES)")
     assert "MESSAGES 1" in lines[0]
+    # across Maildirs: into bob's own INBOX, with COPYUID and the flags
+    tagged(b, "STORE 1 +FLAGS (\\Flagged Kw1)")
+    _, t = tagged(b, "COPY 1 INBOX")
+    assert re.match(r"OK \[COPYUID \d+ 1 1\]", t), t
+    tagged(b, "UNSELECT")
+    lines, t = tagged(b, "SELECT INBOX")
+    assert "* 1 EXISTS" in lines
+    lines, _ = tagged(b, "FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert "\\Flagged" in lines[0] and "Kw1" in lines[0]
+    assert any("hello" in l for l in lines)
+    # and MOVE from bob's INBOX into alice's Archive: gone here, there
+    lines, t = tagged(b, 'MOVE 1 "%sArchive"' % SHARED)
+    assert t.startswith("OK"), t
+    assert "* 1 EXPUNGE" in lines
+    assert any("COPYUID" in l for l in lines)
+    lines, _ = tagged(a, "STATUS Archive (MESSAGES)")
+    assert "MESSAGES 2" in lines[0]
+    lines, _ = tagged(b, "STATUS INBOX (MESSAGES)")
+    assert "MESSAGES 0" in lines[0]
 
 
 # --- one refusal per right: bob has every right but the one under test ---
