@@ -17,8 +17,9 @@
 /* copy_one: message seq of the selected view into dst; *uid_r 0 when it
  * was expunged meanwhile */
 static int
-copy_one(struct imap_session *sess, uint32_t seq, const struct imap_acl_box *dst,
-	 char *buf, uint32_t *uidv_r, uint32_t *uid_r)
+copy_one(struct imap_session *sess, uint32_t seq,
+	 const struct imap_acl_box *dst, char *buf, uint32_t *uidv_r,
+	 uint32_t *uid_r)
 {
 	const struct store_msg *m = store_msg_get(sess->box, seq);
 	const char *const *names, **kw;

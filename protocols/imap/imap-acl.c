@@ -446,7 +446,8 @@ imap_acl_set_flags(struct imap_session *sess, uint32_t seq,
 	else
 		nkw = 0;
 	if (allowed == STORE_FLAGS_PERMANENT)
-		return store_msg_set_flags(sess->box, seq, mode, flags, kw, nkw);
+		return store_msg_set_flags(sess->box, seq, mode, flags, kw,
+					   nkw);
 	if (mode != STORE_FLAGS_SET)
 		return store_msg_set_flags(sess->box, seq, mode,
 					   flags & allowed, kw, nkw);
