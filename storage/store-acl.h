@@ -114,7 +114,8 @@ int store_acl_find(const struct store_acl *acl, const char *ident);
 
 /* store_acl_rights: the rights of login user on a folder with acl, by
  * ACL2=UNION (Courier maildir_acl_compute): the union of the entries that
- * name the user ("user=<user>", "anyone", "anonymous", and "owner" when
+ * name the user ("user=<user>", "anyone", "anonymous", Dovecot's
+ * "authenticated" (Courier matches nobody with it), and "owner" when
  * is_owner) minus the union of the matching negative entries; the owner
  * always keeps a (Courier's rule, so an owner can repair a bad ACL).
  * Group identifiers match nobody (no groups yet). Pure. */

@@ -52,7 +52,7 @@ to_disk(struct imap_cmd *cmd, const struct imap_acl_box *b, const char *wire)
 	if (*id == '\0' || strlen(id) > STORE_ACL_IDENT_MAX - 6)
 		return NULL;
 	if (strcmp(id, "anyone") == 0 || strcmp(id, "anonymous") == 0 ||
-	    strcmp(id, "owner") == 0 || strcmp(id, "administrators") == 0 ||
+	    strcmp(id, "authenticated") == 0 || strcmp(id, "owner") == 0 || strcmp(id, "administrators") == 0 ||
 	    strchr(id, '=') != NULL)
 		return arena_printf(cmd->arena, "%s%s", neg ? "-" : "", id);
 	/* a user: the canonical login when the user database knows it */
@@ -96,11 +96,16 @@ static void
 note_grantee(struct imap_cmd *cmd, const struct imap_acl_box *b,
 	     const char *disk)
 {
-	const char *login, *maildir;
+	const char *login, *maildir, *d1, *d2;
 	int r;
 
 	if (strncmp(disk, "user=", 5) != 0 ||
 	    imap_acl_lookup(cmd, disk + 5, &login, &maildir) < 0)
+		return;
+	/* same domain only: never write into another tenant's Maildir */
+	d1 = strrchr(login, '@');
+	d2 = strrchr(b->owner, '@');
+	if (strcmp(d1 != NULL ? d1 : "", d2 != NULL ? d2 : "") != 0)
 		return;
 	r = store_acl_shared_note(maildir, b->owner);
 	if (r < 0)

@@ -150,7 +150,9 @@ store_acl_update(struct store_acl *acl, const char *ident,
 static bool
 matches(const char *id, const char *user, bool is_owner)
 {
-	if (strcmp(id, "anyone") == 0 || strcmp(id, "anonymous") == 0)
+	/* every session is logged in: Dovecot's "authenticated" = anyone */
+	if (strcmp(id, "anyone") == 0 || strcmp(id, "anonymous") == 0 ||
+	    strcmp(id, "authenticated") == 0)
 		return true;
 	if (strcmp(id, "owner") == 0)
 		return is_owner;

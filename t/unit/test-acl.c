@@ -56,6 +56,9 @@ test_acl_union(void **state)
 	assert_int_equal(store_acl_rights(&acl, "john", false), R("lrw"));
 	assert_int_equal(store_acl_rights(&acl, "mary", false), R("l"));
 	assert_int_equal(store_acl_rights(&acl, "bob", false), R("lr"));
+	store_acl_update(&acl, "authenticated", STORE_ACL_REPLACE, R("i"));
+	assert_int_equal(store_acl_rights(&acl, "bob", false), R("lri"));
+	store_acl_update(&acl, "authenticated", STORE_ACL_DROP, 0);
 	/* the owner always keeps a */
 	assert_int_equal(store_acl_rights(&acl, "me", true), STORE_ACL_ALL);
 	store_acl_update(&acl, "user=john", STORE_ACL_ADD, R("i"));
