@@ -115,6 +115,7 @@ struct maildir_mailbox {
 /* ---- maildir-names.c / mutf7.c */
 /* maildir_name_check: 0 when name is a valid folder name, else -ERR_INVAL. */
 int maildir_name_check(const char *name);
+/* maildir_name_is_inbox: name is "INBOX" in any case (RFC 3501 5.1). */
 bool maildir_name_is_inbox(const char *name);
 /* maildir_name_to_dir: "<root>" for INBOX or "<root>/.<mUTF-7 name>".
  * -ERR_INVAL / -ERR_LIMIT. */
@@ -129,31 +130,60 @@ int maildir_name_from_disk(const char *dirent, char *buf, size_t size);
 int maildir_name_decode(const char *disk, char *buf, size_t size);
 int maildir_name_encode(const char *name, char *out, size_t size);
 
-/* ---- maildir-flags.c */
+/* ---- maildir-flags.c (all pure and thread-safe) */
+/* maildir_base_len: bytes of filename before ':' (the unique part). */
 size_t maildir_base_len(const char *filename);
+/* maildir_flags_parse: STORE_FLAG_* from the ":2,<letters>" info. */
 unsigned maildir_flags_parse(const char *filename);
+/* maildir_size_parse: the ",<key>=<n>" field of the base name ('S' file
+ * size, 'W' CRLF size) into *r; false when absent or malformed. */
 bool maildir_size_parse(const char *filename, char key, uint64_t *r);
+/* maildir_flags_name: filename with its info set to ":2," and the sorted
+ * letters of flags, keeping letters it does not manage (P, a-z) and any
+ * ",extra" suffix, into buf (size bytes). 0 or -ERR_LIMIT. */
 int maildir_flags_name(const char *filename, unsigned flags, char *buf,
 		       size_t size);
+/* maildir_filename_ok: a directory entry that may be a message (not a dot
+ * file, no '/', space or newline, under 256 bytes). */
 bool maildir_filename_ok(const char *filename);
 
-/* ---- maildir-util.c */
+/* ---- maildir-util.c (thread-safe unless noted) */
+/* maildir_errno: the -ERR_* code for errno value e. */
 int maildir_errno(int e);
+/* maildir_path: "a[/b[/c]]" into buf (size bytes); 0 or -ERR_LIMIT. */
 int maildir_path(char *buf, size_t size, const char *a, const char *b,
 		 const char *c);
+/* maildir_fsync_dir: fsync directory dir (no-op when maildir.fsync is
+ * off). 0 or -ERR_*. */
 int maildir_fsync_dir(const char *dir);
+/* maildir_mkdir_maildir: make dir with tmp/ new/ cur/ (mode 0700; existing
+ * ones are fine), plus "maildirfolder" when folder. 0 or -ERR_*. */
 int maildir_mkdir_maildir(const char *dir, bool folder);
+/* maildir_write_atomic: replace dir/name by data[0..len) through a temp
+ * file, fsync and rename, then fsync dir. 0 or -ERR_*. */
 int maildir_write_atomic(const char *dir, const char *name,
 			 const char *data, size_t len);
+/* maildir_read_file: the whole file (at most max bytes, else -ERR_LIMIT)
+ * into *data_r (malloc'd, NUL-terminated; caller frees), *len_r bytes. */
 int maildir_read_file(const char *path, char **data_r, size_t *len_r,
 		      size_t max);
+/* maildir_unique: a new unique Maildir base name
+ * "<sec>.M<usec>P<pid>Q<counter>.<host>" into buf. */
 void maildir_unique(char *buf, size_t size);
+/* maildir_lockfile_take: create the lock file path (owner "pid host"),
+ * waiting up to timeout seconds; a lock older than stale seconds, of a
+ * dead local pid, or ownerless and a few seconds old is taken over.
+ * 0, -ERR_TIMEOUT, -ERR_*. maildir_lockfile_release removes it. */
 int maildir_lockfile_take(const char *path, unsigned timeout,
 			  unsigned stale);
 void maildir_lockfile_release(const char *path);
+/* maildir_stamp_get / _eq: device, inode, size and mtime of path (all 0
+ * when it does not exist), and their comparison. */
 void maildir_stamp_get(const char *path, struct maildir_stamp *st);
 bool maildir_stamp_eq(const struct maildir_stamp *a,
 		      const struct maildir_stamp *b);
+/* maildir_set_error: "what: <errno text>" as u's store_user_error (u may
+ * be NULL). Not thread-safe for one u (a session's own object). */
 void maildir_set_error(struct store_user *u, const char *what, int err);
 /* maildir_uidvalidity_new: a UIDVALIDITY never used before in the Maildir
  * root (recorded in root/maildock-uidvalidity). */
@@ -178,12 +208,17 @@ struct maildir_uidlist {
  * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
  * none exists, -ERR_CORRUPT, -ERR_IO. Entries sorted by uid. */
 int maildir_uidlist_read(const char *dir, struct maildir_uidlist *ul);
+/* maildir_uidlist_parse_own / _courier / _dovecot: parse data[0..len)
+ * (NUL-terminated, modified in place; ul->e[].base point into it) in one
+ * format; 0 or -ERR_CORRUPT (duplicate UIDs, bad header). ul->e is
+ * malloc'd even on error (free it). */
 int maildir_uidlist_parse_own(char *data, size_t len,
 			      struct maildir_uidlist *ul);
 int maildir_uidlist_parse_courier(char *data, size_t len,
 				  struct maildir_uidlist *ul);
 int maildir_uidlist_parse_dovecot(char *data, size_t len,
 				  struct maildir_uidlist *ul);
+/* maildir_uidlist_free: release what maildir_uidlist_read allocated. */
 void maildir_uidlist_free(struct maildir_uidlist *ul);
 /* maildir_uidlist_write: write f's records (f->lock and the lock file
  * held). */
@@ -195,9 +230,14 @@ int maildir_deliver_assign(struct maildir_user *u, const char *dir,
 			   char **names, size_t n, const unsigned *kw_src_n,
 			   char ***kw_src, uint32_t *uidv_r, uint32_t *uids);
 
-/* ---- maildir-folder.c (the shared object) */
+/* ---- maildir-folder.c (the shared object; f->lock held for everything
+ * that takes an f, except get/put which take the registry lock) */
+/* maildir_hash_str: a well-mixed 64-bit hash of s[0..len). Pure. */
 uint64_t maildir_hash_str(const char *s, size_t len);
+/* maildir_rec_free: free r's name and keywords (not r itself). */
 void maildir_rec_free(struct maildir_rec *r);
+/* maildir_rec_append: a new last record (uid above every other) for file
+ * name (copied); flags and ",W=" size parsed from the name. */
 struct maildir_rec *maildir_rec_append(struct maildir_folder *f, uint32_t uid,
 				       const char *name);
 /* ---- maildir-scan.c: st (just taken) zeroed unless old enough to trust */
@@ -206,6 +246,10 @@ void maildir_stamp_settle(const struct maildir_folder *f,
 /* the on-disk UID list still has f's header */
 bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
 				const struct maildir_stamp *st);
+/* maildir_folder_get: the shared object of folder directory dir (user's
+ * Maildir root), loaded on first use; a new reference in *f_r. 0,
+ * -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
+ * maildir_folder_put: drop the reference; the last one frees it. */
 int maildir_folder_get(const char *root, const char *dir,
 		       struct maildir_folder **f_r);
 void maildir_folder_put(struct maildir_folder **f);
@@ -214,26 +258,44 @@ void maildir_folder_put(struct maildir_folder **f);
  * claimed (UIDs >= it and < uidnext are recent to the caller). */
 int maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 			   uint32_t *recent_from_r);
+/* maildir_folder_find / _find_base: the record of uid (binary search) or
+ * of the file with base name base[0..len) (hash); NULL when none. Valid
+ * until the records change (f->lock held). */
 struct maildir_rec *maildir_folder_find(struct maildir_folder *f,
 					uint32_t uid);
 struct maildir_rec *maildir_folder_find_base(struct maildir_folder *f,
 					     const char *base, size_t len);
+/* maildir_folder_remove: drop the record of uid (its file is gone). */
 void maildir_folder_remove(struct maildir_folder *f, uint32_t uid);
 /* maildir_folder_add: give the files names[0..n) (already in cur/) UIDs,
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
+/* maildir_folder_changed: bump f->gen and wake every view's eventfd.
+ * maildir_folder_add_notify / _del_notify: register a view's eventfd. */
 void maildir_folder_changed(struct maildir_folder *f);
 void maildir_folder_add_notify(struct maildir_folder *f, int fd);
 void maildir_folder_del_notify(struct maildir_folder *f, int fd);
 
-/* ---- maildir-keywords.c */
+/* ---- maildir-keywords.c (f->lock held) */
+/* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
+ * added when create; -ERR_NOTFOUND, -ERR_INVAL, -ERR_LIMIT. */
 int maildir_keywords_id(struct maildir_folder *f, const char *name,
 			bool create);
+/* maildir_keywords_check: 0 for a valid keyword atom, -ERR_INVAL or
+ * -ERR_LIMIT (longer than STORE_KEYWORD_MAXLEN). Pure. */
 int maildir_keywords_check(const char *name);
+/* maildir_keywords_load: (re)read courierimapkeywords/ (and Dovecot's
+ * letters) into the records when they changed on disk, or when
+ * recs_changed and Dovecot letters are in use. 1 when any record's
+ * keywords changed, 0 when none, -ERR_* on failure. */
 int maildir_keywords_load(struct maildir_folder *f, bool recs_changed);
+/* maildir_keywords_save: write r's keywords to courierimapkeywords/ as
+ * Courier does. 0 or -ERR_*. */
 int maildir_keywords_save(struct maildir_folder *f,
 			  const struct maildir_rec *r);
+/* maildir_keywords_set: apply a STORE of n keyword names to r and save it;
+ * 1 when r changed, 0 when not, -ERR_INVAL / -ERR_LIMIT / -ERR_IO. */
 int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 			 enum store_flags_mode mode,
 			 const char *const *names, size_t n);
@@ -246,24 +308,34 @@ char **maildir_subscriptions_load(struct maildir_user *u, size_t *n_r);
 int maildir_subscriptions_rename(struct maildir_user *u, const char *from,
 				 const char *to);
 
-/* ---- maildir-cache.c */
+/* ---- maildir-cache.c: the parsed-message cache of a folder (freed with
+ * the folder object); maildir_msg_parsed is store_msg_parsed. */
 struct maildir_cache;
 void maildir_cache_free(struct maildir_cache *c);
 int maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq,
 		       struct arena *a, bool with_bytes,
 		       struct mime_message **msg_r);
 
-/* ---- maildir-quota.c */
+/* ---- maildir-quota.c: Maildir++ maildirsize of the Maildir root */
+/* maildir_quota_set_rule: make rule ("<n>S,<n>C") the quota, recounting
+ * the usage when it differs from the file's; NULL/"" leaves it. */
 int maildir_quota_set_rule(const char *root, const char *rule);
+/* maildir_quota_check: -ERR_QUOTA when adding bytes octets and msgs
+ * messages would pass a limit; 0 otherwise (or without a quota). */
 int maildir_quota_check(const char *root, uint64_t bytes, uint64_t msgs);
+/* maildir_quota_add: record a change of usage (negative on expunge) with
+ * one appended line; nothing without a maildirsize. */
 void maildir_quota_add(const char *root, int64_t bytes, int64_t msgs);
 int maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
 		      uint64_t *bytes_limit, uint64_t *msgs_used,
 		      uint64_t *msgs_limit);
+/* maildir_quota_parse_rule: "<n>S,<n>C" (either part optional) into
+ * limits (0 = none); -ERR_INVAL when malformed. Pure. */
 int maildir_quota_parse_rule(const char *rule, uint64_t *bytes,
 			     uint64_t *msgs);
 
-/* ---- the store_ops members, by file */
+/* ---- the store_ops members, by file: each has the contract of the
+ * store_* function of the same name in storage/store.h */
 extern const struct store_ops maildir_ops;
 int maildir_folder_list(struct store_user *u, bool subscribed_only,
 			store_folder_fn *fn, void *ctx);
