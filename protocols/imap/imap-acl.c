@@ -232,6 +232,12 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 
 	if (r == 0 && (parent = arena_strdup(cmd->arena, b->name)) == NULL)
 		r = -ERR_NOMEM;
+	/* the namespace root is not a folder name of one's own */
+	if (r == 0 && !b->shared && strncmp(name, IMAP_ACL_NS,
+					    sizeof(IMAP_ACL_NS) - 1) == 0 &&
+	    strspn(name + sizeof(IMAP_ACL_NS) - 1, ".") ==
+	    strlen(name + sizeof(IMAP_ACL_NS) - 1))
+		r = -ERR_INVAL;
 	if (r < 0) {
 		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
 		return r < 0 ? r : 1;

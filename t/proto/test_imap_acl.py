@@ -432,3 +432,13 @@ def test_setacl_is_logged(pair):
                      r'owner=alice@example.org '
                      r'identifier="user=bob@example.org" rights=lr',
                      srv.log())
+
+
+def test_namespace_root_is_reserved(pair):
+    srv, a, b = pair
+    for name in ("#shared", "#shared.", "#shared.nobody"):
+        _, t = tagged(a, 'CREATE "%s"' % name)
+        assert t.startswith("NO"), (name, t)
+    tagged(a, "CREATE Work")
+    _, t = tagged(a, 'RENAME Work "#shared"')
+    assert t.startswith("NO"), t
