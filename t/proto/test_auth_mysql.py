@@ -321,7 +321,7 @@ def test_mysql_concurrent_logins_small_pool(mariadb, make_server):
 
 @pytest.mark.slow
 def test_mysql_tls(tmp_path, make_server):
-    # tls = yes: the connection is encrypted and the server certificate is
+    # over the socket and TCP, tls = yes: the connection is encrypted and the server certificate is
     # checked against tls_ca_file; the account requires TLS, and a CA that
     # did not sign the certificate is a temporary failure
     import shutil
@@ -329,19 +329,30 @@ def test_mysql_tls(tmp_path, make_server):
     base = tempfile.mkdtemp(prefix="md-mytls-")
     try:
         try:
-            db = MariaDB(base, tls=True)
+            db = MariaDB(base, tls=True, tcp=True)
         except Unavailable as e:
             pytest.skip(str(e))
         try:
             db.start()
-            db.sql("CREATE DATABASE mail; CREATE USER '%s'@'localhost' IDENTIFIED BY '%s' "
-                   "REQUIRE SSL; GRANT SELECT ON mail.* TO '%s'@'localhost';"
-                   % (DB_USER, DB_PW, DB_USER))
+            db.sql("CREATE DATABASE mail;" + "".join(
+                "CREATE USER '%s'@'%s' IDENTIFIED BY '%s' REQUIRE SSL;"
+                "GRANT SELECT ON mail.* TO '%s'@'%s';" % (DB_USER, h, DB_PW, DB_USER, h)
+                for h in ("localhost", "127.0.0.1")))
             db.sql(SCHEMA + fill_sql(), database="mail")
             db.mail_root = tmp_path / "mail"
             srv = make_server(mysql_settings(db, **{"auth.mysql.tls": "yes",
                                                     "auth.mysql.tls_ca_file": db.ca_file}))
             assert imap_login(srv, "alice@example.org", USERS["alice@example.org"]) \
+                .startswith("a OK"), srv.log()[-3000:]
+            srv.stop()
+            # the same over TCP (host and port instead of the socket)
+            tcp = mysql_settings(db, **{"auth.mysql.tls": "yes",
+                                        "auth.mysql.tls_ca_file": db.ca_file,
+                                        "auth.mysql.host": "127.0.0.1",
+                                        "auth.mysql.port": str(db.port)})
+            del tcp["auth.mysql.socket"]
+            srv = make_server(tcp)
+            assert imap_login(srv, "bob@example.net", USERS["bob@example.net"]) \
                 .startswith("a OK"), srv.log()[-3000:]
             srv.stop()
             # without TLS the account is refused by the server

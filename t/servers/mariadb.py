@@ -10,20 +10,21 @@ datadir, mariadbd with --skip-networking on a unix socket there.
 
 Root logs in with the password "root-secret" (normal authentication, not
 unix_socket, so it works for any test user). With tls=True the server has a
-self-signed certificate for localhost (db.ca_file) and accepts TLS."""
+self-signed certificate for localhost (db.ca_file) and accepts TLS. With
+tcp=True it also listens on 127.0.0.1:db.port."""
 import os
 import pathlib
 import shutil
 import signal
 import subprocess
 
-from . import Unavailable, die_with_parent, wait_for, which
+from . import Unavailable, die_with_parent, free_port, wait_for, which
 
 ROOT_PW = "root-secret"
 
 
 class MariaDB:
-    def __init__(self, workdir, tls=False):
+    def __init__(self, workdir, tls=False, tcp=False):
         # $MARIADBD names another server binary
         self.mariadbd = (which(os.environ["MARIADBD"]) if os.environ.get("MARIADBD")
                          else which("/usr/sbin/mariadbd", "mariadbd", "/usr/sbin/mysqld"))
@@ -44,6 +45,9 @@ class MariaDB:
         self.as_root = ["--user=root"] if os.geteuid() == 0 else []
         self.ca_file = None
         self.tls_args = []
+        self.port = free_port() if tcp else None
+        self.net_args = (["--port=%d" % self.port, "--bind-address=127.0.0.1"] if tcp
+                         else ["--skip-networking"])
         if tls:
             key, crt = self.dir / "key.pem", self.dir / "cert.pem"
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
@@ -91,10 +95,11 @@ class MariaDB:
         self.proc = subprocess.Popen(
             [self.mariadbd, "--no-defaults", "--datadir=%s" % self.datadir,
              "--socket=%s" % self.socket, "--pid-file=%s" % self.pidfile,
-             "--skip-networking", "--log-error=%s" % self.logfile,
+             "--log-error=%s" % self.logfile,
              "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M",
              "--max-connections=500", "--skip-name-resolve",
-             "--innodb-flush-log-at-trx-commit=0"] + self.tls_args + self.as_root,
+             "--innodb-flush-log-at-trx-commit=0"] + self.net_args + self.tls_args +
+            self.as_root,
             stdout=self.log_fh, stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent)
         wait_for(self._alive, 60, "mariadbd", self.proc, self.log)
