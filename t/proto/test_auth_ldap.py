@@ -27,6 +27,7 @@ USERS = {
     "bob@example.net": ("bob pw \"quoted\"", "bob"),
     "carol@example.org": ("carol-pw", "carol"),
     "dora@example.net": ("dora-pw", "dora"),
+    "erin@example.net": ("erin-pw", "erin"),   # proxied elsewhere
 }
 
 
@@ -60,6 +61,8 @@ def make_ldif(mail_root):
             # multi-valued options, joined by the module
             out += ["maildockOptions: disable-pop3", "maildockOptions: x-other",
                     "maildockQuota: 1000000S,100C"]
+        if login.startswith("erin"):
+            out.append("maildockProxyHost: imap2.example.net")
         out.append("")
     return "\n".join(out)
 
@@ -432,3 +435,10 @@ def test_ldap_reload_new_settings(slapd, make_server):
     line = raw_imap_login(srv, "bob@example.net", USERS["bob@example.net"][0])
     assert line.startswith("a NO [AUTHENTICATIONFAILED]"), line
     assert raw_imap_login(srv, "alice@example.org", "alice-pw").startswith("a OK")
+
+
+def test_ldap_module_proxy_host(ldapmod):
+    from servers import authmod as am
+    r, u = ldapmod.verify("erin@example.net", "erin-pw")
+    assert r == am.OK and u["proxy_host"] == "imap2.example.net"
+    assert ldapmod.verify("erin@example.net", "dora-pw")[0] == am.FAIL
