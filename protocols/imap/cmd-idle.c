@@ -42,7 +42,7 @@ imap_cmd_idle(struct imap_cmd *cmd)
 		return r;
 	fd = sess->box != NULL ? store_mailbox_notify_fd(sess->box) : -1;
 	for (;;) {
-		if ((r = imap_session_sync(sess)) < 0 && r != -ERR_IO &&
+		if ((r = imap_sync_mailbox(sess)) < 0 && r != -ERR_IO &&
 		    r != -ERR_TIMEOUT)
 			return r;
 		if ((r = imap_reply_flush(sess)) < 0)

@@ -96,7 +96,7 @@ report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n)
 {
 	struct imap_session *sess = cmd->sess;
 	struct sbuf b;
-	int r = imap_session_flags_update(sess);
+	int r = imap_sync_flags(sess);
 
 	sbuf_init(&b, NULL, 65536);
 	for (uint32_t i = 0; i < n && r == 0; i++) {
@@ -152,7 +152,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 			return imap_reply_tagged(cmd, "NO", "%s",
 						 imap_store_error(r));
 	}
-	r = silent ? imap_session_flags_update(sess) : report(cmd, seqs, nseq);
+	r = silent ? imap_sync_flags(sess) : report(cmd, seqs, nseq);
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Store completed.");

@@ -75,13 +75,14 @@ int imap_cmd_setquota(struct imap_cmd *cmd);
  * leading "CAPABILITY". */
 void imap_session_capability(struct imap_session *sess, struct sbuf *b);
 
-/* imap_session_sync: store_mailbox_sync with untagged EXISTS, RECENT,
- * EXPUNGE, FETCH (FLAGS) and FLAGS output. No-op unless SELECTED. */
-int imap_session_sync(struct imap_session *sess);
+/* imap_sync_mailbox (imap-sync.c): store_mailbox_sync with untagged
+ * EXISTS, RECENT, EXPUNGE, FETCH (FLAGS) and FLAGS output (queued, not
+ * flushed). No-op unless SELECTED. Returns 0 or the store's error. */
+int imap_sync_mailbox(struct imap_session *sess);
 
-/* imap_session_flags_update: "* FLAGS (...)" when the folder gained
- * keywords since the client was last told (B28). */
-int imap_session_flags_update(struct imap_session *sess);
+/* imap_sync_flags: "* FLAGS (...)" when the folder gained keywords since
+ * the client was last told (B28). Returns 0 or a conn write error. */
+int imap_sync_flags(struct imap_session *sess);
 
 /* imap_session_unselect: close the view (never expunges) and go back to
  * AUTH. */

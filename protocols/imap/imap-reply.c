@@ -31,7 +31,7 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 	 * FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
 	if (sess->state == IMAP_ST_SELECTED &&
 	    (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
-	    (r = imap_session_sync(sess)) < 0 && r != -ERR_TIMEOUT &&
+	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
 	    r != -ERR_IO)
 		return r;
 	sbuf_init(&b, cmd->arena, 8192);

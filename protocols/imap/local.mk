@@ -9,6 +9,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
 	protocols/imap/imap-settings.c \
+	protocols/imap/imap-sync.c \
 	protocols/imap/cmd-append.c \
 	protocols/imap/cmd-copy.c \
 	protocols/imap/cmd-idle.c \

@@ -1,0 +1,109 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * The untagged updates of a selected mailbox (RFC 3501 7.3-7.4): EXPUNGE,
+ * EXISTS, RECENT, FETCH (FLAGS) of other sessions' and processes' changes
+ * from store_mailbox_sync, and FLAGS when the folder gained keywords.
+ */
+#include "core/sbuf.h"
+#include "storage/store.h"
+#include "protocols/imap/imap-commands.h"
+#include "core/compat.h"
+
+/* untagged updates from store_mailbox_sync */
+static void
+sync_expunged(void *ctx, uint32_t seq)
+{
+	struct imap_session *sess = ctx;
+
+	imap_reply_untagged(sess, "%u EXPUNGE", seq);
+	if (sess->exists_sent > 0)
+		sess->exists_sent--;
+}
+
+static void
+sync_exists(void *ctx, uint32_t count)
+{
+	struct imap_session *sess = ctx;
+
+	imap_reply_untagged(sess, "%u EXISTS", count);
+	sess->exists_sent = count;
+}
+
+static void
+sync_flags(void *ctx, uint32_t seq)
+{
+	struct imap_session *sess = ctx;
+	const struct store_msg *msg = store_msg_get(sess->box, seq);
+	struct sbuf b;
+	char buf[8192];
+
+	if (msg == NULL)
+		return;
+	sbuf_init(&b, NULL, sizeof(buf));
+	sbuf_appendf(&b, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
+	imap_reply_append_flags(&b, sess->box, msg);
+	sbuf_appendc(&b, ')');
+	imap_reply_line(sess, &b);
+	sbuf_free(&b);
+}
+
+static void
+sync_recent(void *ctx, uint32_t count)
+{
+	struct imap_session *sess = ctx;
+
+	if (count != sess->recent_sent)
+		imap_reply_untagged(sess, "%u RECENT", count);
+	sess->recent_sent = count;
+}
+
+/* send_flags: "* FLAGS (...)" with the folder's keywords (B28) */
+static int
+send_flags(struct imap_session *sess)
+{
+	if (sess->box == NULL)
+		return 0;
+	unsigned n;
+	const char *const *kw = store_mailbox_keywords(sess->box, &n);
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);
+	sbuf_appends(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+		     "\\Draft");
+	for (unsigned i = 0; i < n; i++) {
+		sbuf_appendc(&b, ' ');
+		sbuf_appends(&b, kw[i]);
+	}
+	sbuf_appendc(&b, ')');
+	r = imap_reply_line(sess, &b);
+	sbuf_free(&b);
+	sess->keywords_sent = n;
+	return r;
+}
+
+int
+imap_sync_flags(struct imap_session *sess)
+{
+	unsigned nkw;
+
+	if (sess->box == NULL)
+		return 0;
+	store_mailbox_keywords(sess->box, &nkw);
+	return nkw > sess->keywords_sent ? send_flags(sess) : 0;
+}
+
+int
+imap_sync_mailbox(struct imap_session *sess)
+{
+	static const struct store_sync_cb cb = {
+		sync_expunged, sync_exists, sync_flags, sync_recent,
+	};
+
+	if (sess->state != IMAP_ST_SELECTED || sess->box == NULL)
+		return 0;
+	int r = store_mailbox_sync(sess->box, &cb, sess);
+	if (r < 0)
+		return r;
+	return imap_sync_flags(sess);
+}
