@@ -272,6 +272,15 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 				      "Command not valid in this state");
 		return r < 0 ? r : 2;
 	}
+	if (sync && c != NULL && (c->flags & IMAP_CMDF_PLAINTEXT) &&
+	    !auth_plaintext_allowed(sess->s)) {
+		/* never invite a password over a connection without TLS */
+		fill_cmd(sess, cmd);
+		r = imap_reply_tagged(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
+				      "authentication disallowed on non-secure "
+				      "connections");
+		return r < 0 ? r : 2;
+	}
 	if (sync && imap_parser_literal8(sess->parser)) {
 		/* ~{n} only as APPEND's UTF8 data (no BINARY extension) */
 		sess->bad_count++;

@@ -309,6 +309,9 @@ def test_starttls_capabilities_b37(make_server):
     assert "AUTH=PLAIN" not in lines[0]
     lines = cmd(raw, "a2", "LOGIN alice@example.org secret-1")
     assert lines[-1].startswith("a2 NO") or lines[-1].startswith("a2 BAD")
+    # no "+" that would invite the password in cleartext
+    raw.sendline("a2l LOGIN {17}")
+    assert raw.readline().startswith("a2l NO [PRIVACYREQUIRED]")
     assert cmd(raw, "a2b", "AUTHENTICATE PLAIN " +
                auth_plain("alice@example.org", "secret-1"))[-1][:6] in (
                    "a2b NO", "a2b BA")
