@@ -108,6 +108,14 @@ note_grantee(struct imap_cmd *cmd, const struct imap_acl_box *b,
 	if (strcmp(d1 != NULL ? d1 : "", d2 != NULL ? d2 : "") != 0)
 		return;
 	r = store_acl_shared_note(maildir, b->owner);
+	if (r == -ERR_NOTFOUND) {
+		/* never logged in yet: make the Maildir as a login would */
+		struct store_user *u = NULL;
+		const char *err;
+		if (store_user_open(maildir, NULL, &u, &err) == 0)
+			r = store_acl_shared_note(maildir, b->owner);
+		store_user_close(&u);
+	}
 	if (r < 0)
 		slog_warn(cmd->sess->s, "imap: acl: cannot note share for "
 			  "grantee: %s", err_str(r));

@@ -116,7 +116,7 @@ def test_select_shows_myrights_code(pair):
         re.search(r'\[MYRIGHTS ("?[a-z]+"?)\]', codes[0]).group(1))
 
 
-def test_namespace_and_list_shared(pair):
+def test_namespace_and_list_shared(pair, carol):
     srv, a, b = pair
     lines, _ = tagged(b, "NAMESPACE")
     assert lines[0] == '* NAMESPACE (("" ".")) (("#shared." ".")) NIL'
@@ -358,7 +358,7 @@ COURIER_ACL = ("owner aceilrstwx\n"
                "administrators aceilrstwx\n")
 
 
-def test_courier_file_is_honoured(pair):
+def test_courier_file_is_honoured(pair, carol):
     """A courierimapacl as Courier writes it (maildiracl(1)) is read: bob
     gets lrw, carol (negative r) only l; alice's SETACL writes Courier's
     letters back (k as c)."""
@@ -442,3 +442,15 @@ def test_namespace_root_is_reserved(pair):
     tagged(a, "CREATE Work")
     _, t = tagged(a, 'RENAME Work "#shared"')
     assert t.startswith("NO"), t
+
+
+def test_grant_to_user_who_never_logged_in(pair, dave):
+    srv, a, b = pair
+    assert not srv.maildir("dave").exists()
+    tagged(a, "CREATE ForDave")
+    grant(a, "ForDave", "lr", who="dave@example.org")
+    d = srv.login_imap("dave")
+    typ, data = d.list('""', '"#shared.*"')
+    assert typ == "OK"
+    assert any(b'"#shared.alice.ForDave"' in x for x in data), data
+    d.logout()
