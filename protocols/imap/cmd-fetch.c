@@ -41,7 +41,13 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 	    (ret = store_msg_size(box, seq, &m->size)) < 0)
 		return ret;
 	if (items->needs_file) {
-		if ((ret = imap_search_cmd_mime(box, seq, scratch, &mime)) < 0)
+		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the
+		 * folder's cache (no file read); sections need the bytes */
+		if (items->nsections == 0)
+			ret = store_msg_parsed(box, seq, scratch, false, &mime);
+		else
+			ret = imap_search_cmd_mime(box, seq, scratch, &mime);
+		if (ret < 0)
 			return ret;
 		m->mime = mime;
 	}
