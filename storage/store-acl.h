@@ -108,6 +108,15 @@ enum store_acl_mode {
 int store_acl_update(struct store_acl *acl, const char *ident,
 		     enum store_acl_mode mode, unsigned rights);
 
+/* store_acl_modify: store_acl_get + store_acl_update + store_acl_put of
+ * folder name under a per-Maildir lock file ("maildock-acl.lock"), so two
+ * sessions changing one ACL at once both take effect; *acl receives the
+ * new ACL. Errors as those three, plus -ERR_TIMEOUT (lock not obtained
+ * within maildir.lock_timeout). */
+int store_acl_modify(struct store_user *u, const char *name,
+		     const char *ident, enum store_acl_mode mode,
+		     unsigned rights, struct store_acl *acl);
+
 /* store_acl_find: the rights of the entry ident (disk form), or -1 when
  * acl has none. Pure. */
 int store_acl_find(const struct store_acl *acl, const char *ident);

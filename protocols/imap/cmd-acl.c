@@ -164,10 +164,7 @@ imap_cmd_setacl(struct imap_cmd *cmd)
 	acl = arena_alloc(cmd->arena, sizeof(*acl));
 	if (acl == NULL)
 		return -ERR_NOMEM;
-	if ((r = store_acl_get(b.store, b.name, acl)) < 0 ||
-	    (r = store_acl_update(acl, disk, mode, bits)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	r = store_acl_put(b.store, b.name, acl);
+	r = store_acl_modify(b.store, b.name, disk, mode, bits, acl);
 	if (r == -ERR_PERM)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] The owner must "
 					 "keep the rights l and a");

@@ -327,6 +327,30 @@ store_acl_put(struct store_user *u, const char *name,
 }
 
 int
+store_acl_modify(struct store_user *u, const char *name, const char *ident,
+		 enum store_acl_mode mode, unsigned rights,
+		 struct store_acl *acl)
+{
+	char lock[MAILDIR_PATH_MAX];
+	int r;
+
+	if (maildir_path(lock, sizeof(lock), MU(u)->root, "maildock-acl.lock",
+			 NULL) < 0)
+		return -ERR_LIMIT;
+	/* Maildock sessions never lose each other's changes (Courier does
+	 * not lock; its writes stay atomic renames) */
+	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,
+				  maildir_settings.lock_stale);
+	if (r < 0)
+		return r == -ERR_BUSY ? -ERR_TIMEOUT : r;
+	if ((r = store_acl_get(u, name, acl)) == 0 &&
+	    (r = store_acl_update(acl, ident, mode, rights)) == 0)
+		r = store_acl_put(u, name, acl);
+	maildir_lockfile_release(lock);
+	return r;
+}
+
+int
 store_acl_user_open(const char *maildir, struct store_user **u_r)
 {
 	char path[MAILDIR_PATH_MAX];

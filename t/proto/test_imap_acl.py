@@ -454,3 +454,30 @@ def test_grant_to_user_who_never_logged_in(pair, dave):
     assert typ == "OK"
     assert any(b'"#shared.alice.ForDave"' in x for x in data), data
     d.logout()
+
+
+def test_concurrent_setacl_loses_nothing(pair):
+    """Two sessions change one ACL at once: every change survives (the
+    read-modify-write is under a lock)."""
+    import threading
+    srv, a, b = pair
+    a2 = srv.raw(srv.imap_port)
+    a2.readline()
+    tagged(a2, "LOGIN alice@example.org secret-1")
+
+    def run(conn, prefix):
+        for i in range(12):
+            _, t = tagged(conn, "SETACL INBOX %s%d@example.org lr" % (prefix, i))
+            assert t.startswith("OK"), t
+
+    th = [threading.Thread(target=run, args=(a, "u")),
+          threading.Thread(target=run, args=(a2, "v"))]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    lines, _ = tagged(a, "GETACL INBOX")
+    for p in "uv":
+        for i in range(12):
+            assert " %s%d@example.org lr" % (p, i) in lines[0], lines[0]
+    a2.close()
