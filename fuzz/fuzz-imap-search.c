@@ -38,7 +38,7 @@ fake_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 }
 
 static int
-fake_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+fake_body(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct fake *f = ctx;
 	size_t i, step = f->len % 7 + 1;

@@ -176,12 +176,50 @@ encoding_kind(struct sview enc)
 	return -1;
 }
 
+static bool
+ascii_charset(const char *cs)
+{
+	static const char *const prefixes[] = {
+		"us-ascii", "ascii", "utf-8", "utf8", "iso-8859-", "iso8859-",
+		"windows-125", "cp125", "koi8-", "latin",
+	};
+	size_t i;
+
+	if (cs == NULL || *cs == '\0')
+		return true;
+	for (i = 0; i < N_ELEMENTS(prefixes); i++)
+		if (strncasecmp(cs, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* the bytes of a text part in an ASCII-compatible charset, transfer
+ * encoding undone, for an ASCII needle (IMAP_SEARCH_TEXT_ASCII): skips
+ * the charset conversion (iconv) that costs more than the search */
+static int
+leaf_bytes(struct msg_ctx *c, const struct mime_part *p, int kind,
+	   struct sview *text_r)
+{
+	struct sview raw;
+	int ret = 0;
+
+	raw.p = (const char *)c->mime->data + p->offset + p->header.raw;
+	raw.len = (size_t)p->body.raw;
+	if (kind == 3)
+		ret = mime_decode_qp(c->scratch, raw, &raw);
+	else if (kind == 4)
+		ret = mime_decode_base64(c->scratch, raw, &raw);
+	*text_r = raw;
+	return ret < 0 ? ret : 1;
+}
+
 /* the searchable text of a leaf: 1 with *text_r, 0 to skip the part.
  * Dovecot honours Content-Transfer-Encoding even in a message without
  * MIME-Version, and skips parts whose encoding it does not know (e.g.
  * "chunked"), so we do the same. */
 static int
-leaf_text(struct msg_ctx *c, const struct mime_part *p, struct sview *text_r)
+leaf_text(struct msg_ctx *c, const struct mime_part *p, bool ascii,
+	  struct sview *text_r)
 {
 	struct sview enc = p->encoding, raw;
 	int kind, ret;
@@ -192,16 +230,29 @@ leaf_text(struct msg_ctx *c, const struct mime_part *p, struct sview *text_r)
 		return ret;
 	if ((kind = encoding_kind(enc)) < 0)
 		return 0;
-	if ((p->flags & MIME_PART_IS_MIME) || kind < 3) {
-		ret = mime_part_text(c->scratch, c->mime, p, text_r);
+	if ((p->flags & MIME_PART_IS_MIME) == 0 && kind >= 3) {
+		raw.p = (const char *)c->mime->data + p->offset +
+			p->header.raw;
+		raw.len = (size_t)p->body.raw;
+		ret = kind == 3 ? mime_decode_qp(c->scratch, raw, &raw) :
+				  mime_decode_base64(c->scratch, raw, &raw);
+		if (ret == 0)
+			ret = mime_charset_to_utf8(c->scratch, NULL, raw,
+						   text_r);
 		return ret < 0 ? ret : 1;
 	}
-	raw.p = (const char *)c->mime->data + p->offset + p->header.raw;
-	raw.len = (size_t)p->body.raw;
-	ret = kind == 3 ? mime_decode_qp(c->scratch, raw, &raw) :
-			  mime_decode_base64(c->scratch, raw, &raw);
-	if (ret == 0)
-		ret = mime_charset_to_utf8(c->scratch, NULL, raw, text_r);
+	if (ascii && (p->flags & MIME_PART_IS_MIME) &&
+	    (p->flags & (MIME_PART_MULTIPART | MIME_PART_RFC822)) == 0) {
+		if (p->type.p != NULL &&
+		    !(p->type.len == 4 && strncasecmp(p->type.p, "text", 4) == 0) &&
+		    !(p->type.len == 7 &&
+		      strncasecmp(p->type.p, "message", 7) == 0))
+			return 0;	/* as mime_part_text: not searched */
+		if (ascii_charset(mime_param_get(p->params, p->nparams,
+						 "charset")))
+			return leaf_bytes(c, p, kind, text_r);
+	}
+	ret = mime_part_text(c->scratch, c->mime, p, text_r);
 	return ret < 0 ? ret : 1;
 }
 
@@ -209,8 +260,8 @@ leaf_text(struct msg_ctx *c, const struct mime_part *p, struct sview *text_r)
  * too (the message's, each MIME part's and each attached message's), as
  * TEXT covers the whole message and BODY only the body texts (Dovecot) */
 static int
-body_texts(struct msg_ctx *c, bool headers, imap_search_chunk_fn *fn,
-	   void *fctx)
+body_texts(struct msg_ctx *c, bool headers, unsigned flags,
+	   imap_search_chunk_fn *fn, void *fctx)
 {
 	const struct mime_part *p;
 	struct sview text;
@@ -221,7 +272,8 @@ body_texts(struct msg_ctx *c, bool headers, imap_search_chunk_fn *fn,
 			return ret;
 		if (p->children != NULL)
 			continue;
-		ret = leaf_text(c, p, &text);
+		ret = leaf_text(c, p, (flags & IMAP_SEARCH_TEXT_ASCII) != 0,
+				&text);
 		if (ret == -ERR_LIMIT) {
 			/* a part whose decoded text does not fit the
 			 * message's memory is not searched, rather than
@@ -239,26 +291,26 @@ body_texts(struct msg_ctx *c, bool headers, imap_search_chunk_fn *fn,
 }
 
 static int
-op_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+op_body(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct msg_ctx *c = ctx;
 	int ret;
 
 	if ((ret = load(c)) < 0)
 		return ret;
-	ret = body_texts(c, false, fn, fctx);
+	ret = body_texts(c, false, flags, fn, fctx);
 	return ret < 0 ? ret : 0;
 }
 
 static int
-op_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+op_text(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct msg_ctx *c = ctx;
 	int ret;
 
 	if ((ret = load(c)) < 0)
 		return ret;
-	ret = body_texts(c, true, fn, fctx);
+	ret = body_texts(c, true, flags, fn, fctx);
 	return ret < 0 ? ret : 0;
 }
 

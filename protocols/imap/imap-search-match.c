@@ -76,6 +76,17 @@ date_cb(void *fctx, const char *p, size_t n)
 	return 1;
 }
 
+static unsigned
+ascii_flag(const struct imap_search_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->str_len; i++)
+		if ((unsigned char)k->str[i] >= 0x80)
+			return 0;
+	return IMAP_SEARCH_TEXT_ASCII;
+}
+
 static int
 match_text(const struct imap_search_key *k, const struct imap_search_msg *msg)
 {
@@ -102,9 +113,9 @@ match_text(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	else if (k->type == IMAP_SEARCH_HEADER)
 		ret = msg->ops->header(msg->ctx, k->field, feed_cb, &tm);
 	else if (k->type == IMAP_SEARCH_BODY)
-		ret = msg->ops->body(msg->ctx, feed_cb, &tm);
+		ret = msg->ops->body(msg->ctx, ascii_flag(k), feed_cb, &tm);
 	else
-		ret = msg->ops->text(msg->ctx, feed_cb, &tm);
+		ret = msg->ops->text(msg->ctx, ascii_flag(k), feed_cb, &tm);
 	arena_free(&a);
 	if (ret == -ERR_NOTFOUND)
 		return 0;

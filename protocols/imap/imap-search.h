@@ -45,6 +45,12 @@ struct imap_search_arg {
 	size_t count;
 };
 
+/* The needle is pure ASCII: a producer may hand over the bytes of a part
+ * in an ASCII-compatible charset (UTF-8, ISO-8859-x, windows-125x,
+ * KOI8-x) without converting them to UTF-8, since an ASCII string is
+ * found in those bytes exactly where it is found in their conversion. */
+#define IMAP_SEARCH_TEXT_ASCII (1u << 0)
+
 /* Message flag bits the program tests (cmd-search maps store flags). */
 #define IMAP_SEARCH_F_ANSWERED	(1u << 0)
 #define IMAP_SEARCH_F_FLAGGED	(1u << 1)
@@ -110,10 +116,13 @@ struct imap_search_msg_ops {
 	int (*header)(void *ctx, const char *name, imap_search_chunk_fn *fn,
 		      void *fctx);
 	/* the decoded text (transfer encoding, charset to UTF-8) of every
-	 * body part, not the headers; one text per part */
-	int (*body)(void *ctx, imap_search_chunk_fn *fn, void *fctx);
+	 * body part, not the headers; one text per part. flags: see
+	 * IMAP_SEARCH_TEXT_ASCII. */
+	int (*body)(void *ctx, unsigned flags, imap_search_chunk_fn *fn,
+		    void *fctx);
 	/* the whole header (decoded) then the body as for body() */
-	int (*text)(void *ctx, imap_search_chunk_fn *fn, void *fctx);
+	int (*text)(void *ctx, unsigned flags, imap_search_chunk_fn *fn,
+		    void *fctx);
 };
 
 struct imap_search_msg {

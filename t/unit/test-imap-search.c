@@ -131,7 +131,7 @@ fake_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 }
 
 static int
-fake_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+fake_body(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct fake *f = ctx;
 	size_t i, j, len;
@@ -149,7 +149,7 @@ fake_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
 }
 
 static int
-fake_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+fake_text(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	struct fake *f = ctx;
 	size_t i;
@@ -163,7 +163,7 @@ fake_text(void *ctx, imap_search_chunk_fn *fn, void *fctx)
 	}
 	if (fn(fctx, NULL, 0))
 		return 0;
-	return fake_body(ctx, fn, fctx);
+	return fake_body(ctx, flags, fn, fctx);
 }
 
 static const struct imap_search_msg_ops fake_ops = {
@@ -505,7 +505,7 @@ test_imap_search_match_keys(void **state)
 /* cheap keys are evaluated first: a body key after a failing flag key
  * never touches the message text */
 static int
-fail_body(void *ctx, imap_search_chunk_fn *fn, void *fctx)
+fail_body(void *ctx, unsigned flags, imap_search_chunk_fn *fn, void *fctx)
 {
 	fail_msg("body read although a cheap key failed");
 	return 0;
