@@ -68,7 +68,8 @@ struct mime_message;	/* storage/mime/mime.h */
 struct conf_table;
 
 /* store_conf_table: the maildir.* settings (lock_timeout, lock_stale,
- * pop3_lock_stale, fsync, utf8_folder_names). Register it with conf_register at start-up.
+ * pop3_lock_stale, fsync, utf8_folder_names). Register it with
+ * conf_register at start-up.
  * store_user_open applies the current generation's values. */
 extern const struct conf_table store_conf_table;
 
@@ -142,9 +143,9 @@ int store_folder_rename(struct store_user *u, const char *oldname,
 
 /* store_subscribe: add (on) or remove (!on) name in the subscription list
  * (file "courierimapsubscribed", one "INBOX.<on-disk name>" per line as
- * Courier writes it, rewritten atomically). Subscribing a name that does not exist is allowed (RFC 3501
- * 6.3.6). Errors: -ERR_INVAL, -ERR_NOTFOUND (unsubscribing a name that is
- * not subscribed), -ERR_IO. */
+ * Courier writes it, rewritten atomically). Subscribing a name that does
+ * not exist is allowed (RFC 3501 6.3.6). Errors: -ERR_INVAL,
+ * -ERR_NOTFOUND (unsubscribing a name that is not subscribed), -ERR_IO. */
 int store_subscribe(struct store_user *u, const char *name, bool on);
 
 /* Counters of store_folder_status, RFC 3501 6.3.10. */

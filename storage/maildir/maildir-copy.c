@@ -187,7 +187,8 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 				kws[k] = it[i].kw;
 				kwn[k++] = it[i].kw_n;
 			}
-		r = maildir_deliver_assign(u, dir, names, k, kwn, kws, uidvalidity_r, uids);
+		r = maildir_deliver_assign(u, dir, names, k, kwn, kws,
+					   uidvalidity_r, uids);
 		for (i = 0, k = 0; dest_uids_r != NULL && i < n; i++)
 			dest_uids_r[i] = it[i].done ? uids[k++] : 0;
 		if (!move)

@@ -53,9 +53,9 @@ folder_dir(struct maildir_user *u, const char *name, char *dir, size_t size)
 }
 
 int
-maildir_deliver_assign(struct maildir_user *u, const char *dir, char **names, size_t n,
-       const unsigned *kw_src_n, char ***kw_src, uint32_t *uidv_r,
-       uint32_t *uids)
+maildir_deliver_assign(struct maildir_user *u, const char *dir, char **names,
+		       size_t n, const unsigned *kw_src_n, char ***kw_src,
+		       uint32_t *uidv_r, uint32_t *uids)
 {
 	struct maildir_folder *f;
 	int r;
@@ -220,7 +220,8 @@ maildir_append_finish(struct store_append *sa, uint32_t *uidvalidity_r,
 	}
 	maildir_quota_add(a->u->root, (int64_t)a->size, 1);
 	kwn = (unsigned)a->kw_n;
-	r = maildir_deliver_assign(a->u, a->dir, names, 1, &kwn, &a->kw, uidvalidity_r, &uid);
+	r = maildir_deliver_assign(a->u, a->dir, names, 1, &kwn, &a->kw,
+				   uidvalidity_r, &uid);
 	if (uid_r != NULL)
 		*uid_r = uid;
 	a->tmp[0] = '\0';	/* delivered: abort must not unlink */

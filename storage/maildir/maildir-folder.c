@@ -287,7 +287,8 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 			struct maildir_rec *rec = maildir_folder_find_base(
 				f, names[i], maildir_base_len(names[i]));
 			if (rec == NULL)
-				rec = maildir_rec_append(f, f->uidnext++, names[i]);
+				rec = maildir_rec_append(f, f->uidnext++,
+							 names[i]);
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);

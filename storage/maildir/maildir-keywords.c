@@ -330,7 +330,8 @@ maildir_keywords_load(struct maildir_folder *f, bool recs_changed)
 int
 maildir_keywords_save(struct maildir_folder *f, const struct maildir_rec *r)
 {
-	char dir[MAILDIR_PATH_MAX], tmp[MAILDIR_PATH_MAX], dst[MAILDIR_PATH_MAX];
+	char dir[MAILDIR_PATH_MAX], tmp[MAILDIR_PATH_MAX];
+	char dst[MAILDIR_PATH_MAX];
 	char uniq[128], old[MAILDIR_PATH_MAX];
 	size_t blen = r->blen, len = 0, i;
 	char *text = xmalloc((size_t)r->kw_n * (STORE_KEYWORD_MAXLEN + 1) + 1);

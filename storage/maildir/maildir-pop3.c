@@ -134,7 +134,8 @@ build(struct maildir_mailbox *v)
 	len = (size_t)snprintf(text, cap, "/3 %lu %lu\n", next, uidv);
 	for (uint32_t i = 0; i < v->count; i++) {
 		const struct pop3_ent *pe = find_ent(e, n, ord[i].name);
-		unsigned long un = pe ? pe->n : next++, uv = pe ? pe->uidv : uidv;
+		unsigned long un = pe ? pe->n : next++;
+		unsigned long uv = pe ? pe->uidv : uidv;
 		uint64_t size = pe ? pe->size : 0;
 		char buf[STORE_POP3_UIDL_MAX];
 		if (pe == NULL)

@@ -143,7 +143,8 @@ lhash_build(struct lhash *h, const struct listing *l)
 		h->size *= 2;
 	h->slot = xcalloc(h->size, sizeof(*h->slot));
 	for (size_t i = 0; i < l->n; i++) {
-		size_t k = maildir_hash_str(l->names[i], l->blen[i]) & (h->size - 1);
+		size_t k = maildir_hash_str(l->names[i], l->blen[i]) &
+			   (h->size - 1);
 		while (h->slot[k] != 0)
 			k = (k + 1) & (h->size - 1);
 		h->slot[k] = (uint32_t)i + 1;
@@ -188,7 +189,8 @@ rebuild(struct maildir_folder *f, struct listing *l,
 			continue;
 		}
 		used[li] = true;
-		struct maildir_rec *r = maildir_rec_append(f, e[i].uid, l->names[li]);
+		struct maildir_rec *r = maildir_rec_append(f, e[i].uid,
+							   l->names[li]);
 		if (r->vsize == 0)
 			r->vsize = e[i].vsize;
 		while (k < old_n && old[k].uid < e[i].uid)
@@ -506,7 +508,8 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 		}
 		return 0;
 	}
-	bool dirs = force || !f->loaded || !maildir_stamp_eq(&cur, &f->st_cur) ||
+	bool dirs = force || !f->loaded ||
+		    !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);
 	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
 	bool want_claim = claim && (!f->loaded || ulc ||

@@ -31,7 +31,7 @@
 /* Tunables (seconds); settings in conf.d/40-maildir.conf feed these. */
 struct maildir_settings {
 	unsigned lock_timeout;		/* wait for the UID list lock */
-	unsigned lock_stale;		/* a lock file older than this is dead */
+	unsigned lock_stale;		/* an older lock file is dead */
 	unsigned pop3_lock_stale;	/* same, for the POP3 maildrop lock */
 	bool fsync;			/* fsync files and directories */
 	bool utf8_names;		/* folder names on disk in UTF-8 */

@@ -40,7 +40,8 @@ test_maildir_flags_name_sorted_and_preserving(void **state)
 					    sizeof(buf)), 0);
 	assert_string_equal(buf, "1.h:2,DS");
 	/* P (passed) and Dovecot keyword letters stay; RECENT never stored */
-	assert_int_equal(maildir_flags_name("1.h,S=5:2,PSab", STORE_FLAG_FLAGGED |
+	assert_int_equal(maildir_flags_name("1.h,S=5:2,PSab",
+					    STORE_FLAG_FLAGGED |
 					    STORE_FLAG_RECENT, buf,
 					    sizeof(buf)), 0);
 	assert_string_equal(buf, "1.h,S=5:2,FPab");

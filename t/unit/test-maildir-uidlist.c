@@ -209,7 +209,8 @@ test_maildir_uidlist_real_courier_maildir(void **state)
 	char kw[4096];
 	unsigned n;
 	const char *third =
-		"1795950169.M192491P7257V000000000000FE00I0000000000AC21C4_0.vm";
+		"1795950169.M192491P7257V000000000000FE00I0000000000AC21C4"
+		"_0.vm";
 
 	put_file(*state, "cur", "1700000001.M1P1.test:2,S", msg);
 	put_file(*state, "cur", "1700000002.M2P1.test:2,", msg);
