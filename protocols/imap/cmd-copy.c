@@ -114,8 +114,13 @@ imap_cmd_copy(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "OK", "%sCopy completed.",
 					 code != NULL ? code : "");
 	/* RFC 6851 4.3: COPYUID in an untagged OK before the EXPUNGEs */
-	if (code != NULL)
-		imap_reply_untagged(sess, "OK %sMoved", code);
+	if (code != NULL) {
+		struct sbuf b;
+		sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
+		sbuf_appendf(&b, "* OK %sMoved", code);
+		if ((r = imap_reply_line(sess, &b)) < 0 && r != -ERR_LIMIT)
+			return r;
+	}
 	for (uint32_t i = 0; i < mv.n; i++) {
 		imap_reply_untagged(sess, "%u EXPUNGE", mv.seqs[i]);
 		if (sess->exists_sent > 0)

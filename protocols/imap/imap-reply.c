@@ -34,7 +34,8 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
 	    r != -ERR_IO)
 		return r;
-	sbuf_init(&b, cmd->arena, 8192);
+	/* COPYUID of a large COPY can be long */
+	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&b, "%s %s ", cmd->tag != NULL ? cmd->tag : "*", status);
 	va_start(ap, fmt);
 	sbuf_vappendf(&b, fmt, ap);

@@ -449,3 +449,23 @@ def test_multiappend_refused(s):
         '* STATUS "INBOX" (MESSAGES 0)']
     s.raw.send(b"m2 APPEND INBOX {167+}\r\n" + F1 + b" {167+}\r\n")
     assert s.raw.readline().startswith("* BYE")
+
+
+def test_copyuid_long_sets(server, s):
+    """COPYUID of thousands of separate UIDs is sent whole (no cut at a
+    fixed reply size), tagged for COPY and untagged for MOVE."""
+    md = server.maildir("alice")
+    for i in range(4000):
+        (md / "cur" / ("%d.M%dP1.test,S=%d:2," % (1700000000, i, len(F4)))
+         ).write_bytes(F4)
+    assert s.ok("CREATE Many")
+    assert s.ok("SELECT INBOX")
+    odd = ",".join(str(n) for n in range(1, 4001, 2))
+    s.cmd("COPY %s Many" % odd)
+    assert s.status.startswith("OK [COPYUID ")
+    assert code(s.status, "COPYUID")[1].count(",") == 1999
+    lines = s.cmd("MOVE %s Many" % odd)
+    assert s.status.startswith("OK")
+    assert any(l.startswith("* OK [COPYUID ") and
+               code(l, "COPYUID")[1].count(",") == 1999 for l in lines)
+    assert sum(1 for l in lines if l.endswith(" EXPUNGE")) == 2000
