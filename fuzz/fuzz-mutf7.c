@@ -12,12 +12,39 @@
 #include <stdint.h>
 #include <string.h>
 #include "storage/store.h"
+#include "storage/maildir/maildir.h"
 #include "core/error.h"
 #include "core/compat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define OUT_MAX 8192
+#define ROOT "/nonexistent/maildock-fuzz/Maildir"
+
+static void
+check_folder_name(const uint8_t *data, size_t size)
+{
+	char name[1024], dir[4096], back[1024];
+
+	if (size >= sizeof(name))
+		return;
+	memcpy(name, data, size);
+	name[size] = '\0';		/* a C string, as the IMAP layer gives */
+	if (maildir_name_check(name) < 0 || maildir_name_is_inbox(name))
+		return;
+	int r = maildir_name_to_dir(ROOT, name, dir, sizeof(dir));
+	if (r < 0)
+		return;
+	/* one component right under the root, starting with one '.' */
+	assert(strncmp(dir, ROOT "/.", sizeof(ROOT)) == 0);
+	const char *leaf = dir + sizeof(ROOT);
+	assert(leaf[0] == '.' && leaf[1] != '.' && leaf[1] != '\0');
+	assert(strchr(leaf, '/') == NULL);
+	assert(strstr(leaf, "..") == NULL);
+	/* and back to the same name */
+	assert(maildir_name_from_disk(leaf, back, sizeof(back)) == 0);
+	assert(strcmp(back, name) == 0);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,5 +84,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m = store_mutf7_decode(out, (size_t)n, back, sizeof(back));
 		assert(m >= 0 && (size_t)m == size && memcmp(back, in, size) == 0);
 	}
+	check_folder_name(data, size);
 	return 0;
 }

@@ -29,12 +29,12 @@ fuzz_fuzz_conf_CFLAGS = $(fuzz_cflags)
 fuzz_fuzz_conf_LDFLAGS = $(fuzz_ldflags)
 fuzz_fuzz_conf_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
 
-# compiled in directly: the folder's library may not hold it (mutf7.c) or
-# it lives in a dlopen'd module (pwfile-parse.c)
-fuzz_fuzz_mutf7_SOURCES = fuzz/fuzz-mutf7.c storage/maildir/mutf7.c
+fuzz_fuzz_mutf7_SOURCES = fuzz/fuzz-mutf7.c
 fuzz_fuzz_mutf7_CFLAGS = $(fuzz_cflags)
 fuzz_fuzz_mutf7_LDFLAGS = $(fuzz_ldflags)
-fuzz_fuzz_mutf7_LDADD = core/libcore.la
+fuzz_fuzz_mutf7_LDADD = $(fuzz_ldadd)
+
+# compiled in directly: it lives in a dlopen'd module
 
 fuzz_fuzz_pwfile_SOURCES = fuzz/fuzz-pwfile.c authmods/pwfile/pwfile-parse.c
 fuzz_fuzz_pwfile_CFLAGS = $(fuzz_cflags)
