@@ -98,7 +98,7 @@ report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n)
 	struct sbuf b;
 	int r = imap_sync_flags(sess);
 
-	sbuf_init(&b, NULL, 65536);
+	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);	/* 1024 keywords */
 	for (uint32_t i = 0; i < n && r == 0; i++) {
 		const struct store_msg *m = store_msg_get(sess->box, seqs[i]);
 		if (m == NULL)

@@ -35,11 +35,10 @@ sync_flags(void *ctx, uint32_t seq)
 	struct imap_session *sess = ctx;
 	const struct store_msg *msg = store_msg_get(sess->box, seq);
 	struct sbuf b;
-	char buf[8192];
 
 	if (msg == NULL)
 		return;
-	sbuf_init(&b, NULL, sizeof(buf));
+	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&b, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
 	imap_reply_append_flags(&b, sess->box, msg);
 	sbuf_appendc(&b, ')');
