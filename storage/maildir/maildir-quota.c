@@ -90,9 +90,10 @@ recalc(const char *root, const char *rule, uint64_t *bytes, uint64_t *msgs)
 	if ((d = opendir(root)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
+		/* every folder counts, Trash too: APPEND and COPY add to it
+		 * like to any other folder, so a recount must agree */
 		if (de->d_name[0] != '.' || de->d_name[1] == '\0' ||
 		    de->d_name[1] == '.' ||
-		    strcmp(de->d_name, ".Trash") == 0 ||
 		    maildir_path(path, sizeof(path), root, de->d_name,
 				 NULL) < 0)
 			continue;
