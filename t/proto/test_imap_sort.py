@@ -51,6 +51,10 @@ def test_sort_thread_b35(f8box):
         ("OK", "(1)(3 2)")
     with pytest.raises(f8box.error):
         f8box._simple_command("SORT", '("SUBJECT")', "UTF-8", "ALL")
+    typ, t = thread(f8box, "REFERENCES", "UTF-8", "ALL", uid=True)
+    assert (typ, t) == ("OK", "(%d)(%d %d)" % (uids[0], uids[2], uids[1]))
+    typ, t = thread(f8box, "ORDEREDSUBJECT", "US-ASCII", "2:3", uid=True)
+    assert (typ, t) == ("OK", "(%d %d)" % (uids[2], uids[1]))
 
 
 def test_sort_keys(alice):
