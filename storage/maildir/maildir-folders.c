@@ -256,8 +256,12 @@ maildir_folder_delete(struct store_user *u, const char *name)
 		maildir_set_error(u, "delete folder", errno);
 		return maildir_errno(errno);
 	}
+	uint64_t bytes = 0, msgs = 0;
+	maildir_quota_folder_usage(trash, &bytes, &msgs);
 	remove_tree(trash);
-	maildir_quota_add(MU(u)->root, 0, 0);
+	if (msgs > 0)
+		maildir_quota_add(MU(u)->root, -(int64_t)bytes,
+				  -(int64_t)msgs);
 	return maildir_fsync_dir(MU(u)->root);
 }
 

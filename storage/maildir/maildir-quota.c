@@ -67,8 +67,8 @@ sum_dir(const char *dir, uint64_t *bytes, uint64_t *msgs)
 		closedir(d);
 }
 
-static void
-sum_folder(const char *dir, uint64_t *bytes, uint64_t *msgs)
+void
+maildir_quota_folder_usage(const char *dir, uint64_t *bytes, uint64_t *msgs)
 {
 	char path[MAILDIR_PATH_MAX];
 
@@ -86,7 +86,7 @@ recalc(const char *root, const char *rule, uint64_t *bytes, uint64_t *msgs)
 	DIR *d;
 
 	*bytes = *msgs = 0;
-	sum_folder(root, bytes, msgs);
+	maildir_quota_folder_usage(root, bytes, msgs);
 	if ((d = opendir(root)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
@@ -97,7 +97,7 @@ recalc(const char *root, const char *rule, uint64_t *bytes, uint64_t *msgs)
 		    maildir_path(path, sizeof(path), root, de->d_name,
 				 NULL) < 0)
 			continue;
-		sum_folder(path, bytes, msgs);
+		maildir_quota_folder_usage(path, bytes, msgs);
 	}
 	closedir(d);
 	int n = snprintf(text, sizeof(text), "%s\n%llu %llu\n", rule,

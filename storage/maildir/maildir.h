@@ -329,6 +329,10 @@ void maildir_quota_add(const char *root, int64_t bytes, int64_t msgs);
 int maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
 		      uint64_t *bytes_limit, uint64_t *msgs_used,
 		      uint64_t *msgs_limit);
+/* maildir_quota_folder_usage: add the octets (",S=" or file size) and
+ * message count of one folder's cur/ and new/ to *bytes and *msgs. */
+void maildir_quota_folder_usage(const char *dir, uint64_t *bytes,
+				uint64_t *msgs);
 /* maildir_quota_parse_rule: "<n>S,<n>C" (either part optional) into
  * limits (0 = none); -ERR_INVAL when malformed. Pure. */
 int maildir_quota_parse_rule(const char *rule, uint64_t *bytes,

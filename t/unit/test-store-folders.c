@@ -255,6 +255,15 @@ test_store_quota(void **state)
 	assert_int_equal(store_mailbox_expunge(mb, NULL, 0, NULL, NULL), 0);
 	assert_int_equal(store_quota_get(u, &bu, &bl, &mu, &ml), 0);
 	assert_int_equal(mu, 1);
+	/* deleting a folder gives its room back */
+	assert_int_equal(store_folder_create(u, "Old"), 0);
+	assert_int_equal(append_text(u, "Old", msg, 0, NULL), 0);
+	assert_int_equal(store_quota_get(u, &bu, &bl, &mu, &ml), 0);
+	assert_int_equal(mu, 2);
+	assert_int_equal(store_folder_delete(u, "Old"), 0);
+	assert_int_equal(store_quota_get(u, &bu, &bl, &mu, &ml), 0);
+	assert_int_equal(mu, 1);
+	assert_int_equal(bu, strlen(msg));
 	/* a missing maildirsize is recalculated from the folders */
 	store_user_close(&u);
 	snprintf(path, sizeof(path), "%s/maildirsize", (char *)*state);
