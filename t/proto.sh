@@ -9,5 +9,5 @@ if ! "$PYTHON3" -c 'import pytest' 2>/dev/null; then
 	exit 99
 fi
 cd "$top_srcdir/t/proto" || exit 99
-exec "$PYTHON3" -m pytest -q -p no:cacheprovider -o cache_dir=/tmp/maildock-pytest-cache \
+exec "$PYTHON3" -m pytest -q -rfEs -p no:cacheprovider -o cache_dir=/tmp/maildock-pytest-cache \
 	--basetemp="$top_builddir/t/proto-tmp" ${PYTEST_ARGS:-} .
