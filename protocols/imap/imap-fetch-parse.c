@@ -201,7 +201,8 @@ partial(struct cursor *c, struct imap_fetch_section *s)
 }
 
 static char *
-section_name(struct arena *a, const char *prefix, const struct mime_section *sec)
+section_name(struct arena *a, const char *prefix,
+	     const struct mime_section *sec)
 {
 	static const char *const kinds[] = {
 		[MIME_SECTION_FULL] = "",

@@ -53,7 +53,7 @@ read_whole(struct arena *a, int fd, size_t size, struct mime_message **mime_r)
 		if (n < 0)
 			return -ERR_IO;
 		if (n == 0)
-			break;		/* shrank under us: parse what is there */
+			break;	/* it shrank: parse what is there */
 		got += (size_t)n;
 	}
 	return mime_parse(a, buf, got, mime_r);
@@ -243,10 +243,11 @@ leaf_text(struct msg_ctx *c, const struct mime_part *p, bool ascii,
 	}
 	if (ascii && (p->flags & MIME_PART_IS_MIME) &&
 	    (p->flags & (MIME_PART_MULTIPART | MIME_PART_RFC822)) == 0) {
-		if (p->type.p != NULL &&
-		    !(p->type.len == 4 && strncasecmp(p->type.p, "text", 4) == 0) &&
-		    !(p->type.len == 7 &&
-		      strncasecmp(p->type.p, "message", 7) == 0))
+		struct sview t = p->type;
+
+		if (t.p != NULL &&
+		    !(t.len == 4 && strncasecmp(t.p, "text", 4) == 0) &&
+		    !(t.len == 7 && strncasecmp(t.p, "message", 7) == 0))
 			return 0;	/* as mime_part_text: not searched */
 		if (ascii_charset(mime_param_get(p->params, p->nparams,
 						 "charset")))
@@ -502,8 +503,8 @@ imap_search_cmd_convert(struct arena *a, const struct imap_arg *in,
 			break;
 		case IMAP_ARG_LIST:
 			out[i].type = IMAP_SEARCH_ARG_LIST;
-			ret = imap_search_cmd_convert(a, in[i].list, in[i].count,
-						      &sub);
+			ret = imap_search_cmd_convert(a, in[i].list,
+						      in[i].count, &sub);
 			if (ret < 0)
 				return ret;
 			out[i].list = sub;

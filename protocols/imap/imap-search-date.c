@@ -177,7 +177,9 @@ time_zone(const char *s, size_t len, size_t i, int *secs_r, int *zone_r)
 		/* "-600" is seen in old mail: read as -0600 (as Dovecot) */
 		if ((k = digits(s + i + 1, len - i - 1, 4, &z)) < 3)
 			return -ERR_SYNTAX;
-		*zone_r = (int)(z / 100 * 60 + z % 100) * (s[i] == '-' ? -1 : 1);
+		*zone_r = (int)(z / 100 * 60 + z % 100);
+		if (s[i] == '-')
+			*zone_r = -*zone_r;
 	} else if (i < len) {
 		size_t start = i;
 

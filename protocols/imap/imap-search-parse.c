@@ -40,44 +40,54 @@ struct keyword {
 	bool negate;
 };
 
+/* keyword, argument kind, key type; FLAG_KEY: flags mask and value;
+ * STRING_KEY: the header field (NULL for BODY/TEXT) */
 #define F(x) IMAP_SEARCH_F_##x
+#define KEY(n, kind, type) { n, kind, IMAP_SEARCH_##type, 0, 0, NULL, false }
+#define FLAG_KEY(n, mask, value) \
+	{ n, KW_FLAG, IMAP_SEARCH_FLAGS, mask, value, NULL, false }
+#define STRING_KEY(n, type, field) \
+	{ n, KW_STRING, IMAP_SEARCH_##type, 0, 0, field, false }
 static const struct keyword keywords[] = {
-	{ "ALL", KW_ALL, IMAP_SEARCH_ALL, 0, 0, NULL, false },
-	{ "ANSWERED", KW_FLAG, IMAP_SEARCH_FLAGS, F(ANSWERED), F(ANSWERED), NULL, false },
-	{ "BCC", KW_STRING, IMAP_SEARCH_HEADER, 0, 0, "Bcc", false },
-	{ "BEFORE", KW_DATE, IMAP_SEARCH_BEFORE, 0, 0, NULL, false },
-	{ "BODY", KW_STRING, IMAP_SEARCH_BODY, 0, 0, NULL, false },
-	{ "CC", KW_STRING, IMAP_SEARCH_HEADER, 0, 0, "Cc", false },
-	{ "DELETED", KW_FLAG, IMAP_SEARCH_FLAGS, F(DELETED), F(DELETED), NULL, false },
-	{ "DRAFT", KW_FLAG, IMAP_SEARCH_FLAGS, F(DRAFT), F(DRAFT), NULL, false },
-	{ "FLAGGED", KW_FLAG, IMAP_SEARCH_FLAGS, F(FLAGGED), F(FLAGGED), NULL, false },
-	{ "FROM", KW_STRING, IMAP_SEARCH_HEADER, 0, 0, "From", false },
-	{ "HEADER", KW_HEADER, IMAP_SEARCH_HEADER, 0, 0, NULL, false },
-	{ "KEYWORD", KW_KEYWORD, IMAP_SEARCH_KEYWORD, 0, 0, NULL, false },
-	{ "LARGER", KW_SIZE, IMAP_SEARCH_LARGER, 0, 0, NULL, false },
-	{ "NEW", KW_FLAG, IMAP_SEARCH_FLAGS, F(RECENT) | F(SEEN), F(RECENT), NULL, false },
-	{ "NOT", KW_NOT, IMAP_SEARCH_NOT, 0, 0, NULL, false },
-	{ "OLD", KW_FLAG, IMAP_SEARCH_FLAGS, F(RECENT), 0, NULL, false },
-	{ "ON", KW_DATE, IMAP_SEARCH_ON, 0, 0, NULL, false },
-	{ "OR", KW_OR, IMAP_SEARCH_OR, 0, 0, NULL, false },
-	{ "RECENT", KW_FLAG, IMAP_SEARCH_FLAGS, F(RECENT), F(RECENT), NULL, false },
-	{ "SEEN", KW_FLAG, IMAP_SEARCH_FLAGS, F(SEEN), F(SEEN), NULL, false },
-	{ "SENTBEFORE", KW_DATE, IMAP_SEARCH_SENTBEFORE, 0, 0, NULL, false },
-	{ "SENTON", KW_DATE, IMAP_SEARCH_SENTON, 0, 0, NULL, false },
-	{ "SENTSINCE", KW_DATE, IMAP_SEARCH_SENTSINCE, 0, 0, NULL, false },
-	{ "SINCE", KW_DATE, IMAP_SEARCH_SINCE, 0, 0, NULL, false },
-	{ "SMALLER", KW_SIZE, IMAP_SEARCH_SMALLER, 0, 0, NULL, false },
-	{ "SUBJECT", KW_STRING, IMAP_SEARCH_HEADER, 0, 0, "Subject", false },
-	{ "TEXT", KW_STRING, IMAP_SEARCH_TEXT, 0, 0, NULL, false },
-	{ "TO", KW_STRING, IMAP_SEARCH_HEADER, 0, 0, "To", false },
-	{ "UID", KW_UID, IMAP_SEARCH_UIDSET, 0, 0, NULL, false },
-	{ "UNANSWERED", KW_FLAG, IMAP_SEARCH_FLAGS, F(ANSWERED), 0, NULL, false },
-	{ "UNDELETED", KW_FLAG, IMAP_SEARCH_FLAGS, F(DELETED), 0, NULL, false },
-	{ "UNDRAFT", KW_FLAG, IMAP_SEARCH_FLAGS, F(DRAFT), 0, NULL, false },
-	{ "UNFLAGGED", KW_FLAG, IMAP_SEARCH_FLAGS, F(FLAGGED), 0, NULL, false },
+	KEY("ALL", KW_ALL, ALL),
+	FLAG_KEY("ANSWERED", F(ANSWERED), F(ANSWERED)),
+	STRING_KEY("BCC", HEADER, "Bcc"),
+	KEY("BEFORE", KW_DATE, BEFORE),
+	STRING_KEY("BODY", BODY, NULL),
+	STRING_KEY("CC", HEADER, "Cc"),
+	FLAG_KEY("DELETED", F(DELETED), F(DELETED)),
+	FLAG_KEY("DRAFT", F(DRAFT), F(DRAFT)),
+	FLAG_KEY("FLAGGED", F(FLAGGED), F(FLAGGED)),
+	STRING_KEY("FROM", HEADER, "From"),
+	KEY("HEADER", KW_HEADER, HEADER),
+	KEY("KEYWORD", KW_KEYWORD, KEYWORD),
+	KEY("LARGER", KW_SIZE, LARGER),
+	FLAG_KEY("NEW", F(RECENT) | F(SEEN), F(RECENT)),
+	KEY("NOT", KW_NOT, NOT),
+	FLAG_KEY("OLD", F(RECENT), 0),
+	KEY("ON", KW_DATE, ON),
+	KEY("OR", KW_OR, OR),
+	FLAG_KEY("RECENT", F(RECENT), F(RECENT)),
+	FLAG_KEY("SEEN", F(SEEN), F(SEEN)),
+	KEY("SENTBEFORE", KW_DATE, SENTBEFORE),
+	KEY("SENTON", KW_DATE, SENTON),
+	KEY("SENTSINCE", KW_DATE, SENTSINCE),
+	KEY("SINCE", KW_DATE, SINCE),
+	KEY("SMALLER", KW_SIZE, SMALLER),
+	STRING_KEY("SUBJECT", HEADER, "Subject"),
+	STRING_KEY("TEXT", TEXT, NULL),
+	STRING_KEY("TO", HEADER, "To"),
+	KEY("UID", KW_UID, UIDSET),
+	FLAG_KEY("UNANSWERED", F(ANSWERED), 0),
+	FLAG_KEY("UNDELETED", F(DELETED), 0),
+	FLAG_KEY("UNDRAFT", F(DRAFT), 0),
+	FLAG_KEY("UNFLAGGED", F(FLAGGED), 0),
 	{ "UNKEYWORD", KW_KEYWORD, IMAP_SEARCH_KEYWORD, 0, 0, NULL, true },
-	{ "UNSEEN", KW_FLAG, IMAP_SEARCH_FLAGS, F(SEEN), 0, NULL, false },
+	FLAG_KEY("UNSEEN", F(SEEN), 0),
 };
+#undef KEY
+#undef FLAG_KEY
+#undef STRING_KEY
 
 static const struct {
 	const char *name;
@@ -249,7 +259,8 @@ seqset_parse(struct parser *p, const struct imap_search_arg *a,
 		r = &k->ranges[k->range_count++];
 		if (colon == NULL) {
 			if (!seq_number(s, len, &r->lo))
-				return fail(p, -ERR_SYNTAX, "Invalid sequence set");
+				return fail(p, -ERR_SYNTAX,
+					    "Invalid sequence set");
 			r->hi = r->lo;
 		} else if (!seq_number(s, (size_t)(colon - s), &r->lo) ||
 			   !seq_number(colon + 1, len - (size_t)(colon - s) - 1,
@@ -269,7 +280,8 @@ keyword_find(const struct imap_search_arg *a)
 		size_t mid = (lo + hi) / 2;
 		const char *name = keywords[mid].name;
 		size_t nlen = strlen(name);
-		int c = strncasecmp(a->str, name, a->len < nlen ? a->len : nlen);
+		size_t min = a->len < nlen ? a->len : nlen;
+		int c = strncasecmp(a->str, name, min);
 
 		if (c == 0)
 			c = a->len < nlen ? -1 : a->len > nlen;

@@ -69,7 +69,8 @@ table_slot(const struct table *t, const char *key, bool ci)
 	size_t i = (size_t)hash_str(key, ci) & (t->size - 1);
 
 	while (t->keys[i] != NULL &&
-	       (ci ? strcasecmp(t->keys[i], key) : strcmp(t->keys[i], key)) != 0)
+	       (ci ? strcasecmp(t->keys[i], key) :
+		     strcmp(t->keys[i], key)) != 0)
 		i = (i + 1) & (t->size - 1);
 	return i;
 }
@@ -282,7 +283,9 @@ sort_all(struct threader *th)
 static const struct imap_sort_rec *
 thread_rec(const struct node *n)
 {
-	return n->rec != NULL ? n->rec : n->child != NULL ? n->child->rec : NULL;
+	if (n->rec != NULL)
+		return n->rec;
+	return n->child != NULL ? n->child->rec : NULL;
 }
 
 /* step 5: merge threads whose subjects match */
@@ -437,8 +440,11 @@ print(struct threader *th, bool uid, struct sbuf *b)
 		first = true;
 		for (;;) {
 			if (cur->rec != NULL) {
-				sbuf_appendf(b, first ? "%" PRIu32 : " %" PRIu32,
-					     uid ? cur->rec->uid : cur->rec->seq);
+				uint32_t id = uid ? cur->rec->uid :
+						    cur->rec->seq;
+
+				sbuf_appendf(b, first ? "%" PRIu32 :
+					     " %" PRIu32, id);
 				first = false;
 			}
 			if (cur->child != NULL && cur->child->next == NULL &&

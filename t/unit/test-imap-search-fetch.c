@@ -88,15 +88,16 @@ test_imap_fetch_parse_sections(void **state)
 		bool peek, partial;
 		uint64_t start, len;
 	} cases[] = {
-		{ "BODY[]", "BODY[]", MIME_SECTION_FULL, 0, 0, false, false, 0, 0 },
+		{ "BODY[]", "BODY[]", MIME_SECTION_FULL, 0, 0, false, false,
+		  0, 0 },
 		{ "BODY.PEEK[]<0.100>", "BODY[]", MIME_SECTION_FULL, 0, 0, true,
 		  true, 0, 100 },
-		{ "body.peek[header]", "BODY[HEADER]", MIME_SECTION_HEADER, 0, 0,
-		  true, false, 0, 0 },
+		{ "body.peek[header]", "BODY[HEADER]", MIME_SECTION_HEADER,
+		  0, 0, true, false, 0, 0 },
 		{ "BODY[TEXT]<25.10>", "BODY[TEXT]", MIME_SECTION_TEXT, 0, 0,
 		  false, true, 25, 10 },
-		{ "BODY[2.MIME]", "BODY[2.MIME]", MIME_SECTION_MIME, 1, 0, false,
-		  false, 0, 0 },
+		{ "BODY[2.MIME]", "BODY[2.MIME]", MIME_SECTION_MIME, 1, 0,
+		  false, false, 0, 0 },
 		{ "BODY[1.2.3]", "BODY[1.2.3]", MIME_SECTION_FULL, 3, 0, false,
 		  false, 0, 0 },
 		{ "BODY[2.HEADER]", "BODY[2.HEADER]", MIME_SECTION_HEADER, 1, 0,

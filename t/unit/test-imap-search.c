@@ -272,7 +272,8 @@ test_imap_search_parse_errors(void **state)
 		int ret = parse_err(bad[i], NULL);
 
 		if (ret != -ERR_SYNTAX)
-			fail_msg("\"%s\" gave %d, not -ERR_SYNTAX", bad[i], ret);
+			fail_msg("\"%s\" gave %d, not -ERR_SYNTAX", bad[i],
+				 ret);
 	}
 }
 
@@ -455,7 +456,8 @@ test_imap_search_day_boundaries(void **state)
 				(uint32_t)j + 1, 0, ts[j], 167);
 
 			if (match(cases[i].q, &m) != cases[i].expect[j])
-				fail_msg("%s on message %zu", cases[i].q, j + 1);
+				fail_msg("%s on message %zu", cases[i].q,
+					 j + 1);
 		}
 	}
 }
@@ -487,7 +489,8 @@ test_imap_search_match_keys(void **state)
 		{ "BODY alice", 0 }, { "BODY \"grüße second\"", 0 },
 		{ "TEXT alice", 1 }, { "TEXT \"long word\"", 1 },
 		{ "TEXT \"\"", 1 }, { "NOT BODY nothing", 1 },
-		{ "OR FROM nobody TO bob", 1 }, { "OR FROM nobody TO nobody", 0 },
+		{ "OR FROM nobody TO bob", 1 },
+		{ "OR FROM nobody TO nobody", 0 },
 		{ "(SEEN (RECENT NOT FLAGGED))", 1 },
 		{ "SEEN NOT (RECENT FLAGGED)", 1 },
 		{ "NOT (SEEN RECENT)", 0 },
