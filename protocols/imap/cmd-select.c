@@ -38,10 +38,8 @@ select_untagged(struct imap_session *sess, struct arena *arena)
 	if (sess->readonly) {
 		sbuf_appends(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
 	} else {
-		sbuf_appendf(&b, "* OK [PERMANENTFLAGS (%s", sysflags);
-		for (unsigned i = 0; i < nkw; i++)
-			sbuf_appendf(&b, " %s", kw[i]);
-		sbuf_appends(&b, " \\*)] Limited");
+		/* ACL hook: only what the user may change */
+		imap_acl_permanentflags(sess, &b, kw, nkw);
 	}
 	if ((r = imap_reply_line(sess, &b)) < 0)
 		return r;

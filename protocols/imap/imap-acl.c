@@ -509,3 +509,25 @@ imap_acl_folder_list(struct imap_cmd *cmd, bool subscribed_only,
 	r = store_folder_list(cmd->sess->store, false, fn, ctx);
 	return r == 0 ? imap_acl_list_shared(cmd, fn, ctx) : r;
 }
+
+void
+imap_acl_permanentflags(const struct imap_session *sess, struct sbuf *b,
+			const char *const *kw, unsigned nkw)
+{
+	unsigned rights = imap_acl_rights(sess);
+	bool w = (rights & STORE_ACL_WRITE) != 0;
+	const char *sep = "";
+
+	sbuf_appends(b, "* OK [PERMANENTFLAGS (");
+#define FLAG(ok, s) do { if (ok) { sbuf_appends(b, sep); \
+		sbuf_appends(b, s); sep = " "; } } while (0)
+	FLAG(w, "\\Answered \\Flagged");
+	FLAG(rights & STORE_ACL_DELMSG, "\\Deleted");
+	FLAG(rights & STORE_ACL_SEEN, "\\Seen");
+	FLAG(w, "\\Draft");
+	for (unsigned i = 0; i < nkw; i++)
+		FLAG(w, kw[i]);
+	FLAG(w, "\\*");
+#undef FLAG
+	sbuf_appends(b, ")] Limited");
+}

@@ -20,6 +20,7 @@
 #define IMAP_ACL_H
 
 #include <stdbool.h>
+#include "core/sbuf.h"
 #include "storage/store.h"
 #include "storage/store-acl.h"
 #include "protocols/imap/imap.h"
@@ -101,6 +102,12 @@ bool imap_acl_may(const struct imap_session *sess, unsigned need);
 /* imap_acl_myrights_code: the "* OK [MYRIGHTS "..."] ACL" line of SELECT
  * (as Courier-IMAP sends it). Returns 0 or a write error. */
 int imap_acl_myrights_code(struct imap_session *sess);
+
+/* imap_acl_permanentflags: SELECT's "* OK [PERMANENTFLAGS (...)] Limited"
+ * line into b, listing only the flags the user may change (\Seen: s,
+ * \Deleted: t, the others, keywords and \*: w). */
+void imap_acl_permanentflags(const struct imap_session *sess, struct sbuf *b,
+			     const char *const *kw, unsigned nkw);
 
 /* imap_acl_flags_mask: drop from a STORE/APPEND flag change what rights
  * do not allow (RFC 4314 4: \Seen needs s, \Deleted t, the other flags

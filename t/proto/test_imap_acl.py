@@ -481,3 +481,15 @@ def test_concurrent_setacl_loses_nothing(pair):
         for i in range(12):
             assert " %s%d@example.org lr" % (p, i) in lines[0], lines[0]
     a2.close()
+
+
+def test_permanentflags_follow_rights(pair):
+    srv, a, b = pair
+    setup_folder(srv, a, "lrs")
+    lines, t = tagged(b, 'SELECT "%sTeam"' % SHARED)
+    assert t.startswith("OK [READ-WRITE]"), t
+    assert "* OK [PERMANENTFLAGS (\\Seen)] Limited" in lines, lines
+    lines, _ = tagged(a, "SELECT Team")
+    assert any(l.startswith("* OK [PERMANENTFLAGS (\\Answered \\Flagged "
+                            "\\Deleted \\Seen \\Draft") and "\\*)" in l
+               for l in lines), lines
