@@ -46,7 +46,8 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 		if (items->nsections == 0)
 			ret = store_msg_parsed(box, seq, scratch, false, &mime);
 		else
-			ret = imap_search_cmd_mime(box, seq, scratch, &mime);
+			ret = imap_search_cmd_mime(box, seq, scratch,
+						   items->header_only, &mime);
 		if (ret < 0)
 			return ret;
 		m->mime = mime;

@@ -173,7 +173,7 @@ rec_fill(struct imap_cmd *cmd, struct arena *scratch, unsigned needs,
 	rec_empty(r);
 	if ((needs & IMAP_SORT_NEED_ENVELOPE) == 0)
 		return 0;
-	ret = imap_search_cmd_mime(box, seq, scratch, &m);
+	ret = imap_search_cmd_mime(box, seq, scratch, true, &m);
 	if (ret == -ERR_NOTFOUND)
 		return 0;
 	if (ret < 0)

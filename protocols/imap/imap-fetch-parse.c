@@ -330,6 +330,26 @@ one_item(struct arena *a, const struct imap_arg *arg,
 	return -ERR_SYNTAX;
 }
 
+/* ENVELOPE, [HEADER], [HEADER.FIELDS...] and RFC822.HEADER of the
+ * message itself need no parse of its body (a client listing a folder) */
+static bool
+header_only(const struct imap_fetch_items *it)
+{
+	size_t i;
+
+	if (it->items & (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE))
+		return false;
+	for (i = 0; i < it->nsections; i++) {
+		const struct mime_section *s = &it->sections[i].sec;
+
+		if (s->n > 0 || (s->kind != MIME_SECTION_HEADER &&
+				 s->kind != MIME_SECTION_HEADER_FIELDS &&
+				 s->kind != MIME_SECTION_HEADER_FIELDS_NOT))
+			return false;
+	}
+	return true;
+}
+
 int
 imap_fetch_parse(struct arena *arena, const struct imap_arg *arg, bool uid,
 		 struct imap_fetch_items *items_r, const char **error_r)
@@ -367,6 +387,7 @@ imap_fetch_parse(struct arena *arena, const struct imap_arg *arg, bool uid,
 	items_r->needs_file = items_r->nsections > 0 ||
 		(items_r->items & (IMAP_FETCH_ENVELOPE | IMAP_FETCH_BODY |
 				   IMAP_FETCH_BODYSTRUCTURE)) != 0;
+	items_r->header_only = header_only(items_r);
 	*error_r = NULL;
 	return 0;
 }

@@ -48,6 +48,7 @@ struct imap_fetch_items {
 	size_t nsections;
 	bool sets_seen;		/* some section is not a PEEK */
 	bool needs_file;	/* envelope, structure or a section */
+	bool header_only;	/* ...but only the message header's */
 };
 
 /* imap_fetch_parse: the FETCH item argument (an atom: one item or a macro

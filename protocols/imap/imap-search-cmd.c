@@ -26,9 +26,13 @@ struct msg_ctx {
 	struct store_mailbox *box;
 	uint32_t seq;
 	struct arena *scratch;
-	struct mime_message *mime;
-	int err;		/* of the load: 0 or negative */
-	bool loaded;
+	struct mime_message *mime;	/* the whole message */
+	struct mime_message *hdr;	/* its header only, or == mime */
+	const char *buf;		/* a small file read whole */
+	size_t buf_len;
+	bool big;			/* over READ_WHOLE_MAX: mapped */
+	int err;			/* of opening/reading: 0 or < 0 */
+	bool opened;
 };
 
 /* Files up to this size are read into the arena; bigger ones are mapped
@@ -36,16 +40,15 @@ struct msg_ctx {
  * costs far less than mmap + page faults + munmap (and its TLB flush in a
  * threaded process). */
 #define READ_WHOLE_MAX (256u * 1024)
+/* A big file's header is looked for in this much of its start. */
+#define HEADER_PREFIX_MAX (64u * 1024)
 
 static int
-read_whole(struct arena *a, int fd, size_t size, struct mime_message **mime_r)
+read_upto(int fd, char *buf, size_t size, size_t *got_r)
 {
-	char *buf = arena_alloc(a, size ? size : 1);
 	size_t got = 0;
 	ssize_t n;
 
-	if (buf == NULL)
-		return -ERR_LIMIT;
 	while (got < size) {
 		n = read(fd, buf + got, size - got);
 		if (n < 0 && errno == EINTR)
@@ -56,36 +59,122 @@ read_whole(struct arena *a, int fd, size_t size, struct mime_message **mime_r)
 			break;	/* it shrank: parse what is there */
 		got += (size_t)n;
 	}
+	*got_r = got;
+	return 0;
+}
+
+/* the length of the header block at buf (through its empty line), or 0
+ * when it does not end within n bytes */
+static size_t
+header_len(const char *buf, size_t n)
+{
+	const char *p = buf, *end = buf + n, *nl;
+
+	if (n > 0 && buf[0] == '\n')
+		return 1;
+	if (n > 1 && buf[0] == '\r' && buf[1] == '\n')
+		return 2;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (nl + 1 < end && nl[1] == '\n')
+			return (size_t)(nl + 2 - buf);
+		if (nl + 2 < end && nl[1] == '\r' && nl[2] == '\n')
+			return (size_t)(nl + 3 - buf);
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* parse the message, or only its header block when header_only (enough
+ * for header keys, SENT*, SORT and THREAD: the body is not parsed) */
+static int
+parse_fd(struct arena *a, int fd, bool header_only, const char **buf_r,
+	 size_t *len_r, struct mime_message **mime_r)
+{
+	struct stat st;
+	size_t got, size, hl;
+	char *buf;
+	int ret;
+
+	*buf_r = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > READ_WHOLE_MAX) {
+		if (header_only) {
+			if ((buf = arena_alloc(a, HEADER_PREFIX_MAX)) == NULL)
+				return -ERR_LIMIT;
+			if ((ret = read_upto(fd, buf, HEADER_PREFIX_MAX,
+					     &got)) < 0)
+				return ret;
+			if ((hl = header_len(buf, got)) > 0)
+				return mime_parse(a, buf, hl, mime_r);
+			if (lseek(fd, 0, SEEK_SET) < 0)
+				return -ERR_IO;
+		}
+		return mime_parse_fd(a, fd, mime_r);
+	}
+	size = (size_t)st.st_size;
+	if ((buf = arena_alloc(a, size ? size : 1)) == NULL)
+		return -ERR_LIMIT;
+	if ((ret = read_upto(fd, buf, size, &got)) < 0)
+		return ret;
+	*buf_r = buf;
+	*len_r = got;
+	if (header_only && (hl = header_len(buf, got)) > 0)
+		got = hl;
 	return mime_parse(a, buf, got, mime_r);
 }
 
 int
 imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq, struct arena *a,
-		     struct mime_message **mime_r)
+		     bool header_only, struct mime_message **mime_r)
 {
-	struct stat st;
+	const char *buf;
+	size_t len;
 	int fd, ret;
 
 	if ((ret = store_msg_open(box, seq, &fd)) < 0)
 		return ret;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size <= READ_WHOLE_MAX)
-		ret = read_whole(a, fd, (size_t)st.st_size, mime_r);
-	else
-		ret = mime_parse_fd(a, fd, mime_r);
+	ret = parse_fd(a, fd, header_only, &buf, &len, mime_r);
 	close(fd);
 	return ret;
+}
+
+/* the header (header_only) or the whole message of c; a small file is
+ * read once and parsed twice at most */
+static int
+load_part(struct msg_ctx *c, bool header_only)
+{
+	int fd;
+
+	if (c->mime != NULL || (header_only && c->hdr != NULL))
+		return 0;
+	if (c->err < 0)
+		return c->err;
+	if (c->buf != NULL) {
+		/* the header was parsed from the buffer: now the rest */
+		c->err = mime_parse(c->scratch, c->buf, c->buf_len, &c->mime);
+		return c->err;
+	}
+	if ((c->err = store_msg_open(c->box, c->seq, &fd)) < 0)
+		return c->err;
+	c->err = parse_fd(c->scratch, fd, header_only, &c->buf, &c->buf_len,
+			  header_only ? &c->hdr : &c->mime);
+	close(fd);
+	if (c->err == 0 && !header_only)
+		c->hdr = c->mime;
+	return c->err;
 }
 
 static int
 load(struct msg_ctx *c)
 {
-	if (!c->loaded) {
-		c->loaded = true;
-		c->err = imap_search_cmd_mime(c->box, c->seq, c->scratch,
-					      &c->mime);
-	}
-	return c->err;
+	return load_part(c, false);
+}
+
+/* the root of whichever parse has the message header */
+static const struct mime_message *
+header_msg(const struct msg_ctx *c)
+{
+	return c->mime != NULL ? c->mime : c->hdr;
 }
 
 /* decoded header text for matching: folds leave TABs, which count as
@@ -113,9 +202,9 @@ op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 	size_t nlen = strlen(name);
 	int ret;
 
-	if ((ret = load(c)) < 0)
+	if ((ret = load_part(c, true)) < 0)
 		return ret;
-	mime_header_iter_init(&it, c->mime, c->mime->root);
+	mime_header_iter_init(&it, header_msg(c), header_msg(c)->root);
 	while (mime_header_iter_next(&it, &fname, &value)) {
 		if (fname.len != nlen || strncasecmp(fname.p, name, nlen) != 0)
 			continue;

@@ -58,9 +58,13 @@ int imap_search_cmd_run_error(struct imap_cmd *cmd, int err);
 
 /* imap_search_cmd_mime: parse message seq of box in arena a: a small file
  * (<= 256 KiB) is read into a, a larger one mapped (released when a is
- * reset). Returns 0, -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
- * -ERR_LIMIT. Used by SEARCH, SORT/THREAD and FETCH. */
+ * reset). With header_only, only the header block is parsed (the root
+ * part then has an empty body; its header, envelope and HEADER sections
+ * are those of the whole message). Returns 0, -ERR_NOTFOUND (expunged by
+ * someone else), -ERR_IO, -ERR_LIMIT. Used by SEARCH, SORT/THREAD and
+ * FETCH. */
 int imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq,
-			 struct arena *a, struct mime_message **mime_r);
+			 struct arena *a, bool header_only,
+			 struct mime_message **mime_r);
 
 #endif

@@ -87,3 +87,29 @@ def test_fetch_corpus_sections_match_dovecot(corpus_box):
             if not ok:
                 bad.append((files[seq], s))
     assert bad == [], (len(bad), bad[:10])
+
+
+def test_fetch_corpus_header_items_match_dovecot(corpus_box):
+    """ENVELOPE and the header sections alone (answered from a parse of
+    the header block only) are the same as with the whole message."""
+    imap, files, golden = corpus_box
+    fields = "HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID)"
+    bad = []
+    n = len(files) - 1
+    for start in range(1, n + 1, 100):
+        end = min(start + 99, n)
+        typ, r = fetch(imap, "%d:%d" % (start, end),
+                       "(ENVELOPE BODY.PEEK[HEADER] BODY.PEEK[%s])" % fields)
+        assert typ == "OK"
+        for seq in range(start, end + 1):
+            g = golden[files[seq]]
+            m = r[seq]
+            if conv(m["ENVELOPE"]) != g["envelope"]:
+                bad.append((files[seq], "ENVELOPE"))
+            for spec in ("HEADER", fields):
+                data = bytes(m["BODY[%s]" % spec])
+                want = g["sections"][spec]
+                if (len(data) != want["len"] or
+                        hashlib.sha256(data).hexdigest() != want["sha256"]):
+                    bad.append((files[seq], spec))
+    assert bad == [], (len(bad), bad[:10])
