@@ -52,6 +52,16 @@ static char paths[3][96];
 static FILE *devnull;
 
 static void
+fuzz_cleanup(void)
+{
+	for (int i = 0; i < 3; i++)
+		unlink(paths[i]);
+	rmdir(dir);
+	if (devnull != NULL)
+		fclose(devnull);
+}
+
+static void
 fuzz_init(void)
 {
 	static const char *const names[3] = { "main.conf", "a.conf", "b.conf" };
@@ -63,6 +73,7 @@ fuzz_init(void)
 		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
 	conf_register(&table);
 	devnull = fopen("/dev/null", "w");
+	atexit(fuzz_cleanup);
 }
 
 static void

@@ -14,10 +14,11 @@
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 1
 FUZZ_TARGETS = fuzz/fuzz-conf fuzz/fuzz-mutf7 fuzz/fuzz-pwfile fuzz/fuzz-sasl \
-	fuzz/fuzz-imap-parser fuzz/fuzz-pop3 fuzz/fuzz-mime fuzz/fuzz-imap-search
+	fuzz/fuzz-imap-parser fuzz/fuzz-pop3 fuzz/fuzz-mime fuzz/fuzz-imap-search \
+	fuzz/fuzz-authmod-templates
 EXTRA_PROGRAMS = $(FUZZ_TARGETS)
 CLEANFILES += $(FUZZ_TARGETS)
-EXTRA_DIST += fuzz/run.sh fuzz/seeds t/regress
+EXTRA_DIST += fuzz/run.sh fuzz/replay.sh fuzz/seeds t/regress
 
 fuzz_cflags = $(AM_CFLAGS) -fsanitize=fuzzer
 fuzz_ldflags = $(AM_LDFLAGS) -fsanitize=fuzzer
@@ -64,6 +65,41 @@ fuzz_fuzz_imap_search_SOURCES = fuzz/fuzz-imap-search.c
 fuzz_fuzz_imap_search_CFLAGS = $(fuzz_cflags)
 fuzz_fuzz_imap_search_LDFLAGS = $(fuzz_ldflags)
 fuzz_fuzz_imap_search_LDADD = $(fuzz_ldadd)
+
+# LDAP filter expansion and SQL templates live in dlopen'd modules
+fuzz_fuzz_authmod_templates_SOURCES = fuzz/fuzz-authmod-templates.c \
+	authmods/ldap/authldap-filter.c authmods/mysql/authsql-query.c
+fuzz_fuzz_authmod_templates_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_authmod_templates_LDFLAGS = $(fuzz_ldflags)
+
+# `make check`: every harness also built with a plain main() (fuzz/replay.c)
+# by the configured compiler, and run by fuzz/replay.sh over its seeds and
+# kept crash inputs, so t/regress/ is replayed in the gcc, ASan and TSan
+# builds too.
+check_PROGRAMS += fuzz/replay-conf fuzz/replay-mutf7 fuzz/replay-pwfile \
+	fuzz/replay-sasl fuzz/replay-imap-parser fuzz/replay-pop3 \
+	fuzz/replay-mime fuzz/replay-imap-search fuzz/replay-authmod-templates
+TESTS += fuzz/replay.sh
+fuzz_replay_conf_SOURCES = fuzz/fuzz-conf.c fuzz/replay.c
+fuzz_replay_conf_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
+fuzz_replay_mutf7_SOURCES = fuzz/fuzz-mutf7.c fuzz/replay.c
+fuzz_replay_mutf7_LDADD = $(fuzz_ldadd)
+fuzz_replay_pwfile_SOURCES = fuzz/fuzz-pwfile.c authmods/pwfile/pwfile-parse.c \
+	fuzz/replay.c
+fuzz_replay_pwfile_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
+fuzz_replay_sasl_SOURCES = fuzz/fuzz-sasl.c fuzz/replay.c
+fuzz_replay_sasl_LDADD = $(fuzz_ldadd)
+fuzz_replay_imap_parser_SOURCES = fuzz/fuzz-imap-parser.c fuzz/replay.c
+fuzz_replay_imap_parser_LDADD = $(fuzz_ldadd)
+fuzz_replay_pop3_SOURCES = fuzz/fuzz-pop3.c fuzz/replay.c
+fuzz_replay_pop3_LDADD = $(fuzz_ldadd)
+fuzz_replay_mime_SOURCES = fuzz/fuzz-mime.c fuzz/replay.c
+fuzz_replay_mime_LDADD = $(fuzz_ldadd)
+fuzz_replay_imap_search_SOURCES = fuzz/fuzz-imap-search.c fuzz/replay.c
+fuzz_replay_imap_search_LDADD = $(fuzz_ldadd)
+fuzz_replay_authmod_templates_SOURCES = fuzz/fuzz-authmod-templates.c \
+	authmods/ldap/authldap-filter.c authmods/mysql/authsql-query.c fuzz/replay.c
+fuzz_replay_authmod_templates_LDADD = core/libcore.la
 
 .PHONY: fuzz fuzz-build
 fuzz-build:
