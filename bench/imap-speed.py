@@ -56,17 +56,28 @@ def loadavg():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
-def daemon_times(pid):
-    """(CPU ns, run-queue wait ns) summed over the daemon's live threads."""
-    run = wait = 0
+def daemon_threads(pid):
+    """{tid: (CPU ns, run-queue wait ns)} of the daemon's live threads."""
+    out = {}
     for task in pathlib.Path("/proc/%d/task" % pid).iterdir():
         try:
             f = (task / "schedstat").read_text().split()
         except OSError:
             continue
-        run += int(f[0])
-        wait += int(f[1])
-    return run, wait
+        out[task.name] = (int(f[0]), int(f[1]))
+    return out
+
+
+def daemon_delta(before, after):
+    """CPU and wait seconds the daemon's threads spent between two
+    snapshots (a thread that ended in between is left out: only a
+    previous session's thread finishing its LOGOUT can)."""
+    run = wait = 0
+    for tid, (r, w) in after.items():
+        r0, w0 = before.get(tid, (0, 0))
+        run += r - r0
+        wait += w - w0
+    return run / 1e9, wait / 1e9
 
 
 # ---------------------------------------------------------------- Maildirs
@@ -195,10 +206,10 @@ class Daemon:
 
     def timed(self, client, text):
         """(answer, wall s, daemon CPU s, daemon run-queue wait s)."""
-        r0, w0 = daemon_times(self.pid)
+        before = daemon_threads(self.pid)
         data, wall = client.cmd(text)
-        r1, w1 = daemon_times(self.pid)
-        return data, wall, (r1 - r0) / 1e9, (w1 - w0) / 1e9
+        cpu, wait = daemon_delta(before, daemon_threads(self.pid))
+        return data, wall, cpu, wait
 
     def stop(self):
         self.md.stop()
