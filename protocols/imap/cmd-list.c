@@ -4,13 +4,16 @@
  * "*" and "%" wildcards, the quoted "." delimiter (B06), \Noselect and the
  * CHILDREN attributes (RFC 3348), names in modified UTF-7; and the
  * extended LIST (RFC 5258: selection and return options, several
- * patterns), LIST-STATUS (RFC 5819) and SPECIAL-USE (RFC 6154).
+ * patterns), LIST-STATUS (RFC 5819) and SPECIAL-USE (RFC 6154): the
+ * configured imap.special_use.* names plus the attributes a folder was
+ * given by CREATE (storage/store-specialuse.h).
  */
 #include <strings.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
+#include "storage/store-specialuse.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
@@ -32,6 +35,7 @@ static const char *const special_names[] = {
 
 struct match {
 	const char *name;
+	const char *uses;	/* stored by CREATE, "" for none */
 	unsigned attrs;
 };
 
@@ -99,6 +103,50 @@ special_use(const struct list_ctx *ctx, const char *name)
 	return -1;
 }
 
+const char *
+imap_cmd_special_use_name(const char *attr)
+{
+	for (size_t i = 0; i < N_ELEMENTS(special_names); i++)
+		if (strcasecmp(special_names[i], attr) == 0)
+			return special_names[i];
+	return NULL;
+}
+
+/* stored_uses: the attributes CREATE stored for name, in cmd->arena;
+ * only known ones are shown (the file could have been edited by hand) */
+static const char *
+stored_uses(const struct list_ctx *ctx, const char *name)
+{
+	char buf[STORE_SPECIALUSE_MAX + 1], out[STORE_SPECIALUSE_MAX + 1];
+	const char *canon;
+	size_t len = 0;
+
+	if (store_specialuse_get(ctx->cmd->sess->store, name, buf,
+				 sizeof(buf)) < 0 || buf[0] == '\0')
+		return "";
+	out[0] = '\0';
+	for (char *t = buf, *sp; *t != '\0'; t = sp) {
+		sp = t + strcspn(t, " ");
+		if (*sp != '\0')
+			*sp++ = '\0';
+		if ((canon = imap_cmd_special_use_name(t)) == NULL ||
+		    strstr(out, canon) != NULL)
+			continue;
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+					len > 0 ? " " : "", canon);
+	}
+	return arena_strdup(ctx->cmd->arena, out);
+}
+
+static bool
+is_special(const struct list_ctx *ctx, const char *name)
+{
+	const char *u;
+
+	return special_use(ctx, name) >= 0 ||
+	       ((u = stored_uses(ctx, name)) != NULL && *u != '\0');
+}
+
 static int
 add_match(struct list_ctx *ctx, const char *name, unsigned attrs)
 {
@@ -114,7 +162,10 @@ add_match(struct list_ctx *ctx, const char *name, unsigned attrs)
 	}
 	ctx->matches[ctx->nmatches].name = arena_strdup(ctx->cmd->arena, name);
 	ctx->matches[ctx->nmatches].attrs = attrs;
-	if (ctx->matches[ctx->nmatches].name == NULL)
+	ctx->matches[ctx->nmatches].uses = ctx->lsub ? "" :
+					   stored_uses(ctx, name);
+	if (ctx->matches[ctx->nmatches].name == NULL ||
+	    ctx->matches[ctx->nmatches].uses == NULL)
 		return -ERR_NOMEM;
 	ctx->nmatches++;
 	return 0;
@@ -138,7 +189,7 @@ collect(void *vctx, const char *name, unsigned attrs)
 	char *dot;
 	int r;
 
-	if ((ctx->opts & SEL_SPECIAL) && special_use(ctx, name) < 0)
+	if ((ctx->opts & SEL_SPECIAL) && !is_special(ctx, name))
 		return 0;
 	/* the store lists each name once: only RECURSIVEMATCH's parents
 	 * need the (quadratic) duplicate check */
@@ -179,8 +230,11 @@ append_attrs(struct list_ctx *ctx, struct sbuf *b, const struct match *m)
 					    (a & ATTR_CHILDINFO) == 0))
 		if (ctx->opts & (SEL_SUBSCRIBED | RET_SUBSCRIBED))
 			ATTR("\\Subscribed");
-	if ((su = special_use(ctx, m->name)) >= 0)
+	if ((su = special_use(ctx, m->name)) >= 0 &&
+	    strstr(m->uses, special_names[su]) == NULL)
 		ATTR(special_names[su]);
+	if (m->uses[0] != '\0')
+		ATTR(m->uses);
 #undef ATTR
 }
 

@@ -3,10 +3,12 @@
  * Mailbox management: CREATE, DELETE, RENAME (RFC 3501 6.3.3-6.3.5) and
  * SUBSCRIBE/UNSUBSCRIBE (6.3.6-6.3.7). Names arrive in modified UTF-7 and
  * are handed to storage in UTF-8; INBOX's special rules are checked here.
+ * CREATE takes RFC 4466 create-params: USE (RFC 6154 3, CREATE-SPECIAL-USE).
  */
 #include <strings.h>
 #include "core/error.h"
 #include "storage/store.h"
+#include "storage/store-specialuse.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
@@ -34,22 +36,82 @@ reply_store(struct imap_cmd *cmd, int r, const char *what)
 	return imap_reply_tagged(cmd, "OK", "%s completed.", what);
 }
 
+/* create_uses: "(USE (\Sent ...))" (RFC 6154 3 within RFC 4466's
+ * create-params) into uses (canonical, space-separated, no repeats).
+ * -ERR_SYNTAX for a malformed or unknown parameter (BAD), -ERR_INVAL for
+ * an attribute that is not a special use Maildock has (NO [USEATTR]). */
+static int
+create_uses(const struct imap_arg *arg, char *uses, size_t size)
+{
+	const struct imap_arg *params, *attrs;
+	unsigned np, na;
+	size_t len = 0;
+
+	uses[0] = '\0';
+	if (!imap_arg_list(arg, &params, &np) || np == 0)
+		return -ERR_SYNTAX;
+	for (unsigned i = 0; i < np; i += 2) {
+		if (!imap_arg_atom_eq(&params[i], "USE") || i + 1 >= np ||
+		    !imap_arg_list(&params[i + 1], &attrs, &na))
+			return -ERR_SYNTAX;
+		for (unsigned j = 0; j < na; j++) {
+			const char *a, *canon;
+			if (!imap_arg_atom(&attrs[j], &a) || a[0] != '\\')
+				return -ERR_SYNTAX;
+			if ((canon = imap_cmd_special_use_name(a)) == NULL)
+				return -ERR_INVAL;
+			if (strstr(uses, canon) != NULL)
+				continue;
+			len += (size_t)snprintf(uses + len, size - len, "%s%s",
+						len > 0 ? " " : "", canon);
+		}
+	}
+	return len < size ? 0 : -ERR_LIMIT;
+}
+
+/* create_special: store uses for the new folder; a folder that cannot
+ * get them is removed again (RFC 6154 3: MUST NOT create it then) */
+static int
+create_special(struct imap_cmd *cmd, struct imap_acl_box *ab,
+	       const char *uses)
+{
+	int r;
+
+	if (uses[0] == '\0')
+		return imap_reply_tagged(cmd, "OK", "Create completed.");
+	if ((r = store_specialuse_set(ab->store, ab->name, uses)) < 0) {
+		(void)store_folder_delete(ab->store, ab->name);
+		return imap_reply_tagged(cmd, "NO", "[USEATTR] Cannot set the "
+					 "special use: %s", imap_store_error(r));
+	}
+	return imap_reply_tagged(cmd, "OK", "Create completed.");
+}
+
 int
 imap_cmd_create(struct imap_cmd *cmd)
 {
 	struct imap_acl_box ab;
+	char uses[STORE_SPECIALUSE_MAX + 1] = "";
 	const char *name;
 	int r = name_arg(cmd, 0, &name);
 
 	if (r != 0)
 		return r < 0 ? r : IMAP_CMD_DONE;
+	if (cmd->argc > 1 &&
+	    (r = create_uses(&cmd->args[1], uses, sizeof(uses))) < 0) {
+		if (r != -ERR_INVAL)
+			return imap_cmd_bad_args(cmd);
+		return imap_reply_tagged(cmd, "NO", "[USEATTR] Unsupported "
+					 "special-use attribute");
+	}
 	if (strcasecmp(name, "INBOX") == 0 || strcasecmp(name, "INBOX.") == 0)
 		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
 	if ((r = imap_acl_require_create(cmd, name, &ab)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: k */
-	return reply_store(cmd, store_folder_create(ab.store, ab.name),
-			   "Create");
+	if ((r = store_folder_create(ab.store, ab.name)) < 0)
+		return reply_store(cmd, r, "Create");
+	return create_special(cmd, &ab, uses);
 }
 
 int

@@ -27,7 +27,7 @@ static const struct imap_command commands[] = {
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
-	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 1, 0 },
+	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 2, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
 	{ "DELETEACL", imap_cmd_setacl, LOGGEDIN, 2, 2, 0 },
 	{ "ENABLE", imap_cmd_enable, IMAP_ST_AUTH, 1, MANY, 0 },

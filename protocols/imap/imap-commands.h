@@ -138,6 +138,12 @@ bool imap_cmd_status_items_ok(const struct imap_arg *items, unsigned n);
 int imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 			  const struct imap_arg *items, unsigned n);
 
+/* imap_cmd_special_use_name: the canonical spelling of the special-use
+ * attribute attr (RFC 6154 2: \Sent \Drafts \Trash \Junk \Archive, any
+ * case), or NULL for any other (\All and \Flagged are virtual folders
+ * Maildock does not have). Static string; pure. (cmd-list.c) */
+const char *imap_cmd_special_use_name(const char *attr);
+
 /* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);
 

@@ -42,8 +42,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
 		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
 		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH "
-		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE UTF8=ACCEPT "
-		     "ACL ACL2=UNION RIGHTS=kxte");
+		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE "
+		     "UTF8=ACCEPT ACL ACL2=UNION RIGHTS=kxte");
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
