@@ -189,8 +189,9 @@ imap_acl_resolve(struct imap_cmd *cmd, const char *name,
 
 	if (r == 0)
 		r = rights_of(cmd, b);
-	/* without l or r the folder does not exist for this user */
-	if (r == 0 && (b->rights & (STORE_ACL_LOOKUP | STORE_ACL_READ)) == 0)
+	/* without l or r another user's folder does not exist for this one */
+	if (r == 0 && b->shared &&
+	    (b->rights & (STORE_ACL_LOOKUP | STORE_ACL_READ)) == 0)
 		r = -ERR_NOTFOUND;
 	return r;
 }
