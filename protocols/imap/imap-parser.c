@@ -3,58 +3,14 @@
  * Incremental IMAP command tokenizer: tag, command name, then a tree of
  * atoms, quoted strings, literals and parenthesized lists. Strings are
  * copied into the command arena; the parser itself only keeps a bounded
- * token buffer and a stack of open lists.
+ * token buffer and a stack of open lists. Literals (RFC 3501 4.3, LITERAL+,
+ * literal8) are read in imap-parser-literal.c.
  */
 #include <strings.h>
 #include "core/arena.h"
 #include "core/error.h"
-#include "protocols/imap/imap-parser.h"
+#include "protocols/imap/imap-parser-private.h"
 #include "core/compat.h"
-
-enum state {
-	ST_TAG,
-	ST_NAME,
-	ST_AFTER_TOKEN,		/* expect SP, CR or ')' */
-	ST_ARG_START,		/* expect a token, '(' or ')' */
-	ST_ATOM,
-	ST_QUOTED,
-	ST_QUOTED_ESC,
-	ST_LIT8,		/* after '~', expect '{' (RFC 3516 literal8) */
-	ST_LIT_NUM,
-	ST_LIT_CLOSE,		/* after '+', expect '}' */
-	ST_LIT_CR,
-	ST_LIT_LF,
-	ST_LIT_DATA,
-	ST_LF,			/* after the final CR */
-	ST_DONE,
-	ST_ERROR,
-};
-
-struct frame {
-	struct imap_arg *items;
-	unsigned count, alloc;
-};
-
-struct imap_parser {
-	struct arena *arena;
-	struct imap_parser_limits lim;
-	enum state state;
-	const char *error;
-	char *tag, *name;
-	/* the token being read (atom, quoted string, tag, name) */
-	char *tok;
-	size_t tok_len, tok_cap;
-	bool in_bracket;	/* inside "[...]" of an atom (BODY[...]) */
-	bool lit_sync, lit_digits, lit8;
-	bool utf8;		/* UTF-8 in quoted strings (RFC 6855) */
-	uint64_t lit_size, lit_got;
-	char *lit_data;
-	bool lit_nul;
-	size_t line_len;	/* octets of the current line */
-	size_t cmd_len;		/* octets of the whole command */
-	unsigned depth;
-	struct frame frames[IMAP_PARSER_DEPTH_CAP + 1];
-};
 
 struct imap_parser *
 imap_parser_new(struct arena *arena, const struct imap_parser_limits *limits)
@@ -101,8 +57,8 @@ imap_parser_reset(struct imap_parser *p, struct arena *arena)
 	memset(p->frames, 0, sizeof(p->frames));
 }
 
-static int
-fail(struct imap_parser *p, int err, const char *why)
+int
+imap_parser_fail(struct imap_parser *p, int err, const char *why)
 {
 	p->state = ST_ERROR;
 	p->error = why;
@@ -125,9 +81,8 @@ tok_add(struct imap_parser *p, char c)
 	return true;
 }
 
-/* add_arg: append a new argument to the innermost open list */
-static struct imap_arg *
-add_arg(struct imap_parser *p, enum imap_arg_type type)
+struct imap_arg *
+imap_parser_add_arg(struct imap_parser *p, enum imap_arg_type type)
 {
 	struct frame *f = &p->frames[p->depth];
 
@@ -159,13 +114,13 @@ finish_string(struct imap_parser *p, enum imap_arg_type type)
 	struct imap_arg *a;
 
 	if (s == NULL)
-		return fail(p, -ERR_NOMEM, "out of memory");
+		return imap_parser_fail(p, -ERR_NOMEM, "out of memory");
 	if (type == IMAP_ARG_ATOM && p->tok_len == 3 &&
 	    strncasecmp(s, "NIL", 3) == 0)
 		type = IMAP_ARG_NIL;
-	a = add_arg(p, type);
+	a = imap_parser_add_arg(p, type);
 	if (a == NULL)
-		return fail(p, -ERR_NOMEM, "out of memory");
+		return imap_parser_fail(p, -ERR_NOMEM, "out of memory");
 	a->str = s;
 	a->len = p->tok_len;
 	p->tok_len = 0;
@@ -179,10 +134,11 @@ open_list(struct imap_parser *p)
 	struct imap_arg *a;
 
 	if (p->depth >= p->lim.depth_max)
-		return fail(p, -ERR_LIMIT, "lists nested too deeply");
-	a = add_arg(p, IMAP_ARG_LIST);
+		return imap_parser_fail(p, -ERR_LIMIT,
+					"lists nested too deeply");
+	a = imap_parser_add_arg(p, IMAP_ARG_LIST);
 	if (a == NULL)
-		return fail(p, -ERR_NOMEM, "out of memory");
+		return imap_parser_fail(p, -ERR_NOMEM, "out of memory");
 	p->depth++;
 	memset(&p->frames[p->depth], 0, sizeof(p->frames[0]));
 	p->state = ST_ARG_START;
@@ -196,7 +152,7 @@ close_list(struct imap_parser *p)
 	struct frame *up;
 
 	if (p->depth == 0)
-		return fail(p, -ERR_SYNTAX, "unexpected ')'");
+		return imap_parser_fail(p, -ERR_SYNTAX, "unexpected ')'");
 	up = &p->frames[p->depth - 1];
 	up->items[up->count - 1].list = f->items;
 	up->items[up->count - 1].count = f->count;
@@ -226,7 +182,7 @@ static int
 end_of_line(struct imap_parser *p, unsigned char c)
 {
 	if (c != '\r')
-		return fail(p, -ERR_SYNTAX, "unexpected character");
+		return imap_parser_fail(p, -ERR_SYNTAX, "unexpected character");
 	p->state = ST_LF;
 	return 0;
 }
@@ -246,17 +202,6 @@ step_token_end(struct imap_parser *p, unsigned char c)
 }
 
 static int
-start_literal(struct imap_parser *p, bool lit8)
-{
-	p->lit_size = 0;
-	p->lit_digits = false;
-	p->lit_sync = true;
-	p->lit8 = lit8;
-	p->state = ST_LIT_NUM;
-	return 0;
-}
-
-static int
 step_arg_start(struct imap_parser *p, unsigned char c)
 {
 	switch (c) {
@@ -272,24 +217,26 @@ step_arg_start(struct imap_parser *p, unsigned char c)
 		p->state = ST_LIT8;
 		return 0;
 	case '{':
-		return start_literal(p, false);
+		return imap_parser_start_literal(p, false);
 	case '\r':
 		if (p->depth > 0)
-			return fail(p, -ERR_SYNTAX, "unclosed list");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"unclosed list");
 		p->state = ST_LF;
 		return 0;
 	default:
 		if (!is_atom_char(c))
-			return fail(p, -ERR_SYNTAX, c >= 0x80 ?
-				    "8-bit data outside a literal" :
-				    "unexpected character");
+			return imap_parser_fail(p, -ERR_SYNTAX, c >= 0x80 ?
+						"8-bit data outside a literal" :
+						"unexpected character");
 		p->tok_len = 0;
 		p->in_bracket = false;
 		p->state = ST_ATOM;
 		if (c == '[')
 			p->in_bracket = true;
 		if (!tok_add(p, (char)c))
-			return fail(p, -ERR_LIMIT, "token too long");
+			return imap_parser_fail(p, -ERR_LIMIT,
+						"token too long");
 		return 0;
 	}
 }
@@ -301,21 +248,24 @@ step_atom(struct imap_parser *p, unsigned char c)
 
 	if (p->in_bracket) {
 		if (c < 0x20 || c >= 0x7f)
-			return fail(p, -ERR_SYNTAX, "bad character in [...]");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"bad character in [...]");
 		if (c == ']')
 			p->in_bracket = false;
 	} else if (c == '[') {
 		p->in_bracket = true;
 	} else if (!is_atom_char(c)) {
 		if (c == '(' || c == '"' || c == '{')
-			return fail(p, -ERR_SYNTAX, "unexpected character");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"unexpected character");
 		if (c >= 0x80)
-			return fail(p, -ERR_SYNTAX, "8-bit data outside a literal");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"8-bit data outside a literal");
 		r = finish_string(p, IMAP_ARG_ATOM);
 		return r < 0 ? r : step_token_end(p, c);
 	}
 	if (!tok_add(p, (char)c))
-		return fail(p, -ERR_LIMIT, "token too long");
+		return imap_parser_fail(p, -ERR_LIMIT, "token too long");
 	return 0;
 }
 
@@ -324,110 +274,26 @@ step_quoted(struct imap_parser *p, unsigned char c)
 {
 	if (p->state == ST_QUOTED_ESC) {
 		if (c != '"' && c != '\\')
-			return fail(p, -ERR_SYNTAX, "bad escape in quoted string");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"bad escape in quoted string");
 		p->state = ST_QUOTED;
 	} else if (c == '\\') {
 		p->state = ST_QUOTED_ESC;
 		return 0;
 	} else if (c == '"') {
 		if (p->utf8 && !imap_arg_utf8_valid(p->tok, p->tok_len))
-			return fail(p, -ERR_SYNTAX, "invalid UTF-8");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"invalid UTF-8");
 		return finish_string(p, IMAP_ARG_QUOTED);
 	} else if (c == 0 || c == '\r' || c == '\n') {
-		return fail(p, -ERR_SYNTAX, "CR, LF or NUL in quoted string");
+		return imap_parser_fail(p, -ERR_SYNTAX,
+					"CR, LF or NUL in quoted string");
 	} else if (c >= 0x80 && !p->utf8) {
-		return fail(p, -ERR_SYNTAX, "8-bit data outside a literal");
+		return imap_parser_fail(p, -ERR_SYNTAX,
+					"8-bit data outside a literal");
 	}
 	if (!tok_add(p, (char)c))
-		return fail(p, -ERR_LIMIT, "token too long");
-	return 0;
-}
-
-static int
-step_literal_head(struct imap_parser *p, unsigned char c)
-{
-	switch (p->state) {
-	case ST_LIT_NUM:
-		if (c >= '0' && c <= '9') {
-			unsigned d = c - '0';
-			/* overflow check before the multiplication */
-			if (p->lit_size > (UINT32_MAX - d) / 10)
-				return fail(p, -ERR_LIMIT,
-					    "literal size above 32 bits");
-			p->lit_size = p->lit_size * 10 + d;
-			p->lit_digits = true;
-			return 0;
-		}
-		if (!p->lit_digits)
-			return fail(p, -ERR_SYNTAX, "bad literal size");
-		if (c == '+') {
-			p->lit_sync = false;
-			p->state = ST_LIT_CLOSE;
-			return 0;
-		}
-		/* FALLTHROUGH */
-	case ST_LIT_CLOSE:
-		if (c != '}')
-			return fail(p, -ERR_SYNTAX, "bad literal size");
-		p->state = ST_LIT_CR;
-		return 0;
-	case ST_LIT_CR:
-		if (c != '\r')
-			return fail(p, -ERR_SYNTAX, "literal must end the line");
-		p->state = ST_LIT_LF;
-		return 0;
-	default:
-		if (c != '\n')
-			return fail(p, -ERR_SYNTAX, "CR without LF");
-		p->state = ST_LIT_DATA;
-		p->lit_got = 0;
-		p->lit_data = NULL;
-		p->lit_nul = false;
-		return IMAP_PARSE_LITERAL;
-	}
-}
-
-static int
-literal_data(struct imap_parser *p, const unsigned char *d, size_t len,
-	     size_t *used_r)
-{
-	uint64_t want = p->lit_size - p->lit_got;
-	size_t n = len < want ? len : (size_t)want;
-
-	*used_r = 0;
-	struct imap_arg *a;
-
-	if (p->lit_data == NULL) {
-		if (p->lit_size > p->lim.literal_max)
-			return fail(p, -ERR_LIMIT, "literal too big");
-		if (!size_add_r(p->cmd_len, (size_t)p->lit_size, &p->cmd_len) ||
-		    p->cmd_len > p->lim.command_max)
-			return fail(p, -ERR_LIMIT, "command too long");
-		p->lit_data = arena_alloc(p->arena, (size_t)p->lit_size + 1);
-		if (p->lit_data == NULL)
-			return fail(p, -ERR_NOMEM, "out of memory");
-	}
-	if (n > 0) {
-		memcpy(p->lit_data + p->lit_got, d, n);
-		if (memchr(d, 0, n) != NULL)
-			p->lit_nul = true;
-	}
-	p->lit_got += n;
-	*used_r = n;
-	if (p->lit_got < p->lit_size)
-		return 0;
-	p->lit_data[p->lit_size] = '\0';
-	a = add_arg(p, IMAP_ARG_LITERAL);
-	if (a == NULL)
-		return fail(p, -ERR_NOMEM, "out of memory");
-	a->str = p->lit_data;
-	a->len = (size_t)p->lit_size;
-	a->literal_size = p->lit_size;
-	a->has_nul = p->lit_nul;
-	a->literal8 = p->lit8;
-	p->lit_data = NULL;
-	p->line_len = 0;
-	p->state = ST_AFTER_TOKEN;
+		return imap_parser_fail(p, -ERR_LIMIT, "token too long");
 	return 0;
 }
 
@@ -438,16 +304,18 @@ step_head(struct imap_parser *p, unsigned char c)
 		if (c == ' ' && p->tok_len > 0) {
 			p->tag = arena_strndup(p->arena, p->tok, p->tok_len);
 			if (p->tag == NULL)
-				return fail(p, -ERR_NOMEM, "out of memory");
+				return imap_parser_fail(p, -ERR_NOMEM,
+							"out of memory");
 			p->tok_len = 0;
 			p->state = ST_NAME;
 			return 0;
 		}
 		if (!is_tag_char(c))
-			return fail(p, -ERR_SYNTAX, p->tok_len == 0 ?
-				    "missing tag" : "bad tag or missing command");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+			    p->tok_len == 0 ?
+			    "missing tag" : "bad tag or missing command");
 		if (p->tok_len >= p->lim.tag_max)
-			return fail(p, -ERR_SYNTAX, "tag too long");
+			return imap_parser_fail(p, -ERR_SYNTAX, "tag too long");
 		tok_add(p, (char)c);
 		return 0;
 	}
@@ -458,13 +326,14 @@ step_head(struct imap_parser *p, unsigned char c)
 				p->tok[i] = (char)(p->tok[i] - 'a' + 'A');
 		p->name = arena_strndup(p->arena, p->tok, p->tok_len);
 		if (p->name == NULL)
-			return fail(p, -ERR_NOMEM, "out of memory");
+			return imap_parser_fail(p, -ERR_NOMEM, "out of memory");
 		p->tok_len = 0;
 		p->state = c == ' ' ? ST_ARG_START : ST_LF;
 		return 0;
 	}
 	if (!is_atom_char(c) || c == '[' || p->tok_len >= 64)
-		return fail(p, -ERR_SYNTAX, "missing or bad command name");
+		return imap_parser_fail(p, -ERR_SYNTAX,
+					"missing or bad command name");
 	tok_add(p, (char)c);
 	return 0;
 }
@@ -487,22 +356,25 @@ step(struct imap_parser *p, unsigned char c)
 		return step_quoted(p, c);
 	case ST_LIT8:
 		if (c != '{')
-			return fail(p, -ERR_SYNTAX, "'~' without literal");
-		return start_literal(p, true);
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"'~' without literal");
+		return imap_parser_start_literal(p, true);
 	case ST_LIT_NUM:
 	case ST_LIT_CLOSE:
 	case ST_LIT_CR:
 	case ST_LIT_LF:
-		return step_literal_head(p, c);
+		return imap_parser_step_literal_head(p, c);
 	case ST_LF:
 		if (c != '\n')
-			return fail(p, -ERR_SYNTAX, "CR without LF");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"CR without LF");
 		if (p->depth > 0)
-			return fail(p, -ERR_SYNTAX, "unclosed list");
+			return imap_parser_fail(p, -ERR_SYNTAX,
+						"unclosed list");
 		p->state = ST_DONE;
 		return IMAP_PARSE_DONE;
 	default:
-		return fail(p, -ERR_SYNTAX, "parser misuse");
+		return imap_parser_fail(p, -ERR_SYNTAX, "parser misuse");
 	}
 }
 
@@ -523,18 +395,18 @@ imap_parser_feed(struct imap_parser *p, const void *data, size_t len,
 			   p->lit_got == p->lit_size)) {
 		if (p->state == ST_LIT_DATA) {
 			size_t n = 0;
-			r = literal_data(p, d + i, len - i, &n);
+			r = imap_parser_literal_data(p, d + i, len - i, &n);
 			i += n;
 			if (r < 0)
 				break;
 			continue;
 		}
 		if (++p->line_len > p->lim.line_max) {
-			r = fail(p, -ERR_LIMIT, "line too long");
+			r = imap_parser_fail(p, -ERR_LIMIT, "line too long");
 			break;
 		}
 		if (++p->cmd_len > p->lim.command_max) {
-			r = fail(p, -ERR_LIMIT, "command too long");
+			r = imap_parser_fail(p, -ERR_LIMIT, "command too long");
 			break;
 		}
 		r = step(p, d[i++]);
@@ -543,37 +415,6 @@ imap_parser_feed(struct imap_parser *p, const void *data, size_t len,
 	}
 	*used_r = i;
 	return r;
-}
-
-void
-imap_parser_literal(const struct imap_parser *p, uint64_t *size_r,
-		    bool *sync_r, bool *top_level_r, unsigned *argc_r)
-{
-	*size_r = p->lit_size;
-	*sync_r = p->lit_sync;
-	*top_level_r = p->depth == 0;
-	*argc_r = p->frames[0].count;
-}
-
-void
-imap_parser_literal_skip(struct imap_parser *p)
-{
-	struct imap_arg *a;
-
-	if (p->state != ST_LIT_DATA || p->lit_got != 0) {
-		fail(p, -ERR_SYNTAX, "parser misuse");
-		return;
-	}
-	a = add_arg(p, IMAP_ARG_LITERAL_SIZE);
-	if (a == NULL) {
-		fail(p, -ERR_NOMEM, "out of memory");
-		return;
-	}
-	a->str = "";
-	a->literal_size = p->lit_size;
-	a->literal8 = p->lit8;
-	p->line_len = 0;
-	p->state = ST_AFTER_TOKEN;
 }
 
 void
@@ -587,12 +428,6 @@ imap_parser_depth(const struct imap_parser *p, unsigned *count_r)
 {
 	*count_r = p->frames[p->depth].count;
 	return p->depth;
-}
-
-bool
-imap_parser_literal8(const struct imap_parser *p)
-{
-	return p->lit8;
 }
 
 const char *

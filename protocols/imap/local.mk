@@ -5,6 +5,8 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-arg.c protocols/imap/imap-arg.h \
 	protocols/imap/imap-commands.c protocols/imap/imap-commands.h \
 	protocols/imap/imap-parser.c protocols/imap/imap-parser.h \
+	protocols/imap/imap-parser-literal.c \
+	protocols/imap/imap-parser-private.h \
 	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
@@ -31,7 +33,8 @@ check_PROGRAMS += t/unit/test-imap-parser t/unit/test-imap-seqset \
 TESTS += t/unit/test-imap-parser t/unit/test-imap-seqset \
 	t/unit/test-imap-reply t/unit/test-imap-commands
 t_unit_test_imap_parser_SOURCES = t/unit/test-imap-parser.c \
-	protocols/imap/imap-parser.c protocols/imap/imap-arg.c
+	protocols/imap/imap-parser.c protocols/imap/imap-parser-literal.c \
+	protocols/imap/imap-parser-private.h protocols/imap/imap-arg.c
 t_unit_test_imap_parser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_imap_parser_LDADD = core/libcore.la $(CMOCKA_LIBS)
 t_unit_test_imap_seqset_SOURCES = t/unit/test-imap-seqset.c \
