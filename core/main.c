@@ -109,7 +109,8 @@ load(bool starting, char **error_r)
 }
 
 static int
-drop_privileges(const struct core_settings *set, char **error_r)
+drop_privileges(const struct conf *conf, const struct core_settings *set,
+		char **error_r)
 {
 	char buf[4096];
 	struct passwd pw, *pwp = NULL;
@@ -119,13 +120,14 @@ drop_privileges(const struct core_settings *set, char **error_r)
 		return 0;
 	if (getpwnam_r(set->server_user, &pw, buf, sizeof(buf), &pwp) != 0 ||
 	    pwp == NULL) {
-		*error_r = xstrdup("server.user: no such user");
+		*error_r = conf_errorf(conf, "server.user", "no such user");
 		return -ERR_NOTFOUND;
 	}
 	if (geteuid() != 0) {
 		if (geteuid() == pw.pw_uid)
 			return 0;
-		*error_r = xstrdup("server.user: only root can change user");
+		*error_r = conf_errorf(conf, "server.user",
+				       "only root can change user");
 		return -ERR_PERM;
 	}
 	gid_t gid = pw.pw_gid;
@@ -133,7 +135,8 @@ drop_privileges(const struct core_settings *set, char **error_r)
 		char gbuf[4096];
 		if (getgrnam_r(set->server_group, &gr, gbuf, sizeof(gbuf),
 			       &grp) != 0 || grp == NULL) {
-			*error_r = xstrdup("server.group: no such group");
+			*error_r = conf_errorf(conf, "server.group",
+					       "no such group");
 			return -ERR_NOTFOUND;
 		}
 		gid = gr.gr_gid;
@@ -209,9 +212,10 @@ serve(void)
 	if (r == 0)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)
-			    : drop_privileges(set, &error);
+			    : drop_privileges(conf, set, &error);
 	if (r < 0) {
 		log_error("core", "%s", error);
+		free(error);
 		conf_unref(&conf);
 		return 1;
 	}

@@ -28,4 +28,5 @@ def test_unknown_server_user_is_an_error(make_server):
     srv = make_server({"server.user": "no-such-user-here"}, start=False)
     with pytest.raises(RuntimeError) as e:
         srv.start()
-    assert "server.user" in str(e.value)
+    assert "maildock.conf:" in str(e.value)
+    assert "server.user: no such user" in str(e.value)
