@@ -80,7 +80,7 @@ sbuf_appends(struct sbuf *b, const char *s)
 }
 
 void
-sbuf_appendc(struct sbuf *b, char c)
+sbuf_appendc_slow(struct sbuf *b, char c)
 {
 	sbuf_append(b, &c, 1);
 }
@@ -89,17 +89,51 @@ void
 sbuf_vappendf(struct sbuf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
+	int n;
+
+	if (b->failed)
+		return;
+	/* Format once into the spare room; only a result that does not fit
+	 * is formatted a second time. */
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	n = room > 0 ? vsnprintf(b->data + b->len, room, fmt, ap2)
+		     : vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0) {
 		b->failed = true;
+		if (room > 0)
+			b->data[b->len] = '\0';
 		return;
 	}
+	if ((size_t)n < room) {
+		if (b->len + (size_t)n > b->max) {
+			b->data[b->len] = '\0';
+			b->failed = true;
+			return;
+		}
+		b->len += (size_t)n;
+		return;
+	}
+	if (room > 0)
+		b->data[b->len] = '\0';
 	if (!reserve(b, (size_t)n))
 		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
+}
+
+void
+sbuf_append_u64(struct sbuf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	sbuf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
 void

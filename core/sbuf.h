@@ -39,9 +39,26 @@ void sbuf_free(struct sbuf *b);
  * failed is set; later appends are ignored until sbuf_reset. */
 void sbuf_append(struct sbuf *b, const void *p, size_t n);
 void sbuf_appends(struct sbuf *b, const char *s);
-void sbuf_appendc(struct sbuf *b, char c);
+/* (sbuf_appendc_slow: the out-of-line part of sbuf_appendc below) */
+void sbuf_appendc_slow(struct sbuf *b, char c);
 void sbuf_appendf(struct sbuf *b, const char *fmt, ...) ATTR_PRINTF(2, 3);
 void sbuf_vappendf(struct sbuf *b, const char *fmt, va_list ap) ATTR_PRINTF(2, 0);
+
+/* sbuf_append_u64: append v in decimal (no locale, no formatting cost). */
+void sbuf_append_u64(struct sbuf *b, uint64_t v);
+
+/* sbuf_appendc: append one byte; inline while it fits, which is the
+ * common case of formatters that work a byte at a time. */
+static inline void
+sbuf_appendc(struct sbuf *b, char c)
+{
+	if (!b->failed && b->len + 1 < b->cap && b->len < b->max) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	sbuf_appendc_slow(b, c);
+}
 
 /* sbuf_reset: empty the buffer and clear failed (memory is kept). */
 void sbuf_reset(struct sbuf *b);
