@@ -287,9 +287,12 @@ class Maildock:
             (md / sub).mkdir(parents=True, exist_ok=True)
         if folder:
             (md / "maildirfolder").touch()
+        # Maildir names that sort in delivery order (seconds, microseconds
+        # zero-padded, then a counter), so UIDs follow the order of deliver()
         Maildock._seq = getattr(Maildock, "_seq", 0) + 1
-        name = name or "%d.M%dP%dQ%d.testhost" % (time.time(), time.time_ns() % 1000000,
-                                                   os.getpid(), Maildock._seq)
+        now = time.time_ns()
+        name = name or "%d.M%06dP%dQ%06d.testhost" % (
+            now // 10**9, (now // 1000) % 1000000, os.getpid(), Maildock._seq)
         tmp = md / "tmp" / name
         tmp.write_bytes(data)
         os.rename(tmp, md / "new" / name)
