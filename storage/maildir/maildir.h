@@ -9,6 +9,7 @@
 #define STORAGE_MAILDIR_MAILDIR_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -28,13 +29,15 @@
 #define MAILDIR_FOLDER_MARKER	"maildirfolder"
 #define MAILDIR_PATH_MAX	4096
 
-/* Tunables (seconds); settings in conf.d/40-maildir.conf feed these. */
+/* Tunables (seconds); settings in conf.d/40-maildir.conf feed these.
+ * Atomic: every login writes them (a reload reaches new sessions) while
+ * other sessions read them. */
 struct maildir_settings {
-	unsigned lock_timeout;		/* wait for the UID list lock */
-	unsigned lock_stale;		/* an older lock file is dead */
-	unsigned pop3_lock_stale;	/* same, for the POP3 maildrop lock */
-	bool fsync;			/* fsync files and directories */
-	bool utf8_names;		/* folder names on disk in UTF-8 */
+	atomic_uint lock_timeout;	/* wait for the UID list lock */
+	atomic_uint lock_stale;		/* an older lock file is dead */
+	atomic_uint pop3_lock_stale;	/* same, for the POP3 maildrop lock */
+	atomic_bool fsync;		/* fsync files and directories */
+	atomic_bool utf8_names;		/* folder names on disk in UTF-8 */
 };
 extern struct maildir_settings maildir_settings;
 
