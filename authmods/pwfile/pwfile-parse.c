@@ -214,6 +214,8 @@ static void
 dedup(struct pwfile_db *db, const char *name, pwfile_log_fn *log, void *ctx)
 {
 	size_t out = 0;
+	if (db->count < 2)
+		return;		/* nothing to sort (entries may be NULL) */
 	qsort(db->entries, db->count, sizeof(*db->entries), cmp_entry);
 	for (size_t i = 0; i < db->count; i++) {
 		if (out > 0 &&

@@ -91,6 +91,22 @@ test_auth_pwfile_parse_malformed(void **state)
 	pwfile_db_free(&db);
 }
 
+/* found by fuzz-pwfile (t/regress/pwfile/no-valid-lines): a file with no
+ * valid line made dedup qsort a NULL array (UBSan) */
+static void
+test_auth_pwfile_parse_no_valid_lines(void **state)
+{
+	static const char text[] = "# only a comment\nno colon\n";
+	struct pwfile_db db;
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	assert_int_equal(pwfile_parse(f, "users", &db, collect, NULL), 0);
+	fclose(f);
+	assert_int_equal(db.count, 0);
+	assert_null(pwfile_find(&db, "alice@example.org"));
+	pwfile_db_free(&db);
+}
+
 static void
 test_auth_pwfile_parse_long_line(void **state)
 {
@@ -328,6 +344,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth_pwfile_parse_malformed),
+		cmocka_unit_test(test_auth_pwfile_parse_no_valid_lines),
 		cmocka_unit_test(test_auth_pwfile_parse_long_line),
 		cmocka_unit_test(test_auth_pwfile_quota_rules_survive_moves),
 		cmocka_unit_test(test_auth_pwfile_module_reload),
