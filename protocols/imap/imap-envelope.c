@@ -10,6 +10,11 @@
 
 /* More quoted-specials than this make a literal (as Dovecot). */
 #define QUOTED_MAX_ESCAPES 4
+/* A longer string goes as a literal too: clients read lines with a limit
+ * (Python's imaplib stops at 1,000,000 octets) but literals by count, and a
+ * header field of any length can arrive from anyone (RFC 3501 4.3 allows
+ * either form). Dovecot quotes any length; the corpus has none above this. */
+#define QUOTED_MAX_LEN 16384
 
 static void
 append_literal(struct sbuf *b, const char *p, size_t len)
@@ -47,6 +52,10 @@ imap_envelope_append_nstring(struct sbuf *b, const char *p, size_t len)
 		return;
 	}
 	len = strnlen(p, len);
+	if (len > QUOTED_MAX_LEN) {
+		append_literal(b, p, len);
+		return;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
 
@@ -137,7 +146,7 @@ imap_envelope_append_for_humans(struct sbuf *b, const char *p, size_t len)
 		modify = true;
 		remove++;
 	}
-	if (!modify) {
+	if (!modify && len <= QUOTED_MAX_LEN) {
 		sbuf_appendc(b, '"');
 		sbuf_append(b, p, len);
 		sbuf_appendc(b, '"');

@@ -197,7 +197,7 @@ imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 
 	if ((ret = locate_all(scratch, items, m, &loc)) < 0)
 		return ret;
-	sbuf_init(&o.b, scratch, IMAP_REPLY_LINE_MAX);
+	sbuf_init(&o.b, scratch, IMAP_FETCH_BUFFER_MAX);
 	append_u64(&o.b, "* ", m->seq);
 	sbuf_appends(&o.b, " FETCH (");
 	write_simple(&o, items, m);

@@ -22,6 +22,11 @@ struct sbuf;
 #define IMAP_FETCH_MAX_PART_DEPTH MIME_MAX_DEPTH
 #define IMAP_FETCH_MAX_FIELDS 256
 #define IMAP_FETCH_MAX_SECTIONS 64
+/* The part of one message's FETCH response built in memory (everything but
+ * streamed body sections): ENVELOPE and BODYSTRUCTURE carry header fields
+ * whole, and anyone can send a message with a megabyte Subject; RFC 3501
+ * sets no limit, so this only bounds memory. */
+#define IMAP_FETCH_BUFFER_MAX (16u * 1024 * 1024)
 
 /* Simple items (bits of struct imap_fetch_items.items). */
 #define IMAP_FETCH_FLAGS		(1u << 0)
