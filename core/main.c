@@ -85,6 +85,18 @@ load(bool starting, char **error_r)
 	if (r < 0)
 		return r;
 	r = tlsconn_ctx_new(conf, &tls, error_r);
+	if (r == -ERR_PERM && !starting) {
+		/* Keys are usually readable by root only, and we no longer
+		 * are: keep serving the loaded certificates and apply the rest.
+		 * Renewing a certificate then needs a restart, or a key that
+		 * server.user may read. */
+		log_warn("core", "reload: keeping the loaded certificates: %s",
+			 *error_r);
+		free(*error_r);
+		*error_r = NULL;
+		tls = tlsconn_current();
+		r = 0;
+	}
 	if (r == 0)
 		r = auth_init(conf, error_r);
 	if (r < 0) {

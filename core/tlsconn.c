@@ -6,6 +6,8 @@
  * open connection.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <strings.h>
@@ -96,6 +98,25 @@ proto_version(const char *name)
 	return TLS1_2_VERSION;
 }
 
+/* Open each file first, so a missing or unreadable one is reported with
+ * its errno (OpenSSL says only "system lib") and a permission problem can be
+ * told apart: -ERR_PERM. */
+static int
+check_readable(const struct conf *conf, const char *key, const char *path,
+	       char **error_r)
+{
+	char ebuf[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	int e = errno;
+	*error_r = conf_errorf(conf, key, "%s: %s", path,
+			       errno_str(e, ebuf, sizeof(ebuf)));
+	return e == EACCES || e == EPERM ? -ERR_PERM : -ERR_IO;
+}
+
 /* A context for one certificate. The combined file (key then chain, as
  * Courier's TLS_CERTFILE) works because SSL_CTX_use_PrivateKey_file reads
  * the first key in a PEM and use_certificate_chain_file the certificates. */
@@ -104,6 +125,13 @@ load_ctx(const struct conf *conf, const struct tls_settings *set,
 	 const char *cert, const char *cert_key, const char *key,
 	 const char *key_key, SSL_CTX **ctx_r, char **error_r)
 {
+	int r = check_readable(conf, cert_key, cert, error_r);
+	if (r == 0 && key[0] != '\0')
+		r = check_readable(conf, key_key, key, error_r);
+	if (r == 0 && set->ca_file[0] != '\0')
+		r = check_readable(conf, "tls.ca_file", set->ca_file, error_r);
+	if (r < 0)
+		return r;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
 		*error_r = ssl_error(conf, cert_key, "cannot create a TLS context");
@@ -249,10 +277,11 @@ tlsconn_ctx_new(const struct conf *conf, struct tlsconn_ctx **ctx_r,
 		return 0;
 	t = xcalloc(1, sizeof(*t));
 	atomic_init(&t->refs, 1);
-	if (load_ctx(conf, set, set->cert_file, "tls.cert_file", set->key_file,
-		     "tls.key_file", &t->ctx, error_r) < 0) {
+	int r = load_ctx(conf, set, set->cert_file, "tls.cert_file",
+			 set->key_file, "tls.key_file", &t->ctx, error_r);
+	if (r < 0) {
 		ctx_free(t);
-		return -ERR_INVAL;
+		return r;
 	}
 	struct sni_scan sc = { conf, set, t, NULL };
 	conf_foreach(conf, "tls.sni.", sni_key, &sc);

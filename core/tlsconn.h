@@ -21,7 +21,9 @@ void tlsconn_register_settings(void);
  * loaded and the key checked against the certificate now, so a bad file
  * fails start-up or reload, not the first client. With no tls.cert_file
  * set, *ctx_r is NULL and 0 is returned (no TLS service).
- * Errors: -ERR_INVAL/-ERR_IO with *error_r malloc'd ("file:line: key: why").
+ * Errors: -ERR_INVAL/-ERR_IO with *error_r malloc'd ("file:line: key: why");
+ * -ERR_PERM when a file exists but may not be read (a reload after the
+ * privilege drop of a root-only key).
  * Call before dropping privileges (keys are often root-only). */
 int tlsconn_ctx_new(const struct conf *conf, struct tlsconn_ctx **ctx_r,
 		    char **error_r);
