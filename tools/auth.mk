@@ -1,7 +1,9 @@
 # Auth tools (auth engineer): maildock-pw hashes passwords, maildock-auth
 # shows what the configured modules answer for a user. Included from
 # authmods/local.mk.
-bin_PROGRAMS += maildock-pw maildock-auth
+bin_PROGRAMS += maildock-pw
+# an admin tool (section 8), beside maildockd
+sbin_PROGRAMS += maildock-auth
 maildock_pw_SOURCES = tools/maildock-pw.c
 maildock_pw_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 maildock_pw_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)

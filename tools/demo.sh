@@ -6,7 +6,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash tools/deps.sh build
-[ -x configure ] || ./autogen.sh > /dev/null
+echo "building Maildock (the first time takes a few minutes)..."
+[ -x configure ] || ./autogen.sh > /dev/null 2>&1
 mkdir -p build-demo
 # (libtool's configure always tries "rm -f core": hide its complaint
 # about our core/ folder)
@@ -47,6 +48,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	# never serve as root: run as nobody after binding
 	user=nobody
 	chown -R nobody:nogroup "$demo/mail"
+	# readable by the server's group, so a reload (SIGHUP) re-reads it
+	chgrp nogroup "$demo/cert.pem"
+	chmod 640 "$demo/cert.pem"
 fi
 cat > "$demo/maildock.conf" <<CONF
 # Demo configuration written by tools/demo.sh
