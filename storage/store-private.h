@@ -67,6 +67,7 @@ struct store_ops {
 	int (*mailbox_sync)(struct store_mailbox *mb,
 			    const struct store_sync_cb *cb, void *ctx);
 	int (*mailbox_notify_fd)(struct store_mailbox *mb);
+	bool (*msg_expunged)(struct store_mailbox *mb, uint32_t seq);
 	int (*msg_set_flags)(struct store_mailbox *mb, uint32_t seq,
 			     enum store_flags_mode mode, unsigned flags,
 			     const char *const *keywords, size_t n);

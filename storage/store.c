@@ -202,6 +202,12 @@ store_mailbox_notify_fd(struct store_mailbox *mb)
 	return mb->ops->mailbox_notify_fd(mb);
 }
 
+bool
+store_msg_expunged(struct store_mailbox *mb, uint32_t seq)
+{
+	return mb->ops->msg_expunged(mb, seq);
+}
+
 int
 store_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		    enum store_flags_mode mode, unsigned flags,

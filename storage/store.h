@@ -307,6 +307,12 @@ enum store_flags_mode {
 	STORE_FLAGS_REMOVE,	/* -FLAGS */
 };
 
+/* store_msg_expunged: whether message seq of the view is gone from the
+ * folder (expunged by another session or process) though the view still
+ * counts it until its next sync (RFC 2180 4). false for a bad seq.
+ * Thread-safe like the other calls on one view. */
+bool store_msg_expunged(struct store_mailbox *mb, uint32_t seq);
+
 /* store_msg_set_flags: change the flags and keywords of message seq (RFC
  * 3501 6.4.6): flags is a STORE_FLAG_* mask (RECENT ignored), keywords[]
  * are n names (validated: no control chars, space, parentheses, '{', '%',

@@ -101,7 +101,9 @@ report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n)
 	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);	/* 1024 keywords */
 	for (uint32_t i = 0; i < n && r == 0; i++) {
 		const struct store_msg *m = store_msg_get(sess->box, seqs[i]);
-		if (m == NULL)
+		/* no FETCH claiming flags of a message another session
+		 * expunged (RFC 2180 4.2) */
+		if (m == NULL || store_msg_expunged(sess->box, seqs[i]))
 			continue;
 		sbuf_reset(&b);
 		sbuf_appendf(&b, "* %u FETCH (", seqs[i]);
@@ -155,5 +157,11 @@ imap_cmd_store(struct imap_cmd *cmd)
 	r = silent ? imap_sync_flags(sess) : report(cmd, seqs, nseq);
 	if (r < 0)
 		return r;
+	for (uint32_t i = 0; i < nseq; i++)
+		if (store_msg_expunged(sess->box, seqs[i]))
+			/* RFC 2180 4.2.1 (a NO), with RFC 5530's code */
+			return imap_reply_tagged(cmd, "NO", "[EXPUNGEISSUED] "
+						 "Some of the messages were "
+						 "expunged");
 	return imap_reply_tagged(cmd, "OK", "Store completed.");
 }

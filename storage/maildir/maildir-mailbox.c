@@ -333,6 +333,20 @@ set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
 	return 0;
 }
 
+bool
+maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	bool gone;
+
+	if (seq == 0 || seq > v->count)
+		return false;
+	pthread_mutex_lock(&v->f->lock);
+	gone = maildir_folder_find(v->f, v->msgs[seq - 1].uid) == NULL;
+	pthread_mutex_unlock(&v->f->lock);
+	return gone;
+}
+
 int
 maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		      enum store_flags_mode mode, unsigned flags,

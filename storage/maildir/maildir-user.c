@@ -104,6 +104,7 @@ const struct store_ops maildir_ops = {
 	.mailbox_keywords = maildir_mailbox_keywords,
 	.mailbox_sync = maildir_mailbox_sync,
 	.mailbox_notify_fd = maildir_mailbox_notify_fd,
+	.msg_expunged = maildir_msg_expunged,
 	.msg_set_flags = maildir_msg_set_flags,
 	.mailbox_expunge = maildir_mailbox_expunge,
 	.append_begin = maildir_append_begin,

@@ -379,6 +379,9 @@ const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
 int maildir_mailbox_notify_fd(struct store_mailbox *mb);
 int maildir_mailbox_sync(struct store_mailbox *mb,
 			 const struct store_sync_cb *cb, void *ctx);
+/* maildir_msg_expunged: store_msg_expunged for Maildir: the message's UID
+ * is no longer in the shared folder's records. */
+bool maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq);
 int maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 			  enum store_flags_mode mode, unsigned flags,
 			  const char *const *keywords, size_t n);
