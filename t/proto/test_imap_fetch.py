@@ -269,14 +269,18 @@ def test_fetch_nul_bytes_never_on_the_wire(alice):
 def test_fetch_message_expunged_by_other_process(alice):
     """RFC 2180 4.1.3: the other messages are answered, the command ends
     NO, the session goes on, and no EXPUNGE is sent during FETCH."""
-    for m in (F1, F4, F1):
-        alice.deliver("alice", m)
+    # Names that sort in delivery order (the server numbers new files by
+    # their time stamp, then by name), so the file that vanishes is the
+    # middle one, with a neighbour on each side
+    for i, m in enumerate((F1, F4, F1)):
+        alice.deliver("alice", m, name="1700000000.M00000%dP1Q%d.testhost"
+                      % (i, i))
     imap = alice.login_imap()
     imap.select("INBOX")
-    # which sequence number is F4 ("nomime")? delivery names decide
     _, r = fetch(imap, "1:3", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-    gone = next(s for s, m in r.items() if b"nomime" in list(m.values())[0])
-    others = sorted({1, 2, 3} - {gone})
+    assert [s for s, m in r.items()
+            if b"nomime" in list(m.values())[0]] == [2]
+    gone, others = 2, [1, 3]
     # its file disappears behind the server's back
     md = alice.maildir("alice")
     victims = [p for sub in ("new", "cur") for p in (md / sub).iterdir()
