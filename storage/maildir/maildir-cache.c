@@ -41,6 +41,8 @@ struct maildir_cache {
 	size_t n, cap;
 	uint32_t *hash;
 	size_t hash_size;
+	int afd;		/* kept open for appends when afd_open */
+	bool afd_open;
 };
 
 static uint32_t
@@ -185,6 +187,8 @@ maildir_cache_free(struct maildir_cache *c)
 		}
 	if (c->map != NULL)
 		munmap(c->map, c->map_len);
+	if (c->afd_open)
+		close(c->afd);
 	free(c->e);
 	free(c->hash);
 	free(c);
@@ -207,17 +211,21 @@ store(struct maildir_folder *f, const char *base, unsigned blen,
 	put32(buf + 13, (uint32_t)(size >> 32));
 	memcpy(buf + CACHE_HDR, base, blen);
 	memcpy(buf + CACHE_HDR + blen, blob->data, blob->len);
-	maildir_path(path, sizeof(path), f->dir, CACHE_FILE, NULL);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
+	/* opened once per folder: a fill appends 100,000s of records */
+	if (!f->cache->afd_open) {
+		maildir_path(path, sizeof(path), f->dir, CACHE_FILE, NULL);
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			  0600);
 		struct stat st;
-		if (fstat(fd, &st) == 0 && st.st_size == 0 &&
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0 &&
 		    write(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) < 0) {
 		}
-		if (write(fd, buf, rec) != (ssize_t)rec) {
-			/* a torn record is cut off at the next load */
-		}
-		close(fd);
+		f->cache->afd = fd;
+		f->cache->afd_open = fd >= 0;
+	}
+	if (f->cache->afd_open &&
+	    write(f->cache->afd, buf, rec) != (ssize_t)rec) {
+		/* a torn record is cut off at the next load */
 	}
 	struct cache_ent ent = {
 		.base = xstrndup(base, blen), .blen = blen,
