@@ -136,8 +136,9 @@ int store_folder_delete(struct store_user *u, const char *name);
 /* store_folder_rename: rename oldname to newname together with its
  * children, creating newname's missing parents. Renaming INBOX moves
  * INBOX's messages into newname (created) and leaves INBOX empty, RFC
- * 3501 6.3.5. Subscriptions follow the rename. Errors: -ERR_INVAL,
- * -ERR_NOTFOUND, -ERR_EXISTS (newname exists), -ERR_IO. */
+ * 3501 6.3.5. Subscriptions follow the rename. Errors: -ERR_INVAL (bad
+ * name, or newname below oldname), -ERR_NOTFOUND, -ERR_EXISTS (newname
+ * exists), -ERR_IO. */
 int store_folder_rename(struct store_user *u, const char *oldname,
 			const char *newname);
 

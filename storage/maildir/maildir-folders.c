@@ -326,6 +326,10 @@ maildir_folder_rename(struct store_user *u, const char *oldname,
 		return rename_inbox(u, newname);
 	if ((r = maildir_name_check(oldname)) < 0)
 		return r;
+	/* into its own subtree (Foo -> Foo.Bar): the children would be
+	 * renamed under themselves; Courier and Dovecot refuse it too */
+	if (strncmp(newname, oldname, olen) == 0 && newname[olen] == '.')
+		return -ERR_INVAL;
 	if ((r = existing(MU(u), &all)) < 0)
 		return r;
 	r = -ERR_NOTFOUND;
