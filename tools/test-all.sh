@@ -45,7 +45,7 @@ t_start=$(date +%s)
 
 show_failures() {	# show_failures DIR: the failing tests' logs, briefly
 	local f
-	for f in "$1"/t/*.log "$1"/t/unit/*.log; do
+	for f in "$1"/t/*.log "$1"/t/unit/*.log "$1"/fuzz/*.log; do
 		[ -f "$f" ] || continue
 		grep -qE '^(FAIL|ERROR)|^not ok|[0-9]+ failed|Sanitizer' "$f" ||
 			continue
