@@ -35,9 +35,11 @@ run_one() {
 	local target=$1 name=${1##*/fuzz-} log rc=0
 	log=fuzz/logs/$name.log
 	: > "$log"
-	if [ -d "$top_srcdir/t/regress/$name" ] &&
-	   [ -n "$(ls -A "$top_srcdir/t/regress/$name")" ]; then
-		if ! "./$target" -runs=1 "$top_srcdir/t/regress/$name"/* >>"$log" 2>&1; then
+	local inputs
+	inputs=$(find "$top_srcdir/t/regress/$name" -maxdepth 1 -type f 2>/dev/null | sort)
+	if [ -n "$inputs" ]; then
+		# shellcheck disable=SC2086
+		if ! "./$target" -runs=1 $inputs >>"$log" 2>&1; then
 			echo "FAIL: $name: a regression input of t/regress/$name/ fails again"
 			grep -E "^(==|SUMMARY|.*Assertion|Running: )" "$log" | tail -n 20
 			return 1
