@@ -193,8 +193,10 @@ decode_b64(const unsigned char *s, size_t n, size_t *i, char *out,
 			continue;
 		} else if (u >= 0xdc00 && u <= 0xdfff)
 			return -ERR_INVAL;
-		/* printable ASCII must not be encoded (canonical form) */
-		if (u >= 0x20 && u < 0x7f)
+		/* printable ASCII must not be encoded (canonical form); an
+		 * encoded U+0000 would cut the decoded name short, making
+		 * "Foo&AAA-bar" another spelling of "Foo" */
+		if (u == 0 || (u >= 0x20 && u < 0x7f))
 			return -ERR_INVAL;
 		if (u < 0x80) {
 			if (!put(out, size, o, (char)u))

@@ -107,6 +107,7 @@ test_maildir_mutf7_rejects_noncanonical(void **state)
 		"&ZeVnLIqe-&U,BTFw-",	/* two adjacent runs */
 		"&2D0-",	/* lone high surrogate */
 		"a\x80",	/* raw 8-bit */
+		"Foo&AAA-bar",	/* U+0000 would cut the name short */
 		"&AAE-",	/* control character is fine to encode... */
 	};
 	char buf[64];
