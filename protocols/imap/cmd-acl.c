@@ -7,6 +7,7 @@
  * Courier's "owner" and is shown under the owner's login.
  */
 #include "core/arena.h"
+#include "core/auth.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/sbuf.h"
@@ -108,8 +109,10 @@ note_grantee(struct imap_cmd *cmd, const struct imap_acl_box *b,
 	if (strcmp(d1 != NULL ? d1 : "", d2 != NULL ? d2 : "") != 0)
 		return;
 	r = store_acl_shared_note(maildir, b->owner);
-	if (r == -ERR_NOTFOUND) {
-		/* never logged in yet: make the Maildir as a login would */
+	/* never logged in yet: make the Maildir as a login would, but not
+	 * with system users: this thread has the owner's uid, and the
+	 * owner would own the grantee's Maildir (and read his mail) */
+	if (r == -ERR_NOTFOUND && !auth_system_users(cmd->sess->s->conf)) {
 		struct store_user *u = NULL;
 		const char *err;
 		if (store_user_open(maildir, NULL, &u, &err) == 0)

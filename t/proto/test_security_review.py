@@ -2,7 +2,14 @@
 
 Each test asserts what a client sees; see /work/notes/findings-security.md.
 """
+import os
+import pathlib
+import shutil
+import tempfile
+
 import pytest
+
+from test_auth_passwd import accounts  # noqa: F401 (fixture)
 
 
 def raw_login(srv, user="alice@example.org", pw="secret-1"):
@@ -46,3 +53,31 @@ def test_hostile_user_names_refused(alice, user):
     for p in root.rglob("*"):
         assert ".." not in p.name and "/" not in p.name
     c.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="system-users mode needs root")
+def test_setacl_does_not_make_grantee_maildir_as_owner(accounts, make_server,
+                                                       tmp_path):
+    """System users with a mail root both can write (1777 like /tmp):
+    sysalice sharing a folder with sysbob, who never logged in, must not
+    create sysbob's Maildir as sysalice (she would own his mail)."""
+    root = pathlib.Path(tempfile.mkdtemp(prefix="maildock-spool-"))
+    root.chmod(0o1777)
+    srv = make_server({"auth.modules": "passwd", "auth.system_users": "yes",
+                       "auth.username_lowercase": "no",
+                       "mail.location": str(root) + "/%n/Maildir"})
+    c = srv.raw(srv.imap_port)
+    c.readline()
+    c.sendline('a LOGIN sysalice "sys pass 1"')
+    assert c.read_until_tagged("a")[-1].startswith("a OK")
+    assert cmd(c, "b", "CREATE Team")[-1].startswith("b OK")
+    cmd(c, "s", "SETACL Team sysbob lr")
+    c.close()
+    bob = root / "sysbob"
+    assert not bob.exists() or bob.stat().st_uid != 5001
+    m = srv.imap()
+    m.login("sysbob", "sys pass 2")
+    assert m.select("INBOX")[0] == "OK"
+    m.logout()
+    assert (bob / "Maildir").stat().st_uid == 5002
+    shutil.rmtree(root, ignore_errors=True)
