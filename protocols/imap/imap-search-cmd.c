@@ -154,6 +154,14 @@ load_part(struct msg_ctx *c, bool header_only)
 		c->err = mime_parse(c->scratch, c->buf, c->buf_len, &c->mime);
 		return c->err;
 	}
+	if (!header_only) {
+		/* the cached part tree plus the file's bytes: no re-parse */
+		c->err = store_msg_parsed(c->box, c->seq, c->scratch, true,
+					  &c->mime);
+		if (c->err == 0)
+			c->hdr = c->mime;
+		return c->err;
+	}
 	if ((c->err = store_msg_open(c->box, c->seq, &fd)) < 0)
 		return c->err;
 	c->err = parse_fd(c->scratch, fd, header_only, &c->buf, &c->buf_len,

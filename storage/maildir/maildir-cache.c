@@ -24,6 +24,7 @@
 #define CACHE_MAGIC	"MDCACHE 1\n"
 #define CACHE_HDR	17u
 #define CACHE_BLOB_MAX	(16u * 1024 * 1024)
+#define CACHE_ATTACH_MAX	(1u << 20)	/* bytes read whole for SEARCH */
 
 struct cache_ent {
 	const char *base;
@@ -237,6 +238,31 @@ store(struct maildir_folder *f, const char *base, unsigned blen,
 	free(buf);
 }
 
+/* attach the bytes of fd to the deserialized m: the file is read whole
+ * into a (it must hold exactly m->size bytes, else the cache entry is
+ * stale); 0, or -1 with fd rewound to its start for a fresh parse */
+static int
+attach_fd(struct arena *a, int fd, struct mime_message *m)
+{
+	char *buf = arena_alloc(a, m->size + 1);
+	size_t got = 0;
+	ssize_t n = 1;
+
+	while (buf != NULL && got <= m->size && n > 0) {
+		n = read(fd, buf + got, m->size + 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n < 0 && errno == EINTR)
+			n = 1;
+	}
+	if (buf != NULL && n == 0 && got == m->size &&
+	    mime_attach(m, buf, m->size) == 0)
+		return 0;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return -2;
+	return -1;
+}
+
 int
 maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		   bool with_bytes, struct mime_message **msg_r)
@@ -263,15 +289,33 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		f->cache = load(f->dir);
 	const struct cache_ent *ent = blen ? find(f->cache, base, blen) : NULL;
 	uint64_t ent_size = ent != NULL ? ent->size : UINT64_MAX;
-	if (ent != NULL && !with_bytes && (!have_size || ent->size == size)) {
-		r = mime_deserialize(a, ent->blob, ent->len, msg_r);
+	struct mime_message *cached = NULL;
+	/* with_bytes: the cached tree plus the file read whole (SEARCH),
+	 * for files up to CACHE_ATTACH_MAX; larger ones are mapped and
+	 * parsed */
+	if (ent != NULL && (!have_size || ent->size == size) &&
+	    (!with_bytes || ent->size <= CACHE_ATTACH_MAX)) {
+		r = mime_deserialize(a, ent->blob, ent->len, &cached);
 		pthread_mutex_unlock(&f->lock);
-		if (r == 0)
-			return 0;	/* else: parse the file below */
+		if (r != 0)
+			cached = NULL;	/* parse the file below */
+		else if (!with_bytes) {
+			*msg_r = cached;
+			return 0;
+		}
 	} else
 		pthread_mutex_unlock(&f->lock);
 	if ((r = maildir_msg_open(mb, seq, &fd)) < 0)
 		return r;
+	if (cached != NULL && (r = attach_fd(a, fd, cached)) == 0) {
+		close(fd);
+		*msg_r = cached;
+		return 0;
+	}
+	if (r == -2) {
+		close(fd);
+		return -ERR_IO;
+	}
 	r = mime_parse_fd(a, fd, msg_r);
 	close(fd);
 	if (r < 0 || blen == 0 || ent_size == (*msg_r)->size)

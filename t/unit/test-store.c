@@ -453,7 +453,26 @@ test_store_msg_parsed_from_cache(void **state)
 	/* with_bytes needs the file */
 	assert_int_equal(store_msg_parsed(mb, 1, a, true, &m), -ERR_NOTFOUND);
 	write_file(file, copy);
+	store_user_close(&u);
+	/* with_bytes and a cache hit: the cached tree with the file's own
+	 * bytes attached (SEARCH reads text through it) */
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_msg_path(mb, 1, file, sizeof(file)), 0);
+	assert_int_equal(store_msg_parsed(mb, 1, a, true, &m), 0);
+	assert_non_null(m->data);
+	assert_int_equal(m->size, strlen(copy));
+	assert_memory_equal(m->data, copy, m->size);
+	assert_memory_equal(m->root->envelope->subject.p, "one", 3);
 	free(copy);
+	/* the file no longer matches its cache entry (other size): it is
+	 * parsed again, never answered from the stale tree */
+	static const char other[] = "Subject: changed\n\nnew longer body\n";
+	write_file(file, other);
+	assert_int_equal(store_msg_parsed(mb, 1, a, true, &m), 0);
+	assert_int_equal(m->size, strlen(other));
+	assert_memory_equal(m->data, other, m->size);
+	assert_memory_equal(m->root->envelope->subject.p, "changed", 7);
 	store_user_close(&u);
 	/* a damaged cache (torn tail, then a wrong version) is never fatal */
 	FILE *fp = fopen(path, "a");
