@@ -344,13 +344,27 @@ def test_fetch_message_expunged_by_other_session(alice):
     assert typ == "OK" and len(r) == 2
 
 
-def test_fetch_answer_over_line_limit_is_refused_whole(alice):
-    """A BODYSTRUCTURE longer than the server's response line limit
-    (1 MiB; here a 1.2 MB parameter value) is refused with NO [LIMIT]
-    before any byte of that response is sent, never cut; other items and
-    messages still work."""
+def test_fetch_big_bodystructure_is_answered(alice):
+    """A 1.2 MB parameter value is answered (as a literal), not refused:
+    anyone can send such a message, and a client that lists its folder by
+    BODYSTRUCTURE or ENVELOPE must still see it."""
     big = F1.replace(b"Message-ID:", b"MIME-Version: 1.0\r\n"
                      b"Content-Type: text/plain; name=\"" + b"x" * 1200000 +
+                     b"\"\r\nMessage-ID:")
+    imap = login_with(alice, big, F1)
+    typ, data = imap.fetch("1", "(BODYSTRUCTURE)")
+    assert typ == "OK"
+    text = b"".join(p for d in data for p in (d if isinstance(d, tuple) else (d,)))
+    assert b"x" * 1200000 in text
+
+
+def test_fetch_answer_over_memory_bound_is_refused_whole(alice):
+    """A BODYSTRUCTURE beyond the in-memory bound of one response (16 MiB;
+    here a 17 MB parameter value) is refused with NO [LIMIT] before any
+    byte of that response is sent, never cut; other items and messages
+    still work."""
+    big = F1.replace(b"Message-ID:", b"MIME-Version: 1.0\r\n"
+                     b"Content-Type: text/plain; name=\"" + b"x" * 17000000 +
                      b"\"\r\nMessage-ID:")
     imap = login_with(alice, big, F1)
     typ, data = imap.fetch("1", "(BODYSTRUCTURE)")
