@@ -79,7 +79,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert((unsigned char)out[i] >= 0x20 &&
 			       (unsigned char)out[i] < 0x7f);
 		m = store_mutf7_decode(out, (size_t)n, back, sizeof(back));
-		assert(m >= 0 && (size_t)m == size && memcmp(back, in, size) == 0);
+		/* the decoder refuses an encoded U+0000 ("Foo&AAA-bar" would
+		 * be another spelling of "Foo"); callers never encode a NUL
+		 * (names are C strings), so only NUL-free input round-trips */
+		if (memchr(in, '\0', size) != NULL)
+			assert(m >= 0 || m == -ERR_INVAL);
+		else
+			assert(m >= 0 && (size_t)m == size &&
+			       memcmp(back, in, size) == 0);
 	}
 	check_folder_name(data, size);
 	return 0;

@@ -42,6 +42,27 @@ export LSAN_OPTIONS="print_suppressions=0"
 failed=()
 timings=()
 t_start=$(date +%s)
+n_pass=0 n_fail=0 n_skip=0
+
+count_results() {	# count_results DIR: add automake's and pytest's counts
+	local log=$1/test-suite.log proto=$1/t/proto.log v line
+	if [ -f "$log" ]; then
+		v=$(sed -n 's/^# PASS: *//p' "$log" | head -n 1); n_pass=$((n_pass + ${v:-0}))
+		v=$(sed -n 's/^# SKIP: *//p' "$log" | head -n 1); n_skip=$((n_skip + ${v:-0}))
+		for k in FAIL ERROR XPASS; do
+			v=$(sed -n "s/^# $k: *//p" "$log" | head -n 1)
+			n_fail=$((n_fail + ${v:-0}))
+		done
+	fi
+	# the protocol tests are one automake test: count pytest's own results
+	line=$(grep -E '^=*[ ]*[0-9]+ (passed|failed)' "$proto" 2>/dev/null | tail -n 1)
+	v=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); n_pass=$((n_pass + ${v:-0}))
+	v=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+'); n_skip=$((n_skip + ${v:-0}))
+	for k in failed error errors; do
+		v=$(echo "$line" | grep -oE "[0-9]+ $k\b" | grep -oE '[0-9]+')
+		n_fail=$((n_fail + ${v:-0}))
+	done
+}
 
 show_failures() {	# show_failures DIR: the failing tests' logs, briefly
 	local f
@@ -83,6 +104,7 @@ run_suite() {
 		echo "FAILED: [$name] build"; ok=0
 	fi
 	[ $ok = 1 ] || failed+=("$name")
+	count_results "$dir"
 	timings+=("$name $(( $(date +%s) - t0 ))s")
 }
 
@@ -123,6 +145,9 @@ run_fuzz() {
 		echo "FAILED: [fuzz] (crash inputs: $dir/fuzz/crashes/; keep them in t/regress/)"
 		failed+=(fuzz)
 	fi
+	v=$(cat "$dir"/fuzz/logs/*.log 2>/dev/null | grep -c '^stat::number_of_executed_units')
+	n_pass=$((n_pass + v))
+	[[ " ${failed[*]} " == *" fuzz "* ]] && n_fail=$((n_fail + 1))
 	timings+=("fuzz $(( $(date +%s) - t0 ))s")
 }
 
@@ -152,6 +177,7 @@ for stage in "${stages[@]}"; do
 done
 
 echo "=== timings: ${timings[*]}; total $(( $(date +%s) - t_start ))s"
+echo "test-all: $n_pass passed, $n_fail failed, $n_skip skipped"
 if [ ${#failed[@]} -ne 0 ]; then
 	echo "FAILED stages: ${failed[*]}"
 	exit 1
