@@ -16,6 +16,7 @@
 #include <time.h>
 #include <cmocka.h>
 #include "authmods/authmod.h"
+#include "t/authmods/fake-host.h"
 #include "authmods/mysql/authsql-query.h"
 
 static void
@@ -71,66 +72,11 @@ test_authsql_query_values(void **state)
 	assert_string_equal(v, "' OR '1'='1");
 }
 
-static const char *const *fake_settings;
-
-static void fake_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-fake_log(int level, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "# module log %d: ", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static const char *
-fake_setting(const void *conf, const char *key)
-{
-	for (const char *const *s = fake_settings; s[0] != NULL; s += 2)
-		if (strcmp(s[0], key) == 0)
-			return s[1];
-	return NULL;
-}
-
-static int
-fake_verify(const char *password, const char *stored)
-{
-	return strcmp(password, stored) == 0 ? AUTHMOD_OK : AUTHMOD_FAIL;
-}
-
-static const struct authmod_host host = {
-	AUTHMOD_ABI, fake_log, fake_setting, fake_verify
-};
-
-static void *handle;
-static const struct authmod *mod;
-
 static int
 load(void **state)
 {
-	char path[4096];
-	const char *b = getenv("top_builddir");
-	snprintf(path, sizeof(path), "%s/authmods/.libs/libauth_mysql.so",
-		 b ? b : ".");
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		fprintf(stderr, "# %s\n", dlerror());
-		return -1;
-	}
-	mod = dlsym(handle, "authmod_entry");
-	return mod ? 0 : -1;
-}
-
-static int
-unload(void **state)
-{
-	if (handle)
-		dlclose(handle);
-	return 0;
+	(void)state;
+	return fake_module_load("mysql");
 }
 
 static void

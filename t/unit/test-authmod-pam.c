@@ -16,66 +16,18 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "authmods/authmod.h"
+#include "t/authmods/fake-host.h"
 
 static const char *const wrapper_dirs[] = {
 	"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
 	"/usr/lib64", "/usr/lib", NULL
 };
 
-static const char *const *fake_settings;
-
-static void fake_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-fake_log(int level, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "# module log %d: ", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static const char *
-fake_setting(const void *conf, const char *key)
-{
-	for (const char *const *s = fake_settings; s[0] != NULL; s += 2)
-		if (strcmp(s[0], key) == 0)
-			return s[1];
-	return NULL;
-}
-
-static const struct authmod_host host = {
-	AUTHMOD_ABI, fake_log, fake_setting, NULL
-};
-
-static void *handle;
-static const struct authmod *mod;
-
 static int
 load(void **state)
 {
-	char path[4096];
-	const char *b = getenv("top_builddir");
-	snprintf(path, sizeof(path), "%s/authmods/.libs/libauth_pam.so",
-		 b ? b : ".");
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		fprintf(stderr, "# %s\n", dlerror());
-		return -1;
-	}
-	mod = dlsym(handle, "authmod_entry");
-	return mod ? 0 : -1;
-}
-
-static int
-unload(void **state)
-{
-	if (handle)
-		dlclose(handle);
-	return 0;
+	(void)state;
+	return fake_module_load("pam");
 }
 
 static void
