@@ -13,7 +13,7 @@ set -u
 seconds=$1 jobs=$2
 shift 2
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-shared=$top_srcdir/../shared/corpus
+shared=${MAILDOCK_CORPUS:-$top_srcdir/../shared/corpus}
 mkdir -p fuzz/crashes fuzz/logs
 
 # seed_dirs NAME: extra read-only seed directories for a harness

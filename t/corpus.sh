@@ -7,7 +7,7 @@
 FLOOR=25294
 srcdir="${top_srcdir:-$(dirname "$0")/..}"
 builddir="${top_builddir:-.}"
-corpus="$srcdir/../shared/corpus"
+corpus="${MAILDOCK_CORPUS:-$srcdir/../shared/corpus}"
 if [ ! -d "$corpus/messages" ] || [ ! -d "$corpus/golden/dovecot" ]; then
 	echo "corpus not found at $corpus: skipped"
 	exit 77

@@ -23,6 +23,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash tools/deps.sh test || exit 1
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+# The shared corpus (Dovecot's golden answers) sits beside the checkout as
+# ../shared; a clone made elsewhere on this machine finds it in /work/shared.
+# MAILDOCK_CORPUS overrides both; without a corpus those tests skip.
+if [ -z "${MAILDOCK_CORPUS:-}" ] && [ ! -d "$top/../shared/corpus" ] &&
+   [ -d /work/shared/corpus ]; then
+	export MAILDOCK_CORPUS=/work/shared/corpus
+fi
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(normal asan tsan fuzz)
 ./autogen.sh > /dev/null || { echo "autogen.sh failed"; exit 1; }

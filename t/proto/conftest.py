@@ -43,7 +43,9 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 SRCDIR = pathlib.Path(os.environ.get("top_srcdir", HERE.parent.parent)).resolve()
 BUILDDIR = pathlib.Path(os.environ.get("top_builddir", SRCDIR)).resolve()
-CORPUS = SRCDIR.parent / "shared" / "corpus"
+# the shared corpus beside the checkout, or where MAILDOCK_CORPUS says
+CORPUS = pathlib.Path(os.environ.get("MAILDOCK_CORPUS") or
+                      SRCDIR.parent / "shared" / "corpus")
 
 USERS = {
     "alice": ("alice@example.org", "secret-1"),
