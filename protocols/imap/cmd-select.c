@@ -2,7 +2,7 @@
  *
  * SELECT and EXAMINE (RFC 3501 6.3.1-6.3.2) with the responses clients
  * cache by (FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
- * UIDNEXT), and STATUS (6.3.10).
+ * UIDNEXT), and STATUS (6.3.10) with SIZE (RFC 8438).
  */
 #include <strings.h>
 #include "core/arena.h"
@@ -10,6 +10,7 @@
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
@@ -82,6 +83,8 @@ imap_cmd_select(struct imap_cmd *cmd)
 				 examine ? "EXAMINE" : "SELECT");
 }
 
+#define STATUS_SIZE ((size_t)-1)	/* not in struct store_status */
+
 static const struct {
 	const char *name;
 	size_t offset;
@@ -91,6 +94,7 @@ static const struct {
 	{ "UIDNEXT", offsetof(struct store_status, uidnext) },
 	{ "UIDVALIDITY", offsetof(struct store_status, uidvalidity) },
 	{ "UNSEEN", offsetof(struct store_status, unseen) },
+	{ "SIZE", STATUS_SIZE },		/* RFC 8438: 64 bits */
 };
 
 static int
@@ -136,12 +140,20 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 	sbuf_appends(&b, " (");
 	for (unsigned i = 0; i < n; i++) {
 		int k = item_index(&items[i]);
+		uint64_t size;
 		uint32_t v;
 
+		sbuf_appendf(&b, "%s%s ", i ? " " : "", status_items[k].name);
+		if (status_items[k].offset == STATUS_SIZE) {
+			if ((r = store_folder_size(ab.store, ab.name,
+						   &size)) < 0)
+				return r;
+			sbuf_appendf(&b, "%llu", (unsigned long long)size);
+			continue;
+		}
 		memcpy(&v, (const char *)&st + status_items[k].offset,
 		       sizeof(v));
-		sbuf_appendf(&b, "%s%s %u", i ? " " : "", status_items[k].name,
-			     v);
+		sbuf_appendf(&b, "%u", v);
 	}
 	sbuf_appendc(&b, ')');
 	r = imap_reply_line(cmd->sess, &b);
