@@ -15,34 +15,14 @@
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
-static const char sysflags[] = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
-
 static int
-select_untagged(struct imap_session *sess, struct arena *arena)
+select_untagged(struct imap_session *sess)
 {
 	struct store_mailbox *mb = sess->box;
-	unsigned nkw;
-	const char *const *kw = store_mailbox_keywords(mb, &nkw);
 	uint32_t unseen = store_mailbox_first_unseen(mb);
-	struct sbuf b;
 	int r;
 
-	sbuf_init(&b, arena, IMAP_REPLY_LINE_MAX);
-	sbuf_appendf(&b, "* FLAGS (%s", sysflags);
-	for (unsigned i = 0; i < nkw; i++)
-		sbuf_appendf(&b, " %s", kw[i]);
-	sbuf_appendc(&b, ')');
-	if ((r = imap_reply_line(sess, &b)) < 0)
-		return r;
-	sess->keywords_sent = nkw;
-	sbuf_reset(&b);
-	if (sess->readonly) {
-		sbuf_appends(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
-	} else {
-		/* ACL hook: only what the user may change */
-		imap_acl_permanentflags(sess, &b, kw, nkw);
-	}
-	if ((r = imap_reply_line(sess, &b)) < 0)
+	if ((r = imap_sync_send_flags(sess)) < 0)
 		return r;
 	sess->exists_sent = store_mailbox_count(mb);
 	sess->recent_sent = store_mailbox_recent_count(mb);
@@ -95,7 +75,7 @@ imap_cmd_select(struct imap_cmd *cmd)
 	sess->state = IMAP_ST_SELECTED;
 	if ((r = imap_acl_selected(sess, &ab)) < 0)
 		return r;
-	if ((r = select_untagged(sess, cmd->arena)) < 0 ||
+	if ((r = select_untagged(sess)) < 0 ||
 	    (r = imap_acl_myrights_code(sess)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",

@@ -89,9 +89,14 @@ void imap_session_capability(struct imap_session *sess, struct sbuf *b);
  * flushed). No-op unless SELECTED. Returns 0 or the store's error. */
 int imap_sync_mailbox(struct imap_session *sess);
 
-/* imap_sync_flags: "* FLAGS (...)" when the folder gained keywords since
- * the client was last told (B28). Returns 0 or a conn write error. */
+/* imap_sync_flags: imap_sync_send_flags when the folder gained keywords
+ * since the client was last told (B28). Returns 0 or a conn write error.
+ * imap_sync_send_flags: "* FLAGS (...)" with the view's keywords, then
+ * "* OK [PERMANENTFLAGS (...)]" naming them too (RFC 3501 7.2.6, 7.1:
+ * a client learns of a keyword from both before any FETCH shows it);
+ * SELECTED only. Returns 0 or a conn write error. */
 int imap_sync_flags(struct imap_session *sess);
+int imap_sync_send_flags(struct imap_session *sess);
 
 /* imap_session_unselect: close the view (never expunges) and go back to
  * AUTH. */
