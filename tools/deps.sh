@@ -10,7 +10,7 @@ build=(build-essential autoconf automake libtool pkg-config openssl
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
-      offlineimap3 mutt libargon2-1)
+      offlineimap3 mutt libargon2-1 postfix)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()
