@@ -1,7 +1,10 @@
 #!/bin/bash
 # Install the Debian packages Maildock needs, only those missing.
 #   tools/deps.sh build   to build and run the demo
-#   tools/deps.sh test    to build and run every test (adds servers and clients)
+#   tools/deps.sh test    to build and run every test (adds servers and clients;
+#                         dovecot-dev and dovecot-core, which holds libdovecot
+#                         and which dovecot-dev does not pull in, to build
+#                         imaptest from ../shared/imaptest)
 # Needs root (or nothing to install); non-interactive.
 set -euo pipefail
 build=(build-essential autoconf automake libtool pkg-config openssl
@@ -10,7 +13,7 @@ build=(build-essential autoconf automake libtool pkg-config openssl
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
-      offlineimap3 mutt libargon2-1)
+      offlineimap3 mutt libargon2-1 dovecot-core dovecot-dev)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()
@@ -32,4 +35,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 echo "installing: ${missing[*]}"
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
