@@ -77,14 +77,18 @@ listener_register_settings(const struct proto_ops *const *protos)
 	conf_register(&listen_table);
 }
 
-/* Parse "host:port", "[v6]:port" or "*:port" into an address. */
+/* Parse "host:port", "[v6]:port" or "*:port" into an address. The host
+ * must be an IP address (a name could resolve differently at each start);
+ * the port 1-65535. Returns 0, or -ERR_INVAL with *why_r saying what is
+ * wrong (a static string). */
 static int
-parse_addr(const char *item, struct addrinfo **res_r)
+parse_addr(const char *item, struct addrinfo **res_r, const char **why_r)
 {
-	char host[256], port[16];
+	char host[256];
 	const char *colon;
 	size_t hlen;
 
+	*why_r = "expected address:port";
 	if (item[0] == '[') {
 		const char *end = strchr(item, ']');
 		if (end == NULL || end[1] != ':')
@@ -104,16 +108,25 @@ parse_addr(const char *item, struct addrinfo **res_r)
 		memcpy(host, item, hlen);
 	}
 	host[hlen] = '\0';
-	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	/* getaddrinfo takes the port modulo 65536 (99999 became 34463) */
+	const char *port = colon + 1;
+	size_t plen = strlen(port);
+	unsigned long num = 0;
+	if (plen == 0 || plen > 5 || strspn(port, "0123456789") != plen ||
+	    (num = strtoul(port, NULL, 10)) < 1 || num > 65535) {
+		*why_r = "the port must be a number from 1 to 65535";
 		return -ERR_INVAL;
-	str_copy(port, colon + 1, sizeof(port));
+	}
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV |
 					      AI_NUMERICHOST,
 				  .ai_socktype = SOCK_STREAM };
 	bool any = strcmp(host, "*") == 0 || host[0] == '\0';
-	return getaddrinfo(any ? "0.0.0.0" : host, port, &hints, res_r) == 0
-		       ? 0 : -ERR_INVAL;
+	if (getaddrinfo(any ? "0.0.0.0" : host, port, &hints, res_r) != 0) {
+		*why_r = "not an IP address (host names are not accepted: "
+			 "use the address, or * for every address)";
+		return -ERR_INVAL;
+	}
+	return 0;
 }
 
 static int
@@ -139,41 +152,87 @@ fail:
 	return -1;
 }
 
-int
-listener_bind_all(const struct conf *conf, char **error_r)
+/* Call fn for each address item of each enabled service; stops at the first
+ * nonzero return, which it returns. */
+static int
+foreach_item(const struct conf *conf,
+	     int (*fn)(const struct conf *conf, size_t i, const char *item,
+		       char **error_r),
+	     char **error_r)
 {
 	const struct listen_settings *set = conf_section(conf, &listen_table);
 
 	for (size_t i = 0; i < listen_table.count; i++) {
 		char *copy = xstrdup(set->listen[i]), *save = NULL;
-		const char *key = listen_settings[i].key;
-		for (char *item = strtok_r(copy, " \t,", &save); item != NULL;
-		     item = strtok_r(NULL, " \t,", &save)) {
-			struct addrinfo *ai;
-			if (parse_addr(item, &ai) < 0) {
-				*error_r = conf_errorf(conf, key,
-						       "bad address \"%s\" (expected address:port)",
-						       item);
-				free(copy);
-				return -ERR_INVAL;
-			}
-			int fd = nlisteners < MAX_LISTENERS
-					 ? bind_one(ai, error_r, conf, key, item)
-					 : -1;
-			freeaddrinfo(ai);
-			if (fd < 0) {
-				if (nlisteners >= MAX_LISTENERS)
-					*error_r = conf_errorf(conf, key,
-							       "too many listeners");
-				free(copy);
-				return -ERR_IO;
-			}
-			listeners[nlisteners++] = (struct listener){
-				fd, setting_proto[i], (i % 2) == 1 };
-		}
+		int r = 0;
+		for (char *item = strtok_r(copy, " \t,", &save);
+		     item != NULL && r == 0;
+		     item = strtok_r(NULL, " \t,", &save))
+			r = fn(conf, i, item, error_r);
 		free(copy);
+		if (r != 0)
+			return r;
 	}
 	return 0;
+}
+
+static int
+parse_item(const struct conf *conf, size_t i, const char *item,
+	   struct addrinfo **ai_r, char **error_r)
+{
+	const char *why;
+	if (parse_addr(item, ai_r, &why) < 0) {
+		*error_r = conf_errorf(conf, listen_settings[i].key,
+				       "bad address \"%s\": %s", item, why);
+		return -ERR_INVAL;
+	}
+	return 0;
+}
+
+static int
+check_item(const struct conf *conf, size_t i, const char *item,
+	   char **error_r)
+{
+	struct addrinfo *ai;
+	int r = parse_item(conf, i, item, &ai, error_r);
+	if (r == 0)
+		freeaddrinfo(ai);
+	return r;
+}
+
+static int
+bind_item(const struct conf *conf, size_t i, const char *item,
+	  char **error_r)
+{
+	const char *key = listen_settings[i].key;
+	struct addrinfo *ai;
+	int r = parse_item(conf, i, item, &ai, error_r);
+	if (r < 0)
+		return r;
+	if (nlisteners >= MAX_LISTENERS) {
+		freeaddrinfo(ai);
+		*error_r = conf_errorf(conf, key, "too many listeners");
+		return -ERR_IO;
+	}
+	int fd = bind_one(ai, error_r, conf, key, item);
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return -ERR_IO;
+	listeners[nlisteners++] = (struct listener){
+		fd, setting_proto[i], (i % 2) == 1 };
+	return 0;
+}
+
+int
+listener_check_all(const struct conf *conf, char **error_r)
+{
+	return foreach_item(conf, check_item, error_r);
+}
+
+int
+listener_bind_all(const struct conf *conf, char **error_r)
+{
+	return foreach_item(conf, bind_item, error_r);
 }
 
 size_t

@@ -17,6 +17,12 @@ struct proto_ops;
  * protocols' default addresses. Start-up only. */
 void listener_register_settings(const struct proto_ops *const *protos);
 
+/* listener_check_all: parse every address of every enabled service in conf
+ * without binding (maildockd -t): IP addresses only, ports 1-65535.
+ * Returns 0, or -ERR_INVAL with *error_r malloc'd naming file:line, key
+ * and address. */
+int listener_check_all(const struct conf *conf, char **error_r);
+
 /* listener_bind_all: bind and listen on every address of every enabled
  * service in conf. Returns 0, or -ERR_IO/-ERR_INVAL with *error_r malloc'd
  * naming the key and address. Call before dropping privileges. */

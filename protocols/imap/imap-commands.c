@@ -64,6 +64,7 @@ static const struct imap_command commands[] = {
 	{ "SUBSCRIBE", imap_cmd_subscribe, LOGGEDIN, 1, 1, 0 },
 	{ "THREAD", imap_cmd_thread, SEL, 3, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
+	{ "UNAUTHENTICATE", imap_cmd_unauthenticate, LOGGEDIN, 0, 0, 0 },
 	{ "UNSELECT", imap_cmd_unselect, SEL, 0, 0, 0 },
 	{ "UNSUBSCRIBE", imap_cmd_subscribe, LOGGEDIN, 1, 1, 0 },
 };

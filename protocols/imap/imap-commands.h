@@ -54,6 +54,7 @@ int imap_cmd_idle(struct imap_cmd *cmd);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
 int imap_cmd_starttls(struct imap_cmd *cmd);
+int imap_cmd_unauthenticate(struct imap_cmd *cmd);
 int imap_cmd_select(struct imap_cmd *cmd);	/* cmd-select.c */
 int imap_cmd_status(struct imap_cmd *cmd);
 int imap_cmd_create(struct imap_cmd *cmd);	/* cmd-mailbox.c */
@@ -72,7 +73,8 @@ int imap_cmd_setquota(struct imap_cmd *cmd);
 
 /* imap_session_capability: the capability list for the session's current
  * state (STARTTLS/LOGINDISABLED/AUTH= before login) into b, without the
- * leading "CAPABILITY". */
+ * leading "CAPABILITY". The one list of what Maildock offers
+ * (imap-capability.c). */
 void imap_session_capability(struct imap_session *sess, struct sbuf *b);
 
 /* imap_sync_mailbox (imap-sync.c): store_mailbox_sync with untagged
@@ -80,9 +82,14 @@ void imap_session_capability(struct imap_session *sess, struct sbuf *b);
  * flushed). No-op unless SELECTED. Returns 0 or the store's error. */
 int imap_sync_mailbox(struct imap_session *sess);
 
-/* imap_sync_flags: "* FLAGS (...)" when the folder gained keywords since
- * the client was last told (B28). Returns 0 or a conn write error. */
+/* imap_sync_flags: imap_sync_send_flags when the folder gained keywords
+ * since the client was last told (B28). Returns 0 or a conn write error.
+ * imap_sync_send_flags: "* FLAGS (...)" with the view's keywords, then
+ * "* OK [PERMANENTFLAGS (...)]" naming them too (RFC 3501 7.2.6, 7.1:
+ * a client learns of a keyword from both before any FETCH shows it);
+ * SELECTED only. Returns 0 or a conn write error. */
 int imap_sync_flags(struct imap_session *sess);
+int imap_sync_send_flags(struct imap_session *sess);
 
 /* imap_session_unselect: close the view (never expunges) and go back to
  * AUTH. */
@@ -92,6 +99,17 @@ void imap_session_unselect(struct imap_session *sess);
  * timeouts, parser limits, logging. */
 void imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
 			    struct store_user *store);
+
+/* imap_session_logged_out: back to NOAUTH on the same connection (RFC
+ * 8437 UNAUTHENTICATE): close the selected mailbox and the user's store,
+ * forget ENABLEd extensions, restore the login timeout and the
+ * pre-login parser limits. TLS stays. */
+void imap_session_logged_out(struct imap_session *sess);
+
+/* imap_session_may_unauthenticate: whether UNAUTHENTICATE can work in this
+ * configuration (not with auth.system_users, where the session thread
+ * took the user's uid for good). (imap-capability.c) */
+bool imap_session_may_unauthenticate(const struct imap_session *sess);
 
 /* imap_session_read_line: a raw client line (AUTHENTICATE responses, IDLE
  * DONE) into *line_r (valid until the next read), at most max octets.
@@ -130,7 +148,7 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 size_t *nkw_r);
 
 /* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
- * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN), n > 0. (cmd-select.c)
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE), n > 0. (cmd-select.c)
  * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
  * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
  * when the write failed. */

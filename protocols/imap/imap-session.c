@@ -36,26 +36,6 @@ parser_limits(const struct imap_session *sess, struct imap_parser_limits *l)
 }
 
 void
-imap_session_capability(struct imap_session *sess, struct sbuf *b)
-{
-	sbuf_appends(b, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
-		     "UNSELECT UIDPLUS CHILDREN MOVE QUOTA QUOTA=RES-STORAGE "
-		     "QUOTA=RES-MESSAGE SORT SORT=DISPLAY "
-		     "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH "
-		     "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE "
-		     "UTF8=ACCEPT ACL ACL2=UNION RIGHTS=kxte");
-	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
-	if (sess->state != IMAP_ST_NOAUTH)
-		return;
-	if (!conn_is_tls(sess->conn) && sess->s->tls != NULL)
-		sbuf_appends(b, " STARTTLS");
-	if (!auth_plaintext_allowed(sess->s))
-		sbuf_appends(b, " LOGINDISABLED");
-	else
-		sbuf_appends(b, " AUTH=PLAIN AUTH=LOGIN");
-}
-
-void
 imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
 		       struct store_user *store)
 {
@@ -68,6 +48,23 @@ imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
 	if (sess->s->set->idle_timeout != 0 &&
 	    sess->s->set->idle_timeout < RFC3501_MIN_AUTOLOGOUT)
 		conn_set_timeout(sess->conn, RFC3501_MIN_AUTOLOGOUT);
+	parser_limits(sess, &l);
+	imap_parser_set_limits(sess->parser, &l);
+}
+
+void
+imap_session_logged_out(struct imap_session *sess)
+{
+	struct imap_parser_limits l;
+
+	imap_session_unselect(sess);
+	store_user_close(&sess->store);
+	sess->user = NULL;	/* in s->arena, bounded by its cap */
+	sess->state = IMAP_ST_NOAUTH;
+	/* RFC 8437 3: what ENABLE turned on ends with the authentication */
+	sess->enabled = 0;
+	imap_parser_set_utf8(sess->parser, false);
+	session_logged_out(sess->s);
 	parser_limits(sess, &l);
 	imap_parser_set_limits(sess->parser, &l);
 }
