@@ -4,13 +4,16 @@
  * checked here, and every accepted socket goes to a new detached thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include "core/conf.h"
+#include "core/conn.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/listener.h"
@@ -22,6 +25,18 @@
 #define MAX_LISTENERS 64
 #define IP_BUCKETS 1024
 #define MAX_REFUSING 64		/* refusal threads at once; more are closed */
+/* Descriptors one session may hold at once: its socket, and in IDLE an
+ * epoll and an eventfd (or a message or folder file during a command). */
+#define SESSION_FDS 3
+/* Descriptors of a process beside its sessions: stdio, listeners, signal
+ * and shutdown pipes, the log, authd sockets, the reserve, mailbox scans. */
+#define BASE_FDS 64
+/* Out of descriptors: accepting stops this long, after telling at most
+ * FULL_REFUSALS queued clients so; the condition is logged at most once
+ * per FULL_REPORT_SECS. */
+#define FULL_PAUSE_MS 100
+#define FULL_REFUSALS 16
+#define FULL_REPORT_SECS 10
 
 struct listener {
 	int fd;
@@ -51,6 +66,14 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t count_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active, refusing;
 static struct ip_count *ip_table[IP_BUCKETS];
+
+/* Accept-loop state (the loop's own thread only): a descriptor kept open
+ * so that, out of descriptors, one connection can still be accepted and
+ * told so; when accepting resumes; and what the next report says. */
+static int reserve_fd = -1;
+static long long paused_until_ms;
+static long long full_reported_ms;
+static unsigned full_refused;
 
 void
 listener_register_settings(const struct proto_ops *const *protos)
@@ -135,7 +158,10 @@ bind_one(const struct addrinfo *ai, char **error_r, const struct conf *conf,
 {
 	char ebuf[128];
 	int one = 1;
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	/* non-blocking: a connection that another worker took, or that the
+	 * client reset, must not block the accept loop */
+	int fd = socket(ai->ai_family,
+			ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -328,6 +354,71 @@ start_thread(struct session_start *st, size_t stack)
 	pthread_attr_destroy(&attr);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+reserve_open(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Accept one queued connection on the reserve descriptor and tell the
+ * client with the protocol's refusal; returns false when none was queued
+ * or no descriptor could be had. An implicit-TLS client cannot be told in
+ * plaintext: it is just closed. */
+static bool
+refuse_queued(const struct listener *l)
+{
+	if (reserve_fd < 0)
+		return false;
+	close(reserve_fd);
+	reserve_fd = -1;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		struct session s = { .proto = l->proto };
+		s.conn = conn_new(fd);
+		conn_set_timeout(s.conn, 1);
+		if (!l->implicit_tls) {
+			l->proto->refuse(&s, "Server out of resources, try "
+					 "again later.");
+			conn_flush(s.conn);
+		}
+		conn_free(&s.conn);
+	}
+	reserve_open();
+	return fd >= 0;
+}
+
+/* accept() said EMFILE or ENFILE: the queued clients are told instead of
+ * left waiting, and accepting stops for a moment, so that poll() does not
+ * wake again at once for the same queue (a spin that filled the log). */
+static void
+descriptors_full(const struct listener *l, int err)
+{
+	char ebuf[128];
+	long long now = now_ms();
+
+	for (unsigned i = 0; i < FULL_REFUSALS && refuse_queued(l); i++)
+		full_refused++;
+	paused_until_ms = now + FULL_PAUSE_MS;
+	if (full_reported_ms != 0 &&
+	    now - full_reported_ms < FULL_REPORT_SECS * 1000)
+		return;
+	log_error("core", "accept: out of file descriptors (%s): new "
+		  "connections refused, accepting paused for %d ms at a time; "
+		  "refused=%u sessions=%u", errno_str(err, ebuf, sizeof(ebuf)),
+		  FULL_PAUSE_MS, full_refused, listener_active());
+	full_reported_ms = now;
+	full_refused = 0;
+}
+
 static void
 accept_one(const struct listener *l)
 {
@@ -339,10 +430,17 @@ accept_one(const struct listener *l)
 	st->fd = accept4(l->fd, (struct sockaddr *)&st->remote, &len,
 			 SOCK_CLOEXEC);
 	if (st->fd < 0) {
-		if (errno == EMFILE || errno == ENFILE)
-			log_error("core", "accept: out of file descriptors");
+		int err = errno;
 		free(st);
-		return;
+		if (err == EMFILE || err == ENFILE)
+			descriptors_full(l, err);
+		return;	/* EAGAIN: another worker took it; or a reset */
+	}
+	if (full_reported_ms != 0) {
+		log_info("core", "accept: descriptors available again "
+			 "refused=%u", full_refused);
+		full_reported_ms = 0;
+		full_refused = 0;
 	}
 	len = sizeof(st->local);
 	getsockname(st->fd, (struct sockaddr *)&st->local, &len);
@@ -375,10 +473,17 @@ listener_run(int wake_fd, bool (*on_wake)(void))
 
 	for (;;) {
 		nfds_t n = 0;
+		int timeout = -1;
+		long long wait = paused_until_ms - now_ms();
+		reserve_open();
 		p[n++] = (struct pollfd){ wake_fd, POLLIN, 0 };
-		for (size_t i = 0; i < nlisteners; i++)
-			p[n++] = (struct pollfd){ listeners[i].fd, POLLIN, 0 };
-		if (poll(p, n, -1) < 0) {
+		if (wait > 0)
+			timeout = (int)wait;	/* paused: listeners not polled */
+		else
+			for (size_t i = 0; i < nlisteners; i++)
+				p[n++] = (struct pollfd){ listeners[i].fd,
+							  POLLIN, 0 };
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("core", "poll failed");
@@ -388,7 +493,7 @@ listener_run(int wake_fd, bool (*on_wake)(void))
 			if (!on_wake())
 				return 0;
 		}
-		for (size_t i = 0; i < nlisteners; i++)
+		for (size_t i = 0; i + 1 < n; i++)
 			if (p[i + 1].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
@@ -400,6 +505,37 @@ listener_close_all(void)
 	for (size_t i = 0; i < nlisteners; i++)
 		close(listeners[i].fd);
 	nlisteners = 0;
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
+}
+
+void
+listener_fit_descriptors(unsigned max_connections)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	unsigned long long need = (unsigned long long)max_connections *
+				  SESSION_FDS + BASE_FDS;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("core", "limits.max_connections=%u needs about %llu "
+			 "file descriptors (%d a session), but RLIMIT_NOFILE "
+			 "is %llu (hard %llu): raise the hard limit "
+			 "(LimitNOFILE= in systemd, ulimit -Hn) or lower "
+			 "limits.max_connections; clients beyond get a refusal",
+			 max_connections, need, SESSION_FDS,
+			 (unsigned long long)rl.rlim_cur,
+			 (unsigned long long)rl.rlim_max);
+	else
+		log_debug("core", "RLIMIT_NOFILE=%llu",
+			  (unsigned long long)rl.rlim_cur);
 }
 
 unsigned

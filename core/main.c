@@ -232,6 +232,7 @@ serve(void)
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
+	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
 	if (r == 0)
 		r = auth_system_users(conf)

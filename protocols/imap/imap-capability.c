@@ -21,6 +21,8 @@ static const char *const caps_always[] = {
 	"UTF8=ACCEPT", "ACL", "ACL2=UNION", "RIGHTS=kxte",
 	"LIST-MYRIGHTS",	/* RFC 8440 */
 	"STATUS=SIZE",		/* RFC 8438 */
+	"SAVEDATE",		/* RFC 8514 */
+	"REPLACE",		/* RFC 8508 */
 };
 
 bool
