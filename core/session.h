@@ -23,6 +23,7 @@ struct tlsconn_ctx;
 struct core_settings {
 	const char *server_user, *server_group;
 	const char *server_hostname;
+	const char *pid_file;		/* "": none */
 	unsigned shutdown_timeout;	/* seconds */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
@@ -32,6 +33,7 @@ struct core_settings {
 	size_t thread_stack_size;	/* bytes */
 	size_t session_memory;		/* bytes an arena may hold */
 	const char *log_level;
+	const char *log_file;		/* "": syslog, or stderr with -F */
 };
 
 struct session {
@@ -68,6 +70,12 @@ void slog_write(const struct session *s, enum log_level level,
 /* session_logged_in: record the user (copied into the arena) and switch the
  * connection from the login timeout to the idle timeout. */
 void session_logged_in(struct session *s, const char *user);
+
+/* session_logged_out: the reverse of session_logged_in, for a protocol
+ * that goes back to its unauthenticated state on the same connection (IMAP
+ * UNAUTHENTICATE, RFC 8437): forget the user for logs and apply the login
+ * timeout and deadline again, counted from now. */
+void session_logged_out(struct session *s);
 
 /* session_stopping: whether the server is shutting down (thread-safe). */
 bool session_stopping(void);
