@@ -11,6 +11,7 @@ core_libcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
+	core/proxy-protocol.c core/proxy-protocol.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
 	core/tlsconn.c core/tlsconn.h
