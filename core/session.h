@@ -32,6 +32,7 @@ struct core_settings {
 	size_t thread_stack_size;	/* bytes */
 	size_t session_memory;		/* bytes an arena may hold */
 	const char *log_level;
+	const char *proxy_trusted_networks; /* proxy.trusted_networks */
 };
 
 struct session {
