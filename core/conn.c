@@ -26,9 +26,10 @@ struct conn {
 	unsigned timeout;		/* seconds, 0: none */
 	long long deadline;		/* CLOCK_MONOTONIC ms, 0: none */
 	int write_error;		/* sticky */
-	char *in;			/* grows up to a line's max */
+	char *in;			/* grows up to a line's max; NULL
+					   while parked (conn_shrink) */
 	size_t in_cap, in_start, in_end;
-	char out[CONN_OUTBUF];
+	char *out;			/* CONN_OUTBUF, made on first write */
 	size_t out_len;
 	uint64_t bytes_in, bytes_out;
 	char tls_info[96];
@@ -48,9 +49,34 @@ conn_new(int fd)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	c->fd = fd;
-	c->in_cap = CONN_INBUF_MIN;
-	c->in = xmalloc(c->in_cap);
 	return c;
+}
+
+/* in_ready: the input buffer exists (it goes while parked) */
+static void
+in_ready(struct conn *c)
+{
+	if (c->in == NULL) {
+		c->in_cap = CONN_INBUF_MIN;
+		c->in = xmalloc(c->in_cap);
+	}
+}
+
+void
+conn_shrink(struct conn *c)
+{
+	if (c->in_start == c->in_end) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = c->in_start = c->in_end = 0;
+	}
+	if (c->out_len == 0) {
+		free(c->out);
+		c->out = NULL;
+	}
+	/* OpenSSL's record buffers (about 34 KB): made again on use */
+	if (c->ssl != NULL)
+		SSL_free_buffers(c->ssl);
 }
 
 void
@@ -65,6 +91,7 @@ conn_free(struct conn **cp)
 	}
 	close(c->fd);
 	free(c->in);
+	free(c->out);
 	free(c);
 	*cp = NULL;
 }
@@ -147,12 +174,14 @@ conn_set_deadline(struct conn *c, unsigned seconds)
 }
 
 /* Read once from the socket into the input buffer; the buffer must have
- * room. Returns bytes read (> 0) or an error. */
+ * room. Returns bytes read (> 0) or an error; without wait, 0 when the
+ * socket has nothing now. */
 static int
-fill(struct conn *c)
+fill_some(struct conn *c, bool wait)
 {
 	long long deadline = deadline_of(c);
 
+	in_ready(c);
 	if (c->in_start > 0 && c->in_start == c->in_end)
 		c->in_start = c->in_end = 0;
 	if (c->in_end == c->in_cap && c->in_start > 0) {
@@ -171,6 +200,9 @@ fill(struct conn *c)
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return -ERR_EOF;
+			if (!wait && (e == SSL_ERROR_WANT_READ ||
+				      e == SSL_ERROR_WANT_WRITE))
+				return 0;
 			if (e == SSL_ERROR_WANT_READ)
 				r = wait_fd(c, POLLIN, deadline);
 			else if (e == SSL_ERROR_WANT_WRITE)
@@ -192,6 +224,8 @@ fill(struct conn *c)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno == ECONNRESET ? -ERR_EOF : -ERR_IO;
+		if (!wait)
+			return 0;
 		r = wait_fd(c, POLLIN, deadline);
 		if (r < 0)
 			return r;
@@ -203,12 +237,19 @@ got:
 	}
 }
 
+static int
+fill(struct conn *c)
+{
+	return fill_some(c, true);
+}
+
 int
 conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 {
 	size_t scanned = 0;
 	bool discarding = false;
 
+	in_ready(c);
 	for (;;) {
 		char *start = c->in + c->in_start;
 		size_t avail = c->in_end - c->in_start;
@@ -296,6 +337,25 @@ conn_buffered(const struct conn *c)
 	if (c->ssl != NULL)
 		n += (size_t)SSL_pending(c->ssl);
 	return n;
+}
+
+bool
+conn_input_pending(const struct conn *c)
+{
+	/* SSL_has_pending also counts a record read but not yet decrypted */
+	return c->in_end > c->in_start ||
+	       (c->ssl != NULL && SSL_has_pending(c->ssl));
+}
+
+int
+conn_read_ready(struct conn *c)
+{
+	int r;
+
+	if (c->in_end > c->in_start)
+		return 1;
+	r = fill_some(c, false);
+	return r < 0 ? r : r > 0 ? 1 : 0;
 }
 
 int
@@ -391,11 +451,13 @@ conn_write(struct conn *c, const void *p, size_t n)
 	if (c->write_error != 0)
 		return c->write_error;
 	c->bytes_out += n;
-	if (c->out_len + n > sizeof(c->out)) {
+	if (c->out == NULL)
+		c->out = xmalloc(CONN_OUTBUF);
+	if (c->out_len + n > CONN_OUTBUF) {
 		int r = conn_flush(c);
 		if (r < 0)
 			return r;
-		if (n >= sizeof(c->out)) {
+		if (n >= CONN_OUTBUF) {
 			r = send_raw(c, p, n);
 			if (r < 0)
 				c->write_error = r;
