@@ -6,6 +6,7 @@
  * read, written as they write them, and UIDs are handed out under the lock
  * each of them honours, so a UID is never given twice in one UIDVALIDITY.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -326,5 +327,131 @@ maildir_compat_write(struct maildir_folder *f)
 		s->uidnext = f->uidnext;
 		s->n = f->n;
 	}
+	return 0;
+}
+
+/* kw_read: Dovecot's keyword names by letter index from dovecot-keywords
+ * ("<index> <name>" lines), into names[26] (malloc'd text in *data_r). */
+static void
+kw_read(struct maildir_folder *f, char *names[26], char **data_r)
+{
+	char path[MAILDIR_PATH_MAX], *line, *save = NULL;
+	size_t len;
+
+	memset(names, 0, 26 * sizeof(char *));
+	*data_r = NULL;
+	if (maildir_path(path, sizeof(path), f->dir, MAILDIR_DOVECOT_KEYWORDS,
+			 NULL) < 0 ||
+	    maildir_read_file(path, data_r, &len, 64 * 1024) < 0)
+		return;
+	for (line = strtok_r(*data_r, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		unsigned long n = strtoul(line, &end, 10);
+		if (end != line && *end == ' ' && n < 26 && end[1] != '\0')
+			names[n] = end + 1;
+	}
+}
+
+static int
+kw_find(char *const names[26], const char *name)
+{
+	for (int i = 0; i < 26; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* kw_add: give name a letter in dovecot-keywords. Dovecot adds keywords
+ * only while it holds its dovecot-uidlist.lock, so that lock is taken
+ * here too. The letter (0-25), or -1 when all 26 are taken or on error. */
+static int
+kw_add(struct maildir_folder *f, const char *name)
+{
+	char path[MAILDIR_PATH_MAX], *names[26], *data, *text;
+	int idx = -1;
+
+	if (maildir_path(path, sizeof(path), f->dir, MAILDIR_DOVECOT_LOCK,
+			 NULL) < 0 ||
+	    maildir_dotlock_take(path, maildir_settings.lock_timeout,
+				 maildir_settings.lock_stale) < 0)
+		return -1;
+	kw_read(f, names, &data);	/* again, under the lock */
+	if ((idx = kw_find(names, name)) < 0) {
+		for (int i = 0; i < 26 && idx < 0; i++)
+			if (names[i] == NULL)
+				idx = i;
+		if (idx >= 0) {
+			size_t cap = 27 * (STORE_KEYWORD_MAXLEN + 8), len = 0;
+			names[idx] = (char *)name;
+			text = xmalloc(cap);
+			for (int i = 0; i < 26; i++)
+				if (names[i] != NULL)
+					len += (size_t)snprintf(text + len,
+								cap - len,
+								"%d %s\n", i,
+								names[i]);
+			if (maildir_write_atomic(f->dir,
+						 MAILDIR_DOVECOT_KEYWORDS,
+						 text, len) < 0)
+				idx = -1;
+			free(text);
+		}
+	}
+	free(data);
+	maildir_lockfile_release(path);
+	return idx;
+}
+
+int
+maildir_compat_kw_letters(struct maildir_folder *f, struct maildir_rec *r)
+{
+	char *names[26], *data, set[64], name[300];
+	char from[MAILDIR_PATH_MAX], to[MAILDIR_PATH_MAX];
+	bool want[26] = { false };
+	size_t n = 0;
+
+	if ((f->compat & MAILDIR_COMPAT_DOVECOT) == 0 && !f->dovecot_kw)
+		return 0;
+	kw_read(f, names, &data);
+	for (unsigned i = 0; i < r->kw_n; i++) {
+		const char *kw = f->kw_names[r->kw[i]];
+		int idx = kw_find(names, kw);
+		if (idx < 0)
+			idx = kw_add(f, kw);
+		if (idx >= 0)
+			want[idx] = true;
+	}
+	free(data);
+	/* the info part with Dovecot's letters replaced, in ASCII order as
+	 * Dovecot writes it (system flags, then letters) */
+	const char *info = strchr(r->name, ':'), *extra = "";
+	if (info != NULL && strncmp(info, ":2,", 3) == 0) {
+		for (info += 3; *info != '\0' && *info != ','; info++)
+			if ((*info < 'a' || *info > 'z') && n < 32)
+				set[n++] = *info;
+		extra = info;
+	}
+	for (int i = 0; i < 26; i++)
+		if (want[i])
+			set[n++] = (char)('a' + i);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && set[j - 1] > set[j]; j--) {
+			char t = set[j];
+			set[j] = set[j - 1];
+			set[j - 1] = t;
+		}
+	if (snprintf(name, sizeof(name), "%.*s:2,%.*s%s", (int)r->blen,
+		     r->name, (int)n, set, extra) >= (int)sizeof(name))
+		return -ERR_LIMIT;
+	if (strcmp(name, r->name) == 0)
+		return 0;
+	if (maildir_path(from, sizeof(from), f->dir, "cur", r->name) < 0 ||
+	    maildir_path(to, sizeof(to), f->dir, "cur", name) < 0)
+		return -ERR_LIMIT;
+	if (rename(from, to) < 0)
+		return maildir_errno(errno);
+	free(r->name);
+	r->name = xstrdup(name);
 	return 0;
 }

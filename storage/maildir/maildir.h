@@ -25,6 +25,7 @@
 #define MAILDIR_POP3_LOCK	"maildock-pop3.lock"
 #define MAILDIR_KEYWORDS_DIR	"courierimapkeywords"
 #define MAILDIR_SUBSCRIBED	"courierimapsubscribed"
+#define MAILDIR_DOVECOT_SUBSCRIBED "subscriptions"
 #define MAILDIR_QUOTA_FILE	"maildirsize"
 #define MAILDIR_FOLDER_MARKER	"maildirfolder"
 #define MAILDIR_PATH_MAX	4096
@@ -280,6 +281,12 @@ void maildir_compat_merge(struct maildir_folder *f,
  * server writes it (temp file + rename) when it differs from what is on
  * disk. 0 or -ERR_*. */
 int maildir_compat_write(struct maildir_folder *f);
+/* maildir_compat_kw_letters: when Dovecot's files are kept, rename r's
+ * file so that its keyword letters (a-z after ":2,") name r's keywords
+ * as dovecot-keywords numbers them, adding names there (26 at most).
+ * 0 or -ERR_*. */
+int maildir_compat_kw_letters(struct maildir_folder *f,
+			      struct maildir_rec *r);
 
 /* ---- maildir-deliver.c: number files already in dir/cur and set their
  * keywords (kw_src may be NULL). */

@@ -264,6 +264,79 @@ test_maildir_compat_other_uidvalidity_rewritten(void **state)
 	store_user_close(&u);
 }
 
+static void
+test_maildir_compat_dovecot_keyword_letters(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096];
+	const char *px[] = { "Project-X" }, *two[] = { "$Label1", "Later" };
+
+	put_file(*state, "cur", "1700000001.M1P1.test:2,Sa", msg);
+	put_file(*state, "cur", "1700000002.M2P1.test:2,", msg);
+	put_file(*state, NULL, "dovecot-uidlist",
+		 "3 V1795950146 N3 Ge4217d0f42060c6bea7d000083ecc375\n"
+		 "1 :1700000001.M1P1.test\n2 :1700000002.M2P1.test\n");
+	put_file(*state, NULL, "dovecot-keywords", "0 $Label1\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	/* a new keyword gets the next free letter, named in
+	 * dovecot-keywords, and the letter goes into the file name */
+	assert_int_equal(store_msg_set_flags(mb, 2, STORE_FLAGS_ADD,
+					     STORE_FLAG_FLAGGED, px, 1), 0);
+	assert_string_equal(file_of(*state, "dovecot-keywords"),
+			    "0 $Label1\n1 Project-X\n");
+	assert_int_equal(store_msg_path(mb, 2, path, sizeof(path)), 0);
+	assert_non_null(strstr(path, "/cur/1700000002.M2P1.test:2,Fb"));
+	/* a removed keyword loses its letter; SET replaces them all */
+	assert_int_equal(store_msg_set_flags(mb, 1, STORE_FLAGS_SET,
+					     STORE_FLAG_SEEN, two, 2), 0);
+	assert_int_equal(store_msg_path(mb, 1, path, sizeof(path)), 0);
+	assert_non_null(strstr(path, "/cur/1700000001.M1P1.test:2,Sac"));
+	assert_int_equal(store_msg_set_flags(mb, 1, STORE_FLAGS_REMOVE, 0,
+					     two, 1), 0);
+	assert_int_equal(store_msg_path(mb, 1, path, sizeof(path)), 0);
+	assert_non_null(strstr(path, "/cur/1700000001.M1P1.test:2,Sc"));
+	assert_string_equal(file_of(*state, "dovecot-keywords"),
+			    "0 $Label1\n1 Project-X\n2 Later\n");
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist.lock",
+		 (char *)*state);
+	assert_int_equal(access(path, F_OK), -1);
+	store_user_close(&u);
+}
+
+static void
+test_maildir_compat_dovecot_subscriptions(void **state)
+{
+	struct store_user *u;
+	size_t n;
+	char **names;
+
+	maildir_settings.compat = MAILDIR_COMPAT_DOVECOT;
+	u = user(state);
+	assert_int_equal(store_folder_create(u, "Work"), 0);
+	assert_int_equal(store_folder_create(u, "Work.Caf\xc3\xa9"), 0);
+	assert_int_equal(store_subscribe(u, "Work.Caf\xc3\xa9", true), 0);
+	assert_int_equal(store_subscribe(u, "INBOX", true), 0);
+	/* Dovecot's layout: no namespace prefix, tabs, modified UTF-7 */
+	assert_string_equal(file_of(*state, "subscriptions"),
+			    "V\t2\n\nWork\tCaf&AOk-\nINBOX\n");
+	assert_string_equal(file_of(*state, "courierimapsubscribed"),
+			    "INBOX.Work.Caf&AOk-\nINBOX\n");
+	store_user_close(&u);
+	/* Dovecot unsubscribes, subscribes Work: its newer file is read */
+	usleep(20000);
+	put_file(*state, NULL, "subscriptions", "V\t2\n\nINBOX\nWork\n");
+	u = user(state);
+	names = maildir_subscriptions_load((struct maildir_user *)u, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "INBOX");
+	assert_string_equal(names[1], "Work");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	store_user_close(&u);
+}
+
 int
 main(void)
 {
@@ -281,6 +354,12 @@ main(void)
 			test_maildir_compat_locks_honoured, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_compat_other_uidvalidity_rewritten, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_compat_dovecot_keyword_letters, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_compat_dovecot_subscriptions, setup,
 			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
