@@ -9,6 +9,7 @@ core_libcore_la_SOURCES = \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \
 	core/log.c core/log.h \
+	core/preflight.c core/preflight.h \
 	core/proto.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \

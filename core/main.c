@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/preflight.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -211,6 +212,17 @@ setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* maildockd -t: what start-up checks later than load(), short of binding
+ * and dropping privileges. */
+static int
+check_startup(char **error_r)
+{
+	struct conf *conf = conf_current();
+	int r = preflight_run(conf, error_r);
+	conf_unref(&conf);
+	return r;
+}
+
 static int
 serve(void)
 {
@@ -220,6 +232,7 @@ serve(void)
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
+	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
 	if (r == 0)
 		r = auth_system_users(conf)
@@ -295,6 +308,12 @@ main(int argc, char **argv)
 		else
 			log_error("core", "%s", error);
 		free(error);
+		return 1;
+	}
+	if (check && check_startup(&error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		auth_deinit();
 		return 1;
 	}
 	if (check) {

@@ -127,6 +127,14 @@ session_logged_in(struct session *s, const char *user)
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
 
+void
+session_logged_out(struct session *s)
+{
+	s->user = NULL;
+	conn_set_timeout(s->conn, s->set->login_timeout);
+	conn_set_deadline(s->conn, s->set->login_timeout);
+}
+
 static bool
 is_loopback(const char *ip)
 {

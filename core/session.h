@@ -69,6 +69,12 @@ void slog_write(const struct session *s, enum log_level level,
  * connection from the login timeout to the idle timeout. */
 void session_logged_in(struct session *s, const char *user);
 
+/* session_logged_out: the reverse of session_logged_in, for a protocol
+ * that goes back to its unauthenticated state on the same connection (IMAP
+ * UNAUTHENTICATE, RFC 8437): forget the user for logs and apply the login
+ * timeout and deadline again, counted from now. */
+void session_logged_out(struct session *s);
+
 /* session_stopping: whether the server is shutting down (thread-safe). */
 bool session_stopping(void);
 

@@ -26,6 +26,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 include storage/mime/local.mk
 include storage/maildir/acl.mk
 include storage/maildir/specialuse.mk
+include storage/maildir/info.mk
 
 if HAVE_CMOCKA
 storage_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -10,7 +10,7 @@ build=(build-essential autoconf automake libtool pkg-config openssl
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
-      offlineimap3 mutt libargon2-1)
+      offlineimap3 mutt libargon2-1 python3-cryptography)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()
@@ -31,5 +31,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 echo "installing: ${missing[*]}"
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# wait (up to 10 minutes) for another apt or unattended-upgrades holding the
+# dpkg lock, instead of failing at once
+apt=(apt-get -o DPkg::Lock::Timeout=600)
+"${apt[@]}" update -q
+"${apt[@]}" install -y -q --no-install-recommends "${missing[@]}"

@@ -253,26 +253,53 @@ imap_cmd_listrights(struct imap_cmd *cmd)
 	return imap_reply_tagged(cmd, "OK", "Listrights completed.");
 }
 
+/* RFC 4314 4: any of l r i k x a lets the user see his rights */
+#define MYRIGHTS_VISIBLE (STORE_ACL_LOOKUP | STORE_ACL_READ | \
+			  STORE_ACL_INSERT | STORE_ACL_CREATE | \
+			  STORE_ACL_DELETE | STORE_ACL_ADMIN)
+
+static int
+write_myrights(struct imap_cmd *cmd, const char *name,
+	       const struct imap_acl_box *b)
+{
+	char letters[STORE_ACL_RIGHTS_MAX];
+	struct sbuf sb;
+
+	sbuf_init(&sb, cmd->arena, 64 * 1024);
+	sbuf_appends(&sb, "* MYRIGHTS ");
+	if (imap_reply_append_mailbox(&sb, name, IMAP_UTF8(cmd->sess)) < 0)
+		return -ERR_INVAL;
+	append_astring(&sb, store_acl_rights_string(b->rights, true, letters));
+	return imap_reply_line(cmd->sess, &sb) < 0 ? -ERR_EOF : 0;
+}
+
+int
+imap_acl_myrights_write(struct imap_cmd *cmd, const char *name)
+{
+	struct imap_acl_box b;
+	int r;
+
+	if ((r = imap_acl_resolve(cmd, name, &b)) < 0)
+		return r;
+	if ((b.rights & MYRIGHTS_VISIBLE) == 0)
+		return -ERR_NOTFOUND;
+	return write_myrights(cmd, name, &b);
+}
+
 int
 imap_cmd_myrights(struct imap_cmd *cmd)
 {
-	char letters[STORE_ACL_RIGHTS_MAX];
 	struct imap_acl_box b;
-	struct sbuf sb;
+	const char *name;
 	int r;
 
 	if ((r = mailbox_arg(cmd, 0, &b)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;
-	/* RFC 4314 4: any of l r i k x a lets the user see his rights */
-	if ((b.rights & (STORE_ACL_LOOKUP | STORE_ACL_READ | STORE_ACL_INSERT |
-			 STORE_ACL_CREATE | STORE_ACL_DELETE |
-			 STORE_ACL_ADMIN)) == 0)
+	if ((b.rights & MYRIGHTS_VISIBLE) == 0)
 		return imap_reply_tagged(cmd, "NO", "%s",
 					 imap_store_error(-ERR_NOTFOUND));
-	if ((r = line_start(cmd, &sb, "MYRIGHTS")) < 0)
-		return r;
-	append_astring(&sb, store_acl_rights_string(b.rights, true, letters));
-	if ((r = imap_reply_line(cmd->sess, &sb)) < 0)
+	if ((r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name)) < 0 ||
+	    (r = write_myrights(cmd, name, &b)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Myrights completed.");
 }

@@ -12,6 +12,7 @@
 #include "core/conn.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-fetch.h"
@@ -39,6 +40,9 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 		return ret;
 	if ((items->items & IMAP_FETCH_RFC822_SIZE) &&
 	    (ret = store_msg_size(box, seq, &m->size)) < 0)
+		return ret;
+	if ((items->items & IMAP_FETCH_SAVEDATE) &&
+	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
 		return ret;
 	if (items->needs_file) {
 		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the

@@ -4,7 +4,8 @@
  * "*" and "%" wildcards, the quoted "." delimiter (B06), \Noselect and the
  * CHILDREN attributes (RFC 3348), names in modified UTF-7; and the
  * extended LIST (RFC 5258: selection and return options, several
- * patterns), LIST-STATUS (RFC 5819) and SPECIAL-USE (RFC 6154): the
+ * patterns), LIST-STATUS (RFC 5819), LIST-MYRIGHTS (RFC 8440) and
+ * SPECIAL-USE (RFC 6154): the
  * configured imap.special_use.* names plus the attributes a folder was
  * given by CREATE (storage/store-specialuse.h).
  */
@@ -26,6 +27,7 @@
 #define SEL_SPECIAL	(1u << 2)
 #define RET_SUBSCRIBED	(1u << 3)
 #define RET_STATUS	(1u << 4)
+#define RET_MYRIGHTS	(1u << 5)	/* RFC 8440 */
 
 #define ATTR_CHILDINFO	(1u << 16)	/* a parent of a subscribed match */
 
@@ -258,13 +260,18 @@ output(struct list_ctx *ctx)
 		if (m->attrs & ATTR_CHILDINFO)
 			sbuf_appends(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 		r = imap_reply_line(cmd->sess, &b);
-		if (r < 0 || (ctx->opts & RET_STATUS) == 0 ||
-		    (m->attrs & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT |
-				 ATTR_CHILDINFO)) != 0)
+		if (r < 0 || (m->attrs & (STORE_ATTR_NOSELECT |
+					  STORE_ATTR_NONEXISTENT |
+					  ATTR_CHILDINFO)) != 0)
 			continue;
-		/* RFC 5819: a failing STATUS is left out */
-		if (imap_cmd_status_write(cmd, m->name, ctx->status_items,
+		/* RFC 5819 and RFC 8440 3: a failing STATUS or MYRIGHTS is
+		 * left out; each follows the LIST line of its folder */
+		if ((ctx->opts & RET_STATUS) &&
+		    imap_cmd_status_write(cmd, m->name, ctx->status_items,
 					  ctx->status_count) == -ERR_EOF)
+			r = -ERR_EOF;
+		if (r >= 0 && (ctx->opts & RET_MYRIGHTS) &&
+		    imap_acl_myrights_write(cmd, m->name) == -ERR_EOF)
 			r = -ERR_EOF;
 	}
 	sbuf_free(&b);
@@ -333,6 +340,8 @@ parse_opts(struct list_ctx *ctx, const struct imap_arg *arg, bool ret)
 			continue;
 		} else if (ret && imap_arg_atom_eq(&l[i], "CHILDREN")) {
 			continue;
+		} else if (ret && imap_arg_atom_eq(&l[i], "MYRIGHTS")) {
+			ctx->opts |= RET_MYRIGHTS;
 		} else if (ret && imap_arg_atom_eq(&l[i], "STATUS") &&
 			   i + 1 < n && imap_arg_list(&l[i + 1],
 						      &ctx->status_items,

@@ -2,7 +2,7 @@
  *
  * Getting in: STARTTLS (RFC 3501 6.2.1), LOGIN (6.2.3) and AUTHENTICATE
  * (6.2.2) with PLAIN and LOGIN and the SASL-IR initial response (RFC
- * 4959). Every path ends in one function that checks the password through
+ * 4959), and back out with UNAUTHENTICATE (RFC 8437). Every path ends in one function that checks the password through
  * core/auth and opens the user's Maildir.
  */
 #include <string.h>
@@ -39,6 +39,19 @@ imap_cmd_starttls(struct imap_cmd *cmd)
 	}
 	sess->starttls_done = true;
 	return IMAP_CMD_DONE;
+}
+
+int
+imap_cmd_unauthenticate(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+
+	if (!imap_session_may_unauthenticate(sess))
+		return imap_reply_tagged(cmd, "NO", "[CANNOT] Not with "
+					 "system users, log out instead");
+	slog_info(sess->s, "unauthenticate");
+	imap_session_logged_out(sess);
+	return imap_reply_tagged(cmd, "OK", "Unauthenticate completed.");
 }
 
 /* finish_login: check the credentials and enter AUTH; answers the client */

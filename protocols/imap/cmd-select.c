@@ -2,7 +2,7 @@
  *
  * SELECT and EXAMINE (RFC 3501 6.3.1-6.3.2) with the responses clients
  * cache by (FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
- * UIDNEXT), and STATUS (6.3.10).
+ * UIDNEXT), and STATUS (6.3.10) with SIZE (RFC 8438).
  */
 #include <strings.h>
 #include "core/arena.h"
@@ -10,38 +10,19 @@
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
-static const char sysflags[] = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
-
 static int
-select_untagged(struct imap_session *sess, struct arena *arena)
+select_untagged(struct imap_session *sess)
 {
 	struct store_mailbox *mb = sess->box;
-	unsigned nkw;
-	const char *const *kw = store_mailbox_keywords(mb, &nkw);
 	uint32_t unseen = store_mailbox_first_unseen(mb);
-	struct sbuf b;
 	int r;
 
-	sbuf_init(&b, arena, IMAP_REPLY_LINE_MAX);
-	sbuf_appendf(&b, "* FLAGS (%s", sysflags);
-	for (unsigned i = 0; i < nkw; i++)
-		sbuf_appendf(&b, " %s", kw[i]);
-	sbuf_appendc(&b, ')');
-	if ((r = imap_reply_line(sess, &b)) < 0)
-		return r;
-	sess->keywords_sent = nkw;
-	sbuf_reset(&b);
-	if (sess->readonly) {
-		sbuf_appends(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
-	} else {
-		/* ACL hook: only what the user may change */
-		imap_acl_permanentflags(sess, &b, kw, nkw);
-	}
-	if ((r = imap_reply_line(sess, &b)) < 0)
+	if ((r = imap_sync_send_flags(sess)) < 0)
 		return r;
 	sess->exists_sent = store_mailbox_count(mb);
 	sess->recent_sent = store_mailbox_recent_count(mb);
@@ -94,13 +75,15 @@ imap_cmd_select(struct imap_cmd *cmd)
 	sess->state = IMAP_ST_SELECTED;
 	if ((r = imap_acl_selected(sess, &ab)) < 0)
 		return r;
-	if ((r = select_untagged(sess, cmd->arena)) < 0 ||
+	if ((r = select_untagged(sess)) < 0 ||
 	    (r = imap_acl_myrights_code(sess)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
 				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
 				 examine ? "EXAMINE" : "SELECT");
 }
+
+#define STATUS_SIZE ((size_t)-1)	/* not in struct store_status */
 
 static const struct {
 	const char *name;
@@ -111,6 +94,7 @@ static const struct {
 	{ "UIDNEXT", offsetof(struct store_status, uidnext) },
 	{ "UIDVALIDITY", offsetof(struct store_status, uidvalidity) },
 	{ "UNSEEN", offsetof(struct store_status, unseen) },
+	{ "SIZE", STATUS_SIZE },		/* RFC 8438: 64 bits */
 };
 
 static int
@@ -156,12 +140,20 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 	sbuf_appends(&b, " (");
 	for (unsigned i = 0; i < n; i++) {
 		int k = item_index(&items[i]);
+		uint64_t size;
 		uint32_t v;
 
+		sbuf_appendf(&b, "%s%s ", i ? " " : "", status_items[k].name);
+		if (status_items[k].offset == STATUS_SIZE) {
+			if ((r = store_folder_size(ab.store, ab.name,
+						   &size)) < 0)
+				return r;
+			sbuf_appendf(&b, "%llu", (unsigned long long)size);
+			continue;
+		}
 		memcpy(&v, (const char *)&st + status_items[k].offset,
 		       sizeof(v));
-		sbuf_appendf(&b, "%s%s %u", i ? " " : "", status_items[k].name,
-			     v);
+		sbuf_appendf(&b, "%u", v);
 	}
 	sbuf_appendc(&b, ')');
 	r = imap_reply_line(cmd->sess, &b);

@@ -147,6 +147,12 @@ int imap_acl_folder_list(struct imap_cmd *cmd, bool subscribed_only,
 int imap_acl_lookup(struct imap_cmd *cmd, const char *user,
 		    const char **login_r, const char **maildir_r);
 
+/* imap_acl_myrights_write: the "* MYRIGHTS name rights" line for name
+ * (UTF-8), for LIST RETURN (MYRIGHTS) (RFC 8440 3). Returns 0,
+ * -ERR_NOTFOUND (the user may not see the folder: nothing written), a
+ * resolve error, or -ERR_EOF when the write failed. (cmd-acl.c) */
+int imap_acl_myrights_write(struct imap_cmd *cmd, const char *name);
+
 /* The ACL commands (cmd-acl.c), RFC 4314 3.1-3.5. */
 int imap_cmd_setacl(struct imap_cmd *cmd);	/* SETACL and DELETEACL */
 int imap_cmd_getacl(struct imap_cmd *cmd);

@@ -17,9 +17,10 @@
 						   (FETCH, STORE, SEARCH:
 						   RFC 3501 7.4.1) */
 #define IMAP_CMDF_PLAINTEXT	(1u << 2)	/* carries a password */
-#define IMAP_CMDF_STREAM	(1u << 3)	/* APPEND: a top-level literal
-						   after the first argument
-						   is streamed */
+#define IMAP_CMDF_STREAM	(1u << 3)	/* APPEND, REPLACE: a top-level
+						   literal after min_args
+						   arguments is the message,
+						   streamed */
 
 struct imap_command {
 	const char *name;	/* upper case; the table is sorted by it */
@@ -31,6 +32,11 @@ struct imap_command {
 
 /* imap_command_find: the row for name (upper case), or NULL. Pure. */
 const struct imap_command *imap_command_find(const char *name);
+
+/* imap_command_find_uid: the row of the command that arg (an atom in any
+ * case) names after "UID ", or NULL when arg is not one that may follow
+ * UID. Pure. */
+const struct imap_command *imap_command_find_uid(const struct imap_arg *arg);
 
 /* imap_command_dispatch: run cmd (tag, name, args filled by the session):
  * resolve "UID <cmd>", check state, argument count and plaintext policy
@@ -54,6 +60,7 @@ int imap_cmd_idle(struct imap_cmd *cmd);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
 int imap_cmd_starttls(struct imap_cmd *cmd);
+int imap_cmd_unauthenticate(struct imap_cmd *cmd);
 int imap_cmd_select(struct imap_cmd *cmd);	/* cmd-select.c */
 int imap_cmd_status(struct imap_cmd *cmd);
 int imap_cmd_create(struct imap_cmd *cmd);	/* cmd-mailbox.c */
@@ -62,6 +69,7 @@ int imap_cmd_rename(struct imap_cmd *cmd);
 int imap_cmd_subscribe(struct imap_cmd *cmd);
 int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
+int imap_cmd_replace(struct imap_cmd *cmd);	/* cmd-replace.c */
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
 int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */
@@ -72,7 +80,8 @@ int imap_cmd_setquota(struct imap_cmd *cmd);
 
 /* imap_session_capability: the capability list for the session's current
  * state (STARTTLS/LOGINDISABLED/AUTH= before login) into b, without the
- * leading "CAPABILITY". */
+ * leading "CAPABILITY". The one list of what Maildock offers
+ * (imap-capability.c). */
 void imap_session_capability(struct imap_session *sess, struct sbuf *b);
 
 /* imap_sync_mailbox (imap-sync.c): store_mailbox_sync with untagged
@@ -80,9 +89,14 @@ void imap_session_capability(struct imap_session *sess, struct sbuf *b);
  * flushed). No-op unless SELECTED. Returns 0 or the store's error. */
 int imap_sync_mailbox(struct imap_session *sess);
 
-/* imap_sync_flags: "* FLAGS (...)" when the folder gained keywords since
- * the client was last told (B28). Returns 0 or a conn write error. */
+/* imap_sync_flags: imap_sync_send_flags when the folder gained keywords
+ * since the client was last told (B28). Returns 0 or a conn write error.
+ * imap_sync_send_flags: "* FLAGS (...)" with the view's keywords, then
+ * "* OK [PERMANENTFLAGS (...)]" naming them too (RFC 3501 7.2.6, 7.1:
+ * a client learns of a keyword from both before any FETCH shows it);
+ * SELECTED only. Returns 0 or a conn write error. */
 int imap_sync_flags(struct imap_session *sess);
+int imap_sync_send_flags(struct imap_session *sess);
 
 /* imap_session_unselect: close the view (never expunges) and go back to
  * AUTH. */
@@ -92,6 +106,17 @@ void imap_session_unselect(struct imap_session *sess);
  * timeouts, parser limits, logging. */
 void imap_session_logged_in(struct imap_session *sess, struct auth_user *user,
 			    struct store_user *store);
+
+/* imap_session_logged_out: back to NOAUTH on the same connection (RFC
+ * 8437 UNAUTHENTICATE): close the selected mailbox and the user's store,
+ * forget ENABLEd extensions, restore the login timeout and the
+ * pre-login parser limits. TLS stays. */
+void imap_session_logged_out(struct imap_session *sess);
+
+/* imap_session_may_unauthenticate: whether UNAUTHENTICATE can work in this
+ * configuration (not with auth.system_users, where the session thread
+ * took the user's uid for good). (imap-capability.c) */
+bool imap_session_may_unauthenticate(const struct imap_session *sess);
 
 /* imap_session_read_line: a raw client line (AUTHENTICATE responses, IDLE
  * DONE) into *line_r (valid until the next read), at most max octets.
@@ -115,6 +140,26 @@ int imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 int imap_session_literal_end(struct imap_cmd *cmd);
 int imap_session_literal_refuse(struct imap_cmd *cmd);
 
+/* imap_cmd_append_message: APPEND's work for the arguments from
+ * cmd->args[first] on (mailbox [flags] [date-time] and the pending
+ * literal): checks, streams the message into the folder and returns 0
+ * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no reply sent; 1 when
+ * it answered the command itself (BAD, NO, ...); or a negative error that
+ * ends the session. (cmd-append.c) */
+int imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
+			    uint32_t *uidv_r, uint32_t *uid_r);
+
+/* imap_cmd_append_refuse: give up on cmd's pending message literal (see
+ * imap_session_literal_refuse) and answer status text; 1 when answered,
+ * a negative error when the session must end. (cmd-append.c) */
+int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
+			   const char *text);
+
+/* imap_cmd_expunged: the store_mailbox_expunge callback that writes
+ * "* seq EXPUNGE" and counts it off the EXISTS the client knows; ctx is
+ * the struct imap_session. (cmd-misc.c) */
+void imap_cmd_expunged(void *ctx, uint32_t seq);
+
 /* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
  * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
  * SERVERBUG, UNAVAILABLE), for imap_reply_tagged(cmd, "NO", "%s", ...). */
@@ -130,7 +175,7 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 size_t *nkw_r);
 
 /* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
- * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN), n > 0. (cmd-select.c)
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE), n > 0. (cmd-select.c)
  * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
  * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
  * when the write failed. */

@@ -159,6 +159,14 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 		item_sep(o);
 		append_u64(&o->b, "RFC822.SIZE ", m->size);
 	}
+	if (it & IMAP_FETCH_SAVEDATE) {
+		item_sep(o);
+		sbuf_appends(&o->b, "SAVEDATE ");
+		if (m->save_date == 0)
+			sbuf_appends(&o->b, "NIL");	/* RFC 8514 3 */
+		else
+			imap_reply_append_date(&o->b, (int64_t)m->save_date);
+	}
 }
 
 static void

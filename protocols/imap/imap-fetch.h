@@ -36,6 +36,7 @@ struct sbuf;
 #define IMAP_FETCH_BODY			(1u << 4)	/* non-extensible */
 #define IMAP_FETCH_BODYSTRUCTURE	(1u << 5)
 #define IMAP_FETCH_UID			(1u << 6)
+#define IMAP_FETCH_SAVEDATE		(1u << 7)	/* RFC 8514 */
 
 /* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
 struct imap_fetch_section {
@@ -70,6 +71,7 @@ struct imap_fetch_msg {
 	uint32_t seq;
 	const struct store_msg *msg;
 	time_t internal_date;
+	time_t save_date;	/* 0: not known (NIL) */
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
 	bool add_flags;		/* \Seen was just set: send FLAGS too */

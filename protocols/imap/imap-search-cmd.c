@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-search.h"
@@ -418,7 +419,7 @@ static const struct imap_search_msg_ops msg_ops = {
 
 /* which cheap fields the program reads */
 struct uses {
-	bool date, size, keywords;
+	bool date, size, keywords, save_date;
 };
 
 static void
@@ -434,6 +435,11 @@ uses_scan(const struct imap_search_key *k, struct uses *u)
 	case IMAP_SEARCH_SENTON:
 	case IMAP_SEARCH_SENTSINCE:
 		u->date = true;
+		break;
+	case IMAP_SEARCH_SAVEDBEFORE:
+	case IMAP_SEARCH_SAVEDON:
+	case IMAP_SEARCH_SAVEDSINCE:
+		u->date = u->save_date = true;
 		break;
 	case IMAP_SEARCH_LARGER:
 	case IMAP_SEARCH_SMALLER:
@@ -484,6 +490,9 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 		return ret;
 	if (u->size && (ret = store_msg_size(box, seq, &m->size)) < 0)
 		return ret;
+	if (u->save_date &&
+	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
+		return ret;
 	if (u->keywords && sm->keyword_count > 0) {
 		names = store_mailbox_keywords(box, &nnames);
 		kws = arena_alloc(scratch, sm->keyword_count * sizeof(*kws));
@@ -508,7 +517,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct imap_search_msg m;
 	struct msg_ctx c;
-	struct uses u = { false, false, false };
+	struct uses u = { false, false, false, false };
 	uint32_t *seqs;
 	int ret = 0;
 

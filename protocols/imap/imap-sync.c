@@ -2,10 +2,12 @@
  *
  * The untagged updates of a selected mailbox (RFC 3501 7.3-7.4): EXPUNGE,
  * EXISTS, RECENT, FETCH (FLAGS) of other sessions' and processes' changes
- * from store_mailbox_sync, and FLAGS when the folder gained keywords.
+ * from store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder
+ * gained keywords.
  */
 #include "core/sbuf.h"
 #include "storage/store.h"
+#include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -36,7 +38,9 @@ sync_flags(void *ctx, uint32_t seq)
 	const struct store_msg *msg = store_msg_get(sess->box, seq);
 	struct sbuf b;
 
-	if (msg == NULL)
+	/* a keyword another session created reaches this client in FLAGS
+	 * and PERMANENTFLAGS before any FETCH uses it (RFC 3501 7.2.6) */
+	if (msg == NULL || imap_sync_flags(sess) < 0)
 		return;
 	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&b, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
@@ -56,12 +60,9 @@ sync_recent(void *ctx, uint32_t count)
 	sess->recent_sent = count;
 }
 
-/* send_flags: "* FLAGS (...)" with the folder's keywords (B28) */
-static int
-send_flags(struct imap_session *sess)
+int
+imap_sync_send_flags(struct imap_session *sess)
 {
-	if (sess->box == NULL)
-		return 0;
 	unsigned n;
 	const char *const *kw = store_mailbox_keywords(sess->box, &n);
 	struct sbuf b;
@@ -76,6 +77,13 @@ send_flags(struct imap_session *sess)
 	}
 	sbuf_appendc(&b, ')');
 	r = imap_reply_line(sess, &b);
+	sbuf_reset(&b);
+	if (sess->readonly)
+		sbuf_appends(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox");
+	else	/* ACL hook: only what the user may change */
+		imap_acl_permanentflags(sess, &b, kw, n);
+	if (r == 0)
+		r = imap_reply_line(sess, &b);
 	sbuf_free(&b);
 	sess->keywords_sent = n;
 	return r;
@@ -89,7 +97,7 @@ imap_sync_flags(struct imap_session *sess)
 	if (sess->box == NULL)
 		return 0;
 	store_mailbox_keywords(sess->box, &nkw);
-	return nkw > sess->keywords_sent ? send_flags(sess) : 0;
+	return nkw > sess->keywords_sent ? imap_sync_send_flags(sess) : 0;
 }
 
 int

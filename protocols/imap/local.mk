@@ -10,6 +10,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
+	protocols/imap/imap-capability.c \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
 	protocols/imap/cmd-append.c \
@@ -20,6 +21,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-mailbox.c \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \
+	protocols/imap/cmd-replace.c \
 	protocols/imap/cmd-select.c \
 	protocols/imap/cmd-store.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \

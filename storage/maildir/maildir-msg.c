@@ -175,9 +175,8 @@ maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 	return ret;
 }
 
-/* count_crlf_size: the file's size with every bare LF counted as CRLF. */
-static int
-count_crlf_size(int fd, uint64_t *size_r)
+int
+maildir_crlf_size(int fd, uint64_t *size_r)
 {
 	char buf[65536];
 	uint64_t size = 0;
@@ -225,7 +224,7 @@ maildir_msg_size(struct store_mailbox *mb, uint32_t seq, uint64_t *size_r)
 		return ret;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return maildir_errno(errno);
-	ret = count_crlf_size(fd, &size);
+	ret = maildir_crlf_size(fd, &size);
 	close(fd);
 	if (ret < 0)
 		return ret;

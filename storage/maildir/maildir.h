@@ -428,6 +428,9 @@ const struct store_msg *maildir_msg_get(const struct store_mailbox *mb,
 					uint32_t seq);
 uint32_t maildir_msg_seq_by_uid(const struct store_mailbox *mb,
 				uint32_t uid);
+/* maildir_crlf_size: the size of the file open on fd (read to its end)
+ * with every bare LF counted as CRLF (RFC822.SIZE). 0 or -ERR_*. */
+int maildir_crlf_size(int fd, uint64_t *size_r);
 int maildir_msg_size(struct store_mailbox *mb, uint32_t seq,
 		     uint64_t *size_r);
 int maildir_msg_internal_date(struct store_mailbox *mb, uint32_t seq,

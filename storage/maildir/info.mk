@@ -1,0 +1,4 @@
+# Folder size and save date (RFC 8438, RFC 8514) and the other facts of
+# storage/store-info.h: issue 15. Included from storage/local.mk.
+storage_libstorage_la_SOURCES += storage/store-info.h \
+	storage/maildir/maildir-info.c
