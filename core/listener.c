@@ -58,6 +58,7 @@ static struct conf_setting listen_settings[2 * MAX_PROTOS];
 static struct conf_table listen_table = { "listen", listen_settings, 0,
 					  sizeof(struct listen_settings), NULL };
 static const struct proto_ops *setting_proto[2 * MAX_PROTOS];
+static bool setting_tls[2 * MAX_PROTOS];
 
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
@@ -83,6 +84,10 @@ listener_register_settings(const struct proto_ops *const *protos)
 		for (int tls = 0; tls < 2; tls++) {
 			struct conf_setting *st = &listen_settings[n];
 			char key[64];
+			/* a protocol without implicit TLS (LMTP) has no
+			 * <name>s.listen key */
+			if (tls && protos[i]->default_listen_tls == NULL)
+				continue;
 			snprintf(key, sizeof(key), "%s%s.listen",
 				 protos[i]->name, tls ? "s" : "");
 			st->key = xstrdup(key);
@@ -93,6 +98,7 @@ listener_register_settings(const struct proto_ops *const *protos)
 				      : protos[i]->default_listen;
 			st->doc = "address:port items; empty disables";
 			setting_proto[n] = protos[i];
+			setting_tls[n] = tls;
 			n++;
 		}
 	}
@@ -245,7 +251,7 @@ bind_item(const struct conf *conf, size_t i, const char *item,
 	if (fd < 0)
 		return -ERR_IO;
 	listeners[nlisteners++] = (struct listener){
-		fd, setting_proto[i], (i % 2) == 1 };
+		fd, setting_proto[i], setting_tls[i] };
 	return 0;
 }
 

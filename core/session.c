@@ -29,6 +29,8 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "group to run as; empty: the user's primary group"),
 	S("server.hostname", CONF_STRING, server_hostname, "",
 	  .doc = "name in greetings; empty: the system's host name"),
+	S("server.pid_file", CONF_STRING, pid_file, "",
+	  .doc = "pidfile for init systems without service tracking; empty: none"),
 	S("server.shutdown_timeout", CONF_DURATION, shutdown_timeout, "10s",
 	  .max = 3600, .doc = "how long SIGTERM waits for sessions to end"),
 	S("limits.max_connections", CONF_UINT, max_connections, "1000",
@@ -48,6 +50,8 @@ static const struct conf_setting core_conf_settings[] = {
 	  .min = 1048576, .doc = "memory one session may hold"),
 	S("log.level", CONF_ENUM, log_level, "info", .values = log_levels,
 	  .doc = "error, warning, info or debug"),
+	S("log.file", CONF_STRING, log_file, "",
+	  .doc = "append log lines to this file; empty: syslog (stderr with -F)"),
 };
 #undef S
 
