@@ -46,6 +46,8 @@ static const struct conf_setting imap_settings[] = {
 	  .doc = "folder LIST marks \\Archive"),
 	S("imap.id_send_version", CONF_BOOL, id_send_version, "no",
 	  .doc = "whether ID answers with the server version"),
+	S("imap.proxy_port", CONF_STRING, proxy_port, "143",
+	  .doc = "backend IMAP port in proxy mode when the route names none"),
 };
 #undef S
 

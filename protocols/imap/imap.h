@@ -48,6 +48,7 @@ struct imap_settings {
 	/* SPECIAL-USE (RFC 6154) folders, UTF-8 store names; "" for none */
 	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
 	bool id_send_version;		/* ID answers with the version */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 /* settings table registered through imap_proto.settings */
