@@ -21,6 +21,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-quota.c \
 	storage/maildir/maildir-pop3.c \
 	storage/maildir/maildir-cache.c \
+	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
 include storage/mime/local.mk
 include storage/maildir/acl.mk

@@ -169,34 +169,8 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 void
 maildir_folder_changed(struct maildir_folder *f)
 {
-	uint64_t one = 1;
-	size_t i;
-
 	f->gen++;
-	for (i = 0; i < f->notify_n; i++)
-		if (write(f->notify_fds[i], &one, sizeof(one)) < 0) {
-			/* eventfd full: the reader is already woken */
-		}
-}
-
-void
-maildir_folder_add_notify(struct maildir_folder *f, int fd)
-{
-	f->notify_fds = xrealloc(f->notify_fds,
-				 (f->notify_n + 1) * sizeof(int));
-	f->notify_fds[f->notify_n++] = fd;
-}
-
-void
-maildir_folder_del_notify(struct maildir_folder *f, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < f->notify_n; i++)
-		if (f->notify_fds[i] == fd) {
-			f->notify_fds[i] = f->notify_fds[--f->notify_n];
-			return;
-		}
+	maildir_watch_notify(f);
 }
 
 /* clean_tmp: remove files left in tmp/ by writers that died more than
@@ -246,6 +220,7 @@ maildir_folder_get(const char *root, const char *dir,
 		f->nfs = statfs(dir, &sfs) == 0 &&
 			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
 		pthread_mutex_init(&f->lock, NULL);
+		f->wd[0].wd = f->wd[1].wd = -1;
 		f->next = registry;
 		registry = f;
 	}
@@ -293,7 +268,6 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
-	free(f->notify_fds);
 	free(f->dir);
 	free(f->root);
 	pthread_mutex_destroy(&f->lock);

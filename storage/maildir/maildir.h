@@ -64,7 +64,22 @@ struct maildir_stamp {
 	struct timespec mtime;
 };
 
-/* The shared folder object. Every field below lock is protected by it. */
+/* A view waiting for changes of its folder (maildir-watch.c). */
+struct maildir_watcher {
+	struct maildir_watcher *next;
+	store_watch_fn *fn;
+	void *ctx;
+};
+
+/* One inotify watch of a folder's new/ or cur/ (maildir-watch.c). */
+struct maildir_wd {
+	struct maildir_wd *next;	/* in its wd hash chain */
+	struct maildir_folder *f;
+	int wd;				/* -1: none */
+};
+
+/* The shared folder object. Every field below lock is protected by it,
+ * except the watch fields, which maildir-watch.c's own lock protects. */
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
@@ -91,8 +106,9 @@ struct maildir_folder {
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
 	uint64_t gen;			/* bumped on every change */
 	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
-	int *notify_fds;		/* eventfds of the views */
-	size_t notify_n;
+	struct maildir_watcher *watchers;	/* watch lock */
+	struct maildir_wd wd[2];		/* new/, cur/; watch lock */
+	uint64_t watch_batch;			/* watch lock */
 	bool loaded;
 };
 
@@ -116,7 +132,7 @@ struct maildir_mailbox {
 	bool pop3_locked;
 	char **pop3_uidls;		/* per seq, built on first use */
 	uint32_t pop3_n;
-	int event_fd, inotify_fd, epoll_fd;
+	struct maildir_watcher watcher;	/* fn != NULL: watching */
 };
 
 /* ---- maildir-names.c / mutf7.c */
@@ -286,11 +302,22 @@ void maildir_folder_recs_clear(struct maildir_folder *f);
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
-/* maildir_folder_changed: bump f->gen and wake every view's eventfd.
- * maildir_folder_add_notify / _del_notify: register a view's eventfd. */
+/* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
-void maildir_folder_add_notify(struct maildir_folder *f, int fd);
-void maildir_folder_del_notify(struct maildir_folder *f, int fd);
+
+/* ---- maildir-watch.c: the process's inotify instance (started on first
+ * use, again in a forked child) and the watchers of each folder. Thread-
+ * safe; may be called with f->lock held (the watch lock orders after it).
+ * maildir_watch_add: w (fn, ctx set; linked here) is called from now on
+ * whenever f may have changed, from any thread, until maildir_watch_del;
+ * the first watcher of f adds the inotify watches of new/ and cur/, the
+ * last one's removal drops them. Returns 1 when changes by other
+ * processes are seen too, 0 when not (no inotify, watch limit reached,
+ * NFS): the caller then checks the folder itself every few seconds.
+ * maildir_watch_notify: call every watcher of f now. */
+int maildir_watch_add(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_del(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_notify(struct maildir_folder *f);
 
 /* ---- maildir-keywords.c (f->lock held) */
 /* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
@@ -391,7 +418,9 @@ int maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 		     size_t size);
 const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
 					    unsigned *count_r);
-int maildir_mailbox_notify_fd(struct store_mailbox *mb);
+int maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			  void *ctx);
+void maildir_mailbox_unwatch(struct store_mailbox *mb);
 int maildir_mailbox_sync(struct store_mailbox *mb,
 			 const struct store_sync_cb *cb, void *ctx);
 /* maildir_msg_expunged: store_msg_expunged for Maildir: the message's UID
