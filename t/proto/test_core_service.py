@@ -87,21 +87,24 @@ def test_warning_when_syslog_has_no_dev_log(tmp_path):
         os.kill(int(text(pid)), signal.SIGTERM)
 
 
-def daemon_pid(pid_file, srv):
+def daemon_pid(pid_file, srv, stale):
     r = subprocess.run([str(BUILDDIR / "maildockd"), "-c", str(srv.conf)],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    wait_for(lambda: text(pid_file).endswith("\n"), "the pidfile")
+    # the daemon writes it after daemon(): wait for its own pid
+    wait_for(lambda: text(pid_file) not in ("", stale) and
+             text(pid_file).endswith("\n"), "the pidfile")
     return int(text(pid_file))
 
 
 def test_pidfile_locked_while_running_and_removed_at_stop(tmp_path):
     pid_file = tmp_path / "run" / "maildockd.pid"
     pid_file.parent.mkdir()
-    pid_file.write_text("99999999\n")       # stale, from a crash
+    stale = "99999999\n"    # left by a crash
+    pid_file.write_text(stale)
     srv = Maildock(tmp_path, {"server.pid_file": str(pid_file),
                               "log.file": str(tmp_path / "log")})
-    pid = daemon_pid(pid_file, srv)
+    pid = daemon_pid(pid_file, srv, stale)
     try:
         os.kill(pid, 0)
         assert (tmp_path / "log").exists()
