@@ -67,6 +67,7 @@ struct imap_session {
 	struct arena *cmd_arena;	/* reset after every tagged reply */
 	struct imap_parser *parser;
 	unsigned bad_count;		/* unknown/garbled commands in a row */
+	bool bye_sent;			/* "* BYE" written: the session ends */
 	bool starttls_done;
 	unsigned enabled;		/* IMAP_ENABLED_* */
 	/* after login */
