@@ -280,6 +280,7 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 {
 	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
 	struct maildir_stamp st;
+	unsigned held;
 	size_t i;
 	int r;
 
@@ -289,6 +290,12 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	/* numbered under the locks Courier and Dovecot honour too, so that
+	 * neither hands out the same UID meanwhile */
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
@@ -301,11 +308,13 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);
+		maildir_compat_unlock(f, held);
 		maildir_lockfile_release(lock);
 		if (r == 0)
 			maildir_folder_changed(f);
 		return r;
 	}
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	if ((r = maildir_folder_refresh(f, true, false, NULL)) < 0)
 		return r;
