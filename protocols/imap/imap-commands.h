@@ -180,7 +180,7 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 size_t *nkw_r);
 
 /* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
- * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE), n > 0. (cmd-select.c)
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE MAILBOXID), n > 0. (cmd-select.c)
  * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
  * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
  * when the write failed. */
