@@ -232,8 +232,10 @@ maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
 {
 	struct maildir_folder *f;
-	int r = 0;
+	int r;
 
+	if ((r = maildir_folder_served(root, dir)) < 0)
+		return r;
 	pthread_mutex_lock(&registry_lock);
 	for (f = registry; f != NULL; f = f->next)
 		if (strcmp(f->dir, dir) == 0)
