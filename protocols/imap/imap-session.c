@@ -174,7 +174,7 @@ imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 	/* "inbox.sub" keeps INBOX's canonical spelling */
 	if (strncasecmp(out, "INBOX.", 6) == 0)
 		memcpy(out, "INBOX", 5);
-	*name_r = out;
+	*name_r = imap_namespace_strip(cmd->sess, out);
 	return 0;
 }
 

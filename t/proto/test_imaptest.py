@@ -17,16 +17,9 @@ from imaptest_util import (imaptest_binary, imaptest_run, imaptest_scripts,
 
 PASSWORD = "imaptest-pass"
 
-# Fails today, with why (issue 15 lists them).
-XFAIL = {
-    "atoms": "LIST \"\" ~foo: '~' is an ATOM-CHAR unless a literal8 follows",
-    "nil": "STORE 1 +FLAGS NIL answered BAD",
-    "move": "MOVE answers NO [CANNOT], untagged replies missing",
-    "listext": "an untagged LIST reply missing or different",
-    "search-addresses": "an untagged SEARCH reply different",
-    "sort-arrival": "an untagged SORT reply different",
-    "subscribe": "an untagged LSUB/LIST reply different",
-}
+# Fails today, with why (none now: an entry flips to XPASS, which fails the
+# run, once its test passes).
+XFAIL = {}
 
 
 def _params():
