@@ -67,6 +67,8 @@ struct maildir_rec {
 	unsigned blen;		/* length of its base name (up to ':') */
 	uint64_t vsize;		/* CRLF size, 0 = not known yet */
 	bool mark;		/* scratch for scans */
+	bool oid_known;		/* oid holds the object ids */
+	uint8_t oid[24];	/* EMAILID then THREADID digests (RFC 8474) */
 };
 
 struct maildir_stamp {
