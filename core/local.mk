@@ -9,12 +9,14 @@ core_libcore_la_SOURCES = \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \
 	core/log.c core/log.h \
+	core/metrics.c core/metrics.h \
 	core/notify.c core/notify.h \
 	core/pidfile.c core/pidfile.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
+	core/stats.c core/stats.h \
 	core/tlsconn.c core/tlsconn.h
 core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SYSTEMD_CFLAGS)
 core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \

@@ -20,14 +20,17 @@
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/notify.h"
 #include "core/pidfile.h"
 #include "core/preflight.h"
 #include "core/proto.h"
 #include "core/session-private.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
+#define STATS_SLOTS 1024	/* label sets: every command of every protocol */
 
 static int sig_pipe[2] = { -1, -1 };
 static int stop_pipe[2] = { -1, -1 };
@@ -63,6 +66,7 @@ register_all(void)
 	listener_register_settings(protocols);
 	tlsconn_register_settings();
 	auth_register_settings();
+	metrics_register_settings();
 	for (size_t i = 0; protocols[i] != NULL; i++)
 		if (protocols[i]->settings != NULL)
 			conf_register(protocols[i]->settings);
@@ -295,9 +299,13 @@ serve(void)
 	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
 	if (r == 0)
+		r = metrics_bind(conf, &error);
+	if (r == 0)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)
 			    : drop_privileges(conf, set, &error);
+	if (r == 0)
+		r = metrics_start(&error);
 	if (r < 0) {
 		log_error("core", "%s", error);
 		free(error);
@@ -364,6 +372,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	setup_signals();
+	/* the shared counters exist before any process is forked */
+	if (!check && stats_init(STATS_SLOTS, &error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
 	if (load(true, &error) < 0) {
 		if (check || foreground)
 			fprintf(stderr, "maildockd: %s\n", error);

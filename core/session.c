@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/proto.h"
 #include "core/session-private.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 static atomic_bool stopping;
@@ -210,11 +211,15 @@ session_thread(void *arg)
 	} else {
 		slog_info(&s, "connect port=%u tls=%d", s.local_port,
 			  st->implicit_tls);
+		stats_session_started(s.proto->name);
 		int r = 0;
 		if (st->implicit_tls)
 			r = conn_starttls(s.conn, s.tls);
 		if (r == 0)
 			s.proto->run(&s);
+		uint64_t in, out;
+		conn_bytes(s.conn, &in, &out);
+		stats_session_ended(s.proto->name, conn_is_tls(s.conn), in, out);
 		session_end(&s, r < 0 ? err_str(r) :
 				s.end_reason ? s.end_reason : "logout");
 	}
