@@ -17,6 +17,7 @@
 #include "core/auth-sysuser.h"
 #include "core/conf.h"
 #include "core/conn.h"
+#include "core/control.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -26,6 +27,7 @@
 #include "core/preflight.h"
 #include "core/proto.h"
 #include "core/session-private.h"
+#include "core/settings.h"
 #include "core/stats.h"
 #include "core/tlsconn.h"
 
@@ -57,21 +59,6 @@ on_signal(int sig)
 	ssize_t r = write(sig_pipe[1], &c, 1);
 	(void)r;
 	errno = saved;
-}
-
-static void
-register_all(void)
-{
-	session_register_settings();
-	listener_register_settings(protocols);
-	tlsconn_register_settings();
-	auth_register_settings();
-	metrics_register_settings();
-	for (size_t i = 0; protocols[i] != NULL; i++)
-		if (protocols[i]->settings != NULL)
-			conf_register(protocols[i]->settings);
-	for (size_t i = 0; protocols_conf_tables[i] != NULL; i++)
-		conf_register(protocols_conf_tables[i]);
 }
 
 static void
@@ -301,11 +288,15 @@ serve(void)
 	if (r == 0)
 		r = metrics_bind(conf, &error);
 	if (r == 0)
+		r = control_bind(conf, &error);
+	if (r == 0)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)
 			    : drop_privileges(conf, set, &error);
 	if (r == 0)
 		r = metrics_start(&error);
+	if (r == 0)
+		r = control_start(&error);
 	if (r < 0) {
 		log_error("core", "%s", error);
 		free(error);
@@ -360,7 +351,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_open(foreground || check || dump, "maildockd");
-	register_all();
+	settings_register_all(protocols, protocols_conf_tables);
 	if (dump) {
 		struct conf *conf;
 		if (conf_load(conf_path, &conf, &error) < 0) {

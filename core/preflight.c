@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "core/conf.h"
+#include "core/control.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -201,6 +202,8 @@ preflight_run(const struct conf *conf, char **error_r)
 		r = listener_check_all(conf, error_r);
 	if (r == 0)
 		r = metrics_check(conf, error_r);
+	if (r == 0)
+		r = control_check(conf, error_r);
 	if (r == 0)
 		r = check_files(conf, set, error_r);
 	return r;

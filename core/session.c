@@ -14,6 +14,7 @@
 #include "core/conn.h"
 #include "core/error.h"
 #include "core/proto.h"
+#include "core/registry.h"
 #include "core/session-private.h"
 #include "core/stats.h"
 #include "core/tlsconn.h"
@@ -128,6 +129,7 @@ void
 session_logged_in(struct session *s, const char *user)
 {
 	s->user = arena_strdup(s->arena, user);
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_deadline(s->conn, 0);
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
@@ -136,6 +138,7 @@ void
 session_logged_out(struct session *s)
 {
 	s->user = NULL;
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_timeout(s->conn, s->set->login_timeout);
 	conn_set_deadline(s->conn, s->set->login_timeout);
 }
@@ -212,6 +215,7 @@ session_thread(void *arg)
 		slog_info(&s, "connect port=%u tls=%d", s.local_port,
 			  st->implicit_tls);
 		stats_session_started(s.proto->name);
+		registry_add(&s, st->fd);
 		int r = 0;
 		if (st->implicit_tls)
 			r = conn_starttls(s.conn, s.tls);
@@ -220,6 +224,8 @@ session_thread(void *arg)
 		uint64_t in, out;
 		conn_bytes(s.conn, &in, &out);
 		stats_session_ended(s.proto->name, conn_is_tls(s.conn), in, out);
+		if (registry_remove(&s))
+			s.end_reason = "kicked";
 		session_end(&s, r < 0 ? err_str(r) :
 				s.end_reason ? s.end_reason : "logout");
 	}
