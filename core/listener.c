@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/listener.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -282,23 +283,40 @@ ip_slot(const char *ip)
 	return pp;
 }
 
-/* Count the connection in; returns the refusal reason or NULL. */
+/* Count ip in; false when max_connections_per_ip is reached. Called with
+ * count_lock held. */
+static bool
+ip_count_in(const char *ip, const struct core_settings *set)
+{
+	struct ip_count **pp = ip_slot(ip);
+
+	if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
+		return false;
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof(**pp));
+		str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
+	}
+	(*pp)->count++;
+	return true;
+}
+
+/* Count the connection in; returns the refusal reason or NULL. A trusted
+ * proxy's connections count toward the total only: each is counted
+ * under its client's address once the PROXY header names it. */
 static const char *
-admit(const char *ip, const struct core_settings *set)
+admit(struct session_start *st, const char *ip,
+      const struct core_settings *set)
 {
 	const char *reason = NULL;
+	bool proxy = proxy_protocol_trusted(set->proxy_trusted_networks,
+					    &st->remote);
 	pthread_mutex_lock(&count_lock);
-	struct ip_count **pp = ip_slot(ip);
 	if (active >= set->max_connections)
 		reason = "Too many connections, try again later.";
-	else if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
+	else if (!proxy && !ip_count_in(ip, set))
 		reason = "Too many connections from your address.";
 	else {
-		if (*pp == NULL) {
-			*pp = xcalloc(1, sizeof(**pp));
-			str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
-		}
-		(*pp)->count++;
+		st->ip_counted = !proxy;
 		active++;
 	}
 	if (reason != NULL) {
@@ -309,6 +327,29 @@ admit(const char *ip, const struct core_settings *set)
 	}
 	pthread_mutex_unlock(&count_lock);
 	return reason;
+}
+
+int
+listener_session_readdress(struct session_start *st,
+			   const struct sockaddr_storage *client,
+			   const char **reason_r)
+{
+	const struct core_settings *set = session_core_settings(st->conf);
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	int r = 0;
+
+	st->remote = *client;
+	sockaddr_ip(client, ip, sizeof(ip), &port);
+	pthread_mutex_lock(&count_lock);
+	if (!st->ip_counted && !ip_count_in(ip, set)) {
+		*reason_r = "Too many connections from your address.";
+		r = -ERR_LIMIT;
+	} else {
+		st->ip_counted = true;
+	}
+	pthread_mutex_unlock(&count_lock);
+	return r;
 }
 
 void
@@ -325,7 +366,7 @@ listener_session_ended(const struct session_start *st)
 		pthread_cond_broadcast(&count_cond);
 	} else {
 		struct ip_count **pp = ip_slot(ip);
-		if (*pp != NULL && --(*pp)->count == 0) {
+		if (st->ip_counted && *pp != NULL && --(*pp)->count == 0) {
 			struct ip_count *dead = *pp;
 			*pp = dead->next;
 			free(dead);
@@ -453,7 +494,7 @@ accept_one(const struct listener *l)
 	st->tls = tlsconn_current();
 	const struct core_settings *set = session_core_settings(st->conf);
 	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
-	const char *reason = admit(ip, set);
+	const char *reason = admit(st, ip, set);
 	if (reason != NULL && reason[0] == '\0') {
 		/* already refusing too many: just close */
 		close(st->fd);

@@ -15,6 +15,7 @@ core_libcore_la_SOURCES = \
 	core/pidfile.c core/pidfile.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
+	core/proxy-protocol.c core/proxy-protocol.h \
 	core/registry.c core/registry.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \

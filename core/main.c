@@ -25,6 +25,7 @@
 #include "core/notify.h"
 #include "core/pidfile.h"
 #include "core/preflight.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/settings.h"
@@ -79,6 +80,16 @@ load(bool starting, char **error_r)
 	int r = conf_load(conf_path, &conf, error_r);
 	if (r < 0)
 		return r;
+	char bad[64];
+	if (proxy_protocol_check_networks(session_core_settings(conf)->
+					  proxy_trusted_networks, bad,
+					  sizeof(bad)) < 0) {
+		*error_r = conf_errorf(conf, "proxy.trusted_networks",
+				       "\"%s\" is not an address or "
+				       "address/prefix", bad);
+		conf_unref(&conf);
+		return -ERR_INVAL;
+	}
 	r = tlsconn_ctx_new(conf, &tls, error_r);
 	if (r == -ERR_PERM && !starting) {
 		/* Keys are usually readable by root only, and we no longer

@@ -34,6 +34,7 @@ struct core_settings {
 	size_t session_memory;		/* bytes an arena may hold */
 	const char *log_level;
 	const char *log_file;		/* "": syslog, or stderr with -F */
+	const char *proxy_trusted_networks; /* proxy.trusted_networks */
 };
 
 struct session {

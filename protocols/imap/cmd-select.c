@@ -135,7 +135,7 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 		return r;
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* STATUS ");
-	if (imap_reply_append_mailbox(&b, name, IMAP_UTF8(cmd->sess)) < 0)
+	if (imap_namespace_append(cmd->sess, &b, name) < 0)
 		return -ERR_INVAL;
 	sbuf_appends(&b, " (");
 	for (unsigned i = 0; i < n; i++) {

@@ -124,6 +124,11 @@ bool imap_session_may_unauthenticate(const struct imap_session *sess);
 int imap_session_read_line(struct imap_session *sess, size_t max,
 			   struct sview *line_r);
 
+/* imap_session_bye: write "* BYE text" and flush; the caller then ends
+ * the session (returns a negative error). The session writes no second
+ * BYE when it ends. */
+void imap_session_bye(struct imap_session *sess, const char *text);
+
 /* APPEND streaming of cmd's pending literal (cmd->literal_pending):
  * _begin sends "+ " when the literal is synchronizing; _read reads up to n
  * bytes of it (0 in *got_r at its end); _end reads the rest of the

@@ -10,6 +10,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
+	protocols/imap/imap-namespace.c \
 	protocols/imap/imap-capability.c \
 	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
 	protocols/imap/imap-settings.c \

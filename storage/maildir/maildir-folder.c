@@ -169,34 +169,8 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 void
 maildir_folder_changed(struct maildir_folder *f)
 {
-	uint64_t one = 1;
-	size_t i;
-
 	f->gen++;
-	for (i = 0; i < f->notify_n; i++)
-		if (write(f->notify_fds[i], &one, sizeof(one)) < 0) {
-			/* eventfd full: the reader is already woken */
-		}
-}
-
-void
-maildir_folder_add_notify(struct maildir_folder *f, int fd)
-{
-	f->notify_fds = xrealloc(f->notify_fds,
-				 (f->notify_n + 1) * sizeof(int));
-	f->notify_fds[f->notify_n++] = fd;
-}
-
-void
-maildir_folder_del_notify(struct maildir_folder *f, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < f->notify_n; i++)
-		if (f->notify_fds[i] == fd) {
-			f->notify_fds[i] = f->notify_fds[--f->notify_n];
-			return;
-		}
+	maildir_watch_notify(f);
 }
 
 /* clean_tmp: remove files left in tmp/ by writers that died more than
@@ -246,6 +220,7 @@ maildir_folder_get(const char *root, const char *dir,
 		f->nfs = statfs(dir, &sfs) == 0 &&
 			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
 		pthread_mutex_init(&f->lock, NULL);
+		f->wd[0].wd = f->wd[1].wd = -1;
 		f->next = registry;
 		registry = f;
 	}
@@ -293,7 +268,6 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
-	free(f->notify_fds);
 	free(f->dir);
 	free(f->root);
 	pthread_mutex_destroy(&f->lock);
@@ -306,6 +280,7 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 {
 	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
 	struct maildir_stamp st;
+	unsigned held;
 	size_t i;
 	int r;
 
@@ -315,6 +290,12 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	/* numbered under the locks Courier and Dovecot honour too, so that
+	 * neither hands out the same UID meanwhile */
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
@@ -327,11 +308,13 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);
+		maildir_compat_unlock(f, held);
 		maildir_lockfile_release(lock);
 		if (r == 0)
 			maildir_folder_changed(f);
 		return r;
 	}
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	if ((r = maildir_folder_refresh(f, true, false, NULL)) < 0)
 		return r;

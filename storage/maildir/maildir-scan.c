@@ -303,7 +303,7 @@ maildir_folder_same_header(struct maildir_folder *f, const char *path,
 			 &recent) == 3;
 	fclose(fp);
 	return ok && v == f->uidvalidity && next == f->uidnext &&
-	       recent == f->first_recent;
+	       recent == f->first_recent && maildir_compat_same(f);
 }
 
 /* folder_replaced: the folder was deleted and created again (a new UID
@@ -416,6 +416,7 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 	struct maildir_stamp st;
 	struct listing l = { 0 };
 	bool dirty = false;
+	unsigned held;
 	int r;
 
 	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
@@ -424,10 +425,16 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	maildir_compat_decide(f);
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (!maildir_folder_same_header(f, path, &st)) {
 		r = maildir_uidlist_read(f->dir, &ul);
 		if (r == 0) {
+			maildir_compat_merge(f, &ul);
 			r = merge_list(f, &ul, &l, &dirty, changed_r);
 			if (st.ino == 0)	/* imported */
 				dirty = true;
@@ -467,10 +474,12 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 			dirty = true;
 		}
 	}
-	r = dirty ? maildir_uidlist_write(f) : 0;
+	/* the other servers' lists are rewritten when they lag ours */
+	r = dirty ? maildir_uidlist_write(f) : maildir_compat_write(f);
 out:
 	if (r < 0)
 		memset(&f->st_cur, 0, sizeof(f->st_cur));
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	listing_free(&l);
 	return r;
@@ -502,7 +511,8 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	bool dirs = force || !f->loaded ||
 		    !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);
-	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
+	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist) ||
+		   !maildir_compat_same(f);
 	bool want_claim = claim && (!f->loaded || ulc ||
 				    f->first_recent < f->uidnext);
 	if (claim)

@@ -20,6 +20,7 @@ struct maildir_settings maildir_settings = {
 	.lock_stale = 120,
 	.pop3_lock_stale = 1800,
 	.fsync = true,
+	.compat = MAILDIR_COMPAT_AUTO,
 };
 
 int
@@ -245,7 +246,8 @@ lock_stale(const char *path, unsigned stale)
 	if (maildir_read_file(path, &data, &len, 256) < 0)
 		return false;
 	bool dead = false;
-	if (sscanf(data, "%ld %63s", &pid, buf) != 2)
+	/* "pid host" (ours) or "pid:host" (Courier's and Dovecot's) */
+	if (sscanf(data, "%ld%*1[ :]%63s", &pid, buf) != 2)
 		dead = age > 5;
 	else if (gethostname(host, sizeof(host)) == 0 &&
 		 strncmp(buf, host, sizeof(host)) == 0 && pid > 0 &&
@@ -271,8 +273,8 @@ lock_link(const char *tmp, const char *path)
 	return e == EEXIST ? 1 : maildir_errno(e);
 }
 
-int
-maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
+static int
+lock_take(const char *path, unsigned timeout, unsigned stale, char sep)
 {
 	struct timespec start, now, pause = { 0, 5 * 1000 * 1000 };
 	char buf[128], host[64], tmp[MAILDIR_PATH_MAX + 128], uniq[128];
@@ -298,7 +300,9 @@ maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
 	}
 	if (fd < 0)
 		return maildir_errno(errno);
-	int n = snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(), host);
+	int n = sep == ' ' ?
+		snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(), host) :
+		snprintf(buf, sizeof(buf), "%ld%c%s", (long)getpid(), sep, host);
 	if (write(fd, buf, (size_t)n) != n) {
 		close(fd);
 		unlink(tmp);
@@ -322,6 +326,18 @@ maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
 	}
 	unlink(tmp);
 	return r;
+}
+
+int
+maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
+{
+	return lock_take(path, timeout, stale, ' ');
+}
+
+int
+maildir_dotlock_take(const char *path, unsigned timeout, unsigned stale)
+{
+	return lock_take(path, timeout, stale, ':');
 }
 
 void

@@ -25,9 +25,19 @@
 #define MAILDIR_POP3_LOCK	"maildock-pop3.lock"
 #define MAILDIR_KEYWORDS_DIR	"courierimapkeywords"
 #define MAILDIR_SUBSCRIBED	"courierimapsubscribed"
+#define MAILDIR_DOVECOT_SUBSCRIBED "subscriptions"
 #define MAILDIR_QUOTA_FILE	"maildirsize"
 #define MAILDIR_FOLDER_MARKER	"maildirfolder"
 #define MAILDIR_PATH_MAX	4096
+#define MAILDIR_COURIER_LOCK	"tmp/courier.lock"
+#define MAILDIR_DOVECOT_LOCK	"dovecot-uidlist.lock"
+
+/* The other servers' state files a folder keeps current (maildir.compat):
+ * Courier-IMAP's courierimapuiddb, Dovecot's dovecot-uidlist. AUTO is the
+ * setting's "whichever the Maildir already has". */
+#define MAILDIR_COMPAT_COURIER	1u
+#define MAILDIR_COMPAT_DOVECOT	2u
+#define MAILDIR_COMPAT_AUTO	4u
 
 /* Tunables (seconds); settings in conf.d/40-maildir.conf feed these.
  * Atomic: every login writes them (a reload reaches new sessions) while
@@ -38,6 +48,7 @@ struct maildir_settings {
 	atomic_uint pop3_lock_stale;	/* same, for the POP3 maildrop lock */
 	atomic_bool fsync;		/* fsync files and directories */
 	atomic_bool utf8_names;		/* folder names on disk in UTF-8 */
+	atomic_uint compat;		/* MAILDIR_COMPAT_* to keep */
 };
 extern struct maildir_settings maildir_settings;
 
@@ -64,7 +75,31 @@ struct maildir_stamp {
 	struct timespec mtime;
 };
 
-/* The shared folder object. Every field below lock is protected by it. */
+/* One of the other servers' UID lists as this process last read or wrote
+ * it: a change by that server shows as a different stamp or first line. */
+struct maildir_compat_seen {
+	struct maildir_stamp st;
+	char head[80];
+	uint32_t uidv, uidnext;		/* what was last written, with n */
+	size_t n;
+};
+
+/* A view waiting for changes of its folder (maildir-watch.c). */
+struct maildir_watcher {
+	struct maildir_watcher *next;
+	store_watch_fn *fn;
+	void *ctx;
+};
+
+/* One inotify watch of a folder's new/ or cur/ (maildir-watch.c). */
+struct maildir_wd {
+	struct maildir_wd *next;	/* in its wd hash chain */
+	struct maildir_folder *f;
+	int wd;				/* -1: none */
+};
+
+/* The shared folder object. Every field below lock is protected by it,
+ * except the watch fields, which maildir-watch.c's own lock protects. */
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
@@ -89,10 +124,14 @@ struct maildir_folder {
 	char **kw_dead;			/* names of a replaced folder, kept */
 	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
+	unsigned compat;		/* MAILDIR_COMPAT_* kept here */
+	struct maildir_compat_seen seen[2];	/* Courier's, Dovecot's */
+	char dovecot_guid[33];		/* Dovecot's mailbox GUID, hex */
 	uint64_t gen;			/* bumped on every change */
 	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
-	int *notify_fds;		/* eventfds of the views */
-	size_t notify_n;
+	struct maildir_watcher *watchers;	/* watch lock */
+	struct maildir_wd wd[2];		/* new/, cur/; watch lock */
+	uint64_t watch_batch;			/* watch lock */
 	bool loaded;
 };
 
@@ -116,7 +155,7 @@ struct maildir_mailbox {
 	bool pop3_locked;
 	char **pop3_uidls;		/* per seq, built on first use */
 	uint32_t pop3_n;
-	int event_fd, inotify_fd, epoll_fd;
+	struct maildir_watcher watcher;	/* fn != NULL: watching */
 };
 
 /* ---- maildir-names.c / mutf7.c */
@@ -183,6 +222,10 @@ void maildir_unique(char *buf, size_t size);
  * 0, -ERR_TIMEOUT, -ERR_*. maildir_lockfile_release removes it. */
 int maildir_lockfile_take(const char *path, unsigned timeout,
 			  unsigned stale);
+/* maildir_dotlock_take: the same, with the owner written "pid:host" as
+ * Courier's liblock and Dovecot's file-dotlock write and read it, so that
+ * they can tell a live holder from a dead one. */
+int maildir_dotlock_take(const char *path, unsigned timeout, unsigned stale);
 void maildir_lockfile_release(const char *path);
 /* maildir_stamp_get / _eq: device, inode, size and mtime of path (all 0
  * when it does not exist), and their comparison. */
@@ -210,6 +253,8 @@ struct maildir_uidlist {
 	struct maildir_uidlist_entry *e;
 	size_t n;
 	char *data;			/* file text the bases point into */
+	char *more[2];			/* texts of lists merged in */
+	char guid[33];			/* dovecot-uidlist's G, or "" */
 };
 /* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
  * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
@@ -230,6 +275,38 @@ void maildir_uidlist_free(struct maildir_uidlist *ul);
 /* maildir_uidlist_write: write f's records (f->lock and the lock file
  * held). */
 int maildir_uidlist_write(struct maildir_folder *f);
+
+/* ---- maildir-compat.c: Courier's courierimapuiddb and Dovecot's
+ * dovecot-uidlist kept current beside maildock-uidlist (f->lock held) */
+/* maildir_compat_decide: set f->compat from maildir.compat; under AUTO,
+ * the lists that the folder or the Maildir root already has. */
+void maildir_compat_decide(struct maildir_folder *f);
+/* maildir_compat_lock: take the lock each kept server honours (Dovecot's
+ * dovecot-uidlist.lock, then Courier's tmp/courier.lock) after maildock's
+ * own; *held_r gets what to release. 0, -ERR_TIMEOUT, -ERR_*.
+ * maildir_compat_unlock releases them. */
+int maildir_compat_lock(struct maildir_folder *f, unsigned *held_r);
+void maildir_compat_unlock(struct maildir_folder *f, unsigned held);
+/* maildir_compat_same: no kept list changed since this process last read
+ * or wrote it (true when none is kept). */
+bool maildir_compat_same(struct maildir_folder *f);
+/* maildir_compat_merge: add to ul (just read, same UIDVALIDITY) the
+ * file -> UID pairs that a kept list has and ul lacks, and raise
+ * ul->uidnext to theirs, so that a UID the other server gave is never
+ * given again; a pair whose UID ul gives another file is dropped (that
+ * file gets a new UID). Records what was read in f->seen. */
+void maildir_compat_merge(struct maildir_folder *f,
+			  struct maildir_uidlist *ul);
+/* maildir_compat_write: write each kept list from f's records as that
+ * server writes it (temp file + rename) when it differs from what is on
+ * disk. 0 or -ERR_*. */
+int maildir_compat_write(struct maildir_folder *f);
+/* maildir_compat_kw_letters: when Dovecot's files are kept, rename r's
+ * file so that its keyword letters (a-z after ":2,") name r's keywords
+ * as dovecot-keywords numbers them, adding names there (26 at most).
+ * 0 or -ERR_*. */
+int maildir_compat_kw_letters(struct maildir_folder *f,
+			      struct maildir_rec *r);
 
 /* ---- maildir-deliver.c: number files already in dir/cur and set their
  * keywords (kw_src may be NULL). */
@@ -286,11 +363,22 @@ void maildir_folder_recs_clear(struct maildir_folder *f);
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
-/* maildir_folder_changed: bump f->gen and wake every view's eventfd.
- * maildir_folder_add_notify / _del_notify: register a view's eventfd. */
+/* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
-void maildir_folder_add_notify(struct maildir_folder *f, int fd);
-void maildir_folder_del_notify(struct maildir_folder *f, int fd);
+
+/* ---- maildir-watch.c: the process's inotify instance (started on first
+ * use, again in a forked child) and the watchers of each folder. Thread-
+ * safe; may be called with f->lock held (the watch lock orders after it).
+ * maildir_watch_add: w (fn, ctx set; linked here) is called from now on
+ * whenever f may have changed, from any thread, until maildir_watch_del;
+ * the first watcher of f adds the inotify watches of new/ and cur/, the
+ * last one's removal drops them. Returns 1 when changes by other
+ * processes are seen too, 0 when not (no inotify, watch limit reached,
+ * NFS): the caller then checks the folder itself every few seconds.
+ * maildir_watch_notify: call every watcher of f now. */
+int maildir_watch_add(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_del(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_notify(struct maildir_folder *f);
 
 /* ---- maildir-keywords.c (f->lock held) */
 /* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
@@ -391,7 +479,9 @@ int maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 		     size_t size);
 const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
 					    unsigned *count_r);
-int maildir_mailbox_notify_fd(struct store_mailbox *mb);
+int maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			  void *ctx);
+void maildir_mailbox_unwatch(struct store_mailbox *mb);
 int maildir_mailbox_sync(struct store_mailbox *mb,
 			 const struct store_sync_cb *cb, void *ctx);
 /* maildir_msg_expunged: store_msg_expunged for Maildir: the message's UID
