@@ -271,6 +271,7 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		if (argv[i][strcspn(argv[i], " \t\r\n")] != '\0') {
 			fprintf(stderr, "maildock-admin: blanks in \"%s\"\n", argv[i]);
+			sbuf_free(&line);
 			return EXIT_USAGE;
 		}
 		sbuf_appendf(&line, "%s%s", i > optind ? " " : "", argv[i]);
@@ -278,12 +279,15 @@ main(int argc, char **argv)
 	sbuf_appendc(&line, '\n');
 	if (optind == argc || sbuf_failed(&line)) {
 		usage(stderr);
+		sbuf_free(&line);
 		return EXIT_USAGE;
 	}
 	struct conf *conf;
 	settings_register_all(protocols, protocols_conf_tables);
 	if (conf_load(conf_path, &conf, &error) < 0) {
 		fprintf(stderr, "maildock-admin: %s\n", error);
+		free(error);
+		sbuf_free(&line);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[optind];
