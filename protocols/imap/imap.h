@@ -49,6 +49,7 @@ struct imap_settings {
 	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
 	const char *namespace_prefix;	/* "" or "INBOX." */
 	bool id_send_version;		/* ID answers with the version */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 /* settings table registered through imap_proto.settings */
