@@ -63,6 +63,10 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "name the client to backends with a PROXY header"),
 	S("proxy.connect_timeout", CONF_DURATION, proxy_connect_timeout, "5s",
 	  .min = 1, .max = 300, .doc = "how long a backend may take to accept"),
+	S("proxy.failover", CONF_BOOL, proxy_failover, "no",
+	  .doc = "send a hashed user elsewhere when the backend is down"),
+	S("proxy.down_time", CONF_DURATION, proxy_down_time, "30s",
+	  .min = 1, .max = 3600, .doc = "how long a failed backend is skipped"),
 };
 #undef S
 

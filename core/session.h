@@ -39,6 +39,8 @@ struct core_settings {
 	const char *proxy_backends;	/* proxy.backends */
 	bool proxy_send_header;		/* proxy.backend_header */
 	unsigned proxy_connect_timeout;	/* seconds */
+	bool proxy_failover;		/* proxy.failover */
+	unsigned proxy_down_time;	/* seconds a failed backend rests */
 };
 
 struct session {
