@@ -133,13 +133,16 @@ void imap_session_bye(struct imap_session *sess, const char *text);
 /* APPEND streaming of cmd's pending literal (cmd->literal_pending):
  * _begin sends "+ " when the literal is synchronizing; _read reads up to n
  * bytes of it (0 in *got_r at its end); _end reads the rest of the
- * command after the literal and returns 0, -ERR_SYNTAX (answer BAD; also
- * for another synchronizing literal, never answered with "+"), -ERR_LIMIT
- * (another non-synchronizing literal follows: send BYE and close) or a
- * conn error. _refuse gives up on the literal before
- * _begin: a synchronizing one was never sent; a non-synchronizing one is
- * read and thrown away when at most max_append octets, else -ERR_LIMIT
- * (the caller then sends BYE and ends the session). */
+ * command after the literal and returns 0 (the command ended), 1 (the
+ * next message of a MULTIAPPEND was announced, RFC 3502: cmd->args now
+ * ends with its arguments and cmd->literal_* describe its literal),
+ * -ERR_SYNTAX (answer BAD; also for a synchronizing literal elsewhere,
+ * never answered with "+"), -ERR_LIMIT (a non-synchronizing literal
+ * elsewhere: send BYE and close) or a conn error. _refuse gives up on the
+ * literal before _begin: a synchronizing one was never sent; a
+ * non-synchronizing one is read and thrown away when at most max_append
+ * octets, and so is every further message literal of the command, else
+ * -ERR_LIMIT (the caller then sends BYE and ends the session). */
 int imap_session_literal_begin(struct imap_cmd *cmd);
 int imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 			      size_t *got_r);

@@ -520,8 +520,8 @@ int maildir_append_begin(struct store_user *u, const char *name,
 			 uint64_t expected_size, struct store_append **a_r);
 int maildir_append_write(struct store_append *a, const void *data,
 			 size_t n);
-int maildir_append_finish(struct store_append *a, uint32_t *uidvalidity_r,
-			  uint32_t *uid_r);
+int maildir_append_finish(struct store_append **as, size_t n,
+			  uint32_t *uidvalidity_r, uint32_t *uids_r);
 void maildir_append_abort(struct store_append *a);
 int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		 const char *dest, bool move, uint32_t *uidvalidity_r,
