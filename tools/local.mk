@@ -24,4 +24,4 @@ maildock_admin_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 # reads the whole configuration: every layer's settings are linked
 maildock_admin_LDADD = protocols/libprotocols.la storage/libstorage.la \
 	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
-	$(SYSTEMD_LIBS)
+	$(SYSTEMD_LIBS) $(ZLIB_LIBS)
