@@ -26,6 +26,7 @@ static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY, 0, 0, 0 },
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },
+	{ "COMPRESS", imap_cmd_compress, LOGGEDIN, 1, 1, 0 },
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
 	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 2, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
