@@ -108,6 +108,11 @@ sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
 	char port[16];
 	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						  : sizeof(struct sockaddr_in);
+	if (sa->ss_family == AF_UNIX) {	/* a local socket: no address */
+		str_copy(buf, "local", size);
+		*port_r = 0;
+		return;
+	}
 	if (getnameinfo((const struct sockaddr *)sa, len, buf, (socklen_t)size,
 			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		str_copy(buf, "?", size);
