@@ -109,12 +109,9 @@ listener_register_settings(const struct proto_ops *const *protos)
 	conf_register(&listen_table);
 }
 
-/* Parse "host:port", "[v6]:port" or "*:port" into an address. The host
- * must be an IP address (a name could resolve differently at each start);
- * the port 1-65535. Returns 0, or -ERR_INVAL with *why_r saying what is
- * wrong (a static string). */
-static int
-parse_addr(const char *item, struct addrinfo **res_r, const char **why_r)
+int
+listener_parse_addr(const char *item, struct addrinfo **res_r,
+		    const char **why_r)
 {
 	char host[256];
 	const char *colon;
@@ -270,7 +267,7 @@ parse_item(const struct conf *conf, size_t i, const char *item,
 	   struct addrinfo **ai_r, char **error_r)
 {
 	const char *why;
-	if (parse_addr(item, ai_r, &why) < 0) {
+	if (listener_parse_addr(item, ai_r, &why) < 0) {
 		*error_r = conf_errorf(conf, listen_settings[i].key,
 				       "bad address \"%s\": %s", item, why);
 		return -ERR_INVAL;
