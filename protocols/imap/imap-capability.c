@@ -21,6 +21,7 @@ static const char *const caps_always[] = {
 	"UTF8=ACCEPT", "ACL", "ACL2=UNION", "RIGHTS=kxte",
 	"LIST-MYRIGHTS",	/* RFC 8440 */
 	"STATUS=SIZE",		/* RFC 8438 */
+	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
 };
 
 bool

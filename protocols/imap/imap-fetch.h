@@ -36,6 +36,7 @@ struct sbuf;
 #define IMAP_FETCH_BODY			(1u << 4)	/* non-extensible */
 #define IMAP_FETCH_BODYSTRUCTURE	(1u << 5)
 #define IMAP_FETCH_UID			(1u << 6)
+#define IMAP_FETCH_MODSEQ		(1u << 7)	/* RFC 7162 3.1.4.1 */
 
 /* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
 struct imap_fetch_section {
@@ -72,7 +73,9 @@ struct imap_fetch_msg {
 	time_t internal_date;
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
-	bool add_flags;		/* \Seen was just set: send FLAGS too */
+	/* \Seen was just set: send FLAGS too (with CONDSTORE, UID and
+	 * MODSEQ as well) */
+	bool add_flags;
 };
 
 /* imap_fetch_write: write "* <seq> FETCH (...)" CRLF for m to the session

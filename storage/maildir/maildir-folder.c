@@ -103,6 +103,7 @@ maildir_folder_remove(struct maildir_folder *f, uint32_t uid)
 	size_t i = (size_t)(r - f->recs);
 	memmove(r, r + 1, (f->n - i - 1) * sizeof(*r));
 	f->n--;
+	f->ms_dirty = true;
 	free(f->hash);
 	f->hash = NULL;
 }
@@ -123,6 +124,7 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 	r->blen = (unsigned)maildir_base_len(name);
 	r->flags = maildir_flags_parse(name);
 	maildir_size_parse(name, 'W', &r->vsize);
+	f->ms_dirty = true;
 	free(f->hash);
 	f->hash = NULL;
 	return r;
@@ -134,6 +136,10 @@ maildir_folder_changed(struct maildir_folder *f)
 	uint64_t one = 1;
 	size_t i;
 
+	/* records came or went: their modseqs are logged before any view
+	 * sees them (a failure leaves ms_dirty for the next change) */
+	if (f->ms_dirty && maildir_modseq_sync(f) == 0)
+		f->ms_dirty = false;
 	f->gen++;
 	for (i = 0; i < f->notify_n; i++)
 		if (write(f->notify_fds[i], &one, sizeof(one)) < 0) {
@@ -218,6 +224,8 @@ maildir_folder_get(const char *root, const char *dir,
 	if (!f->loaded) {
 		clean_tmp(f->dir);
 		r = maildir_folder_refresh(f, true, false, NULL);
+		if (r == 0 && f->ms == NULL)
+			r = maildir_modseq_sync(f);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
@@ -256,6 +264,7 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
+	maildir_modseq_free(f->ms);
 	free(f->recs);
 	free(f->hash);
 	free(f->notify_fds);
