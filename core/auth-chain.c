@@ -179,6 +179,17 @@ check_key(const char *key, const char *value, const char *file,
 					mod);
 }
 
+/* A module that fails to load or to initialise: name the line of
+ * auth.modules that listed it. Returns r. */
+static int
+named_by_modules(const struct auth_chain *c, int r, char **error_r)
+{
+	char *e = *error_r;
+	*error_r = conf_errorf(c->conf, "auth.modules", "%s", e);
+	free(e);
+	return r;
+}
+
 static int
 load_modules(struct auth_chain *c, char **error_r)
 {
@@ -207,7 +218,7 @@ load_modules(struct auth_chain *c, char **error_r)
 		int r = auth_loader_open(c->set->module_dir, n,
 					 &c->mods[c->count], error_r);
 		if (r < 0)
-			return r;
+			return named_by_modules(c, r, error_r);
 		c->count++;
 	}
 	if (c->count == 0) {
@@ -239,7 +250,8 @@ auth_chain_new(const struct conf *conf, struct auth_chain **chain_r,
 		}
 	}
 	for (size_t i = 0; r == 0 && i < c->count; i++)
-		r = auth_loader_init(&c->mods[i], c->conf, error_r);
+		if ((r = auth_loader_init(&c->mods[i], c->conf, error_r)) < 0)
+			r = named_by_modules(c, r, error_r);
 	bool reload = authd_running();
 	if (r == 0)
 		r = authd_start(c->mods, c->count, error_r);

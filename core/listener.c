@@ -4,16 +4,20 @@
  * checked here, and every accepted socket goes to a new detached thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include "core/conf.h"
+#include "core/conn.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/listener.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -22,6 +26,18 @@
 #define MAX_LISTENERS 64
 #define IP_BUCKETS 1024
 #define MAX_REFUSING 64		/* refusal threads at once; more are closed */
+/* Descriptors one session may hold at once: its socket, and in IDLE an
+ * epoll and an eventfd (or a message or folder file during a command). */
+#define SESSION_FDS 3
+/* Descriptors of a process beside its sessions: stdio, listeners, signal
+ * and shutdown pipes, the log, authd sockets, the reserve, mailbox scans. */
+#define BASE_FDS 64
+/* Out of descriptors: accepting stops this long, after telling at most
+ * FULL_REFUSALS queued clients so; the condition is logged at most once
+ * per FULL_REPORT_SECS. */
+#define FULL_PAUSE_MS 100
+#define FULL_REFUSALS 16
+#define FULL_REPORT_SECS 10
 
 struct listener {
 	int fd;
@@ -43,6 +59,7 @@ static struct conf_setting listen_settings[2 * MAX_PROTOS];
 static struct conf_table listen_table = { "listen", listen_settings, 0,
 					  sizeof(struct listen_settings), NULL };
 static const struct proto_ops *setting_proto[2 * MAX_PROTOS];
+static bool setting_tls[2 * MAX_PROTOS];
 
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
@@ -52,6 +69,14 @@ static pthread_cond_t count_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active, refusing;
 static struct ip_count *ip_table[IP_BUCKETS];
 
+/* Accept-loop state (the loop's own thread only): a descriptor kept open
+ * so that, out of descriptors, one connection can still be accepted and
+ * told so; when accepting resumes; and what the next report says. */
+static int reserve_fd = -1;
+static long long paused_until_ms;
+static long long full_reported_ms;
+static unsigned full_refused;
+
 void
 listener_register_settings(const struct proto_ops *const *protos)
 {
@@ -60,6 +85,10 @@ listener_register_settings(const struct proto_ops *const *protos)
 		for (int tls = 0; tls < 2; tls++) {
 			struct conf_setting *st = &listen_settings[n];
 			char key[64];
+			/* a protocol without implicit TLS (LMTP) has no
+			 * <name>s.listen key */
+			if (tls && protos[i]->default_listen_tls == NULL)
+				continue;
 			snprintf(key, sizeof(key), "%s%s.listen",
 				 protos[i]->name, tls ? "s" : "");
 			st->key = xstrdup(key);
@@ -70,6 +99,7 @@ listener_register_settings(const struct proto_ops *const *protos)
 				      : protos[i]->default_listen;
 			st->doc = "address:port items; empty disables";
 			setting_proto[n] = protos[i];
+			setting_tls[n] = tls;
 			n++;
 		}
 	}
@@ -77,14 +107,18 @@ listener_register_settings(const struct proto_ops *const *protos)
 	conf_register(&listen_table);
 }
 
-/* Parse "host:port", "[v6]:port" or "*:port" into an address. */
+/* Parse "host:port", "[v6]:port" or "*:port" into an address. The host
+ * must be an IP address (a name could resolve differently at each start);
+ * the port 1-65535. Returns 0, or -ERR_INVAL with *why_r saying what is
+ * wrong (a static string). */
 static int
-parse_addr(const char *item, struct addrinfo **res_r)
+parse_addr(const char *item, struct addrinfo **res_r, const char **why_r)
 {
-	char host[256], port[16];
+	char host[256];
 	const char *colon;
 	size_t hlen;
 
+	*why_r = "expected address:port";
 	if (item[0] == '[') {
 		const char *end = strchr(item, ']');
 		if (end == NULL || end[1] != ':')
@@ -104,16 +138,25 @@ parse_addr(const char *item, struct addrinfo **res_r)
 		memcpy(host, item, hlen);
 	}
 	host[hlen] = '\0';
-	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	/* getaddrinfo takes the port modulo 65536 (99999 became 34463) */
+	const char *port = colon + 1;
+	size_t plen = strlen(port);
+	unsigned long num = 0;
+	if (plen == 0 || plen > 5 || strspn(port, "0123456789") != plen ||
+	    (num = strtoul(port, NULL, 10)) < 1 || num > 65535) {
+		*why_r = "the port must be a number from 1 to 65535";
 		return -ERR_INVAL;
-	str_copy(port, colon + 1, sizeof(port));
+	}
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV |
 					      AI_NUMERICHOST,
 				  .ai_socktype = SOCK_STREAM };
 	bool any = strcmp(host, "*") == 0 || host[0] == '\0';
-	return getaddrinfo(any ? "0.0.0.0" : host, port, &hints, res_r) == 0
-		       ? 0 : -ERR_INVAL;
+	if (getaddrinfo(any ? "0.0.0.0" : host, port, &hints, res_r) != 0) {
+		*why_r = "not an IP address (host names are not accepted: "
+			 "use the address, or * for every address)";
+		return -ERR_INVAL;
+	}
+	return 0;
 }
 
 static int
@@ -122,7 +165,10 @@ bind_one(const struct addrinfo *ai, char **error_r, const struct conf *conf,
 {
 	char ebuf[128];
 	int one = 1;
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	/* non-blocking: a connection that another worker took, or that the
+	 * client reset, must not block the accept loop */
+	int fd = socket(ai->ai_family,
+			ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -139,41 +185,87 @@ fail:
 	return -1;
 }
 
-int
-listener_bind_all(const struct conf *conf, char **error_r)
+/* Call fn for each address item of each enabled service; stops at the first
+ * nonzero return, which it returns. */
+static int
+foreach_item(const struct conf *conf,
+	     int (*fn)(const struct conf *conf, size_t i, const char *item,
+		       char **error_r),
+	     char **error_r)
 {
 	const struct listen_settings *set = conf_section(conf, &listen_table);
 
 	for (size_t i = 0; i < listen_table.count; i++) {
 		char *copy = xstrdup(set->listen[i]), *save = NULL;
-		const char *key = listen_settings[i].key;
-		for (char *item = strtok_r(copy, " \t,", &save); item != NULL;
-		     item = strtok_r(NULL, " \t,", &save)) {
-			struct addrinfo *ai;
-			if (parse_addr(item, &ai) < 0) {
-				*error_r = conf_errorf(conf, key,
-						       "bad address \"%s\" (expected address:port)",
-						       item);
-				free(copy);
-				return -ERR_INVAL;
-			}
-			int fd = nlisteners < MAX_LISTENERS
-					 ? bind_one(ai, error_r, conf, key, item)
-					 : -1;
-			freeaddrinfo(ai);
-			if (fd < 0) {
-				if (nlisteners >= MAX_LISTENERS)
-					*error_r = conf_errorf(conf, key,
-							       "too many listeners");
-				free(copy);
-				return -ERR_IO;
-			}
-			listeners[nlisteners++] = (struct listener){
-				fd, setting_proto[i], (i % 2) == 1 };
-		}
+		int r = 0;
+		for (char *item = strtok_r(copy, " \t,", &save);
+		     item != NULL && r == 0;
+		     item = strtok_r(NULL, " \t,", &save))
+			r = fn(conf, i, item, error_r);
 		free(copy);
+		if (r != 0)
+			return r;
 	}
 	return 0;
+}
+
+static int
+parse_item(const struct conf *conf, size_t i, const char *item,
+	   struct addrinfo **ai_r, char **error_r)
+{
+	const char *why;
+	if (parse_addr(item, ai_r, &why) < 0) {
+		*error_r = conf_errorf(conf, listen_settings[i].key,
+				       "bad address \"%s\": %s", item, why);
+		return -ERR_INVAL;
+	}
+	return 0;
+}
+
+static int
+check_item(const struct conf *conf, size_t i, const char *item,
+	   char **error_r)
+{
+	struct addrinfo *ai;
+	int r = parse_item(conf, i, item, &ai, error_r);
+	if (r == 0)
+		freeaddrinfo(ai);
+	return r;
+}
+
+static int
+bind_item(const struct conf *conf, size_t i, const char *item,
+	  char **error_r)
+{
+	const char *key = listen_settings[i].key;
+	struct addrinfo *ai;
+	int r = parse_item(conf, i, item, &ai, error_r);
+	if (r < 0)
+		return r;
+	if (nlisteners >= MAX_LISTENERS) {
+		freeaddrinfo(ai);
+		*error_r = conf_errorf(conf, key, "too many listeners");
+		return -ERR_IO;
+	}
+	int fd = bind_one(ai, error_r, conf, key, item);
+	freeaddrinfo(ai);
+	if (fd < 0)
+		return -ERR_IO;
+	listeners[nlisteners++] = (struct listener){
+		fd, setting_proto[i], setting_tls[i] };
+	return 0;
+}
+
+int
+listener_check_all(const struct conf *conf, char **error_r)
+{
+	return foreach_item(conf, check_item, error_r);
+}
+
+int
+listener_bind_all(const struct conf *conf, char **error_r)
+{
+	return foreach_item(conf, bind_item, error_r);
 }
 
 size_t
@@ -194,23 +286,40 @@ ip_slot(const char *ip)
 	return pp;
 }
 
-/* Count the connection in; returns the refusal reason or NULL. */
+/* Count ip in; false when max_connections_per_ip is reached. Called with
+ * count_lock held. */
+static bool
+ip_count_in(const char *ip, const struct core_settings *set)
+{
+	struct ip_count **pp = ip_slot(ip);
+
+	if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
+		return false;
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof(**pp));
+		str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
+	}
+	(*pp)->count++;
+	return true;
+}
+
+/* Count the connection in; returns the refusal reason or NULL. A trusted
+ * proxy's connections count toward the total only: each is counted
+ * under its client's address once the PROXY header names it. */
 static const char *
-admit(const char *ip, const struct core_settings *set)
+admit(struct session_start *st, const char *ip,
+      const struct core_settings *set)
 {
 	const char *reason = NULL;
+	bool proxy = proxy_protocol_trusted(set->proxy_trusted_networks,
+					    &st->remote);
 	pthread_mutex_lock(&count_lock);
-	struct ip_count **pp = ip_slot(ip);
 	if (active >= set->max_connections)
 		reason = "Too many connections, try again later.";
-	else if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
+	else if (!proxy && !ip_count_in(ip, set))
 		reason = "Too many connections from your address.";
 	else {
-		if (*pp == NULL) {
-			*pp = xcalloc(1, sizeof(**pp));
-			str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
-		}
-		(*pp)->count++;
+		st->ip_counted = !proxy;
 		active++;
 	}
 	if (reason != NULL) {
@@ -221,6 +330,29 @@ admit(const char *ip, const struct core_settings *set)
 	}
 	pthread_mutex_unlock(&count_lock);
 	return reason;
+}
+
+int
+listener_session_readdress(struct session_start *st,
+			   const struct sockaddr_storage *client,
+			   const char **reason_r)
+{
+	const struct core_settings *set = session_core_settings(st->conf);
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	int r = 0;
+
+	st->remote = *client;
+	sockaddr_ip(client, ip, sizeof(ip), &port);
+	pthread_mutex_lock(&count_lock);
+	if (!st->ip_counted && !ip_count_in(ip, set)) {
+		*reason_r = "Too many connections from your address.";
+		r = -ERR_LIMIT;
+	} else {
+		st->ip_counted = true;
+	}
+	pthread_mutex_unlock(&count_lock);
+	return r;
 }
 
 void
@@ -237,7 +369,7 @@ listener_session_ended(const struct session_start *st)
 		pthread_cond_broadcast(&count_cond);
 	} else {
 		struct ip_count **pp = ip_slot(ip);
-		if (*pp != NULL && --(*pp)->count == 0) {
+		if (st->ip_counted && *pp != NULL && --(*pp)->count == 0) {
 			struct ip_count *dead = *pp;
 			*pp = dead->next;
 			free(dead);
@@ -269,6 +401,71 @@ start_thread(struct session_start *st, size_t stack)
 	pthread_attr_destroy(&attr);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+reserve_open(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Accept one queued connection on the reserve descriptor and tell the
+ * client with the protocol's refusal; returns false when none was queued
+ * or no descriptor could be had. An implicit-TLS client cannot be told in
+ * plaintext: it is just closed. */
+static bool
+refuse_queued(const struct listener *l)
+{
+	if (reserve_fd < 0)
+		return false;
+	close(reserve_fd);
+	reserve_fd = -1;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		struct session s = { .proto = l->proto };
+		s.conn = conn_new(fd);
+		conn_set_timeout(s.conn, 1);
+		if (!l->implicit_tls) {
+			l->proto->refuse(&s, "Server out of resources, try "
+					 "again later.");
+			conn_flush(s.conn);
+		}
+		conn_free(&s.conn);
+	}
+	reserve_open();
+	return fd >= 0;
+}
+
+/* accept() said EMFILE or ENFILE: the queued clients are told instead of
+ * left waiting, and accepting stops for a moment, so that poll() does not
+ * wake again at once for the same queue (a spin that filled the log). */
+static void
+descriptors_full(const struct listener *l, int err)
+{
+	char ebuf[128];
+	long long now = now_ms();
+
+	for (unsigned i = 0; i < FULL_REFUSALS && refuse_queued(l); i++)
+		full_refused++;
+	paused_until_ms = now + FULL_PAUSE_MS;
+	if (full_reported_ms != 0 &&
+	    now - full_reported_ms < FULL_REPORT_SECS * 1000)
+		return;
+	log_error("core", "accept: out of file descriptors (%s): new "
+		  "connections refused, accepting paused for %d ms at a time; "
+		  "refused=%u sessions=%u", errno_str(err, ebuf, sizeof(ebuf)),
+		  FULL_PAUSE_MS, full_refused, listener_active());
+	full_reported_ms = now;
+	full_refused = 0;
+}
+
 static void
 accept_one(const struct listener *l)
 {
@@ -280,10 +477,17 @@ accept_one(const struct listener *l)
 	st->fd = accept4(l->fd, (struct sockaddr *)&st->remote, &len,
 			 SOCK_CLOEXEC);
 	if (st->fd < 0) {
-		if (errno == EMFILE || errno == ENFILE)
-			log_error("core", "accept: out of file descriptors");
+		int err = errno;
 		free(st);
-		return;
+		if (err == EMFILE || err == ENFILE)
+			descriptors_full(l, err);
+		return;	/* EAGAIN: another worker took it; or a reset */
+	}
+	if (full_reported_ms != 0) {
+		log_info("core", "accept: descriptors available again "
+			 "refused=%u", full_refused);
+		full_reported_ms = 0;
+		full_refused = 0;
 	}
 	len = sizeof(st->local);
 	getsockname(st->fd, (struct sockaddr *)&st->local, &len);
@@ -293,7 +497,7 @@ accept_one(const struct listener *l)
 	st->tls = tlsconn_current();
 	const struct core_settings *set = session_core_settings(st->conf);
 	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
-	const char *reason = admit(ip, set);
+	const char *reason = admit(st, ip, set);
 	if (reason != NULL && reason[0] == '\0') {
 		/* already refusing too many: just close */
 		close(st->fd);
@@ -316,10 +520,17 @@ listener_run(int wake_fd, bool (*on_wake)(void))
 
 	for (;;) {
 		nfds_t n = 0;
+		int timeout = -1;
+		long long wait = paused_until_ms - now_ms();
+		reserve_open();
 		p[n++] = (struct pollfd){ wake_fd, POLLIN, 0 };
-		for (size_t i = 0; i < nlisteners; i++)
-			p[n++] = (struct pollfd){ listeners[i].fd, POLLIN, 0 };
-		if (poll(p, n, -1) < 0) {
+		if (wait > 0)
+			timeout = (int)wait;	/* paused: listeners not polled */
+		else
+			for (size_t i = 0; i < nlisteners; i++)
+				p[n++] = (struct pollfd){ listeners[i].fd,
+							  POLLIN, 0 };
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("core", "poll failed");
@@ -329,7 +540,7 @@ listener_run(int wake_fd, bool (*on_wake)(void))
 			if (!on_wake())
 				return 0;
 		}
-		for (size_t i = 0; i < nlisteners; i++)
+		for (size_t i = 0; i + 1 < n; i++)
 			if (p[i + 1].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
@@ -341,6 +552,37 @@ listener_close_all(void)
 	for (size_t i = 0; i < nlisteners; i++)
 		close(listeners[i].fd);
 	nlisteners = 0;
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
+}
+
+void
+listener_fit_descriptors(unsigned max_connections)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	unsigned long long need = (unsigned long long)max_connections *
+				  SESSION_FDS + BASE_FDS;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("core", "limits.max_connections=%u needs about %llu "
+			 "file descriptors (%d a session), but RLIMIT_NOFILE "
+			 "is %llu (hard %llu): raise the hard limit "
+			 "(LimitNOFILE= in systemd, ulimit -Hn) or lower "
+			 "limits.max_connections; clients beyond get a refusal",
+			 max_connections, need, SESSION_FDS,
+			 (unsigned long long)rl.rlim_cur,
+			 (unsigned long long)rl.rlim_max);
+	else
+		log_debug("core", "RLIMIT_NOFILE=%llu",
+			  (unsigned long long)rl.rlim_cur);
 }
 
 unsigned

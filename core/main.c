@@ -3,7 +3,8 @@
  * maildockd: read the configuration, bind the listeners, load TLS keys and
  * auth modules, drop privileges, then accept connections until SIGTERM.
  * SIGHUP reloads the configuration, certificates and auth modules for new
- * connections; a reload that fails keeps the running configuration.
+ * connections; a reload that fails keeps the running configuration. SIGUSR1
+ * reopens log.file (after logrotate moved it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,10 @@
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/notify.h"
+#include "core/pidfile.h"
+#include "core/preflight.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -35,7 +40,7 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: maildockd [-F] [-t] [-n] [-c FILE] [-V] [-h]\n"
 		"  -c FILE  configuration file (default %s)\n"
-		"  -F       stay in the foreground and log to stderr\n"
+		"  -F       stay in the foreground; log to stderr unless log.file is set\n"
 		"  -t       check the configuration and exit\n"
 		"  -n       print the effective configuration and exit\n"
 		"  -V       print the version and exit\n"
@@ -84,6 +89,16 @@ load(bool starting, char **error_r)
 	int r = conf_load(conf_path, &conf, error_r);
 	if (r < 0)
 		return r;
+	char bad[64];
+	if (proxy_protocol_check_networks(session_core_settings(conf)->
+					  proxy_trusted_networks, bad,
+					  sizeof(bad)) < 0) {
+		*error_r = conf_errorf(conf, "proxy.trusted_networks",
+				       "\"%s\" is not an address or "
+				       "address/prefix", bad);
+		conf_unref(&conf);
+		return -ERR_INVAL;
+	}
 	r = tlsconn_ctx_new(conf, &tls, error_r);
 	if (r == -ERR_PERM && !starting) {
 		/* Keys are usually readable by root only, and we no longer
@@ -105,7 +120,8 @@ load(bool starting, char **error_r)
 		return r;
 	}
 	if (!starting) {
-		const char *keys[] = { "server.user", "server.group" };
+		const char *keys[] = { "server.user", "server.group",
+				       "server.pid_file", "log.file" };
 		struct conf *old = conf_current();
 		for (size_t i = 0; i < N_ELEMENTS(keys); i++)
 			if (strcmp(conf_value(old, keys[i]),
@@ -174,8 +190,18 @@ on_wake(void)
 	char *error = NULL;
 
 	while (read(sig_pipe[0], &sig, 1) == 1) {
-		if (sig == SIGHUP) {
-			if (load(false, &error) == 0) {
+		if (sig == SIGUSR1) {
+			if (log_reopen(&error) < 0) {
+				log_error("core", "cannot reopen log.file: %s",
+					  error);
+				free(error);
+				error = NULL;
+			}
+		} else if (sig == SIGHUP) {
+			notify_reloading();
+			bool ok = load(false, &error) == 0;
+			notify_reloaded(ok);
+			if (ok) {
 				log_info("core", "reload: configuration reloaded from %s",
 					 conf_path);
 			} else {
@@ -206,9 +232,66 @@ setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The sink chosen by the configuration: log.file, else syslog (stderr with
+ * -F). Syslog without /dev/log loses every line silently: say so while
+ * stderr still reaches the admin. */
+static int
+open_log_sink(bool foreground, char **error_r)
+{
+	struct conf *conf = conf_current();
+	const char *path = session_core_settings(conf)->log_file;
+	int r = 0;
+
+	if (path[0] != '\0') {
+		char *e = NULL;
+		if ((r = log_open_file(path, &e)) < 0) {
+			*error_r = conf_errorf(conf, "log.file", "%s", e);
+			free(e);
+		}
+	} else if (!foreground && log_syslog_missing()) {
+		fprintf(stderr, "maildockd: warning: /dev/log does not exist: "
+			"syslog lines will be lost (no syslog daemon?); set "
+			"log.file, or run with -F to log to stderr\n");
+	}
+	conf_unref(&conf);
+	return r;
+}
+
+/* After daemon(): the pid is final. Before the privilege drop: the
+ * pidfile's directory is usually root's. */
+static int
+write_pidfile(char **error_r)
+{
+	struct conf *conf = conf_current();
+	const char *path = session_core_settings(conf)->pid_file;
+	int r = 0;
+
+	if (path[0] != '\0') {
+		char *e = NULL;
+		if ((r = pidfile_create(path, &e)) < 0) {
+			*error_r = conf_errorf(conf, "server.pid_file", "%s", e);
+			free(e);
+		}
+	}
+	conf_unref(&conf);
+	return r;
+}
+
+/* maildockd -t: what start-up checks later than load(), short of binding
+ * and dropping privileges. */
+static int
+check_startup(char **error_r)
+{
+	struct conf *conf = conf_current();
+	int r = preflight_run(conf, error_r);
+	conf_unref(&conf);
+	return r;
 }
 
 static int
@@ -220,6 +303,7 @@ serve(void)
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
+	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
 	if (r == 0)
 		r = auth_system_users(conf)
@@ -237,7 +321,9 @@ serve(void)
 		 listener_count());
 	unsigned grace = set->shutdown_timeout;
 	conf_unref(&conf);
+	notify_ready();
 	listener_run(sig_pipe[0], on_wake);
+	notify_stopping();
 
 	log_info("core", "stopping sessions=%u", listener_active());
 	listener_close_all();
@@ -297,14 +383,34 @@ main(int argc, char **argv)
 		free(error);
 		return 1;
 	}
+	if (check && check_startup(&error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		auth_deinit();
+		return 1;
+	}
 	if (check) {
 		printf("maildockd: configuration %s is valid\n", conf_path);
 		auth_deinit();
 		return 0;
 	}
+	if (open_log_sink(foreground, &error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		log_error("core", "daemon: %s", strerror(errno));
 		return 1;
 	}
-	return serve();
+	if (write_pidfile(&error) < 0) {
+		log_error("core", "%s", error);
+		if (foreground)
+			fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
+	int r = serve();
+	pidfile_remove();
+	return r;
 }

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <strings.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "core/conf.h"
@@ -86,6 +87,95 @@ ssl_error(const struct conf *conf, const char *key, const char *what)
 	return conf_errorf(conf, key, "%s: %s", what, e ? buf : "unknown error");
 }
 
+/* What OpenSSL's last error means for a certificate or key file, in an
+ * admin's words; NULL when there is nothing to add to OpenSSL's text. */
+static const char *
+file_error_words(unsigned long e, bool is_key)
+{
+	int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+
+	if (lib == ERR_LIB_PEM && reason == PEM_R_NO_START_LINE)
+		return is_key ? "no PEM private key in the file (a DER "
+				"file? convert it with openssl pkey -outform pem)"
+			      : "not a PEM certificate (a DER file? convert it "
+				"with openssl x509 -inform der -outform pem)";
+	if ((lib == ERR_LIB_PEM && (reason == PEM_R_BAD_PASSWORD_READ ||
+				    reason == PEM_R_BAD_DECRYPT ||
+				    reason == PEM_R_PROBLEMS_GETTING_PASSWORD)) ||
+	    (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT))
+		return "the private key is protected by a password, which a "
+		       "daemon cannot type: store it decrypted (openssl pkey "
+		       "-in KEY -out NEWKEY), readable by root only";
+	if (is_key && lib == ERR_LIB_OSSL_DECODER && reason == ERR_R_UNSUPPORTED)
+		return "no PEM private key in the file";
+	if (lib == ERR_LIB_X509 && reason == X509_R_KEY_VALUES_MISMATCH)
+		return "the private key does not match the certificate";
+	if (lib == ERR_LIB_SSL && reason == SSL_R_EE_KEY_TOO_SMALL)
+		return "the key is too short for this system's OpenSSL "
+		       "security level";
+	return NULL;
+}
+
+/* A certificate or key file OpenSSL refused: the words for the first
+ * error in the queue that has some, then that error's OpenSSL text (the
+ * last one is only SSL's "PEM lib"). */
+static char *
+file_error(const struct conf *conf, const char *key, const char *path,
+	   bool is_key)
+{
+	char buf[256];
+	const char *words = NULL;
+	unsigned long e, shown = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (words == NULL) {
+			words = file_error_words(e, is_key);
+			shown = e;
+		}
+	}
+	if (shown == 0)
+		return conf_errorf(conf, key, "%s: cannot load it", path);
+	ERR_error_string_n(shown, buf, sizeof(buf));
+	if (words == NULL)
+		return conf_errorf(conf, key, "%s: %s", path, buf);
+	return conf_errorf(conf, key, "%s: %s (OpenSSL: %s)", path, words,
+			   buf);
+}
+
+/* A passphrase callback that has none: without it OpenSSL would prompt on
+ * the terminal (or hang a daemon) for an encrypted key. */
+static int
+no_password(char *buf, int size, int rwflag, void *userdata)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)userdata;
+	return -1;
+}
+
+/* An expired or not yet valid certificate still loads (clients decide), but
+ * the admin hears of it at start-up, at reload and from maildockd -t. */
+static void
+warn_validity(const struct conf *conf, const char *key, const char *path,
+	      SSL_CTX *ctx)
+{
+	X509 *x = SSL_CTX_get0_certificate(ctx);
+	if (x == NULL)
+		return;
+	const char *what = X509_cmp_current_time(X509_get0_notAfter(x)) < 0
+				   ? "expired"
+			   : X509_cmp_current_time(X509_get0_notBefore(x)) > 0
+				   ? "is not valid yet"
+				   : NULL;
+	if (what == NULL)
+		return;
+	char *msg = conf_errorf(conf, key, "%s: the certificate %s", path,
+				what);
+	log_warn("tls", "%s (clients will refuse it)", msg);
+	free(msg);
+}
+
 static int
 proto_version(const char *name)
 {
@@ -155,17 +245,16 @@ load_ctx(const struct conf *conf, const struct tls_settings *set,
 				     "bad ciphersuites");
 		goto fail;
 	}
+	SSL_CTX_set_default_passwd_cb(ctx, no_password);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		*error_r = ssl_error(conf, cert_key, cert);
+		*error_r = file_error(conf, cert_key, cert, false);
 		goto fail;
 	}
+	warn_validity(conf, cert_key, cert, ctx);
 	const char *kf = key[0] != '\0' ? key : cert;
 	if (SSL_CTX_use_PrivateKey_file(ctx, kf, SSL_FILETYPE_PEM) != 1) {
-		bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) ==
-				X509_R_KEY_VALUES_MISMATCH;
-		*error_r = ssl_error(conf, key[0] ? key_key : cert_key,
-				     mismatch ? "the private key does not match "
-						"the certificate" : kf);
+		*error_r = file_error(conf, key[0] ? key_key : cert_key, kf,
+				      true);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {

@@ -22,6 +22,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-quota.c \
 	storage/maildir/maildir-pop3.c \
 	storage/maildir/maildir-cache.c \
+	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
 include storage/mime/local.mk
 include storage/maildir/acl.mk
@@ -34,10 +35,10 @@ storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-store-modseq
+	t/unit/test-maildir-folder t/unit/test-store-modseq
 TESTS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-store-modseq
+	t/unit/test-maildir-folder t/unit/test-store-modseq
 t_unit_test_store_modseq_SOURCES = t/unit/test-store-modseq.c \
 	t/unit/storetest.h
 t_unit_test_store_modseq_CFLAGS = $(storage_test_cflags)
@@ -56,6 +57,10 @@ t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
 	t/unit/storetest.h
 t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
 t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_folder_SOURCES = t/unit/test-maildir-folder.c \
+	t/unit/storetest.h
+t_unit_test_maildir_folder_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_folder_LDADD = $(storage_test_ldadd)
 endif
 
 # Benchmark, built by make check but not run: bench/storage-open

@@ -66,7 +66,9 @@ struct store_ops {
 					      unsigned *count_r);
 	int (*mailbox_sync)(struct store_mailbox *mb,
 			    const struct store_sync_cb *cb, void *ctx);
-	int (*mailbox_notify_fd)(struct store_mailbox *mb);
+	int (*mailbox_watch)(struct store_mailbox *mb, store_watch_fn *fn,
+			     void *ctx);
+	void (*mailbox_unwatch)(struct store_mailbox *mb);
 	bool (*msg_expunged)(struct store_mailbox *mb, uint32_t seq);
 	int (*msg_set_flags)(struct store_mailbox *mb, uint32_t seq,
 			     uint64_t unchangedsince,

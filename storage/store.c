@@ -197,9 +197,15 @@ store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 }
 
 int
-store_mailbox_notify_fd(struct store_mailbox *mb)
+store_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn, void *ctx)
 {
-	return mb->ops->mailbox_notify_fd(mb);
+	return mb->ops->mailbox_watch(mb, fn, ctx);
+}
+
+void
+store_mailbox_unwatch(struct store_mailbox *mb)
+{
+	mb->ops->mailbox_unwatch(mb);
 }
 
 bool

@@ -323,13 +323,28 @@ struct store_sync_cb {
 int store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 		       void *ctx);
 
-/* store_mailbox_notify_fd: a file descriptor (owned by the view; do not
- * read or close it) that becomes readable when the folder may have changed
- * (another session of this process, or inotify on new/ and cur/). After it
- * fires, call store_mailbox_sync, which drains it. Returns -1 if none is
- * available, in which case (and over NFS, where inotify sees no remote
- * change) IDLE should also call store_mailbox_sync every few seconds. */
-int store_mailbox_notify_fd(struct store_mailbox *mb);
+/* A change callback (store_mailbox_watch). */
+typedef void store_watch_fn(void *ctx);
+
+/* store_mailbox_watch: from now until store_mailbox_unwatch (or close),
+ * fn(ctx) is called whenever the folder may have changed: a change by
+ * another session of this process, or one by another program seen by
+ * inotify on new/ and cur/ (one inotify instance and one watch per folder
+ * for the whole process, shared by every view). fn runs in any thread,
+ * possibly with storage locks held: it must only record the wake-up (no
+ * store_* call, nothing that blocks). Call store_mailbox_sync after
+ * registering, so a change just before it is not missed. One watch per
+ * view; watching again replaces fn and ctx.
+ * Returns 1 when other programs' changes are reported too, 0 when not
+ * (inotify unavailable or at its limit, or NFS, where inotify sees no
+ * remote change): then also sync every few seconds (IDLE). */
+int store_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			void *ctx);
+
+/* store_mailbox_unwatch: stop calling the view's watch callback; after it
+ * returns, fn is not running and will not run again. No-op when the view
+ * does not watch. */
+void store_mailbox_unwatch(struct store_mailbox *mb);
 
 enum store_flags_mode {
 	STORE_FLAGS_SET,	/* FLAGS */

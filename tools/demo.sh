@@ -5,15 +5,25 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+t0=$SECONDS
+stage() {	# stage TEXT: one progress line with the time since the start
+	printf '[%3ds] %s\n' $((SECONDS - t0)) "$1"
+}
+stage "checking the Debian packages the build needs"
 bash tools/deps.sh build
-echo "building Maildock (the first time takes a few minutes)..."
-[ -x configure ] || ./autogen.sh > /dev/null 2>&1
 mkdir -p build-demo
-# (libtool's configure always tries "rm -f core": hide its complaint
-# about our core/ folder)
-(cd build-demo && { [ -f Makefile ] ||
-	../configure -q 2>&1 | grep -v "cannot remove 'core'" || true; } &&
-	make -j"$(nproc)" > /dev/null)
+if [ ! -x configure ]; then
+	stage "autogen.sh: generating configure"
+	./autogen.sh > /dev/null 2>&1
+fi
+if [ ! -f build-demo/Makefile ]; then
+	stage "configure"
+	(cd build-demo && ../configure -q)
+fi
+stage "compiling (the first time takes a few minutes on a small machine)"
+(cd build-demo && make -j"$(nproc)" > make.log 2>&1) || {
+	tail -n 40 build-demo/make.log; exit 1; }
+stage "built"
 
 # As root the server drops to "nobody", which must reach the mail: keep the
 # demo data outside a (possibly private) home directory then.

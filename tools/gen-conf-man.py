@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write doc/maildock.conf.5 from the commented conf.d snippets, so the
+"""Write doc/maildock.conf.5.in from the commented conf.d snippets, so the
 manual and the shipped defaults cannot drift apart. Run from the top of the
 checkout after changing a snippet: /usr/bin/python3 tools/gen-conf-man.py"""
 import pathlib
@@ -61,10 +61,9 @@ Each key below is shown with its default, under the snippet of
 that documents it.
 '''
 TAIL = r'''.SH FILES
-.I /etc/maildock/maildock.conf
+.I @confdir@/maildock.conf
 and
-.IR /etc/maildock/conf.d/*.conf
-(under the configured sysconfdir).
+.IR @confdir@/conf.d/*.conf .
 .SH SEE ALSO
 .BR maildockd (8),
 .BR maildirmake (1)
@@ -106,7 +105,7 @@ def main():
     for path in sorted((TOP / "conf.d").glob("*.conf")):
         body.append(section(path))
     body.append(TAIL)
-    out = sys.argv[1] if len(sys.argv) > 1 else TOP / "doc" / "maildock.conf.5"
+    out = sys.argv[1] if len(sys.argv) > 1 else TOP / "doc" / "maildock.conf.5.in"
     pathlib.Path(out).write_text("".join(body))
 
 

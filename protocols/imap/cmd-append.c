@@ -3,7 +3,8 @@
  * APPEND (RFC 3501 6.3.11) with optional flags and date-time, each
  * independent of the other (B02), the message literal streamed to
  * store_append_* in chunks and never buffered whole, size limits checked
- * before the "+ " (B40), and APPENDUID (RFC 4315).
+ * before the "+ " (B40), and APPENDUID (RFC 4315). REPLACE (cmd-replace.c)
+ * appends through the same code.
  */
 #include <strings.h>
 #include <time.h>
@@ -73,7 +74,14 @@ parse_datetime(const char *s, time_t *t_r)
 	return 0;
 }
 
-/* refuse: give up on the literal, then answer */
+/* answered: a reply was sent (1), or the error that ended the session */
+static int
+answered(int r)
+{
+	return r < 0 ? r : 1;
+}
+
+/* refuse: give up on the literal, then answer (1) */
 static int
 refuse(struct imap_cmd *cmd, const char *status, const char *text)
 {
@@ -82,7 +90,7 @@ refuse(struct imap_cmd *cmd, const char *status, const char *text)
 		imap_reply_flush(cmd->sess);
 		return -ERR_EOF;
 	}
-	return imap_reply_tagged(cmd, status, "%s", text);
+	return answered(imap_reply_tagged(cmd, status, "%s", text));
 }
 
 /* stream: copy the literal into a; returns the first store error (the
@@ -124,12 +132,13 @@ literal_last(const struct imap_cmd *cmd)
 						  "UTF8");
 }
 
+/* append_data: 0 with the new message's UIDs, or answered (1), or < 0 */
 static int
 append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
-	    const char **kw, size_t nkw, time_t date)
+	    const char **kw, size_t nkw, time_t date, uint32_t *uidv_r,
+	    uint32_t *uid_r)
 {
 	struct store_append *a = NULL;
-	uint32_t uidv = 0, uid = 0;
 	struct imap_acl_box ab;
 	int r, serr;
 
@@ -160,32 +169,36 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 			imap_reply_flush(cmd->sess);
 			return -ERR_EOF;
 		}
-		return r < 0 && r != -ERR_SYNTAX ? r : imap_cmd_bad_args(cmd);
+		return r < 0 && r != -ERR_SYNTAX ? r :
+		       answered(imap_cmd_bad_args(cmd));
 	}
 	if (serr < 0) {
 		store_append_abort(&a);
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(serr));
+		return answered(imap_reply_tagged(cmd, "NO", "%s",
+						  imap_store_error(serr)));
 	}
-	r = store_append_finish(&a, &uidv, &uid);
+	r = store_append_finish(&a, uidv_r, uid_r);
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %u] Append "
-				 "completed.", uidv, uid);
+		return answered(imap_reply_tagged(cmd, "NO", "%s",
+						  imap_store_error(r)));
+	return 0;
 }
 
 int
-imap_cmd_append(struct imap_cmd *cmd)
+imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
+			uint32_t *uidv_r, uint32_t *uid_r)
 {
 	const struct imap_arg *list;
 	const char *name, *date_str, **kw = NULL;
-	unsigned n, flags = 0, i = 1;
+	unsigned n, flags = 0, i = first + 1;
 	size_t nkw = 0;
 	time_t date = 0;
 	int r;
 
 	if (!cmd->literal_pending)
-		return imap_reply_tagged(cmd, "BAD", "APPEND needs a literal");
-	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
+		return answered(imap_reply_tagged(cmd, "BAD", "%s needs a "
+						  "literal", cmd->name));
+	r = imap_session_mailbox_arg(cmd, &cmd->args[first], &name);
 	if (r < 0)
 		return refuse(cmd, r == -ERR_INVAL ? "NO" : "BAD",
 			      r == -ERR_INVAL ? "[CANNOT] Invalid mailbox name" :
@@ -208,5 +221,24 @@ imap_cmd_append(struct imap_cmd *cmd)
 		return refuse(cmd, "BAD", "Invalid arguments");
 	if (cmd->literal_size > cmd->sess->set->max_append)
 		return refuse(cmd, "NO", "[TOOBIG] Message too big");
-	return append_data(cmd, name, flags, kw, nkw, date);
+	return append_data(cmd, name, flags, kw, nkw, date, uidv_r, uid_r);
+}
+
+int
+imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
+		       const char *text)
+{
+	return refuse(cmd, status, text);
+}
+
+int
+imap_cmd_append(struct imap_cmd *cmd)
+{
+	uint32_t uidv = 0, uid = 0;
+	int r = imap_cmd_append_message(cmd, 0, &uidv, &uid);
+
+	if (r != 0)
+		return r > 0 ? IMAP_CMD_DONE : r;
+	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %u] Append "
+				 "completed.", uidv, uid);
 }

@@ -13,6 +13,7 @@
 #include "core/conn.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-condstore.h"
@@ -42,11 +43,16 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 	if ((items->items & IMAP_FETCH_RFC822_SIZE) &&
 	    (ret = store_msg_size(box, seq, &m->size)) < 0)
 		return ret;
+	if ((items->items & IMAP_FETCH_SAVEDATE) &&
+	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
+		return ret;
 	if (items->needs_file) {
 		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the
-		 * folder's cache (no file read); sections need the bytes */
+		 * folder's cache (no file read); sections and PREVIEW need
+		 * the bytes (PREVIEW: the cached tree with the file) */
 		if (items->nsections == 0)
-			ret = store_msg_parsed(box, seq, scratch, false, &mime);
+			ret = store_msg_parsed(box, seq, scratch,
+					       items->needs_text, &mime);
 		else
 			ret = imap_search_cmd_mime(box, seq, scratch,
 						   items->header_only, &mime);

@@ -5,7 +5,9 @@
  * the thread blocked in poll; no busy loop), until the client sends DONE.
  */
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 #include "core/conn.h"
 #include "core/error.h"
 #include "core/session.h"
@@ -26,6 +28,26 @@ now(void)
 	return ts.tv_sec;
 }
 
+static void
+wake(void *ctx)
+{
+	uint64_t one = 1;
+
+	if (write(*(int *)ctx, &one, sizeof(one)) < 0) {
+		/* full: the IDLE thread is woken already */
+	}
+}
+
+static void
+drain(int fd)
+{
+	uint64_t n;
+
+	if (fd >= 0 && read(fd, &n, sizeof(n)) < 0) {
+		/* nothing pending */
+	}
+}
+
 int
 imap_cmd_idle(struct imap_cmd *cmd)
 {
@@ -33,32 +55,41 @@ imap_cmd_idle(struct imap_cmd *cmd)
 	unsigned limit = sess->s->set->idle_timeout;
 	time_t start = now();
 	struct sview line;
-	int fd, r;
+	int fd = -1, r, kernel = 0;
 
 	if (limit != 0 && limit < RFC3501_MIN_AUTOLOGOUT)
 		limit = RFC3501_MIN_AUTOLOGOUT;
 	/* B34: untagged, "+" then a space and text */
 	if ((r = imap_reply_continue(sess, "idling")) < 0)
 		return r;
-	fd = sess->box != NULL ? store_mailbox_notify_fd(sess->box) : -1;
+	if (sess->box != NULL &&
+	    (fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) >= 0)
+		kernel = store_mailbox_watch(sess->box, wake, &fd);
 	for (;;) {
+		drain(fd);
 		if ((r = imap_sync_mailbox(sess)) < 0 && r != -ERR_IO &&
 		    r != -ERR_TIMEOUT)
-			return r;
+			break;
 		if ((r = imap_reply_flush(sess)) < 0)
-			return r;
+			break;
 		if (conn_buffered(sess->conn) > 0)
 			r = 1;
 		else
-			r = conn_wait(sess->conn, fd, fd >= 0 ? IDLE_NOTIFY_MS
-							       : IDLE_POLL_MS);
-		if (r < 0)
-			return r;
-		if (r == 1)
+			r = conn_wait(sess->conn, fd, kernel ? IDLE_NOTIFY_MS
+							     : IDLE_POLL_MS);
+		if (r < 0 || r == 1)
 			break;
-		if (limit != 0 && now() - start > (time_t)limit)
-			return -ERR_TIMEOUT;
+		if (limit != 0 && now() - start > (time_t)limit) {
+			r = -ERR_TIMEOUT;
+			break;
+		}
 	}
+	if (sess->box != NULL)
+		store_mailbox_unwatch(sess->box);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		return r;
 	r = imap_session_read_line(sess, 1024, &line);
 	if (r == -ERR_LIMIT)
 		return imap_reply_tagged(cmd, "BAD", "Expected DONE");

@@ -74,8 +74,8 @@ imap_cmd_unselect(struct imap_cmd *cmd)
 	return imap_reply_tagged(cmd, "OK", "Unselect completed.");
 }
 
-static void
-expunged(void *ctx, uint32_t seq, uint32_t uid)
+void
+imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
 	imap_condstore_expunged(ctx, seq, uid);
 }
@@ -115,7 +115,8 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 					 "read-only");
 	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
-	r = store_mailbox_expunge(sess->box, ranges, n, expunged, sess);
+	r = store_mailbox_expunge(sess->box, ranges, n, imap_cmd_expunged,
+				  sess);
 	if (r < 0)
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
 	return imap_reply_tagged(cmd, "OK", "Expunge completed.");

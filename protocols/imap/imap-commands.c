@@ -50,6 +50,8 @@ static const struct imap_command commands[] = {
 	{ "NAMESPACE", imap_cmd_namespace, LOGGEDIN, 0, 0, 0 },
 	{ "NOOP", imap_cmd_noop, ANY, 0, 0, 0 },
 	{ "RENAME", imap_cmd_rename, LOGGEDIN, 2, 2, 0 },
+	{ "REPLACE", imap_cmd_replace, SEL, 2, 5,
+	  IMAP_CMDF_UID | IMAP_CMDF_STREAM },
 	{ "SEARCH", imap_cmd_search, SEL, 1, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "SELECT", imap_cmd_select, LOGGEDIN, 1, 2, 0 },
@@ -93,23 +95,32 @@ imap_cmd_bad_args(struct imap_cmd *cmd)
 	return imap_reply_tagged(cmd, "BAD", "Invalid arguments");
 }
 
-/* resolve_uid: "UID FETCH ..." -> FETCH with cmd->uid */
-static const struct imap_command *
-resolve_uid(struct imap_cmd *cmd)
+const struct imap_command *
+imap_command_find_uid(const struct imap_arg *arg)
 {
 	const struct imap_command *c;
 	const char *sub;
 	char up[16];
 	size_t i;
 
-	if (cmd->argc == 0 || !imap_arg_atom(&cmd->args[0], &sub))
+	if (!imap_arg_atom(arg, &sub))
 		return NULL;
 	for (i = 0; sub[i] != '\0' && i + 1 < sizeof(up); i++)
 		up[i] = (char)(sub[i] >= 'a' && sub[i] <= 'z' ?
 			       sub[i] - 'a' + 'A' : sub[i]);
 	up[i] = '\0';
 	c = imap_command_find(up);
-	if (c == NULL || (c->flags & IMAP_CMDF_UID) == 0)
+	return c != NULL && (c->flags & IMAP_CMDF_UID) != 0 ? c : NULL;
+}
+
+/* resolve_uid: "UID FETCH ..." -> FETCH with cmd->uid */
+static const struct imap_command *
+resolve_uid(struct imap_cmd *cmd)
+{
+	const struct imap_command *c;
+
+	if (cmd->argc == 0 ||
+	    (c = imap_command_find_uid(&cmd->args[0])) == NULL)
 		return NULL;
 	cmd->uid = true;
 	cmd->name = c->name;

@@ -17,9 +17,10 @@
 						   (FETCH, STORE, SEARCH:
 						   RFC 3501 7.4.1) */
 #define IMAP_CMDF_PLAINTEXT	(1u << 2)	/* carries a password */
-#define IMAP_CMDF_STREAM	(1u << 3)	/* APPEND: a top-level literal
-						   after the first argument
-						   is streamed */
+#define IMAP_CMDF_STREAM	(1u << 3)	/* APPEND, REPLACE: a top-level
+						   literal after min_args
+						   arguments is the message,
+						   streamed */
 
 struct imap_command {
 	const char *name;	/* upper case; the table is sorted by it */
@@ -31,6 +32,11 @@ struct imap_command {
 
 /* imap_command_find: the row for name (upper case), or NULL. Pure. */
 const struct imap_command *imap_command_find(const char *name);
+
+/* imap_command_find_uid: the row of the command that arg (an atom in any
+ * case) names after "UID ", or NULL when arg is not one that may follow
+ * UID. Pure. */
+const struct imap_command *imap_command_find_uid(const struct imap_arg *arg);
 
 /* imap_command_dispatch: run cmd (tag, name, args filled by the session):
  * resolve "UID <cmd>", check state, argument count and plaintext policy
@@ -63,6 +69,7 @@ int imap_cmd_rename(struct imap_cmd *cmd);
 int imap_cmd_subscribe(struct imap_cmd *cmd);
 int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
+int imap_cmd_replace(struct imap_cmd *cmd);	/* cmd-replace.c */
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
 int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */
@@ -132,6 +139,27 @@ int imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 			      size_t *got_r);
 int imap_session_literal_end(struct imap_cmd *cmd);
 int imap_session_literal_refuse(struct imap_cmd *cmd);
+
+/* imap_cmd_append_message: APPEND's work for the arguments from
+ * cmd->args[first] on (mailbox [flags] [date-time] and the pending
+ * literal): checks, streams the message into the folder and returns 0
+ * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no reply sent; 1 when
+ * it answered the command itself (BAD, NO, ...); or a negative error that
+ * ends the session. (cmd-append.c) */
+int imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
+			    uint32_t *uidv_r, uint32_t *uid_r);
+
+/* imap_cmd_append_refuse: give up on cmd's pending message literal (see
+ * imap_session_literal_refuse) and answer status text; 1 when answered,
+ * a negative error when the session must end. (cmd-append.c) */
+int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
+			   const char *text);
+
+/* imap_cmd_expunged: the store_mailbox_expunge callback that writes
+ * "* seq EXPUNGE" (VANISHED with QRESYNC, imap_condstore_expunged) and
+ * counts it off the EXISTS the client knows; ctx is the struct
+ * imap_session. (cmd-misc.c) */
+void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
 
 /* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
  * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,

@@ -16,12 +16,15 @@
 #include "protocols/imap/imap-envelope.h"
 #include "protocols/imap/imap-bodystructure.h"
 #include "protocols/imap/imap-condstore.h"
+#include "protocols/imap/imap-preview.h"
 #include "core/compat.h"
 
 struct out {
 	struct imap_session *sess;
 	struct sbuf b;
 	bool first;
+	const char *preview;	/* RFC 8970, made before any output */
+	size_t preview_len;
 };
 
 /* prefix and decimal v: FETCH 1:* writes three numbers per message and
@@ -168,6 +171,14 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 		item_sep(o);
 		append_u64(&o->b, "RFC822.SIZE ", m->size);
 	}
+	if (it & IMAP_FETCH_SAVEDATE) {
+		item_sep(o);
+		sbuf_appends(&o->b, "SAVEDATE ");
+		if (m->save_date == 0)
+			sbuf_appends(&o->b, "NIL");	/* RFC 8514 3 */
+		else
+			imap_reply_append_date(&o->b, (int64_t)m->save_date);
+	}
 }
 
 static void
@@ -177,6 +188,11 @@ write_structure(struct out *o,
 {
 	unsigned it = items->items;
 
+	if (it & IMAP_FETCH_PREVIEW) {
+		item_sep(o);
+		sbuf_appends(&o->b, "PREVIEW ");
+		imap_reply_append_string(&o->b, o->preview, o->preview_len);
+	}
 	if (it & IMAP_FETCH_ENVELOPE) {
 		item_sep(o);
 		sbuf_appends(&o->b, "ENVELOPE ");
@@ -206,6 +222,10 @@ imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 
 	if ((ret = locate_all(scratch, items, m, &loc)) < 0)
 		return ret;
+	if ((items->items & IMAP_FETCH_PREVIEW) &&
+	    (ret = imap_preview_make(scratch, m->mime, &o.preview,
+				     &o.preview_len)) < 0)
+		return ret == -ERR_INVAL ? -ERR_LIMIT : ret;
 	sbuf_init(&o.b, scratch, IMAP_FETCH_BUFFER_MAX);
 	append_u64(&o.b, "* ", m->seq);
 	sbuf_appends(&o.b, " FETCH (");

@@ -36,7 +36,9 @@ struct sbuf;
 #define IMAP_FETCH_BODY			(1u << 4)	/* non-extensible */
 #define IMAP_FETCH_BODYSTRUCTURE	(1u << 5)
 #define IMAP_FETCH_UID			(1u << 6)
-#define IMAP_FETCH_MODSEQ		(1u << 7)	/* RFC 7162 3.1.4.1 */
+#define IMAP_FETCH_SAVEDATE		(1u << 7)	/* RFC 8514 */
+#define IMAP_FETCH_PREVIEW		(1u << 8)	/* RFC 8970 */
+#define IMAP_FETCH_MODSEQ		(1u << 9)	/* RFC 7162 3.1.4.1 */
 
 /* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
 struct imap_fetch_section {
@@ -55,6 +57,7 @@ struct imap_fetch_items {
 	bool sets_seen;		/* some section is not a PEEK */
 	bool needs_file;	/* envelope, structure or a section */
 	bool header_only;	/* ...but only the message header's */
+	bool needs_text;	/* a body text (PREVIEW) */
 };
 
 /* imap_fetch_parse: the FETCH item argument (an atom: one item or a macro
@@ -71,6 +74,7 @@ struct imap_fetch_msg {
 	uint32_t seq;
 	const struct store_msg *msg;
 	time_t internal_date;
+	time_t save_date;	/* 0: not known (NIL) */
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
 	/* \Seen was just set: send FLAGS too (with CONDSTORE, UID and

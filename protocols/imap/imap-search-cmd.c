@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-info.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-search.h"
@@ -201,6 +202,46 @@ decode_value(struct arena *a, struct sview raw, struct sview *out_r)
 	return 0;
 }
 
+/* address_texts: the addresses of an address field as "mailbox@domain"
+ * texts, one each: SEARCH FROM/TO/CC/BCC look in the envelope's address
+ * structure (RFC 3501 6.4.4), where comments and white space inside an
+ * address ("<u (c)@ (c) d.org>") are gone. 1 if fn stopped. */
+static int
+address_texts(struct msg_ctx *c, struct sview raw, imap_search_chunk_fn *fn,
+	      void *fctx)
+{
+	struct mime_addr *list;
+
+	if (mime_addr_parse(c->scratch, raw.p, raw.len, &list) < 0)
+		return 0;	/* too big to parse: the raw text only */
+	for (; list != NULL; list = list->next) {
+		const char *t;
+
+		if (list->mailbox == NULL || list->domain == NULL)
+			continue;	/* a group marker */
+		t = arena_printf(c->scratch, "%s@%s", list->mailbox,
+				 list->domain);
+		if (t == NULL)
+			return -ERR_NOMEM;
+		if (fn(fctx, t, strlen(t)) || fn(fctx, NULL, 0))
+			return 1;
+	}
+	return 0;
+}
+
+static bool
+is_address_field(const char *name)
+{
+	static const char *const fields[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(fields); i++)
+		if (strcasecmp(name, fields[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 {
@@ -220,6 +261,9 @@ op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 			return ret;
 		if (fn(fctx, dec.p, dec.len) || fn(fctx, NULL, 0))
 			return 0;
+		if (is_address_field(name) &&
+		    (ret = address_texts(c, value, fn, fctx)) != 0)
+			return ret < 0 ? ret : 0;
 	}
 	return 0;
 }
@@ -418,7 +462,7 @@ static const struct imap_search_msg_ops msg_ops = {
 
 /* which cheap fields the program reads */
 struct uses {
-	bool date, size, keywords;
+	bool date, size, keywords, save_date;
 };
 
 static void
@@ -434,6 +478,11 @@ uses_scan(const struct imap_search_key *k, struct uses *u)
 	case IMAP_SEARCH_SENTON:
 	case IMAP_SEARCH_SENTSINCE:
 		u->date = true;
+		break;
+	case IMAP_SEARCH_SAVEDBEFORE:
+	case IMAP_SEARCH_SAVEDON:
+	case IMAP_SEARCH_SAVEDSINCE:
+		u->date = u->save_date = true;
 		break;
 	case IMAP_SEARCH_LARGER:
 	case IMAP_SEARCH_SMALLER:
@@ -484,6 +533,9 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 		return ret;
 	if (u->size && (ret = store_msg_size(box, seq, &m->size)) < 0)
 		return ret;
+	if (u->save_date &&
+	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
+		return ret;
 	if (u->keywords && sm->keyword_count > 0) {
 		names = store_mailbox_keywords(box, &nnames);
 		kws = arena_alloc(scratch, sm->keyword_count * sizeof(*kws));
@@ -508,7 +560,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct imap_search_msg m;
 	struct msg_ctx c;
-	struct uses u = { false, false, false };
+	struct uses u = { false, false, false, false };
 	uint32_t *seqs;
 	int ret = 0;
 

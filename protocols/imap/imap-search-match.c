@@ -154,6 +154,20 @@ match_sent(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	}
 }
 
+/* RFC 8514 4: a message without a save date is searched by its internal
+ * date */
+static int
+match_saved(const struct imap_search_key *k, const struct imap_search_msg *msg)
+{
+	int32_t day = imap_search_day_local(msg->save_date != 0 ?
+					    msg->save_date :
+					    msg->internal_date);
+
+	if (k->type == IMAP_SEARCH_SAVEDBEFORE)
+		return day < k->day;
+	return k->type == IMAP_SEARCH_SAVEDON ? day == k->day : day >= k->day;
+}
+
 static int
 match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 {
@@ -196,6 +210,10 @@ match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	case IMAP_SEARCH_SENTON:
 	case IMAP_SEARCH_SENTSINCE:
 		return match_sent(k, msg);
+	case IMAP_SEARCH_SAVEDBEFORE:
+	case IMAP_SEARCH_SAVEDON:
+	case IMAP_SEARCH_SAVEDSINCE:
+		return match_saved(k, msg);
 	case IMAP_SEARCH_LARGER:
 		return msg->size > k->size;
 	case IMAP_SEARCH_SMALLER:

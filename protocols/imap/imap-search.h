@@ -74,6 +74,9 @@ enum imap_search_type {
 	IMAP_SEARCH_SENTBEFORE,	/* Date: header, in its own zone */
 	IMAP_SEARCH_SENTON,
 	IMAP_SEARCH_SENTSINCE,
+	IMAP_SEARCH_SAVEDBEFORE,	/* save date (RFC 8514 4), else */
+	IMAP_SEARCH_SAVEDON,		/* the internal date */
+	IMAP_SEARCH_SAVEDSINCE,
 	IMAP_SEARCH_LARGER,	/* RFC822.SIZE > size */
 	IMAP_SEARCH_SMALLER,	/* RFC822.SIZE < size */
 	IMAP_SEARCH_HEADER,	/* field contains str (FROM, TO, ... too) */
@@ -132,6 +135,7 @@ struct imap_search_msg {
 	const char *const *keywords;
 	size_t keyword_count;
 	time_t internal_date;		/* compared in server local time */
+	time_t save_date;		/* RFC 8514; 0 when not known */
 	uint64_t size;			/* RFC822.SIZE (CRLF form) */
 	const struct imap_search_msg_ops *ops;
 	void *ctx;

@@ -214,20 +214,43 @@ bye(struct imap_session *sess, const char *text, int err)
 	return err;
 }
 
-/* stream_position: whether the announced literal is APPEND's message: a
- * top-level plain literal after the mailbox, or the first element of the
+/* stream_command: the command (APPEND, REPLACE, UID REPLACE) whose
+ * message literal may be streamed, and how many arguments come before
+ * its own (*skip_r: 1 after "UID"); NULL for any other */
+static const struct imap_command *
+stream_command(struct imap_session *sess, const char *name, unsigned *skip_r)
+{
+	const struct imap_command *c = NULL;
+	const struct imap_arg *a;
+	unsigned n;
+
+	*skip_r = 0;
+	if (name != NULL && strcmp(name, "UID") == 0) {
+		a = imap_parser_args(sess->parser, &n);
+		if (n > 0 && (c = imap_command_find_uid(&a[0])) != NULL)
+			*skip_r = 1;
+	} else if (name != NULL) {
+		c = imap_command_find(name);
+	}
+	return c != NULL && (c->flags & IMAP_CMDF_STREAM) ? c : NULL;
+}
+
+/* stream_position: whether the announced literal is the message of c: a
+ * top-level plain literal after c's min_args arguments (APPEND's mailbox,
+ * REPLACE's message number and mailbox), or the first element of the
  * list after "UTF8" (RFC 6855 4: UTF8 (~{n}...)) */
 static bool
-stream_position(struct imap_session *sess, bool top, unsigned argc)
+stream_position(struct imap_session *sess, const struct imap_command *c,
+		unsigned skip, bool top, unsigned argc)
 {
 	const struct imap_arg *a;
-	unsigned depth, count, n;
+	unsigned depth, count, n, min = c->min_args + skip;
 
 	if (top)
-		return argc >= 1 && !imap_parser_literal8(sess->parser);
+		return argc >= min && !imap_parser_literal8(sess->parser);
 	depth = imap_parser_depth(sess->parser, &count);
 	a = imap_parser_args(sess->parser, &n);
-	return depth == 1 && count == 0 && n >= 3 &&
+	return depth == 1 && count == 0 && n >= min + 2 &&
 	       imap_parser_literal8(sess->parser) &&
 	       a[n - 1].type == IMAP_ARG_LIST &&
 	       imap_arg_atom_eq(&a[n - 2], "UTF8");
@@ -238,17 +261,18 @@ stream_position(struct imap_session *sess, bool top, unsigned argc)
 static int
 on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 {
-	const struct imap_command *c;
+	const struct imap_command *c, *sc;
 	const char *name = imap_parser_name(sess->parser);
 	uint64_t size, limit;
 	bool sync, top;
-	unsigned argc;
+	unsigned argc, skip;
 	int r;
 
 	imap_parser_literal(sess->parser, &size, &sync, &top, &argc);
 	c = name != NULL ? imap_command_find(name) : NULL;
-	if (c != NULL && (c->flags & IMAP_CMDF_STREAM) &&
-	    sess->state != IMAP_ST_NOAUTH && stream_position(sess, top, argc)) {
+	sc = stream_command(sess, name, &skip);
+	if (sc != NULL && (sc->states & sess->state) != 0 &&
+	    stream_position(sess, sc, skip, top, argc)) {
 		fill_cmd(sess, cmd);
 		cmd->literal_pending = true;
 		cmd->literal_sync = sync;

@@ -3,15 +3,10 @@
  * Session views of a folder: a private, UID-sorted copy of the shared
  * records that changes only in sync (RFC 3501 7.4.1), the \Recent claim
  * (RFC 3501 2.3.2), flag and keyword changes by file rename, expunge, and
- * the notify descriptor (eventfd from other sessions + inotify) for IDLE.
+ * and the view's change watch for IDLE (maildir-watch.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#ifdef HAVE_SYS_INOTIFY_H
-#include <sys/inotify.h>
-#endif
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
@@ -63,20 +58,6 @@ maildir_view_remove(struct maildir_mailbox *v, uint32_t seq)
 	free((void *)m->keywords);
 	memmove(m, m + 1, (v->count - seq) * sizeof(*m));
 	v->count--;
-}
-
-static void
-drain(struct maildir_mailbox *v)
-{
-	char buf[4096];
-	uint64_t n;
-
-	if (v->event_fd >= 0)
-		while (read(v->event_fd, &n, sizeof(n)) > 0) {
-		}
-	if (v->inotify_fd >= 0)
-		while (read(v->inotify_fd, buf, sizeof(buf)) > 0) {
-		}
 }
 
 /* merge: bring v's messages up to f's (f->lock held). */
@@ -161,7 +142,6 @@ maildir_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 	uint32_t recent_from = UINT32_MAX;
 	int r;
 
-	drain(v);
 	pthread_mutex_lock(&v->f->lock);
 	r = maildir_folder_refresh(v->f, false, !v->readonly, &recent_from);
 	if (r == 0)
@@ -192,7 +172,6 @@ maildir_mailbox_open(struct store_user *u, const char *name, bool readonly,
 	v->base.user = u;
 	v->f = f;
 	v->readonly = readonly;
-	v->event_fd = v->inotify_fd = v->epoll_fd = -1;
 	if ((r = maildir_mailbox_sync(&v->base, &none, NULL)) < 0) {
 		maildir_folder_put(&v->f);
 		free(v);
@@ -217,16 +196,7 @@ maildir_mailbox_close(struct store_mailbox *mb)
 		}
 	if (v->pop3_locked)
 		maildir_pop3_unlock(mb);
-	if (v->event_fd >= 0) {
-		pthread_mutex_lock(&v->f->lock);
-		maildir_folder_del_notify(v->f, v->event_fd);
-		pthread_mutex_unlock(&v->f->lock);
-		close(v->event_fd);
-	}
-	if (v->inotify_fd >= 0)
-		close(v->inotify_fd);
-	if (v->epoll_fd >= 0)
-		close(v->epoll_fd);
+	maildir_mailbox_unwatch(mb);
 	for (uint32_t i = 0; i < v->count; i++)
 		free((void *)v->msgs[i].keywords);
 	for (uint32_t i = 0; i < v->pop3_n; i++)
@@ -239,37 +209,26 @@ maildir_mailbox_close(struct store_mailbox *mb)
 }
 
 int
-maildir_mailbox_notify_fd(struct store_mailbox *mb)
+maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+		      void *ctx)
 {
 	struct maildir_mailbox *v = VIEW(mb);
-	struct epoll_event ev = { .events = EPOLLIN };
-	char path[MAILDIR_PATH_MAX];
 
-	if (v->epoll_fd >= 0)
-		return v->epoll_fd;
-	v->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	v->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (v->epoll_fd < 0 || v->event_fd < 0)
-		return -1;
-	epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->event_fd, &ev);
-	pthread_mutex_lock(&v->f->lock);
-	maildir_folder_add_notify(v->f, v->event_fd);
-	pthread_mutex_unlock(&v->f->lock);
-#ifdef HAVE_SYS_INOTIFY_H
-	v->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (v->inotify_fd >= 0) {
-		uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-				IN_MOVED_TO;
-		maildir_path(path, sizeof(path), v->f->dir, "new", NULL);
-		inotify_add_watch(v->inotify_fd, path, mask);
-		maildir_path(path, sizeof(path), v->f->dir, "cur", NULL);
-		inotify_add_watch(v->inotify_fd, path, mask);
-		epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->inotify_fd, &ev);
-	}
-#else
-	(void)path;
-#endif
-	return v->epoll_fd;
+	maildir_mailbox_unwatch(mb);
+	v->watcher.fn = fn;
+	v->watcher.ctx = ctx;
+	return maildir_watch_add(v->f, &v->watcher);
+}
+
+void
+maildir_mailbox_unwatch(struct store_mailbox *mb)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+
+	if (v->watcher.fn == NULL)
+		return;
+	maildir_watch_del(v->f, &v->watcher);
+	v->watcher.fn = NULL;
 }
 
 static int

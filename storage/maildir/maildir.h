@@ -65,7 +65,22 @@ struct maildir_stamp {
 	struct timespec mtime;
 };
 
-/* The shared folder object. Every field below lock is protected by it. */
+/* A view waiting for changes of its folder (maildir-watch.c). */
+struct maildir_watcher {
+	struct maildir_watcher *next;
+	store_watch_fn *fn;
+	void *ctx;
+};
+
+/* One inotify watch of a folder's new/ or cur/ (maildir-watch.c). */
+struct maildir_wd {
+	struct maildir_wd *next;	/* in its wd hash chain */
+	struct maildir_folder *f;
+	int wd;				/* -1: none */
+};
+
+/* The shared folder object. Every field below lock is protected by it,
+ * except the watch fields, which maildir-watch.c's own lock protects. */
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
@@ -74,10 +89,14 @@ struct maildir_folder {
 	pthread_mutex_t lock;
 	uint32_t uidvalidity, uidnext;
 	uint32_t first_recent;		/* UIDs >= this are unclaimed */
+	/* recs, n, cap and hash change only through maildir-folder.c
+	 * (maildir_rec_append, _folder_remove, _recs_detach, _recs_clear),
+	 * which drop the hash with the records it indexes */
 	struct maildir_rec *recs;	/* sorted by uid */
 	size_t n, cap;
 	uint32_t *hash;			/* base name -> recs index + 1 */
 	size_t hash_size;
+	size_t hash_n;			/* n when the hash was built */
 	char **kw_names;		/* keyword names, never shrinks */
 	unsigned kw_n, kw_cap;
 	unsigned kw_serial;		/* courierimapkeywords counter */
@@ -90,8 +109,9 @@ struct maildir_folder {
 	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
 	struct maildir_modseq *ms;	/* modseq log (maildir-modseq.c) */
 	bool ms_dirty;			/* records added or removed */
-	int *notify_fds;		/* eventfds of the views */
-	size_t notify_n;
+	struct maildir_watcher *watchers;	/* watch lock */
+	struct maildir_wd wd[2];		/* new/, cur/; watch lock */
+	uint64_t watch_batch;			/* watch lock */
 	bool loaded;
 };
 
@@ -116,7 +136,7 @@ struct maildir_mailbox {
 	bool pop3_locked;
 	char **pop3_uidls;		/* per seq, built on first use */
 	uint32_t pop3_n;
-	int event_fd, inotify_fd, epoll_fd;
+	struct maildir_watcher watcher;	/* fn != NULL: watching */
 };
 
 /* ---- maildir-names.c / mutf7.c */
@@ -274,15 +294,34 @@ struct maildir_rec *maildir_folder_find_base(struct maildir_folder *f,
 					     const char *base, size_t len);
 /* maildir_folder_remove: drop the record of uid (its file is gone). */
 void maildir_folder_remove(struct maildir_folder *f, uint32_t uid);
+/* maildir_folder_recs_detach: take f's record array out of f to build a
+ * new one (with maildir_rec_append): f is left with no records, room for
+ * reserve, and no name hash. Returns the old array (*n_r records; the
+ * caller frees each with maildir_rec_free, then the array; NULL when
+ * empty). maildir_folder_recs_clear: drop every record. f->lock held. */
+struct maildir_rec *maildir_folder_recs_detach(struct maildir_folder *f,
+					       size_t reserve, size_t *n_r);
+void maildir_folder_recs_clear(struct maildir_folder *f);
 /* maildir_folder_add: give the files names[0..n) (already in cur/) UIDs,
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
-/* maildir_folder_changed: bump f->gen and wake every view's eventfd.
- * maildir_folder_add_notify / _del_notify: register a view's eventfd. */
+/* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
-void maildir_folder_add_notify(struct maildir_folder *f, int fd);
-void maildir_folder_del_notify(struct maildir_folder *f, int fd);
+
+/* ---- maildir-watch.c: the process's inotify instance (started on first
+ * use, again in a forked child) and the watchers of each folder. Thread-
+ * safe; may be called with f->lock held (the watch lock orders after it).
+ * maildir_watch_add: w (fn, ctx set; linked here) is called from now on
+ * whenever f may have changed, from any thread, until maildir_watch_del;
+ * the first watcher of f adds the inotify watches of new/ and cur/, the
+ * last one's removal drops them. Returns 1 when changes by other
+ * processes are seen too, 0 when not (no inotify, watch limit reached,
+ * NFS): the caller then checks the folder itself every few seconds.
+ * maildir_watch_notify: call every watcher of f now. */
+int maildir_watch_add(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_del(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_notify(struct maildir_folder *f);
 
 /* ---- maildir-keywords.c (f->lock held) */
 /* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
@@ -408,7 +447,9 @@ int maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 		     size_t size);
 const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
 					    unsigned *count_r);
-int maildir_mailbox_notify_fd(struct store_mailbox *mb);
+int maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			  void *ctx);
+void maildir_mailbox_unwatch(struct store_mailbox *mb);
 int maildir_mailbox_sync(struct store_mailbox *mb,
 			 const struct store_sync_cb *cb, void *ctx);
 /* maildir_msg_expunged: store_msg_expunged for Maildir: the message's UID

@@ -190,14 +190,17 @@ class Maildock:
                 f.write('%s = "%s"\n' % (key, value.replace("\\", "\\\\")
                                          .replace('"', '\\"')))
 
-    def start(self):
+    def start(self, preexec_fn=None):
+        """Start the daemon; preexec_fn runs in the child before exec (a
+        test sets resource limits there)."""
         self.log_fh = open(self.logfile, "ab")
         log_start = len(self.log())
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.proc = subprocess.Popen([str(BUILDDIR / "maildockd"), "-F", "-c",
                                       str(self.conf)], stdout=self.log_fh,
-                                     stderr=subprocess.STDOUT, env=env)
+                                     stderr=subprocess.STDOUT, env=env,
+                                     preexec_fn=preexec_fn)
         # Ready when it says so: probing the ports would take connection
         # slots that limit tests count.
         deadline = time.time() + 30
