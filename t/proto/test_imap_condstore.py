@@ -242,3 +242,27 @@ def test_modseq_persists(make_server, restart):
     ok(c, "t", "STORE 2 +FLAGS.SILENT (\\Seen)")
     assert fetched(ok(c, "g", "UID FETCH 2 (MODSEQ)"))[2][1] == high + 1
     c.close()
+
+
+def test_search_modseq(alice):
+    """RFC 7162 3.1.5: SEARCH MODSEQ with and without an entry name; the
+    answer carries the highest MODSEQ of the matches, ESEARCH too."""
+    deliver(alice, 4)
+    c = login(alice, select="SELECT INBOX")
+    lines = ok(c, "s0", "SEARCH MODSEQ 1")
+    assert code(lines, "HIGHESTMODSEQ") is not None   # CONDSTORE-enabling
+    base = code(lines, "HIGHESTMODSEQ")
+    ok(c, "a", "STORE 2 +FLAGS.SILENT (\\Draft)")
+    ok(c, "b", "STORE 4 +FLAGS.SILENT (\\Seen)")
+    lines = ok(c, "s1", 'SEARCH MODSEQ "/flags/\\\\draft" all %d' % (base + 1))
+    assert lines[0] == "* SEARCH 2 4 (MODSEQ %d)" % (base + 2), lines
+    lines = ok(c, "s2", "UID SEARCH MODSEQ %d" % (base + 5))
+    assert lines[0] == "* SEARCH", lines        # no match, no MODSEQ
+    lines = ok(c, "s3", "SEARCH RETURN (MIN) MODSEQ %d" % (base + 1))
+    assert lines[0] == '* ESEARCH (TAG "s3") MIN 2 MODSEQ %d' % (base + 1)
+    lines = ok(c, "s4", "SEARCH RETURN (ALL) MODSEQ %d" % (base + 1))
+    assert lines[0] == '* ESEARCH (TAG "s4") ALL 2,4 MODSEQ %d' % (base + 2)
+    for bad in ('MODSEQ "/flags/\\\\draft" every 1', 'MODSEQ "/x" all 1',
+                "MODSEQ x"):
+        assert cmd(c, "b", "SEARCH " + bad)[-1].startswith("b BAD"), bad
+    c.close()
