@@ -9,7 +9,9 @@ in --dir and reused). Each run: another session changes the flags of 10
 messages spread over the folder; then a client that knew the folder's
 HIGHESTMODSEQ before the change resynchronises with SELECT INBOX (QRESYNC
 (uidvalidity modseq)) (daemon CPU and bytes on the wire of the whole
-answer), and asks UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq) (daemon CPU).
+answer), asks UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq) (daemon CPU),
+and selects again with the new HIGHESTMODSEQ (nothing changed: the cost
+of opening the view alone).
 The folder object stays open in the daemon (a second session holds it),
 as on a server where the user's phone reconnects while the desktop client
 is connected.
@@ -59,7 +61,7 @@ def main():
 def run(d, args):
     holder = d.login()
     holder.cmd("SELECT INBOX")          # keeps the folder object open
-    sel, fetch = [], []
+    sel, fetch, same = [], [], []
     for i in range(args.runs):
         a = d.login()
         a.cmd("ENABLE QRESYNC")
@@ -81,10 +83,15 @@ def run(d, args):
             a, "UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % high)
         assert data.count(b" FETCH (") == 10
         fetch.append((wall, cpu, wait, len(data)))
+        # the same once nothing changed since: the cost of the view alone
+        data, wall, cpu, wait = d.timed(
+            a, "SELECT INBOX (QRESYNC (%d %d))" % (uidv, high + 20))
+        same.append((wall, cpu, wait, len(data)))
         a.close()
     holder.close()
     for what, s in (("SELECT (QRESYNC) + 10 changes", sel),
-                    ("UID FETCH 1:* (FLAGS) (CHANGEDSINCE m)", fetch)):
+                    ("UID FETCH 1:* (FLAGS) (CHANGEDSINCE m)", fetch),
+                    ("SELECT (QRESYNC), nothing changed", same)):
         print("%-40s wall %s ms, daemon CPU %s ms, wait %s ms, %d bytes"
               % (what, speed.spread([x[0] * 1e3 for x in s]),
                  speed.spread([x[1] * 1e3 for x in s]),

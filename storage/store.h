@@ -211,7 +211,8 @@ bool store_mailbox_readonly(const struct store_mailbox *mb);
 /* store_mailbox_highestmodseq: the folder's HIGHESTMODSEQ as of the view's
  * last sync (RFC 7162 3.1.2.1): no message of the view has a higher MODSEQ.
  * Every folder keeps modseqs (a persistent log beside the UID list), so
- * it is >= 1 and there is no NOMODSEQ folder. */
+ * it is >= 1, except 0 for a folder whose log cannot be written (a
+ * read-only Maildir): the IMAP layer then answers NOMODSEQ. */
 uint64_t store_mailbox_highestmodseq(const struct store_mailbox *mb);
 
 /* store_mailbox_vanished: the UIDs below the view's UIDNEXT that are not

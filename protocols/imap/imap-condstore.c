@@ -27,9 +27,12 @@ imap_condstore_enable(struct imap_session *sess, unsigned bits)
 	    sess->highestmodseq_sent || !IMAP_CONDSTORE(sess))
 		return 0;
 	sess->highestmodseq_sent = true;
+	uint64_t high = store_mailbox_highestmodseq(sess->box);
+	if (high == 0)	/* the folder's modseq log cannot be kept */
+		return imap_reply_untagged(sess, "OK [NOMODSEQ] No permanent "
+					   "modsequences");	/* 3.1.2.2 */
 	return imap_reply_untagged(sess, "OK [HIGHESTMODSEQ %" PRIu64 "] "
-				   "Highest",
-				   store_mailbox_highestmodseq(sess->box));
+				   "Highest", high);
 }
 
 int

@@ -236,8 +236,10 @@ maildir_folder_get(const char *root, const char *dir,
 	if (!f->loaded) {
 		clean_tmp(f->dir);
 		r = maildir_folder_refresh(f, true, false, NULL);
+		/* a folder whose log cannot be written (a read-only
+		 * Maildir) still opens, without modseqs (NOMODSEQ) */
 		if (r == 0 && f->ms == NULL)
-			r = maildir_modseq_sync(f);
+			maildir_modseq_sync(f);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
