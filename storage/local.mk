@@ -9,6 +9,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-flags.c \
 	storage/maildir/maildir-util.c \
 	storage/maildir/maildir-uidlist.c \
+	storage/maildir/maildir-compat.c \
 	storage/maildir/maildir-folder.c \
 	storage/maildir/maildir-scan.c \
 	storage/maildir/maildir-modseq.c \
@@ -35,10 +36,12 @@ storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-folder t/unit/test-store-modseq
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
 TESTS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-folder t/unit/test-store-modseq
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
 t_unit_test_store_modseq_SOURCES = t/unit/test-store-modseq.c \
 	t/unit/storetest.h
 t_unit_test_store_modseq_CFLAGS = $(storage_test_cflags)
@@ -57,6 +60,10 @@ t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
 	t/unit/storetest.h
 t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
 t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_compat_SOURCES = t/unit/test-maildir-compat.c \
+	t/unit/storetest.h
+t_unit_test_maildir_compat_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_compat_LDADD = $(storage_test_ldadd)
 t_unit_test_maildir_folder_SOURCES = t/unit/test-maildir-folder.c \
 	t/unit/storetest.h
 t_unit_test_maildir_folder_CFLAGS = $(storage_test_cflags)

@@ -89,8 +89,8 @@ struct store_ops {
 			    uint64_t expected_size, struct store_append **a_r);
 	int (*append_write)(struct store_append *a, const void *data,
 			    size_t n);
-	int (*append_finish)(struct store_append *a, uint32_t *uidvalidity_r,
-			     uint32_t *uid_r);
+	int (*append_finish)(struct store_append **as, size_t n,
+			     uint32_t *uidvalidity_r, uint32_t *uids_r);
 	void (*append_abort)(struct store_append *a);
 	int (*copy)(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		    const char *dest, bool move, uint32_t *uidvalidity_r,

@@ -275,10 +275,18 @@ int
 store_append_finish(struct store_append **a, uint32_t *uidvalidity_r,
 		    uint32_t *uid_r)
 {
-	struct store_append *p = *a;
+	return store_append_finish_all(a, 1, uidvalidity_r, uid_r);
+}
 
-	*a = NULL;
-	return p->ops->append_finish(p, uidvalidity_r, uid_r);
+int
+store_append_finish_all(struct store_append **as, size_t n,
+			uint32_t *uidvalidity_r, uint32_t *uids_r)
+{
+	int r = as[0]->ops->append_finish(as, n, uidvalidity_r, uids_r);
+
+	for (size_t i = 0; i < n; i++)
+		as[i] = NULL;
+	return r;
 }
 
 void

@@ -427,6 +427,16 @@ int store_append_write(struct store_append *a, const void *data, size_t n);
 int store_append_finish(struct store_append **a, uint32_t *uidvalidity_r,
 			uint32_t *uid_r);
 
+/* store_append_finish_all: store_append_finish for n >= 1 messages of one
+ * folder at once (MULTIAPPEND, RFC 3502): all are delivered or none (a
+ * failure removes those already linked), their UIDs are consecutive,
+ * assigned under one lock, in order into uids_r[0..n). Every as[i] is
+ * freed and set to NULL, also on error. Errors as store_append_finish,
+ * plus -ERR_INVAL (messages for different folders). A crash while linking
+ * can leave the first messages without the rest. */
+int store_append_finish_all(struct store_append **as, size_t n,
+			    uint32_t *uidvalidity_r, uint32_t *uids_r);
+
 /* store_append_abort: discard the message (removes its tmp/ file), free *a,
  * set it to NULL. NULL-safe. */
 void store_append_abort(struct store_append **a);

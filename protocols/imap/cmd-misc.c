@@ -125,8 +125,10 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 int
 imap_cmd_namespace(struct imap_cmd *cmd)
 {
-	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"\" \".\")) "
-				    "((\"" IMAP_ACL_NS ".\" \".\")) NIL");
+	/* RFC 2342 5: the personal namespace's prefix (imap-namespace.c) */
+	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"%s\" \".\")) "
+				    "((\"" IMAP_ACL_NS ".\" \".\")) NIL",
+				    cmd->sess->set->namespace_prefix);
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Namespace completed.");

@@ -26,6 +26,8 @@ static const char *const caps_always[] = {
 	"SAVEDATE",		/* RFC 8514 */
 	"REPLACE",		/* RFC 8508 */
 	"PREVIEW",		/* RFC 8970 */
+	"OBJECTID",		/* RFC 8474 */
+	"MULTIAPPEND",		/* RFC 3502 */
 	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
 };
 

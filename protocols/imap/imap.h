@@ -47,7 +47,9 @@ struct imap_settings {
 	const char *greeting;		/* text after the CAPABILITY code */
 	/* SPECIAL-USE (RFC 6154) folders, UTF-8 store names; "" for none */
 	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
+	const char *namespace_prefix;	/* "" or "INBOX." */
 	bool id_send_version;		/* ID answers with the version */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 /* settings table registered through imap_proto.settings */
@@ -65,6 +67,7 @@ struct imap_session {
 	struct arena *cmd_arena;	/* reset after every tagged reply */
 	struct imap_parser *parser;
 	unsigned bad_count;		/* unknown/garbled commands in a row */
+	bool bye_sent;			/* "* BYE" written: the session ends */
 	bool starttls_done;
 	unsigned enabled;		/* IMAP_ENABLED_* */
 	/* after login */
@@ -137,5 +140,22 @@ bool imap_session_writable(const struct imap_session *sess);
  * -ERR_INVAL (bad modified UTF-7, NUL, CR/LF). */
 int imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 			     const char **name_r);
+
+/* ---- imap-namespace.c: the personal namespace prefix (thread-safe; the
+ * session's own settings) */
+/* imap_namespace_strip: name (UTF-8, from the client) without
+ * imap.namespace_prefix when it starts with it (any case, RFC 3501 5.1);
+ * other names unchanged (a pointer into name). */
+const char *imap_namespace_strip(const struct imap_session *sess,
+				 const char *name);
+/* imap_namespace_display: storage name as the client sees it: the prefix
+ * in front, except for INBOX and the #shared namespace; into buf (size
+ * bytes). False when it does not fit. */
+bool imap_namespace_display(const struct imap_session *sess, const char *name,
+			    char *buf, size_t size);
+/* imap_namespace_append: imap_reply_append_mailbox of the display name of
+ * name. 0 or -ERR_INVAL. */
+int imap_namespace_append(const struct imap_session *sess, struct sbuf *b,
+			  const char *name);
 
 #endif

@@ -10,6 +10,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
+	protocols/imap/imap-namespace.c \
 	protocols/imap/imap-capability.c \
 	protocols/imap/imap-condstore.c protocols/imap/imap-condstore.h \
 	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
@@ -20,6 +21,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-idle.c \
 	protocols/imap/cmd-list.c \
 	protocols/imap/cmd-login.c \
+	protocols/imap/imap-proxy.c \
 	protocols/imap/cmd-mailbox.c \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \

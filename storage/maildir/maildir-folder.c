@@ -210,9 +210,18 @@ int
 maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
 {
+	char cur[MAILDIR_PATH_MAX];
 	struct maildir_folder *f;
-	int r = 0;
+	struct stat st;
+	int r;
 
+	if ((r = maildir_folder_served(root, dir)) < 0)
+		return r;
+	/* a live object outlives its folder's DELETE or RENAME (sessions
+	 * still hold it): the folder itself must be there to be opened */
+	if (maildir_path(cur, sizeof(cur), dir, "cur", NULL) < 0 ||
+	    stat(cur, &st) < 0)
+		return -ERR_NOTFOUND;
 	pthread_mutex_lock(&registry_lock);
 	for (f = registry; f != NULL; f = f->next)
 		if (strcmp(f->dir, dir) == 0)
@@ -290,6 +299,7 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 {
 	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
 	struct maildir_stamp st;
+	unsigned held;
 	size_t i;
 	int r;
 
@@ -299,6 +309,12 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	/* numbered under the locks Courier and Dovecot honour too, so that
+	 * neither hands out the same UID meanwhile */
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
@@ -311,11 +327,13 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);
+		maildir_compat_unlock(f, held);
 		maildir_lockfile_release(lock);
 		if (r == 0)
 			maildir_folder_changed(f);
 		return r;
 	}
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	if ((r = maildir_folder_refresh(f, true, false, NULL)) < 0)
 		return r;
