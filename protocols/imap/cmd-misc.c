@@ -2,10 +2,11 @@
  *
  * The small commands: CAPABILITY, NOOP, LOGOUT, CHECK, CLOSE, UNSELECT
  * (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315), NAMESPACE (RFC 2342),
- * ENABLE (RFC 5161) and ID (RFC 2971).
+ * ENABLE (RFC 5161), ID (RFC 2971) and COMPRESS (RFC 4978).
  */
 #include <strings.h>
 #include "core/arena.h"
+#include "core/conn.h"
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "core/session.h"
@@ -201,4 +202,27 @@ imap_cmd_id(struct imap_cmd *cmd)
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "ID completed.");
+}
+
+int
+imap_cmd_compress(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	int r;
+
+	if (!imap_arg_atom_eq(&cmd->args[0], "DEFLATE"))
+		return imap_reply_tagged(cmd, "BAD", "Unknown compression "
+					 "mechanism");
+	if (conn_is_compressed(sess->conn))
+		return imap_reply_tagged(cmd, "NO", "[COMPRESSIONACTIVE] "
+					 "DEFLATE is already active");
+	/* RFC 4978 3: the OK goes out uncompressed, all after it compressed */
+	if ((r = imap_reply_tagged(cmd, "OK", "DEFLATE active")) < 0)
+		return r;
+	r = conn_compress_start(sess->conn);
+	if (r < 0) {
+		slog_info(sess->s, "compress failed error=%s", err_str(r));
+		return r == -ERR_LIMIT || r == -ERR_NOMEM ? -ERR_IO : r;
+	}
+	return IMAP_CMD_DONE;
 }

@@ -50,6 +50,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (imap_session_may_unauthenticate(sess))
 		sbuf_appends(b, " UNAUTHENTICATE");	/* RFC 8437 */
+	if (!conn_is_compressed(sess->conn))
+		sbuf_appends(b, " COMPRESS=DEFLATE");	/* RFC 4978 */
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
 	if (!conn_is_tls(sess->conn) && sess->s->tls != NULL)

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/session.h"
+#include "core/stats.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
@@ -26,6 +27,7 @@ static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY, 0, 0, 0 },
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },
+	{ "COMPRESS", imap_cmd_compress, LOGGEDIN, 1, 1, 0 },
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
 	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 2, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
@@ -214,7 +216,10 @@ imap_command_dispatch(struct imap_cmd *cmd)
 			   log_quote_cstr(tag, sizeof(tag), cmd->tag),
 			   cmd->uid ? "UID " : "", c->name);
 	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = c->fn(cmd);
+	stats_command("imap", c->name, stats_usec_since(&t0), r);
 	if (r < 0)
 		r = handler_error(cmd, r);
 	return r;

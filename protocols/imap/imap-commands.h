@@ -56,6 +56,7 @@ int imap_cmd_expunge(struct imap_cmd *cmd);
 int imap_cmd_namespace(struct imap_cmd *cmd);
 int imap_cmd_enable(struct imap_cmd *cmd);
 int imap_cmd_id(struct imap_cmd *cmd);
+int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
