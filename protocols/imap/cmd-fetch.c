@@ -90,6 +90,7 @@ struct fetch_result {
 	unsigned vanished;	/* expunged by someone else */
 	unsigned failed;	/* unreadable */
 	unsigned too_large;	/* answer over IMAP_REPLY_LINE_MAX or memory */
+	unsigned unknown_cte;	/* BINARY of an unknown encoding */
 };
 
 static int
@@ -118,6 +119,8 @@ fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
 			ret = imap_fetch_write(sess, scratch, items, &m);
 			if (ret == -ERR_LIMIT && conn_ok(sess)) {
 				res->too_large++;
+			} else if (ret == -ERR_CORRUPT) {
+				res->unknown_cte++;
 			} else if (ret < 0) {
 				/* the stream may stop inside a literal: the
 				 * session cannot go on */
@@ -232,6 +235,10 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 					"Invalid sequence set") : ret;
 	if ((ret = fetch_all(cmd, &items, seqs, n, &res)) < 0)
 		return ret;
+	if (res.unknown_cte > 0)
+		return imap_reply_tagged(cmd, "NO", "[UNKNOWN-CTE] Cannot "
+					 "decode the content transfer encoding "
+					 "(RFC 3516)");
 	if (res.failed > 0)
 		return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Some of the "
 					 "requested messages could not be "
