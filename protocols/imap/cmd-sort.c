@@ -257,7 +257,7 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	if (opts != 0) {
 		for (i = 0; i < n; i++)
 			seqs[i] = cmd->uid ? recs[i].uid : recs[i].seq;
-		ret = imap_cmd_search_esearch_write(cmd, opts, seqs, n);
+		ret = imap_cmd_search_esearch_write(cmd, opts, seqs, n, 0);
 		if (ret < 0)
 			return ret == -ERR_LIMIT ?
 			       imap_search_cmd_run_error(cmd, ret) : ret;

@@ -34,6 +34,7 @@ static const struct simple_item simple_items[] = {
 	{ "PREVIEW", IMAP_FETCH_PREVIEW },
 	{ "EMAILID", IMAP_FETCH_EMAILID },
 	{ "THREADID", IMAP_FETCH_THREADID },
+	{ "MODSEQ", IMAP_FETCH_MODSEQ },
 };
 
 static const struct simple_item macros[] = {

@@ -16,6 +16,7 @@
 #include "protocols/imap/imap-fetch.h"
 #include "protocols/imap/imap-envelope.h"
 #include "protocols/imap/imap-bodystructure.h"
+#include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-preview.h"
 #include "core/compat.h"
 
@@ -223,8 +224,11 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 	     const struct imap_fetch_msg *m)
 {
 	unsigned it = items->items;
+	/* RFC 7162 3.1: once CONDSTORE is on, a FETCH caused by a flag
+	 * change (here the implicit \Seen) carries UID and MODSEQ */
+	bool cs = m->add_flags && IMAP_CONDSTORE(o->sess);
 
-	if (it & IMAP_FETCH_UID) {
+	if ((it & IMAP_FETCH_UID) || cs) {
 		item_sep(o);
 		append_u64(&o->b, "UID ", m->msg->uid);
 	}
@@ -232,6 +236,11 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 		item_sep(o);
 		sbuf_appends(&o->b, "FLAGS ");
 		imap_reply_append_flags(&o->b, o->sess->box, m->msg);
+	}
+	if ((it & IMAP_FETCH_MODSEQ) || cs) {
+		item_sep(o);
+		append_u64(&o->b, "MODSEQ (", m->msg->modseq);
+		sbuf_appendc(&o->b, ')');
 	}
 	if (it & IMAP_FETCH_INTERNALDATE) {
 		item_sep(o);

@@ -41,6 +41,7 @@ struct sbuf;
 #define IMAP_FETCH_PREVIEW		(1u << 8)	/* RFC 8970 */
 #define IMAP_FETCH_EMAILID		(1u << 9)	/* RFC 8474 */
 #define IMAP_FETCH_THREADID		(1u << 10)
+#define IMAP_FETCH_MODSEQ		(1u << 11)	/* RFC 7162 3.1.4.1 */
 
 /* What a section sends: BODY[...] as stored, or BINARY (RFC 3516). */
 enum imap_fetch_binary {
@@ -90,7 +91,9 @@ struct imap_fetch_msg {
 	char thread_id[STORE_OBJECTID_SIZE];
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
-	bool add_flags;		/* \Seen was just set: send FLAGS too */
+	/* \Seen was just set: send FLAGS too (with CONDSTORE, UID and
+	 * MODSEQ as well) */
+	bool add_flags;
 };
 
 /* imap_fetch_write: write "* <seq> FETCH (...)" CRLF for m to the session
