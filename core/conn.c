@@ -1,8 +1,10 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * Buffered, timed I/O over a non-blocking socket, plaintext or TLS. Every
- * wait is a poll(2) on the socket (and on the shutdown descriptor for
- * reads), so a connection thread never blocks longer than its timeout.
+ * Buffered, timed I/O over a non-blocking socket, plaintext or TLS, with
+ * an optional DEFLATE layer between the buffers and the stream (RFC 4978,
+ * core/conn-deflate.h). Every wait is a poll(2) on the socket (and on the
+ * shutdown descriptor for reads), so a connection thread never blocks
+ * longer than its timeout.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "core/conn.h"
+#include "core/conn-deflate.h"
 #include "core/error.h"
 #include "core/tlsconn.h"
 
@@ -35,6 +38,7 @@ struct conn {
 	char tls_info[96];
 	char line_head[CONN_LINE_HEAD];	/* of the last refused line */
 	size_t line_head_len;
+	struct conn_deflate *z;		/* COMPRESS=DEFLATE, or NULL */
 };
 
 void
@@ -92,6 +96,7 @@ conn_free(struct conn **cp)
 		SSL_free(c->ssl);
 	}
 	close(c->fd);
+	conn_deflate_free(&c->z);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -175,30 +180,21 @@ conn_set_deadline(struct conn *c, unsigned seconds)
 	c->deadline = seconds ? now_ms() + (long long)seconds * 1000 : 0;
 }
 
-/* Read once from the socket into the input buffer; the buffer must have
- * room. Returns bytes read (> 0) or an error; without wait, 0 when the
- * socket has nothing now. */
+/* Read once from the socket or TLS stream into buf (room > 0 bytes).
+ * Returns bytes read (> 0) or an error; without wait, 0 when the socket
+ * has nothing now. */
 static int
-fill_some(struct conn *c, bool wait)
+read_raw(struct conn *c, char *buf, size_t room, bool wait)
 {
 	long long deadline = deadline_of(c);
 
-	in_ready(c);
-	if (c->in_start > 0 && c->in_start == c->in_end)
-		c->in_start = c->in_end = 0;
-	if (c->in_end == c->in_cap && c->in_start > 0) {
-		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
-		c->in_end -= c->in_start;
-		c->in_start = 0;
-	}
-	size_t room = c->in_cap - c->in_end;
 	for (;;) {
 		int r;
 		if (c->ssl != NULL) {
 			ERR_clear_error();
-			r = SSL_read(c->ssl, c->in + c->in_end, (int)room);
+			r = SSL_read(c->ssl, buf, (int)room);
 			if (r > 0)
-				goto got;
+				return r;
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return -ERR_EOF;
@@ -215,11 +211,9 @@ fill_some(struct conn *c, bool wait)
 				return r;
 			continue;
 		}
-		ssize_t n = read(c->fd, c->in + c->in_end, room);
-		if (n > 0) {
-			r = (int)n;
-			goto got;
-		}
+		ssize_t n = read(c->fd, buf, room);
+		if (n > 0)
+			return (int)n;
 		if (n == 0)
 			return -ERR_EOF;
 		if (errno == EINTR)
@@ -231,12 +225,54 @@ fill_some(struct conn *c, bool wait)
 		r = wait_fd(c, POLLIN, deadline);
 		if (r < 0)
 			return r;
-		continue;
-got:
+	}
+}
+
+/* fill_inflated: inflate into the input buffer, reading compressed
+ * octets only when none are left to inflate */
+static int
+fill_inflated(struct conn *c, size_t room, bool wait)
+{
+	for (;;) {
+		size_t got, n;
+		char *p;
+		int r = conn_deflate_inflate(c->z, c->in + c->in_end, room,
+					     &got);
+		if (r < 0)
+			return r;
+		if (got > 0)
+			return (int)got;
+		conn_deflate_in_space(c->z, &p, &n);
+		if ((r = read_raw(c, p, n, wait)) <= 0)
+			return r;
+		conn_deflate_in_added(c->z, (size_t)r);
+	}
+}
+
+/* Read once into the input buffer (inflated when compressed); the buffer
+ * must have room. Returns bytes added (> 0) or an error; without wait, 0
+ * when the socket has nothing now. */
+static int
+fill_some(struct conn *c, bool wait)
+{
+	int r;
+
+	in_ready(c);
+	if (c->in_start > 0 && c->in_start == c->in_end)
+		c->in_start = c->in_end = 0;
+	if (c->in_end == c->in_cap && c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
+		c->in_end -= c->in_start;
+		c->in_start = 0;
+	}
+	size_t room = c->in_cap - c->in_end;
+	r = c->z != NULL ? fill_inflated(c, room, wait) :
+	    read_raw(c, c->in + c->in_end, room, wait);
+	if (r > 0) {
 		c->in_end += (size_t)r;
 		c->bytes_in += (uint64_t)r;
-		return r;
 	}
+	return r;
 }
 
 static int
@@ -359,6 +395,8 @@ conn_buffered(const struct conn *c)
 	size_t n = c->in_end - c->in_start;
 	if (c->ssl != NULL)
 		n += (size_t)SSL_pending(c->ssl);
+	if (c->z != NULL && conn_deflate_pending(c->z))
+		n++;	/* compressed octets not inflated yet */
 	return n;
 }
 
@@ -367,7 +405,8 @@ conn_input_pending(const struct conn *c)
 {
 	/* SSL_has_pending also counts a record read but not yet decrypted */
 	return c->in_end > c->in_start ||
-	       (c->ssl != NULL && SSL_has_pending(c->ssl));
+	       (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
+	       (c->z != NULL && conn_deflate_pending(c->z));
 }
 
 int
@@ -454,14 +493,38 @@ send_raw(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
+static int
+sink_raw(void *ctx, const char *p, size_t n)
+{
+	return send_raw(ctx, p, n);
+}
+
+/* transmit: p[0..n) to the peer, through DEFLATE when it is on (flush:
+ * the peer can read all of it now) */
+static int
+transmit(struct conn *c, const char *p, size_t n, bool flush)
+{
+	if (c->z == NULL)
+		return send_raw(c, p, n);
+	while (n > CONN_OUTBUF) {	/* zlib counts in 32 bits */
+		int r = conn_deflate_write(c->z, p, CONN_OUTBUF, false,
+					   sink_raw, c);
+		if (r < 0)
+			return r;
+		p += CONN_OUTBUF;
+		n -= CONN_OUTBUF;
+	}
+	return conn_deflate_write(c->z, p, n, flush, sink_raw, c);
+}
+
 int
 conn_flush(struct conn *c)
 {
 	if (c->write_error != 0)
 		return c->write_error;
-	if (c->out_len == 0)
+	if (c->out_len == 0 && (c->z == NULL || !conn_deflate_unflushed(c->z)))
 		return 0;
-	int r = send_raw(c, c->out, c->out_len);
+	int r = transmit(c, c->out, c->out_len, true);
 	c->out_len = 0;
 	if (r < 0)
 		c->write_error = r;
@@ -481,7 +544,7 @@ conn_write(struct conn *c, const void *p, size_t n)
 		if (r < 0)
 			return r;
 		if (n >= CONN_OUTBUF) {
-			r = send_raw(c, p, n);
+			r = transmit(c, p, n, false);
 			if (r < 0)
 				c->write_error = r;
 			return r;
@@ -527,7 +590,8 @@ conn_starttls(struct conn *c, struct tlsconn_ctx *ctx)
 	long long deadline = deadline_of(c);
 	int r;
 
-	if (c->ssl != NULL || ctx == NULL)
+	/* TLS goes under compression, never inside it (RFC 4978 4) */
+	if (c->ssl != NULL || ctx == NULL || c->z != NULL)
 		return -ERR_TLS;
 	r = conn_flush(c);
 	if (r < 0)
@@ -556,4 +620,33 @@ conn_starttls(struct conn *c, struct tlsconn_ctx *ctx)
 	snprintf(c->tls_info, sizeof(c->tls_info), "%s %s",
 		 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
 	return 0;
+}
+
+int
+conn_compress_start(struct conn *c)
+{
+	size_t left = c->in_end - c->in_start, n;
+	char *p;
+	int r;
+
+	if (c->z != NULL)
+		return -ERR_INVAL;
+	if ((r = conn_flush(c)) < 0)
+		return r;
+	if ((c->z = conn_deflate_new()) == NULL)
+		return -ERR_NOMEM;
+	/* what the client sent after the command is already compressed */
+	conn_deflate_in_space(c->z, &p, &n);
+	if (left > n)
+		return -ERR_LIMIT;
+	memcpy(p, c->in + c->in_start, left);
+	conn_deflate_in_added(c->z, left);
+	c->in_start = c->in_end = 0;
+	return 0;
+}
+
+bool
+conn_is_compressed(const struct conn *c)
+{
+	return c->z != NULL;
 }

@@ -45,6 +45,20 @@ void conn_set_shutdown_fd(int fd);
  * Returns 0, -ERR_TLS, -ERR_TIMEOUT or -ERR_EOF. */
 int conn_starttls(struct conn *c, struct tlsconn_ctx *ctx);
 
+/* conn_compress_start: from now on, what is read is inflated and what is
+ * written deflated (RFC 4978 COMPRESS=DEFLATE: raw deflate both ways,
+ * every conn_flush a sync flush). Call right after the command's OK was
+ * queued: that OK is flushed uncompressed first; octets the client sent
+ * after the command are taken as its first compressed ones. Line and
+ * literal limits then apply to the inflated octets, and memory stays
+ * bounded whatever the input inflates to (core/conn-deflate.h). Returns
+ * 0, -ERR_INVAL (already on), -ERR_NOMEM, -ERR_LIMIT (more than 16 KiB
+ * sent ahead of the OK) or a write error. After it, conn_starttls fails. */
+int conn_compress_start(struct conn *c);
+
+/* conn_is_compressed: whether COMPRESS=DEFLATE is on. */
+bool conn_is_compressed(const struct conn *c);
+
 /* conn_is_tls: whether the connection is encrypted now. */
 bool conn_is_tls(const struct conn *c);
 

@@ -17,7 +17,9 @@
 #include "core/park.h"
 #include "core/proto.h"
 #include "core/proxy-protocol.h"
+#include "core/registry.h"
 #include "core/session-private.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 static atomic_bool stopping;
@@ -65,6 +67,10 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "name the client to backends with a PROXY header"),
 	S("proxy.connect_timeout", CONF_DURATION, proxy_connect_timeout, "5s",
 	  .min = 1, .max = 300, .doc = "how long a backend may take to accept"),
+	S("proxy.failover", CONF_BOOL, proxy_failover, "no",
+	  .doc = "send a hashed user elsewhere when the backend is down"),
+	S("proxy.down_time", CONF_DURATION, proxy_down_time, "30s",
+	  .min = 1, .max = 3600, .doc = "how long a failed backend is skipped"),
 };
 #undef S
 
@@ -104,6 +110,11 @@ sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
 	char port[16];
 	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						  : sizeof(struct sockaddr_in);
+	if (sa->ss_family == AF_UNIX) {	/* a local socket: no address */
+		str_copy(buf, "local", size);
+		*port_r = 0;
+		return;
+	}
 	if (getnameinfo((const struct sockaddr *)sa, len, buf, (socklen_t)size,
 			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		str_copy(buf, "?", size);
@@ -140,6 +151,7 @@ void
 session_logged_in(struct session *s, const char *user)
 {
 	s->user = arena_strdup(s->arena, user);
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_deadline(s->conn, 0);
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
@@ -148,6 +160,7 @@ void
 session_logged_out(struct session *s)
 {
 	s->user = NULL;
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_timeout(s->conn, s->set->login_timeout);
 	conn_set_deadline(s->conn, s->set->login_timeout);
 }
@@ -216,6 +229,20 @@ session_end(struct session *s, const char *reason)
 	free(st);
 }
 
+/* session_close: a session that ran (registered, counted) ends after r */
+static void
+session_close(struct session *s, int r)
+{
+	uint64_t in, out;
+
+	conn_bytes(s->conn, &in, &out);
+	stats_session_ended(s->proto->name, conn_is_tls(s->conn), in, out);
+	if (registry_remove(s))
+		s->end_reason = "kicked";
+	session_end(s, r < 0 ? err_str(r) :
+		    s->end_reason ? s->end_reason : "logout");
+}
+
 /* session_continue: after run or resume returned: park the session, or
  * resume it at once, or end it */
 static void
@@ -229,8 +256,7 @@ session_continue(struct session *s, int r)
 			return;		/* another thread owns s now */
 		s->proto->resume(s, why);
 	}
-	session_end(s, r < 0 ? err_str(r) :
-		    s->end_reason ? s->end_reason : "logout");
+	session_close(s, r);
 }
 
 bool
@@ -244,7 +270,8 @@ session_resume(struct session *s, int why)
 		int r = auth_sysuser_enter(s->user, s->sys_uid, s->sys_gid);
 		if (r < 0) {
 			slog_error(s, "resume: cannot take the user's uid/gid");
-			session_end(s, "resume");
+			s->end_reason = "resume";
+			session_close(s, 0);
 			return false;
 		}
 	}
@@ -330,6 +357,9 @@ session_thread(void *arg)
 		if (r == 0)
 			slog_info(s, "connect port=%u tls=%d", s->local_port,
 				  st->implicit_tls);
+		/* after the PROXY header: who shows the real client */
+		stats_session_started(s->proto->name);
+		registry_add(s, st->fd);
 		if (r == 0 && st->implicit_tls)
 			r = conn_starttls(s->conn, s->tls);
 		if (r == 0)

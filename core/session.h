@@ -41,6 +41,8 @@ struct core_settings {
 	const char *proxy_backends;	/* proxy.backends */
 	bool proxy_send_header;		/* proxy.backend_header */
 	unsigned proxy_connect_timeout;	/* seconds */
+	bool proxy_failover;		/* proxy.failover */
+	unsigned proxy_down_time;	/* seconds a failed backend rests */
 };
 
 struct session {
@@ -63,6 +65,9 @@ struct session {
 	/* why the session ended, for the disconnect log line ("logout",
 	 * "timeout", "eof", "shutdown", ...); set by the protocol */
 	const char *end_reason;
+	/* the mechanism of the login under way ("LOGIN", "PLAIN", "USER"),
+	 * set by the protocol before auth_login, for metrics */
+	const char *auth_mech;
 	/* system-users mode: the identity a thread takes before it resumes
 	 * a parked session (set by core/auth.c at login) */
 	bool sysuser;

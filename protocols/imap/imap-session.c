@@ -270,8 +270,8 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 	const struct imap_arg *a;
 	unsigned depth, count, n, min = c->min_args + skip;
 
-	if (top)
-		return argc >= min && !imap_parser_literal8(sess->parser);
+	if (top)	/* {n}, or ~{n} (BINARY, RFC 3516 4.4) */
+		return argc >= min;
 	depth = imap_parser_depth(sess->parser, &count);
 	a = imap_parser_args(sess->parser, &n);
 	return depth == 1 && count == 0 && n >= min + 2 &&
@@ -469,15 +469,25 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			return 0;
 		}
 		if (r == IMAP_PARSE_LITERAL) {
-			/* MULTIAPPEND is not offered: a synchronizing literal
-			 * was not sent yet, a non-synchronizing one cannot be
+			/* the next message of a MULTIAPPEND (RFC 3502);
+			 * a literal anywhere else: a synchronizing one was
+			 * not sent yet, a non-synchronizing one cannot be
 			 * framed */
+			const struct imap_command *sc;
 			uint64_t size;
 			bool sync, top;
-			unsigned argc;
+			unsigned argc, skip;
 			imap_parser_literal(sess->parser, &size, &sync, &top,
 					    &argc);
-			return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			sc = stream_command(sess, cmd->name, &skip);
+			if (sc == NULL ||
+			    !stream_position(sess, sc, skip, top, argc))
+				return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
+			cmd->literal_pending = true;
+			cmd->literal_sync = sync;
+			cmd->literal_size = cmd->literal_left = size;
+			return 1;
 		}
 		if (ends_with_nonsync(line))
 			return -ERR_LIMIT;
@@ -489,17 +499,22 @@ imap_session_literal_end(struct imap_cmd *cmd)
 int
 imap_session_literal_refuse(struct imap_cmd *cmd)
 {
-	if (!cmd->literal_pending)
-		return 0;
-	if (cmd->literal_sync) {
-		/* the client sends nothing more for this command */
-		cmd->literal_pending = false;
-		return 0;
+	int r;
+
+	while (cmd->literal_pending) {
+		if (cmd->literal_sync) {
+			/* the client sends nothing more for this command */
+			cmd->literal_pending = false;
+			return 0;
+		}
+		if (cmd->literal_size > cmd->sess->set->max_append)
+			return -ERR_LIMIT;
+		/* read and drop it, then the rest of the command, which
+		 * may announce the next message of a MULTIAPPEND */
+		if ((r = imap_session_literal_end(cmd)) < 0)
+			return r == -ERR_SYNTAX ? 0 : r;
 	}
-	if (cmd->literal_size > cmd->sess->set->max_append)
-		return -ERR_LIMIT;
-	int r = imap_session_literal_end(cmd);
-	return r == -ERR_SYNTAX ? 0 : r;
+	return 0;
 }
 
 static void
