@@ -15,7 +15,9 @@
 #include "core/error.h"
 #include "core/proto.h"
 #include "core/proxy-protocol.h"
+#include "core/registry.h"
 #include "core/session-private.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 static atomic_bool stopping;
@@ -106,6 +108,11 @@ sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
 	char port[16];
 	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						  : sizeof(struct sockaddr_in);
+	if (sa->ss_family == AF_UNIX) {	/* a local socket: no address */
+		str_copy(buf, "local", size);
+		*port_r = 0;
+		return;
+	}
 	if (getnameinfo((const struct sockaddr *)sa, len, buf, (socklen_t)size,
 			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		str_copy(buf, "?", size);
@@ -142,6 +149,7 @@ void
 session_logged_in(struct session *s, const char *user)
 {
 	s->user = arena_strdup(s->arena, user);
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_deadline(s->conn, 0);
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
@@ -150,6 +158,7 @@ void
 session_logged_out(struct session *s)
 {
 	s->user = NULL;
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_timeout(s->conn, s->set->login_timeout);
 	conn_set_deadline(s->conn, s->set->login_timeout);
 }
@@ -283,10 +292,18 @@ session_thread(void *arg)
 		if (r == 0)
 			slog_info(&s, "connect port=%u tls=%d", s.local_port,
 				  st->implicit_tls);
+		/* after the PROXY header: who shows the real client */
+		stats_session_started(s.proto->name);
+		registry_add(&s, st->fd);
 		if (r == 0 && st->implicit_tls)
 			r = conn_starttls(s.conn, s.tls);
 		if (r == 0)
 			s.proto->run(&s);
+		uint64_t in, out;
+		conn_bytes(s.conn, &in, &out);
+		stats_session_ended(s.proto->name, conn_is_tls(s.conn), in, out);
+		if (registry_remove(&s))
+			s.end_reason = "kicked";
 		session_end(&s, r < 0 ? err_str(r) :
 				s.end_reason ? s.end_reason : "logout");
 	}

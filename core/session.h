@@ -63,6 +63,9 @@ struct session {
 	/* why the session ended, for the disconnect log line ("logout",
 	 * "timeout", "eof", "shutdown", ...); set by the protocol */
 	const char *end_reason;
+	/* the mechanism of the login under way ("LOGIN", "PLAIN", "USER"),
+	 * set by the protocol before auth_login, for metrics */
+	const char *auth_mech;
 };
 
 /* slog_write: a log line tagged with the session id and protocol name,

@@ -70,6 +70,7 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	struct sbuf b;
 	int r;
 
+	sess->s->auth_mech = mech;
 	r = auth_login(sess->s, authzid, authcid, password, &u);
 	if (r == -ERR_TEMP)
 		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] "

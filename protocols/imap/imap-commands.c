@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/session.h"
+#include "core/stats.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
@@ -217,7 +218,10 @@ imap_command_dispatch(struct imap_cmd *cmd)
 			   log_quote_cstr(tag, sizeof(tag), cmd->tag),
 			   cmd->uid ? "UID " : "", c->name);
 	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = c->fn(cmd);
+	stats_command("imap", c->name, stats_usec_since(&t0), r);
 	if (r < 0)
 		r = handler_error(cmd, r);
 	return r;
