@@ -125,7 +125,8 @@ store_metadata_get(struct store_user *u, const char *name, struct arena *a,
 	if ((r = where(u, name, dir, sizeof(dir), &file)) < 0 ||
 	    (r = load(a, dir, file, e_r, n_r)) < 0)
 		return r;
-	qsort(*e_r, *n_r, sizeof(**e_r), cmp_entry);
+	if (*n_r > 1)
+		qsort(*e_r, *n_r, sizeof(**e_r), cmp_entry);
 	return 0;
 }
 
@@ -164,7 +165,8 @@ save(const char *dir, const char *file, struct store_metadata_entry *e,
 	struct sbuf b;
 	int r;
 
-	qsort(e, n, sizeof(*e), cmp_entry);
+	if (n > 1)
+		qsort(e, n, sizeof(*e), cmp_entry);
 	sbuf_init(&b, NULL, FILE_MAX + sizeof(MAGIC));
 	sbuf_appends(&b, MAGIC);
 	for (size_t i = 0; i < n; i++) {
