@@ -58,6 +58,11 @@ int imap_cmd_enable(struct imap_cmd *cmd);
 int imap_cmd_id(struct imap_cmd *cmd);
 int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
+/* imap_idle_resume: continue the parked IDLE of sess after the wake-up
+ * why (enum park_wake): IMAP_CMD_PARKED when parked again, IMAP_CMD_DONE
+ * when IDLE ended with its tagged reply, or an error ending the
+ * session. */
+int imap_idle_resume(struct imap_session *sess, int why);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
 int imap_cmd_starttls(struct imap_cmd *cmd);
