@@ -8,8 +8,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include "core/auth.h"
@@ -86,35 +89,126 @@ score(const char *user, const char *item, size_t len)
 	return h ^ (h >> 31);
 }
 
+/* Backends that refused or did not answer lately, by "host:port", with
+ * when they may be tried again (CLOCK_MONOTONIC seconds). Per process:
+ * each worker learns for itself, at the cost of one failed connect. */
+#define DOWN_MAX 64
+static struct {
+	char name[sizeof(((struct proxy_relay_backend *)0)->host) + 8];
+	time_t until;
+} down[DOWN_MAX];
+static pthread_mutex_t down_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+backend_name(const struct proxy_relay_backend *b, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s:%s", b->host, b->port);
+}
+
+static bool
+is_down(const struct proxy_relay_backend *b)
+{
+	char name[sizeof(down[0].name)];
+	bool r = false;
+	time_t now = now_s();
+
+	backend_name(b, name, sizeof(name));
+	pthread_mutex_lock(&down_lock);
+	for (size_t i = 0; i < DOWN_MAX && !r; i++)
+		r = down[i].until > now && strcmp(down[i].name, name) == 0;
+	pthread_mutex_unlock(&down_lock);
+	return r;
+}
+
+static void
+mark_down(const struct session *s, const struct proxy_relay_backend *b)
+{
+	char name[sizeof(down[0].name)];
+	size_t slot = 0;
+	time_t now = now_s();
+
+	backend_name(b, name, sizeof(name));
+	pthread_mutex_lock(&down_lock);
+	for (size_t i = 0; i < DOWN_MAX; i++) {
+		if (strcmp(down[i].name, name) == 0) {
+			slot = i;
+			break;
+		}
+		if (down[i].until < down[slot].until)
+			slot = i;	/* else the one that expires first */
+	}
+	str_copy(down[slot].name, name, sizeof(down[slot].name));
+	down[slot].until = now + (time_t)s->set->proxy_down_time;
+	pthread_mutex_unlock(&down_lock);
+}
+
 int
 proxy_relay_route(const struct session *s, const struct auth_user *u,
 		  const char *default_port, struct proxy_relay_backend *b_r)
 {
-	const char *p = s->set->proxy_backends, *best = NULL;
-	size_t best_len = 0;
+	const char *p = s->set->proxy_backends;
+	struct proxy_relay_backend cand;
 	uint64_t best_score = 0;
+	bool found = false, best_down = false;
 
 	if (u->proxy_host != NULL && u->proxy_host[0] != '\0')
 		return parse_backend(u->proxy_host, strlen(u->proxy_host),
 				     default_port, b_r);
 	/* highest random weight: each backend's score depends on the user
-	 * and that backend only, so removing one moves only its users */
+	 * and that backend only, so removing one moves only its users; with
+	 * proxy.failover a backend marked down loses to any that is not */
 	for (;;) {
 		p += strspn(p, " \t,");
 		size_t len = strcspn(p, " \t,");
 		if (len == 0)
 			break;
 		uint64_t sc = score(u->user, p, len);
-		if (best == NULL || sc > best_score) {
-			best = p;
-			best_len = len;
-			best_score = sc;
+		if (parse_backend(p, len, default_port, &cand) == 0) {
+			bool d = s->set->proxy_failover && is_down(&cand);
+			if (!found || (best_down && !d) ||
+			    (best_down == d && sc > best_score)) {
+				*b_r = cand;
+				best_score = sc;
+				best_down = d;
+				found = true;
+			}
 		}
 		p += len;
 	}
-	if (best == NULL)
-		return -ERR_NOTFOUND;
-	return parse_backend(best, best_len, default_port, b_r);
+	return found ? 0 : -ERR_NOTFOUND;
+}
+
+int
+proxy_relay_open(struct session *s, const struct auth_user *u,
+		 const char *default_port, struct proxy_relay_backend *b_r,
+		 struct conn **c_r)
+{
+	int r;
+
+	for (unsigned tries = 0; tries < 3; tries++) {
+		if ((r = proxy_relay_route(s, u, default_port, b_r)) < 0)
+			return r;
+		if (!s->set->proxy_failover && is_down(b_r)) {
+			/* it failed a moment ago: say so now rather than make
+			 * every login of its users wait for the timeout */
+			return -ERR_TEMP;
+		}
+		if ((r = proxy_relay_connect(s, b_r, c_r)) == 0)
+			return 0;
+		mark_down(s, b_r);
+		if (!s->set->proxy_failover || u->proxy_host[0] != '\0')
+			return r;
+	}
+	return r;
 }
 
 /* connect(2) within timeout_ms. */

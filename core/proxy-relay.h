@@ -30,9 +30,22 @@ bool proxy_relay_enabled(const struct session *s);
  * (without a port: default_port), else the rendezvous choice among
  * proxy.backends (items "host:port" or "[v6]:port"). Returns 0, or
  * -ERR_NOTFOUND when neither names one, -ERR_INVAL when proxy_host is
- * malformed. Pure per configuration; thread-safe. */
+ * malformed. With proxy.failover, a backend marked down (see
+ * proxy_relay_open) is chosen only when every one is. Thread-safe. */
 int proxy_relay_route(const struct session *s, const struct auth_user *u,
 		      const char *default_port, struct proxy_relay_backend *b_r);
+
+/* proxy_relay_open: route u (proxy_relay_route) and connect
+ * (proxy_relay_connect). A backend that fails is marked down for
+ * proxy.down_time in this process: its users' next logins are refused at
+ * once (-ERR_TEMP) instead of waiting out the connect timeout, or, with
+ * proxy.failover, go to the next backend in their rendezvous order (up to
+ * three tries; never for a user whose proxy_host names the backend).
+ * Returns 0 with *b_r and *c_r (owned by the caller), or the last error.
+ * Thread-safe. */
+int proxy_relay_open(struct session *s, const struct auth_user *u,
+		     const char *default_port, struct proxy_relay_backend *b_r,
+		     struct conn **c_r);
 
 /* proxy_relay_connect: a TCP connection to b within proxy.connect_timeout,
  * as a conn with s's idle timeout, that names s's client first with a

@@ -105,15 +105,15 @@ imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
 	struct proxy_relay_backend be;
 	struct conn *b = NULL;
 	struct sview text;
-	int r = proxy_relay_route(s, u, sess->set->proxy_port, &be);
+	int r = proxy_relay_open(s, u, sess->set->proxy_port, &be, &b);
 
-	if (r < 0) {
+	if (r == -ERR_NOTFOUND || r == -ERR_INVAL) {
 		slog_error(s, "proxy: no backend for user=%s error=\"%s\"",
 			   u->user, err_str(r));
 		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] No server "
 					 "for this account, try later");
 	}
-	if ((r = proxy_relay_connect(s, &be, &b)) == 0)
+	if (r == 0)
 		r = backend_login(b, user, password, &text);
 	if (r < 0) {
 		slog_error(s, "proxy: login at %s:%s failed user=%s error=\"%s\"",

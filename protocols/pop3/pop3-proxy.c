@@ -62,15 +62,15 @@ pop3_proxy_login(struct pop3_session *p, const struct auth_user *u,
 	struct proxy_relay_backend be;
 	struct conn *b = NULL;
 	struct sview ok;
-	int r = proxy_relay_route(s, u, p->set->proxy_port, &be);
+	int r = proxy_relay_open(s, u, p->set->proxy_port, &be, &b);
 
-	if (r < 0) {
+	if (r == -ERR_NOTFOUND || r == -ERR_INVAL) {
 		slog_error(s, "proxy: no backend for user=%s error=\"%s\"",
 			   u->user, err_str(r));
 		return pop3_reply_err(p, "[SYS/TEMP] No server for this "
 				      "account, try later.");
 	}
-	if ((r = proxy_relay_connect(s, &be, &b)) == 0)
+	if (r == 0)
 		r = backend_login(b, u->user, password, &ok);
 	if (r < 0) {
 		slog_error(s, "proxy: login at %s:%s failed user=%s error=\"%s\"",

@@ -186,3 +186,30 @@ def test_backend_killed_mid_session_gives_bye(cluster):
     assert "Server disconnected" in str(e.value)
     # the proxy itself is fine
     login(proxies[0], "h1@example.org", "pw1").logout()
+
+
+def test_failover_to_the_next_backend(cluster, make_server):
+    backends, proxies = cluster
+    set_ = dict(proxies[0].settings)
+    for k in ("imap.listen", "imaps.listen", "pop3.listen", "pop3s.listen"):
+        set_.pop(k)
+    set_["proxy.failover"] = "yes"
+    fo = make_server(set_)
+    login(fo, "h0@example.org", "pw0").logout()
+    first = backend_of(fo, "h0@example.org")
+    dead = {"127.0.0.3": backends[1], "127.0.0.4": backends[2]}[first]
+    dead.stop()
+    # with failover the user goes to the other backend, at once and after
+    for _ in range(2):
+        login(fo, "h0@example.org", "pw0").logout()
+        assert backend_of(fo, "h0@example.org") not in (first, None)
+    # without it, the user is told to come back later, and the proxy does
+    # not wait out a connect timeout for each login meanwhile
+    for _ in range(2):
+        with pytest.raises(imaplib.IMAP4.error) as e:
+            login(proxies[0], "h0@example.org", "pw0")
+        assert "UNAVAILABLE" in str(e.value)
+    # a user pinned by proxy_host never moves
+    backends[0].stop()
+    with pytest.raises(imaplib.IMAP4.error):
+        login(fo, "alice@example.org", "secret-1")
