@@ -86,11 +86,11 @@ rm_tree(const char *path)
 }
 
 static void
-on_expunged(void *ctx, uint32_t seq)
+on_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
 	struct fz *z = ctx;
 
-	assert(seq >= 1 && seq <= z->count);
+	assert(seq >= 1 && seq <= z->count && uid > 0);
 	z->count--;
 }
 
