@@ -76,6 +76,8 @@ int imap_cmd_subscribe(struct imap_cmd *cmd);
 int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
 int imap_cmd_replace(struct imap_cmd *cmd);	/* cmd-replace.c */
+int imap_cmd_getmetadata(struct imap_cmd *cmd);	/* cmd-metadata.c */
+int imap_cmd_setmetadata(struct imap_cmd *cmd);
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
 int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */
