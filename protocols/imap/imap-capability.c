@@ -28,6 +28,8 @@ static const char *const caps_always[] = {
 	"PREVIEW",		/* RFC 8970 */
 	"OBJECTID",		/* RFC 8474 */
 	"MULTIAPPEND",		/* RFC 3502 */
+	"BINARY",		/* RFC 3516, with LITERAL8 for APPEND */
+	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
 };
 
 bool

@@ -165,9 +165,10 @@ int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
 			   const char *text);
 
 /* imap_cmd_expunged: the store_mailbox_expunge callback that writes
- * "* seq EXPUNGE" and counts it off the EXISTS the client knows; ctx is
- * the struct imap_session. (cmd-misc.c) */
-void imap_cmd_expunged(void *ctx, uint32_t seq);
+ * "* seq EXPUNGE" (VANISHED with QRESYNC, imap_condstore_expunged) and
+ * counts it off the EXISTS the client knows; ctx is the struct
+ * imap_session. (cmd-misc.c) */
+void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
 
 /* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
  * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,

@@ -531,6 +531,7 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 		return -ERR_NOTFOUND;
 	m->seq = seq;
 	m->uid = sm->uid;
+	m->modseq = sm->modseq;
 	m->flags = search_flags(sm->flags);
 	if (u->date &&
 	    (ret = store_msg_internal_date(box, seq, &m->internal_date)) < 0)

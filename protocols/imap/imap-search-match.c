@@ -224,6 +224,8 @@ match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 		return msg->size > k->size;
 	case IMAP_SEARCH_SMALLER:
 		return msg->size < k->size;
+	case IMAP_SEARCH_MODSEQ:
+		return msg->modseq >= k->size;
 	case IMAP_SEARCH_HEADER:
 	case IMAP_SEARCH_BODY:
 	case IMAP_SEARCH_TEXT:
@@ -237,6 +239,17 @@ imap_search_match(const struct imap_search_key *prog,
 		  const struct imap_search_msg *msg)
 {
 	return match_key(prog, msg);
+}
+
+bool
+imap_search_has_modseq(const struct imap_search_key *prog)
+{
+	if (prog->type == IMAP_SEARCH_MODSEQ)
+		return true;
+	for (size_t i = 0; i < prog->count; i++)
+		if (imap_search_has_modseq(prog->children[i]))
+			return true;
+	return false;
 }
 
 bool

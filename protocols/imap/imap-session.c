@@ -270,8 +270,8 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 	const struct imap_arg *a;
 	unsigned depth, count, n, min = c->min_args + skip;
 
-	if (top)
-		return argc >= min && !imap_parser_literal8(sess->parser);
+	if (top)	/* {n}, or ~{n} (BINARY, RFC 3516 4.4) */
+		return argc >= min;
 	depth = imap_parser_depth(sess->parser, &count);
 	a = imap_parser_args(sess->parser, &n);
 	return depth == 1 && count == 0 && n >= min + 2 &&

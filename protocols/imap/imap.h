@@ -81,6 +81,7 @@ struct imap_session {
 	uint32_t exists_sent;		/* EXISTS count the client knows */
 	uint32_t recent_sent;		/* RECENT count the client knows */
 	unsigned keywords_sent;		/* keyword count in the last FLAGS */
+	bool highestmodseq_sent;	/* [HIGHESTMODSEQ] for this box */
 	struct imap_acl_sel *acl;	/* owner/rights (imap-acl.h); NULL:
 					   own mailbox, every right */
 };

@@ -12,6 +12,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-session.c \
 	protocols/imap/imap-namespace.c \
 	protocols/imap/imap-capability.c \
+	protocols/imap/imap-condstore.c protocols/imap/imap-condstore.h \
 	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
