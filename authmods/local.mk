@@ -26,7 +26,7 @@ authmods_libauth_passwd_la_SOURCES = authmods/authmod.h \
 authmods_libauth_passwd_la_CFLAGS = $(AUTHMOD_CFLAGS)
 authmods_libauth_passwd_la_LDFLAGS = $(AUTHMOD_LDFLAGS) $(AUTHMOD_EXPORTS)
 
-# the modules of issue 8, each in its own fragment
+# the modules, each in its own fragment
 if HAVE_PAM
 include authmods/pam/local.mk
 endif

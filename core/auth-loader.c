@@ -92,12 +92,6 @@ static const struct authmod_host host = {
 	.password_verify = host_password_verify,
 };
 
-const struct authmod_host *
-auth_loader_host(void)
-{
-	return &host;
-}
-
 static bool
 valid_name(const char *name)
 {

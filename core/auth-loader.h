@@ -60,9 +60,6 @@ int auth_module_verify(struct auth_module *m, const char *user,
 int auth_module_lookup(struct auth_module *m, const char *user,
 		       struct authmod_user *u_r);
 
-/* auth_loader_host: the host table given to modules (static). */
-const struct authmod_host *auth_loader_host(void);
-
 /* auth_loader_set_context: the session id (NULL for none) that module log
  * lines of the calling thread are tagged with. Thread-local. */
 void auth_loader_set_context(const char *sid);

@@ -1,4 +1,4 @@
-# The authentication files of core (auth engineer): password schemes, the
+# The authentication files of core: password schemes, the
 # module loader and chain, the login cache/throttle and the privileged
 # helper. Included from authmods/local.mk, after core/local.mk.
 core_libcore_la_SOURCES += \

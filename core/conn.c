@@ -358,21 +358,6 @@ conn_read(struct conn *c, void *buf, size_t n, size_t *got_r)
 }
 
 int
-conn_read_exact(struct conn *c, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n > 0) {
-		size_t got;
-		int r = conn_read(c, p, n, &got);
-		if (r < 0)
-			return r;
-		p += got;
-		n -= got;
-	}
-	return 0;
-}
-
-int
 conn_skip(struct conn *c, uint64_t n)
 {
 	while (n > 0) {

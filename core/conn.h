@@ -84,9 +84,6 @@ size_t conn_line_head(const struct conn *c, const char **p_r);
  * count. Same errors as conn_read_line. */
 int conn_read(struct conn *c, void *buf, size_t n, size_t *got_r);
 
-/* conn_read_exact: exactly n bytes, or an error. */
-int conn_read_exact(struct conn *c, void *buf, size_t n);
-
 /* conn_skip: read and discard exactly n bytes (a refused literal). */
 int conn_skip(struct conn *c, uint64_t n);
 

@@ -1,4 +1,4 @@
-# fuzz/: libFuzzer harnesses (issue 9). Not built by `make` or `make check`:
+# fuzz/: libFuzzer harnesses. Not built by `make` or `make check`:
 # `make fuzz` builds and runs them in a tree configured with clang, e.g.
 #   mkdir build-fuzz && cd build-fuzz
 #   CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link" \

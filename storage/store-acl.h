@@ -72,7 +72,7 @@ struct store_acl {
  * *rights_r. Letters lrswipkxtea; the obsolete 'c' means k and 'd' means
  * x t e (RFC 4314 2.1.1, the way Courier splits RFC 2086's rights). An
  * empty string is 0. Returns 0, or -ERR_INVAL for any other letter (never
- * silently dropped, FIELD-BUGS B15). Pure. */
+ * silently dropped, RFC 4314 3.1). Pure. */
 int store_acl_rights_parse(const char *s, unsigned *rights_r);
 
 /* store_acl_rights_string: rights as letters in STORE_ACL_LETTERS order

@@ -1,4 +1,4 @@
-# Auth tools (auth engineer): maildock-pw hashes passwords, maildock-auth
+# Auth tools: maildock-pw hashes passwords, maildock-auth
 # shows what the configured modules answer for a user. Included from
 # authmods/local.mk.
 bin_PROGRAMS += maildock-pw

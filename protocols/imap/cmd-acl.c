@@ -156,7 +156,7 @@ imap_cmd_setacl(struct imap_cmd *cmd)
 		return imap_cmd_bad_args(cmd);
 	if (*rights == '+' || *rights == '-')
 		mode = *rights++ == '+' ? STORE_ACL_ADD : STORE_ACL_REMOVE;
-	/* an unknown right is an error, never dropped (B15, RFC 4314 3.1) */
+	/* an unknown right is an error, never dropped (RFC 4314 3.1) */
 	if (store_acl_rights_parse(rights, &bits) < 0)
 		return imap_reply_tagged(cmd, "BAD", "Unknown right (RFC 4314 "
 					 "rights are lrswipkxtea)");

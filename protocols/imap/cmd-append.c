@@ -1,9 +1,9 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * APPEND (RFC 3501 6.3.11) with optional flags and date-time, each
- * independent of the other (B02), the message literal streamed to
- * store_append_* in chunks and never buffered whole, size limits checked
- * before the "+ " (B40), and APPENDUID (RFC 4315). REPLACE (cmd-replace.c)
+ * independent of the other, the message literal streamed to store_append_*
+ * in chunks and never buffered whole, size limits checked before the "+ "
+ * (RFC 3501 7.5), and APPENDUID (RFC 4315). REPLACE (cmd-replace.c)
  * appends through the same code.
  */
 #include <strings.h>
@@ -25,7 +25,7 @@ parse_2digits(const char *s)
 }
 
 /* parse_datetime: "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be " d" or "d"),
- * 24-hour clock (B30) */
+ * 24-hour clock (RFC 3501 9, date-time) */
 static int
 parse_datetime(const char *s, time_t *t_r)
 {

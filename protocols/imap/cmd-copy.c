@@ -2,7 +2,7 @@
  *
  * COPY and UID COPY (RFC 3501 6.4.7), MOVE and UID MOVE (RFC 6851), with
  * COPYUID (RFC 4315 3: destination UIDVALIDITY, source and destination
- * UID sets in matching order) and TRYCREATE for a missing target (B10).
+ * UID sets in matching order) and TRYCREATE for a missing target.
  */
 #include "core/arena.h"
 #include "core/error.h"

@@ -111,7 +111,7 @@ imap_cmd_idle(struct imap_cmd *cmd)
 		idle->limit_s = RFC3501_MIN_AUTOLOGOUT;
 	idle->kernel = sess->box != NULL &&
 		       store_mailbox_watch(sess->box, on_change, sess->s) > 0;
-	/* B34: untagged, "+" then a space and text */
+	/* a continuation: "+", a space and text (RFC 3501 7.5) */
 	if ((r = imap_reply_continue(sess, "idling")) < 0)
 		return finish(sess, r);
 	return step(sess);

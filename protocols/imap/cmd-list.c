@@ -1,13 +1,12 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * LIST and LSUB (RFC 3501 6.3.8-6.3.9): reference plus pattern with the
- * "*" and "%" wildcards, the quoted "." delimiter (B06), \Noselect and the
- * CHILDREN attributes (RFC 3348), names in modified UTF-7; and the
- * extended LIST (RFC 5258: selection and return options, several
- * patterns), LIST-STATUS (RFC 5819), LIST-MYRIGHTS (RFC 8440) and
- * SPECIAL-USE (RFC 6154): the
- * configured imap.special_use.* names plus the attributes a folder was
- * given by CREATE (storage/store-specialuse.h).
+ * "*" and "%" wildcards, the quoted "." delimiter (RFC 3501 7.2.2),
+ * \Noselect and the CHILDREN attributes (RFC 3348), names in modified
+ * UTF-7; and the extended LIST (RFC 5258: selection and return options,
+ * several patterns), LIST-STATUS (RFC 5819), LIST-MYRIGHTS (RFC 8440) and
+ * SPECIAL-USE (RFC 6154): the configured imap.special_use.* names plus the
+ * attributes a folder was given by CREATE (storage/store-specialuse.h).
  */
 #include <strings.h>
 #include "core/arena.h"

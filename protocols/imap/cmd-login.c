@@ -35,7 +35,7 @@ imap_cmd_starttls(struct imap_cmd *cmd)
 	if ((r = imap_reply_tagged(cmd, "OK", "Begin TLS negotiation now")) < 0)
 		return r;
 	/* conn_starttls throws away every plaintext byte buffered behind
-	 * the command (B36) */
+	 * the command (RFC 3501 6.2.1, RFC 3207 4.2) */
 	r = conn_starttls(sess->conn, sess->s->tls);
 	if (r < 0) {
 		slog_info(sess->s, "starttls failed error=%s", err_str(r));

@@ -61,7 +61,7 @@ imap_cmd_close(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
 
-	/* silent expunge, only when read-write (B12) */
+	/* silent expunge, only when read-write (RFC 3501 6.4.2) */
 	if (!sess->readonly && imap_acl_may(sess, STORE_ACL_EXPUNGE))
 		(void)store_mailbox_expunge(sess->box, NULL, 0, NULL, NULL);
 	imap_session_unselect(sess);

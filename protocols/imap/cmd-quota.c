@@ -2,8 +2,8 @@
  *
  * QUOTA (RFC 2087, resource names of RFC 9208): one quota root "" for the
  * whole Maildir, from Maildir++ maildirsize. GETQUOTAROOT names it for
- * every mailbox, GETQUOTA of any other root is NO (B14), and SETQUOTA is
- * refused: limits come from the auth backend.
+ * every mailbox, GETQUOTA of any other root is NO (RFC 2087 4.2), and
+ * SETQUOTA is refused: limits come from the auth backend.
  */
 #include "core/error.h"
 #include "core/sbuf.h"

@@ -31,7 +31,7 @@ select_untagged(struct imap_session *sess)
 	sess->recent_sent = store_mailbox_recent_count(mb);
 	if (sess->readonly) {
 		/* EXAMINE takes no \Recent but reports the unclaimed ones
-		 * (B29) */
+		 * (RFC 3501 7.1) */
 		struct store_status st;
 		if (store_folder_status(sess->acl != NULL ? sess->acl->store :
 					sess->store, sess->box_name, &st) == 0)
@@ -77,7 +77,7 @@ imap_cmd_select(struct imap_cmd *cmd)
 		return r == -ERR_SYNTAX ?
 		       imap_reply_tagged(cmd, "BAD", "%s", error) : r;
 	/* a new SELECT closes the current mailbox first, without expunging,
-	 * and a failed one leaves none selected (B10, B12); with QRESYNC
+	 * and a failed one leaves none selected (RFC 3501 6.3.1); QRESYNC's
 	 * CLOSED marks where its responses end (RFC 7162 3.2.11) */
 	if (sess->box != NULL && IMAP_QRESYNC(sess) &&
 	    (r = imap_reply_untagged(sess, "OK [CLOSED] Previous mailbox "

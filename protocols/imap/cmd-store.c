@@ -35,7 +35,7 @@ static const struct {
 	{ "\\Seen", STORE_FLAG_SEEN },
 };
 
-/* keyword_ok: flag-keyword = atom (RFC 3501 9); no resp-specials (B28) */
+/* keyword_ok: flag-keyword = atom (RFC 3501 9); no resp-specials */
 static bool
 keyword_ok(const char *s)
 {
@@ -78,7 +78,8 @@ imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 		for (k = 0; k < N_ELEMENTS(sysflags); k++)
 			if (strcasecmp(s, sysflags[k].name) == 0)
 				break;
-		/* \Recent and unknown system flags cannot be set (B29) */
+		/* \Recent and unknown system flags cannot be set
+		 * (RFC 3501 2.3.2) */
 		if (k == N_ELEMENTS(sysflags))
 			return -ERR_SYNTAX;
 		*flags_r |= sysflags[k].bit;
@@ -192,7 +193,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
 	if (r < 0)
 		return r;
-	/* B11: nothing changes in an EXAMINEd mailbox */
+	/* nothing changes in an EXAMINEd mailbox (RFC 3501 6.3.2) */
 	if (sess->readonly)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");

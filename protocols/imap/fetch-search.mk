@@ -1,4 +1,4 @@
-# FETCH, SEARCH, SORT and THREAD (issue 5, issue 7): included by
+# FETCH, SEARCH, SORT and THREAD: included by
 # protocols/imap/local.mk.
 protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-fetch.c \

@@ -98,7 +98,7 @@ void imap_session_capability(struct imap_session *sess, struct sbuf *b);
 int imap_sync_mailbox(struct imap_session *sess);
 
 /* imap_sync_flags: imap_sync_send_flags when the folder gained keywords
- * since the client was last told (B28). Returns 0 or a conn write error.
+ * since the client was last told. Returns 0 or a conn write error.
  * imap_sync_send_flags: "* FLAGS (...)" with the view's keywords, then
  * "* OK [PERMANENTFLAGS (...)]" naming them too (RFC 3501 7.2.6, 7.1:
  * a client learns of a keyword from both before any FETCH shows it);
@@ -184,7 +184,7 @@ const char *imap_store_error(int err);
 
 /* imap_cmd_store_flags: parse a flag list (STORE, APPEND) of n elements:
  * system flags into *flags_r (STORE_FLAG_*), keywords (atoms, RFC 3501 9
- * flag-keyword, B28) into *kw_r[0..*nkw_r) in cmd->arena. Returns 0 or
+ * flag-keyword, RFC 3501 9) into *kw_r[0..*nkw_r) in cmd->arena. Returns 0 or
  * -ERR_SYNTAX (\Recent, an unknown \flag, a non-atom keyword: answer
  * BAD), -ERR_NOMEM. (cmd-store.c) */
 int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,

@@ -198,7 +198,7 @@ partial(struct cursor *c, struct imap_fetch_section *s)
 	    !number(c, &len) || !eat(c, ">") || c->p != c->end)
 		return -ERR_SYNTAX;
 	if (len == 0)
-		return -ERR_SYNTAX;	/* nz-number (B20) */
+		return -ERR_SYNTAX;	/* nz-number (RFC 3501 9) */
 	s->partial = true;
 	s->start = start;
 	s->len = len;

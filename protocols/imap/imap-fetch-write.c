@@ -4,7 +4,7 @@
  * sections is built in a bounded buffer; sections go out as literals
  * streamed from the message file (mmap'd, read in 8 KiB steps), so a large
  * body is never held in memory and the announced literal length is
- * exactly the number of octets written (B20, B21).
+ * exactly the number of octets written (RFC 3501 4.3, 6.4.5).
  */
 #include <inttypes.h>
 #include <strings.h>
@@ -33,15 +33,8 @@ struct out {
 static void
 append_u64(struct sbuf *b, const char *prefix, uint64_t v)
 {
-	char d[20];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
 	sbuf_appends(b, prefix);
-	sbuf_append(b, d + i, sizeof(d) - i);
+	sbuf_append_u64(b, v);
 }
 
 static void

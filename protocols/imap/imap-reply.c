@@ -189,7 +189,7 @@ imap_reply_append_mailbox(struct sbuf *b, const char *utf8_name,
 	n = store_mutf7_encode(utf8_name, len, out, sizeof(out));
 	if (n < 0)
 		return -ERR_INVAL;
-	/* always quoted: some clients mis-parse atoms here (B06) */
+	/* always quoted: some clients mis-parse an atom delimiter */
 	imap_reply_append_string(b, out, (size_t)n);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Calendar days for SEARCH's date keys (RFC 3501 6.4.4): BEFORE/ON/SINCE
  * compare the day of the internal date in the server's time zone, SENT*
  * the day written in the Date: header, in that header's own zone, so the
- * time of day and the zone never move a message to another day (B23).
+ * time of day and the zone never move a message to another day
+ * (RFC 3501 6.4.4).
  */
 #include <strings.h>
 #include "core/error.h"

@@ -258,9 +258,3 @@ imap_search_has_modseq(const struct imap_search_key *prog)
 			return true;
 	return false;
 }
-
-bool
-imap_search_needs_text(const struct imap_search_key *prog)
-{
-	return prog->cost >= 2;
-}

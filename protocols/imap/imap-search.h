@@ -178,10 +178,6 @@ int imap_search_match(const struct imap_search_key *prog,
  * reports the highest MODSEQ of the matches, RFC 7162 3.1.5). Pure. */
 bool imap_search_has_modseq(const struct imap_search_key *prog);
 
-/* imap_search_needs_text: whether prog has a HEADER/BODY/TEXT or SENT*
- * key (so the message file must be opened). Pure. */
-bool imap_search_needs_text(const struct imap_search_key *prog);
-
 /* imap_search_fold: i;unicode-casemap-like case folding of UTF-8: simple
  * case folding of ASCII, Latin-1, Latin Extended-A and Additional, Greek,
  * Cyrillic, Armenian and fullwidth Latin; other bytes (and invalid UTF-8)

@@ -154,7 +154,7 @@ imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 	len = strlen(s);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -ERR_INVAL;	/* B04: never CR/LF in a name */
+			return -ERR_INVAL;	/* never CR/LF in a name */
 	if (strcasecmp(s, "INBOX") == 0) {
 		*name_r = "INBOX";
 		return 0;
@@ -334,9 +334,10 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		return r < 0 ? r : 2;
 	}
 	if (size > limit || !imap_parser_literal_fits(sess->parser)) {
-		/* B40: refused before any "+" (also when it would take the
-		 * command past imap.max_command); a non-synchronizing literal
-		 * is on its way, and its bytes must never run as commands */
+		/* refused before any "+" (RFC 3501 7.5; also when it would
+		 * take the command past imap.max_command); a non-synchronizing
+		 * literal is on its way, and its bytes must never run as
+		 * commands */
 		if (!sync)
 			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
 		fill_cmd(sess, cmd);
@@ -365,7 +366,7 @@ parse_error(struct imap_session *sess, struct imap_cmd *cmd, int err,
 
 	if (err != -ERR_SYNTAX && err != -ERR_LIMIT)
 		return err;	/* conn errors end the session */
-	/* B01: after a bad line announcing a non-synchronizing literal the
+	/* after a bad line announcing a non-synchronizing literal the
 	 * client sends data we cannot frame: close */
 	if (ends_with_nonsync(line))
 		return bye(sess, "Invalid command with literal", -ERR_SYNTAX);

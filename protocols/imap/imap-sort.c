@@ -43,7 +43,8 @@ imap_sort_program_parse(const struct imap_search_arg *list,
 		const struct imap_search_arg *a = &list->list[i];
 
 		if (a->type != IMAP_SEARCH_ARG_ATOM)
-			return -ERR_SYNTAX;	/* ("SUBJECT") is BAD, B35 */
+			/* keys are atoms (RFC 5256 3) */
+			return -ERR_SYNTAX;
 		if (a->len == 7 && strncasecmp(a->str, "REVERSE", 7) == 0) {
 			if (reverse)
 				return -ERR_SYNTAX;

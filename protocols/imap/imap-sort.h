@@ -75,7 +75,7 @@ struct imap_sort_program {
 #define IMAP_SORT_NEED_ENVELOPE	(1u << 2)	/* date, addresses, subject */
 
 /* imap_sort_program_parse: the sort-criteria list of SORT (a list of
- * atoms; quoted keys are refused, B35). Returns 0 or -ERR_SYNTAX with
+ * atoms; quoted keys are refused, RFC 5256 3). Returns 0 or -ERR_SYNTAX with
  * *error_r a static text. Pure. */
 int imap_sort_program_parse(const struct imap_search_arg *list,
 			    struct imap_sort_program *prog_r,

@@ -1,5 +1,4 @@
-# IMAP module: issue 5 (and the extensions of issue 7).
-# Files of the FETCH/SEARCH engineer are listed below once they exist.
+# IMAP module.
 protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap.h \
 	protocols/imap/imap-arg.c protocols/imap/imap-arg.h \

@@ -1,4 +1,4 @@
-# POP3 module: issue 6.
+# POP3 module (RFC 1939, 2449, 2595, 5034).
 protocols_libprotocols_la_SOURCES += \
 	protocols/pop3/pop3.h \
 	protocols/pop3/pop3-parser.c protocols/pop3/pop3-parser.h \

@@ -27,7 +27,7 @@ pop3_cmd_capa(struct pop3_session *p, const struct pop3_cmd *cmd)
 	conn_writes(c, "+OK Capability list follows\r\n"
 		    "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
 		    "PIPELINING\r\nEXPIRE NEVER\r\n");
-	/* RFC 2595 sec. 4 / B45: no password mechanism is offered where a
+	/* RFC 2595 sec. 4: no password mechanism is offered where a
 	 * password may not be sent. */
 	if (plain) {
 		conn_writes(c, "USER\r\n");
@@ -55,7 +55,7 @@ pop3_cmd_stls(struct pop3_session *p, const struct pop3_cmd *cmd)
 	conn_writes(s->conn, "+OK Begin SSL/TLS negotiation now.\r\n");
 	if ((r = conn_flush(s->conn)) < 0)
 		return r;
-	/* conn_starttls drops what was pipelined behind STLS (B45). */
+	/* conn_starttls drops what was pipelined behind STLS (RFC 2595 4). */
 	r = conn_starttls(s->conn, s->tls);
 	if (r < 0) {
 		slog_info(s, "starttls failed error=\"%s\"", err_str(r));

@@ -44,15 +44,6 @@ static const struct keyword keywords[] = {
 _Static_assert(N_ELEMENTS(keywords) == POP3_CMD_COUNT,
 	       "one keyword per command id");
 
-const char *
-pop3_parser_keyword(enum pop3_cmd_id id)
-{
-	for (size_t i = 0; i < N_ELEMENTS(keywords); i++)
-		if (keywords[i].id == id)
-			return keywords[i].name;
-	return "?";
-}
-
 /* Compare the upper-cased word w[0..n) with an upper-case keyword. */
 static int
 kwcmp(const char *w, size_t n, const char *kw)

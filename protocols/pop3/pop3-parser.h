@@ -55,7 +55,4 @@ struct pop3_cmd {
 int pop3_parser_parse(const char *line, size_t len, struct pop3_cmd *cmd_r,
 		      const char **error_r);
 
-/* pop3_parser_keyword: the canonical name of id (static), or "?". */
-const char *pop3_parser_keyword(enum pop3_cmd_id id);
-
 #endif

@@ -1,4 +1,4 @@
-# Folder ACLs (RFC 4314, Courier courierimapacl files): issue 7, ACL part.
+# Folder ACLs (RFC 4314, Courier courierimapacl files).
 # Included from storage/local.mk.
 storage_libstorage_la_SOURCES += storage/store-acl.h \
 	storage/maildir/maildir-acl.c

@@ -1,4 +1,4 @@
-# storage/mime: RFC 5322 / MIME parser for FETCH and SEARCH (issue 3).
+# storage/mime: RFC 5322 / MIME parser for FETCH and SEARCH.
 # Included from storage/local.mk; the sources go into libstorage.
 storage_libstorage_la_SOURCES += \
 	storage/mime/mime.h storage/mime/mime-private.h \

@@ -1,4 +1,4 @@
-# Auth tests (auth engineer): test modules in t/authmods/ and the unit tests
+# Auth tests: test modules in t/authmods/ and the unit tests
 # t/unit/test-auth*.c and test-authmech.c. Included from authmods/local.mk.
 EXTRA_DIST += t/authmods/local.mk
 
