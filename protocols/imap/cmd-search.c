@@ -18,6 +18,7 @@
 #include "storage/store.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
+#include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-search.h"
 #include "protocols/imap/imap-search-cmd.h"
@@ -76,6 +77,8 @@ imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r,
 			*ret_r |= RET_ALL;
 		else if (imap_arg_atom_eq(&list[i], "COUNT"))
 			*ret_r |= RET_COUNT;
+		else if (imap_arg_atom_eq(&list[i], "SAVE"))
+			*ret_r |= IMAP_ESEARCH_SAVE;
 		else if (imap_arg_atom_eq(&list[i], "PARTIAL") &&
 			 i + 1 < count && !(*ret_r & IMAP_ESEARCH_PARTIAL) &&
 			 partial_range(&list[++i], partial_r) == 0)
@@ -204,6 +207,69 @@ imap_cmd_search_esearch_write(struct imap_cmd *cmd, unsigned opts,
 	return imap_reply_line(cmd->sess, &b);
 }
 
+void
+imap_cmd_searchres_set(struct imap_session *sess, const uint32_t *uids,
+		       uint32_t n)
+{
+	free(sess->searchres);
+	sess->searchres = NULL;
+	sess->searchres_n = 0;
+	if (n == 0)
+		return;
+	sess->searchres = xcalloc(n, sizeof(*uids));
+	memcpy(sess->searchres, uids, n * sizeof(*uids));
+	sess->searchres_n = n;
+}
+
+int
+imap_cmd_searchres_seqs(struct imap_cmd *cmd, uint32_t **seqs_r,
+			uint32_t *n_r)
+{
+	struct imap_session *sess = cmd->sess;
+	uint32_t count = store_mailbox_count(sess->box), n = 0, k = 0;
+	uint32_t *seqs = arena_alloc(cmd->arena, (count ? count : 1) *
+				     sizeof(*seqs));
+
+	if (seqs == NULL)
+		return -ERR_NOMEM;
+	/* both lists ascend by UID: one merge pass */
+	for (uint32_t seq = 1; seq <= count && k < sess->searchres_n; seq++) {
+		const struct store_msg *m = store_msg_get(sess->box, seq);
+		if (m == NULL)
+			continue;
+		while (k < sess->searchres_n && sess->searchres[k] < m->uid)
+			k++;
+		if (k < sess->searchres_n && sess->searchres[k] == m->uid)
+			seqs[n++] = seq;
+	}
+	*seqs_r = seqs;
+	*n_r = n;
+	return 0;
+}
+
+/* save: the result as "$" (RFC 5182 2.4): only the messages MIN and MAX
+ * name when they are the only other options, else all; kept as UIDs */
+static int
+save(struct imap_cmd *cmd, unsigned opts, const uint32_t *ids, uint32_t n)
+{
+	uint32_t *uids = arena_alloc(cmd->arena, (n ? n : 1) * sizeof(*uids));
+	uint32_t k = 0;
+
+	if (uids == NULL)
+		return -ERR_NOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		if ((opts & (RET_ALL | RET_COUNT | IMAP_ESEARCH_PARTIAL)) == 0 &&
+		    (opts & (RET_MIN | RET_MAX)) != 0 &&
+		    !((opts & RET_MIN) && i == 0) &&
+		    !((opts & RET_MAX) && i == n - 1))
+			continue;
+		uids[k++] = cmd->uid ? ids[i] :
+			    store_msg_get(cmd->sess->box, ids[i])->uid;
+	}
+	imap_cmd_searchres_set(cmd->sess, uids, k);
+	return 0;
+}
+
 int
 imap_cmd_search(struct imap_cmd *cmd)
 {
@@ -226,17 +292,29 @@ imap_cmd_search(struct imap_cmd *cmd)
 		args += 2;
 		argc -= 2;
 	}
+	/* the keys may name "$" (converted here, before it changes); a
+	 * failed SEARCH (SAVE) leaves "$" empty (RFC 5182 2.1) */
 	ret = imap_search_cmd_program(cmd, args, argc, NULL, &prog, &error);
+	if (ret < 0 && (opts & IMAP_ESEARCH_SAVE))
+		imap_cmd_searchres_set(cmd->sess, NULL, 0);
 	if (ret < 0)
 		return imap_search_cmd_parse_error(cmd, ret, error);
 	ret = imap_search_cmd_run(cmd, prog, &ids, &n);
+	if (ret < 0 && (opts & IMAP_ESEARCH_SAVE))
+		imap_cmd_searchres_set(cmd->sess, NULL, 0);
 	if (ret < 0)
 		return imap_search_cmd_run_error(cmd, ret);
+	if ((opts & IMAP_ESEARCH_SAVE) && (ret = save(cmd, opts, ids, n)) < 0)
+		return ret;
 	if ((ret = highest_modseq(cmd, prog, opts, ids, n, &modseq)) < 0)
 		return ret;
-	ret = esearch ? imap_cmd_search_esearch_write(cmd, opts, &partial, ids, n,
-							 modseq) :
-			write_plain(cmd->sess, ids, n, modseq);
+	if (opts == IMAP_ESEARCH_SAVE)	/* no ESEARCH (RFC 5182 2.4) */
+		ret = 0;
+	else if (esearch)
+		ret = imap_cmd_search_esearch_write(cmd, opts, &partial, ids,
+						    n, modseq);
+	else
+		ret = write_plain(cmd->sess, ids, n, modseq);
 	if (ret < 0)
 		return ret;
 	return imap_reply_tagged(cmd, "OK", "Search completed.");

@@ -23,6 +23,7 @@ struct store_mailbox;
 #define IMAP_ESEARCH_ALL	(1u << 2)
 #define IMAP_ESEARCH_COUNT	(1u << 3)
 #define IMAP_ESEARCH_PARTIAL	(1u << 4)	/* RFC 9394 */
+#define IMAP_ESEARCH_SAVE	(1u << 5)	/* RFC 5182 SEARCHRES */
 
 /* PARTIAL's window: positions lo..hi (1-based, lo <= hi) of the answer
  * list, counted from its end when from_end ("-1:-100", the last 100);
