@@ -22,14 +22,13 @@
 #include "protocols/imap/imap-search-cmd.h"
 #include "core/compat.h"
 
-/* ESEARCH result options (RFC 4731 3.1) */
-#define RET_MIN		(1u << 0)
-#define RET_MAX		(1u << 1)
-#define RET_ALL		(1u << 2)
-#define RET_COUNT	(1u << 3)
+#define RET_MIN		IMAP_ESEARCH_MIN
+#define RET_MAX		IMAP_ESEARCH_MAX
+#define RET_ALL		IMAP_ESEARCH_ALL
+#define RET_COUNT	IMAP_ESEARCH_COUNT
 
-static int
-parse_return(const struct imap_arg *arg, unsigned *ret_r)
+int
+imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r)
 {
 	const struct imap_arg *list;
 	unsigned count, i;
@@ -113,10 +112,9 @@ highest_modseq(struct imap_cmd *cmd, const struct imap_search_key *prog,
 	return imap_condstore_enable(cmd->sess, IMAP_ENABLED_CONDSTORE);
 }
 
-/* ids ascend (sequence order; UIDs ascend with it) */
-static int
-write_esearch(struct imap_cmd *cmd, unsigned opts, const uint32_t *ids,
-	      uint32_t n, uint64_t modseq)
+int
+imap_cmd_search_esearch_write(struct imap_cmd *cmd, unsigned opts,
+			      const uint32_t *ids, uint32_t n, uint64_t modseq)
 {
 	struct sbuf b;
 
@@ -154,7 +152,7 @@ imap_cmd_search(struct imap_cmd *cmd)
 	int ret;
 
 	if (argc >= 2 && imap_arg_atom_eq(&args[0], "RETURN")) {
-		if (parse_return(&args[1], &opts) < 0)
+		if (imap_cmd_search_return_parse(&args[1], &opts) < 0)
 			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		esearch = true;
@@ -169,7 +167,8 @@ imap_cmd_search(struct imap_cmd *cmd)
 		return imap_search_cmd_run_error(cmd, ret);
 	if ((ret = highest_modseq(cmd, prog, opts, ids, n, &modseq)) < 0)
 		return ret;
-	ret = esearch ? write_esearch(cmd, opts, ids, n, modseq) :
+	ret = esearch ? imap_cmd_search_esearch_write(cmd, opts, ids, n,
+							 modseq) :
 			write_plain(cmd->sess, ids, n, modseq);
 	if (ret < 0)
 		return ret;

@@ -30,6 +30,8 @@ static const char *const caps_always[] = {
 	"MULTIAPPEND",		/* RFC 3502 */
 	"BINARY",		/* RFC 3516, with LITERAL8 for APPEND */
 	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
+	"WITHIN",		/* RFC 5032 */
+	"ESORT",		/* RFC 5267 3 */
 };
 
 bool

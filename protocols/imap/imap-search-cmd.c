@@ -488,6 +488,10 @@ uses_scan(const struct imap_search_key *k, struct uses *u)
 	case IMAP_SEARCH_THREADID:
 		u->object_ids = true;
 		break;
+	case IMAP_SEARCH_OLDER:
+	case IMAP_SEARCH_YOUNGER:
+		u->date = true;
+		break;
 	case IMAP_SEARCH_LARGER:
 	case IMAP_SEARCH_SMALLER:
 		u->size = true;

@@ -5,6 +5,7 @@
  * through its producers and stop them at the first hit.
  */
 #include <strings.h>
+#include <time.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "protocols/imap/imap-search.h"
@@ -220,6 +221,12 @@ match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	case IMAP_SEARCH_THREADID:
 		return msg->thread_id != NULL && strcmp(msg->thread_id,
 							k->str) == 0;
+	case IMAP_SEARCH_OLDER:
+	case IMAP_SEARCH_YOUNGER:
+		/* RFC 5032 3: the interval counts back from now, in
+		 * seconds; YOUNGER n is NOT OLDER n */
+		return ((int64_t)time(NULL) - (int64_t)msg->internal_date >=
+			(int64_t)k->size) == (k->type == IMAP_SEARCH_OLDER);
 	case IMAP_SEARCH_LARGER:
 		return msg->size > k->size;
 	case IMAP_SEARCH_SMALLER:

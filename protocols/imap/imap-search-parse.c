@@ -69,6 +69,7 @@ static const struct keyword keywords[] = {
 	FLAG_KEY("NEW", F(RECENT) | F(SEEN), F(RECENT)),
 	KEY("NOT", KW_NOT, NOT),
 	FLAG_KEY("OLD", F(RECENT), 0),
+	KEY("OLDER", KW_SIZE, OLDER),	/* RFC 5032 WITHIN, in seconds */
 	KEY("ON", KW_DATE, ON),
 	KEY("OR", KW_OR, OR),
 	FLAG_KEY("RECENT", F(RECENT), F(RECENT)),
@@ -94,6 +95,7 @@ static const struct keyword keywords[] = {
 	FLAG_KEY("UNFLAGGED", F(FLAGGED), 0),
 	{ "UNKEYWORD", KW_KEYWORD, IMAP_SEARCH_KEYWORD, 0, 0, NULL, true },
 	FLAG_KEY("UNSEEN", F(SEEN), 0),
+	KEY("YOUNGER", KW_SIZE, YOUNGER),	/* RFC 5032 WITHIN */
 };
 #undef KEY
 #undef FLAG_KEY

@@ -79,6 +79,9 @@ enum imap_search_type {
 	IMAP_SEARCH_SAVEDSINCE,
 	IMAP_SEARCH_EMAILID,		/* str: RFC 8474 6 */
 	IMAP_SEARCH_THREADID,
+	IMAP_SEARCH_OLDER,	/* internal date >= size seconds ago */
+	IMAP_SEARCH_YOUNGER,	/* internal date < size seconds ago
+				   (RFC 5032) */
 	IMAP_SEARCH_LARGER,	/* RFC822.SIZE > size */
 	IMAP_SEARCH_SMALLER,	/* RFC822.SIZE < size */
 	IMAP_SEARCH_HEADER,	/* field contains str (FROM, TO, ... too) */
