@@ -246,6 +246,10 @@ run(struct attempt *a, const char *authzid, const char *authcid,
 				   errno_str(errno, ebuf, sizeof(ebuf)));
 			return -ERR_TEMP;
 		}
+		/* a parked session's next thread takes the same identity */
+		a->s->sysuser = true;
+		a->s->sys_uid = (*user_r)->uid;
+		a->s->sys_gid = (*user_r)->gid;
 	}
 	return 0;
 }

@@ -29,9 +29,10 @@ struct conn {
 	unsigned timeout;		/* seconds, 0: none */
 	long long deadline;		/* CLOCK_MONOTONIC ms, 0: none */
 	int write_error;		/* sticky */
-	char *in;			/* grows up to a line's max */
+	char *in;			/* grows up to a line's max; NULL
+					   while parked (conn_shrink) */
 	size_t in_cap, in_start, in_end;
-	char out[CONN_OUTBUF];
+	char *out;			/* CONN_OUTBUF, made on first write */
 	size_t out_len;
 	uint64_t bytes_in, bytes_out;
 	char tls_info[96];
@@ -54,9 +55,34 @@ conn_new(int fd)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	c->fd = fd;
-	c->in_cap = CONN_INBUF_MIN;
-	c->in = xmalloc(c->in_cap);
 	return c;
+}
+
+/* in_ready: the input buffer exists (it goes while parked) */
+static void
+in_ready(struct conn *c)
+{
+	if (c->in == NULL) {
+		c->in_cap = CONN_INBUF_MIN;
+		c->in = xmalloc(c->in_cap);
+	}
+}
+
+void
+conn_shrink(struct conn *c)
+{
+	if (c->in_start == c->in_end) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = c->in_start = c->in_end = 0;
+	}
+	if (c->out_len == 0) {
+		free(c->out);
+		c->out = NULL;
+	}
+	/* OpenSSL's record buffers (about 34 KB): made again on use */
+	if (c->ssl != NULL)
+		SSL_free_buffers(c->ssl);
 }
 
 void
@@ -72,6 +98,7 @@ conn_free(struct conn **cp)
 	close(c->fd);
 	conn_deflate_free(&c->z);
 	free(c->in);
+	free(c->out);
 	free(c);
 	*cp = NULL;
 }
@@ -154,9 +181,10 @@ conn_set_deadline(struct conn *c, unsigned seconds)
 }
 
 /* Read once from the socket or TLS stream into buf (room > 0 bytes).
- * Returns bytes read (> 0) or an error. */
+ * Returns bytes read (> 0) or an error; without wait, 0 when the socket
+ * has nothing now. */
 static int
-read_raw(struct conn *c, char *buf, size_t room)
+read_raw(struct conn *c, char *buf, size_t room, bool wait)
 {
 	long long deadline = deadline_of(c);
 
@@ -170,6 +198,9 @@ read_raw(struct conn *c, char *buf, size_t room)
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return -ERR_EOF;
+			if (!wait && (e == SSL_ERROR_WANT_READ ||
+				      e == SSL_ERROR_WANT_WRITE))
+				return 0;
 			if (e == SSL_ERROR_WANT_READ)
 				r = wait_fd(c, POLLIN, deadline);
 			else if (e == SSL_ERROR_WANT_WRITE)
@@ -189,6 +220,8 @@ read_raw(struct conn *c, char *buf, size_t room)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno == ECONNRESET ? -ERR_EOF : -ERR_IO;
+		if (!wait)
+			return 0;
 		r = wait_fd(c, POLLIN, deadline);
 		if (r < 0)
 			return r;
@@ -198,7 +231,7 @@ read_raw(struct conn *c, char *buf, size_t room)
 /* fill_inflated: inflate into the input buffer, reading compressed
  * octets only when none are left to inflate */
 static int
-fill_inflated(struct conn *c, size_t room)
+fill_inflated(struct conn *c, size_t room, bool wait)
 {
 	for (;;) {
 		size_t got, n;
@@ -210,19 +243,21 @@ fill_inflated(struct conn *c, size_t room)
 		if (got > 0)
 			return (int)got;
 		conn_deflate_in_space(c->z, &p, &n);
-		if ((r = read_raw(c, p, n)) < 0)
+		if ((r = read_raw(c, p, n, wait)) <= 0)
 			return r;
 		conn_deflate_in_added(c->z, (size_t)r);
 	}
 }
 
 /* Read once into the input buffer (inflated when compressed); the buffer
- * must have room. Returns bytes added (> 0) or an error. */
+ * must have room. Returns bytes added (> 0) or an error; without wait, 0
+ * when the socket has nothing now. */
 static int
-fill(struct conn *c)
+fill_some(struct conn *c, bool wait)
 {
 	int r;
 
+	in_ready(c);
 	if (c->in_start > 0 && c->in_start == c->in_end)
 		c->in_start = c->in_end = 0;
 	if (c->in_end == c->in_cap && c->in_start > 0) {
@@ -231,13 +266,19 @@ fill(struct conn *c)
 		c->in_start = 0;
 	}
 	size_t room = c->in_cap - c->in_end;
-	r = c->z != NULL ? fill_inflated(c, room) :
-	    read_raw(c, c->in + c->in_end, room);
+	r = c->z != NULL ? fill_inflated(c, room, wait) :
+	    read_raw(c, c->in + c->in_end, room, wait);
 	if (r > 0) {
 		c->in_end += (size_t)r;
 		c->bytes_in += (uint64_t)r;
 	}
 	return r;
+}
+
+static int
+fill(struct conn *c)
+{
+	return fill_some(c, true);
 }
 
 /* keep_head: the start of a line about to be thrown away, so the
@@ -256,6 +297,7 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 	size_t scanned = 0;
 	bool discarding = false;
 
+	in_ready(c);
 	for (;;) {
 		char *start = c->in + c->in_start;
 		size_t avail = c->in_end - c->in_start;
@@ -356,6 +398,26 @@ conn_buffered(const struct conn *c)
 	if (c->z != NULL && conn_deflate_pending(c->z))
 		n++;	/* compressed octets not inflated yet */
 	return n;
+}
+
+bool
+conn_input_pending(const struct conn *c)
+{
+	/* SSL_has_pending also counts a record read but not yet decrypted */
+	return c->in_end > c->in_start ||
+	       (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
+	       (c->z != NULL && conn_deflate_pending(c->z));
+}
+
+int
+conn_read_ready(struct conn *c)
+{
+	int r;
+
+	if (c->in_end > c->in_start)
+		return 1;
+	r = fill_some(c, false);
+	return r < 0 ? r : r > 0 ? 1 : 0;
 }
 
 int
@@ -475,11 +537,13 @@ conn_write(struct conn *c, const void *p, size_t n)
 	if (c->write_error != 0)
 		return c->write_error;
 	c->bytes_out += n;
-	if (c->out_len + n > sizeof(c->out)) {
+	if (c->out == NULL)
+		c->out = xmalloc(CONN_OUTBUF);
+	if (c->out_len + n > CONN_OUTBUF) {
 		int r = conn_flush(c);
 		if (r < 0)
 			return r;
-		if (n >= sizeof(c->out)) {
+		if (n >= CONN_OUTBUF) {
 			r = transmit(c, p, n, false);
 			if (r < 0)
 				c->write_error = r;

@@ -94,6 +94,23 @@ int conn_skip(struct conn *c, uint64_t n);
  * (including TLS records decrypted but not read). */
 size_t conn_buffered(const struct conn *c);
 
+/* conn_input_pending: whether input waits inside the process, where
+ * poll/epoll on the socket cannot see it: bytes in the conn's buffer, or
+ * TLS data OpenSSL read from the socket (decrypted or not). A session
+ * must not park (core/park.h) while it is true. */
+bool conn_input_pending(const struct conn *c);
+
+/* conn_read_ready: read what the socket holds now, without waiting (TLS
+ * records are processed): 1 when protocol input is buffered after it, 0
+ * when none arrived (a TLS post-handshake message, a spurious wake-up),
+ * or -ERR_EOF, -ERR_IO, -ERR_TLS. For a parked session's wake-up. */
+int conn_read_ready(struct conn *c);
+
+/* conn_shrink: give back the memory of empty buffers (the conn's input
+ * and output buffers, OpenSSL's record buffers); they are made again on
+ * use. For a parked session. */
+void conn_shrink(struct conn *c);
+
 /* conn_wait: wait until the peer sent data (returns 1), extra_fd (if >= 0)
  * is readable (returns 2), or timeout_ms passed (returns 0; -1 waits for
  * ever). Returns -ERR_SHUTDOWN when the server stops. For IDLE. */

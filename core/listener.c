@@ -28,9 +28,10 @@
 #define MAX_LISTENERS 64
 #define IP_BUCKETS 1024
 #define MAX_REFUSING 64		/* refusal threads at once; more are closed */
-/* Descriptors one session may hold at once: its socket, and in IDLE an
- * epoll and an eventfd (or a message or folder file during a command). */
-#define SESSION_FDS 3
+/* Descriptors one session may hold at once: its socket, and during a
+ * command a message or folder file (IDLE holds only its socket: the
+ * poller and inotify instance are the process's, core/park.h). */
+#define SESSION_FDS 2
 /* Descriptors of a process beside its sessions: stdio, listeners, signal
  * and shutdown pipes, the log, authd sockets, the reserve, mailbox scans. */
 #define BASE_FDS 64

@@ -13,6 +13,7 @@ core_libcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/notify.c core/notify.h \
+	core/park.c core/park.h \
 	core/pidfile.c core/pidfile.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \

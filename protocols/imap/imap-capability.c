@@ -27,6 +27,7 @@ static const char *const caps_always[] = {
 	"REPLACE",		/* RFC 8508 */
 	"PREVIEW",		/* RFC 8970 */
 	"OBJECTID",		/* RFC 8474 */
+	"METADATA", "METADATA-SERVER",	/* RFC 5464 */
 	"MULTIAPPEND",		/* RFC 3502 */
 	"BINARY",		/* RFC 3516, with LITERAL8 for APPEND */
 	"CONDSTORE", "QRESYNC",	/* RFC 7162 */

@@ -58,6 +58,11 @@ int imap_cmd_enable(struct imap_cmd *cmd);
 int imap_cmd_id(struct imap_cmd *cmd);
 int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
+/* imap_idle_resume: continue the parked IDLE of sess after the wake-up
+ * why (enum park_wake): IMAP_CMD_PARKED when parked again, IMAP_CMD_DONE
+ * when IDLE ended with its tagged reply, or an error ending the
+ * session. */
+int imap_idle_resume(struct imap_session *sess, int why);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
 int imap_cmd_starttls(struct imap_cmd *cmd);
@@ -71,6 +76,8 @@ int imap_cmd_subscribe(struct imap_cmd *cmd);
 int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
 int imap_cmd_replace(struct imap_cmd *cmd);	/* cmd-replace.c */
+int imap_cmd_getmetadata(struct imap_cmd *cmd);	/* cmd-metadata.c */
+int imap_cmd_setmetadata(struct imap_cmd *cmd);
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
 int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */

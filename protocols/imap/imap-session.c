@@ -565,12 +565,53 @@ end_reason(struct imap_session *sess, int r)
 	return reason;
 }
 
+/* command_loop: read and run commands until LOGOUT (0), an error ending
+ * the session (< 0), or IDLE parking it (IMAP_CMD_PARKED) */
+static int
+command_loop(struct imap_session *sess)
+{
+	int r = 0;
+
+	while (sess->state != IMAP_ST_LOGOUT) {
+		struct imap_cmd cmd;
+
+		arena_reset(sess->cmd_arena);
+		imap_parser_reset(sess->parser, sess->cmd_arena);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.sess = sess;
+		cmd.arena = sess->cmd_arena;
+		r = read_command(sess, &cmd);
+		if (r > 0)
+			r = imap_command_dispatch(&cmd);
+		if (r < 0 || r == IMAP_CMD_PARKED)
+			return r;
+		if (sess->bad_count >= sess->set->max_bad_commands)
+			return bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	}
+	return 0;
+}
+
+/* session_over: unless parked, end the session after r */
+static void
+session_over(struct imap_session *sess, int r)
+{
+	struct session *s = sess->s;
+
+	if (r == IMAP_CMD_PARKED)
+		return;		/* everything stays for imap_session_resume */
+	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
+	imap_session_unselect(sess);
+	store_user_close(&sess->store);
+	imap_parser_free(&sess->parser);
+	arena_free(&sess->cmd_arena);
+	s->proto_state = NULL;
+}
+
 static void
 imap_session_run(struct session *s)
 {
 	struct imap_session *sess = arena_zalloc(s->arena, sizeof(*sess));
 	struct imap_parser_limits l;
-	int r = 0;
 
 	if (sess == NULL)
 		return;
@@ -584,30 +625,23 @@ imap_session_run(struct session *s)
 	parser_limits(sess, &l);
 	sess->parser = imap_parser_new(sess->cmd_arena, &l);
 	greet(sess);
-	while (sess->state != IMAP_ST_LOGOUT) {
-		struct imap_cmd cmd;
+	session_over(sess, command_loop(sess));
+}
 
-		arena_reset(sess->cmd_arena);
-		imap_parser_reset(sess->parser, sess->cmd_arena);
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.sess = sess;
-		cmd.arena = sess->cmd_arena;
-		r = read_command(sess, &cmd);
-		if (r > 0)
-			r = imap_command_dispatch(&cmd);
-		if (r < 0)
-			break;
-		if (sess->bad_count >= sess->set->max_bad_commands) {
-			r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
-			break;
-		}
-	}
-	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
-	imap_session_unselect(sess);
-	store_user_close(&sess->store);
-	imap_parser_free(&sess->parser);
-	arena_free(&sess->cmd_arena);
-	s->proto_state = NULL;
+/* imap_session_resume: a parked IDLE woke up; after DONE the command
+ * loop goes on in this thread */
+static void
+imap_session_resume(struct session *s, int why)
+{
+	struct imap_session *sess = s->proto_state;
+	int r = imap_idle_resume(sess, why);
+
+	if (r == IMAP_CMD_DONE &&
+	    sess->bad_count < sess->set->max_bad_commands)
+		r = command_loop(sess);
+	else if (r == IMAP_CMD_DONE)
+		r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	session_over(sess, r);
 }
 
 static void
@@ -623,4 +657,5 @@ const struct proto_ops imap_proto = {
 	.settings = &imap_conf_table,
 	.refuse = run_refuse,
 	.run = imap_session_run,
+	.resume = imap_session_resume,
 };

@@ -26,6 +26,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \
 	protocols/imap/cmd-replace.c \
+	protocols/imap/cmd-metadata.c \
 	protocols/imap/cmd-select.c \
 	protocols/imap/cmd-store.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \
