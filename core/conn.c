@@ -32,6 +32,8 @@ struct conn {
 	size_t out_len;
 	uint64_t bytes_in, bytes_out;
 	char tls_info[96];
+	char line_head[CONN_LINE_HEAD];	/* of the last refused line */
+	size_t line_head_len;
 };
 
 void
@@ -203,6 +205,16 @@ got:
 	}
 }
 
+/* keep_head: the start of a line about to be thrown away, so the
+ * protocol can still answer its tag */
+static void
+keep_head(struct conn *c, const char *p, size_t len)
+{
+	c->line_head_len = len < sizeof(c->line_head) ? len :
+			   sizeof(c->line_head);
+	memcpy(c->line_head, p, c->line_head_len);
+}
+
 int
 conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 {
@@ -218,6 +230,8 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 			c->in_start += len + 1;
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
+			if (!discarding && len > max)
+				keep_head(c, start, len);
 			if (discarding || len > max)
 				return -ERR_LIMIT;
 			line_r->p = start;
@@ -228,6 +242,8 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (avail > max + 1) {
 			/* too long: throw it away up to its end; a line is
 			 * never truncated and run */
+			if (!discarding)
+				keep_head(c, start, avail);
 			discarding = true;
 			c->in_start = c->in_end;
 			scanned = 0;
@@ -239,6 +255,13 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (r < 0)
 			return r;
 	}
+}
+
+size_t
+conn_line_head(const struct conn *c, const char **p_r)
+{
+	*p_r = c->line_head;
+	return c->line_head_len;
 }
 
 int

@@ -59,6 +59,13 @@ const char *conn_tls_info(const struct conn *c);
  * Errors: -ERR_EOF, -ERR_TIMEOUT, -ERR_SHUTDOWN, -ERR_IO, -ERR_TLS. */
 int conn_read_line(struct conn *c, size_t max, struct sview *line_r);
 
+/* conn_line_head: after conn_read_line returned -ERR_LIMIT, the first
+ * bytes (at most CONN_LINE_HEAD) of the line it threw away, so that a
+ * protocol can answer the line's tag (RFC 3501 2.2.2); *p_r points into
+ * c, valid until the next refused line. Returns their count. */
+#define CONN_LINE_HEAD 128
+size_t conn_line_head(const struct conn *c, const char **p_r);
+
 /* conn_read: up to n bytes into buf (at least 1, blocking); *got_r is the
  * count. Same errors as conn_read_line. */
 int conn_read(struct conn *c, void *buf, size_t n, size_t *got_r);

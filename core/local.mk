@@ -14,6 +14,7 @@ core_libcore_la_SOURCES = \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
 	core/proxy-protocol.c core/proxy-protocol.h \
+	core/proxy-relay.c core/proxy-relay.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
 	core/tlsconn.c core/tlsconn.h

@@ -55,6 +55,18 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "append log lines to this file; empty: syslog (stderr with -F)"),
 	S("proxy.trusted_networks", CONF_STRING, proxy_trusted_networks, "",
 	  .doc = "addresses/CIDR blocks of proxies that send a PROXY header"),
+	S("proxy.enabled", CONF_BOOL, proxy_enabled, "no",
+	  .doc = "login proxy mode: relay each login to its backend"),
+	S("proxy.backends", CONF_STRING, proxy_backends, "",
+	  .doc = "host:port items users are spread over by hashing"),
+	S("proxy.backend_header", CONF_BOOL, proxy_send_header, "yes",
+	  .doc = "name the client to backends with a PROXY header"),
+	S("proxy.connect_timeout", CONF_DURATION, proxy_connect_timeout, "5s",
+	  .min = 1, .max = 300, .doc = "how long a backend may take to accept"),
+	S("proxy.failover", CONF_BOOL, proxy_failover, "no",
+	  .doc = "send a hashed user elsewhere when the backend is down"),
+	S("proxy.down_time", CONF_DURATION, proxy_down_time, "30s",
+	  .min = 1, .max = 3600, .doc = "how long a failed backend is skipped"),
 };
 #undef S
 

@@ -35,6 +35,12 @@ struct core_settings {
 	const char *log_level;
 	const char *log_file;		/* "": syslog, or stderr with -F */
 	const char *proxy_trusted_networks; /* proxy.trusted_networks */
+	bool proxy_enabled;		/* proxy.enabled: login proxy mode */
+	const char *proxy_backends;	/* proxy.backends */
+	bool proxy_send_header;		/* proxy.backend_header */
+	unsigned proxy_connect_timeout;	/* seconds */
+	bool proxy_failover;		/* proxy.failover */
+	unsigned proxy_down_time;	/* seconds a failed backend rests */
 };
 
 struct session {

@@ -15,7 +15,8 @@ test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
       offlineimap3 mutt libargon2-1 python3-cryptography dovecot-core
       dovecot-dev
-      postfix dovecot-imapd dovecot-pop3d)
+      postfix dovecot-imapd dovecot-pop3d
+      haproxy nginx-light libnginx-mod-mail)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()

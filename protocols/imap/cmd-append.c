@@ -86,8 +86,7 @@ static int
 refuse(struct imap_cmd *cmd, const char *status, const char *text)
 {
 	if (imap_session_literal_refuse(cmd) < 0) {
-		imap_reply_untagged(cmd->sess, "BYE [TOOBIG] Message too big");
-		imap_reply_flush(cmd->sess);
+		imap_session_bye(cmd->sess, "[TOOBIG] Message too big");
 		return -ERR_EOF;
 	}
 	return answered(imap_reply_tagged(cmd, status, "%s", text));
@@ -164,9 +163,8 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 	if (r < 0 || !literal_last(cmd)) {
 		store_append_abort(&a);
 		if (r == -ERR_LIMIT) {
-			imap_reply_untagged(cmd->sess, "BYE MULTIAPPEND is not "
-					    "supported");
-			imap_reply_flush(cmd->sess);
+			imap_session_bye(cmd->sess, "MULTIAPPEND is not "
+					 "supported");
 			return -ERR_EOF;
 		}
 		return r < 0 && r != -ERR_SYNTAX ? r :

@@ -44,6 +44,10 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 	if ((items->items & IMAP_FETCH_SAVEDATE) &&
 	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
 		return ret;
+	if ((items->items & (IMAP_FETCH_EMAILID | IMAP_FETCH_THREADID)) &&
+	    (ret = store_msg_object_ids(box, seq, scratch, m->email_id,
+					m->thread_id)) < 0)
+		return ret;
 	if (items->needs_file) {
 		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the
 		 * folder's cache (no file read); sections and PREVIEW need

@@ -10,6 +10,7 @@
 #include "core/auth.h"
 #include "core/conn.h"
 #include "core/error.h"
+#include "core/proxy-relay.h"
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
@@ -76,6 +77,12 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	if (r < 0 || (u->options & AUTH_OPT_DISABLE_IMAP) != 0)
 		return imap_reply_tagged(cmd, "NO", "[AUTHENTICATIONFAILED] "
 					 "Authentication failed.");
+	if (proxy_relay_enabled(sess->s)) {
+		if (authzid != NULL && *authzid != '\0')
+			return imap_reply_tagged(cmd, "NO", "[CANNOT] Master "
+						 "user logins are not proxied");
+		return imap_proxy_login(cmd, u, u->user, password);
+	}
 	r = store_user_open(u->mail, u->quota, &store, &err);
 	if (r < 0) {
 		slog_error(sess->s, "imap: mailbox open failed mail=%s error=%s",

@@ -2,7 +2,8 @@
  *
  * SELECT and EXAMINE (RFC 3501 6.3.1-6.3.2) with the responses clients
  * cache by (FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
- * UIDNEXT), and STATUS (6.3.10) with SIZE (RFC 8438).
+ * UIDNEXT) and MAILBOXID (RFC 8474), and STATUS (6.3.10) with SIZE (RFC
+ * 8438) and MAILBOXID.
  */
 #include <strings.h>
 #include "core/arena.h"
@@ -44,6 +45,18 @@ select_untagged(struct imap_session *sess)
 				   store_mailbox_uidnext(mb));
 }
 
+/* RFC 8474 4.1: SELECT and EXAMINE report the MAILBOXID; a folder whose
+ * id cannot be made (read-only file system) is still selected */
+static int
+mailboxid_code(struct imap_session *sess, const struct imap_acl_box *ab)
+{
+	char id[STORE_OBJECTID_SIZE];
+
+	if (store_folder_id(ab->store, ab->name, id, sizeof(id)) < 0)
+		return 0;
+	return imap_reply_untagged(sess, "OK [MAILBOXID (%s)] Ok", id);
+}
+
 int
 imap_cmd_select(struct imap_cmd *cmd)
 {
@@ -76,14 +89,17 @@ imap_cmd_select(struct imap_cmd *cmd)
 	if ((r = imap_acl_selected(sess, &ab)) < 0)
 		return r;
 	if ((r = select_untagged(sess)) < 0 ||
-	    (r = imap_acl_myrights_code(sess)) < 0)
+	    (r = imap_acl_myrights_code(sess)) < 0 ||
+	    (r = mailboxid_code(sess, &ab)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
 				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
 				 examine ? "EXAMINE" : "SELECT");
 }
 
-#define STATUS_SIZE ((size_t)-1)	/* not in struct store_status */
+/* items not in struct store_status */
+#define STATUS_SIZE ((size_t)-1)
+#define STATUS_MAILBOXID ((size_t)-2)
 
 static const struct {
 	const char *name;
@@ -95,6 +111,7 @@ static const struct {
 	{ "UIDVALIDITY", offsetof(struct store_status, uidvalidity) },
 	{ "UNSEEN", offsetof(struct store_status, unseen) },
 	{ "SIZE", STATUS_SIZE },		/* RFC 8438: 64 bits */
+	{ "MAILBOXID", STATUS_MAILBOXID },	/* RFC 8474 4.2 */
 };
 
 static int
@@ -144,6 +161,14 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 		uint32_t v;
 
 		sbuf_appendf(&b, "%s%s ", i ? " " : "", status_items[k].name);
+		if (status_items[k].offset == STATUS_MAILBOXID) {
+			char id[STORE_OBJECTID_SIZE];
+			if ((r = store_folder_id(ab.store, ab.name, id,
+						 sizeof(id))) < 0)
+				return r;
+			sbuf_appendf(&b, "(%s)", id);
+			continue;
+		}
 		if (status_items[k].offset == STATUS_SIZE) {
 			if ((r = store_folder_size(ab.store, ab.name,
 						   &size)) < 0)

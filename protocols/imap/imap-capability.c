@@ -26,6 +26,7 @@ static const char *const caps_always[] = {
 	"SAVEDATE",		/* RFC 8514 */
 	"REPLACE",		/* RFC 8508 */
 	"PREVIEW",		/* RFC 8970 */
+	"OBJECTID",		/* RFC 8474 */
 };
 
 bool

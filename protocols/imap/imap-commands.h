@@ -124,6 +124,11 @@ bool imap_session_may_unauthenticate(const struct imap_session *sess);
 int imap_session_read_line(struct imap_session *sess, size_t max,
 			   struct sview *line_r);
 
+/* imap_session_bye: write "* BYE text" and flush; the caller then ends
+ * the session (returns a negative error). The session writes no second
+ * BYE when it ends. */
+void imap_session_bye(struct imap_session *sess, const char *text);
+
 /* APPEND streaming of cmd's pending literal (cmd->literal_pending):
  * _begin sends "+ " when the literal is synchronizing; _read reads up to n
  * bytes of it (0 in *got_r at its end); _end reads the rest of the
@@ -175,7 +180,7 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 size_t *nkw_r);
 
 /* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
- * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE), n > 0. (cmd-select.c)
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE MAILBOXID), n > 0. (cmd-select.c)
  * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
  * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
  * when the write failed. */
@@ -188,6 +193,16 @@ int imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
  * case), or NULL for any other (\All and \Flagged are virtual folders
  * Maildock does not have). Static string; pure. (cmd-list.c) */
 const char *imap_cmd_special_use_name(const char *attr);
+
+/* imap_proxy_login: in login proxy mode (core/proxy-relay.h), after u's
+ * credentials were checked here: log in as user with password at u's
+ * backend, answer cmd with the backend's tagged OK (or NO [UNAVAILABLE] /
+ * [AUTHENTICATIONFAILED]), relay the session until either side ends,
+ * then leave the session in LOGOUT. Returns IMAP_CMD_DONE or a conn
+ * error (imap-proxy.c). */
+struct auth_user;
+int imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
+		     const char *user, const char *password);
 
 /* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);

@@ -32,6 +32,8 @@ static const struct simple_item simple_items[] = {
 	{ "UID", IMAP_FETCH_UID },
 	{ "SAVEDATE", IMAP_FETCH_SAVEDATE },
 	{ "PREVIEW", IMAP_FETCH_PREVIEW },
+	{ "EMAILID", IMAP_FETCH_EMAILID },
+	{ "THREADID", IMAP_FETCH_THREADID },
 };
 
 static const struct simple_item macros[] = {

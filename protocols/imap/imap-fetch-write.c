@@ -162,6 +162,14 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 		item_sep(o);
 		append_u64(&o->b, "RFC822.SIZE ", m->size);
 	}
+	if (it & IMAP_FETCH_EMAILID) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "EMAILID (%s)", m->email_id);
+	}
+	if (it & IMAP_FETCH_THREADID) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "THREADID (%s)", m->thread_id);
+	}
 	if (it & IMAP_FETCH_SAVEDATE) {
 		item_sep(o);
 		sbuf_appends(&o->b, "SAVEDATE ");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "core/compat.h"
 #include "storage/mime/mime.h"
+#include "storage/store-info.h"
 
 struct arena;
 struct imap_arg;
@@ -38,6 +39,8 @@ struct sbuf;
 #define IMAP_FETCH_UID			(1u << 6)
 #define IMAP_FETCH_SAVEDATE		(1u << 7)	/* RFC 8514 */
 #define IMAP_FETCH_PREVIEW		(1u << 8)	/* RFC 8970 */
+#define IMAP_FETCH_EMAILID		(1u << 9)	/* RFC 8474 */
+#define IMAP_FETCH_THREADID		(1u << 10)
 
 /* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
 struct imap_fetch_section {
@@ -74,6 +77,8 @@ struct imap_fetch_msg {
 	const struct store_msg *msg;
 	time_t internal_date;
 	time_t save_date;	/* 0: not known (NIL) */
+	char email_id[STORE_OBJECTID_SIZE];	/* RFC 8474 */
+	char thread_id[STORE_OBJECTID_SIZE];
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
 	bool add_flags;		/* \Seen was just set: send FLAGS too */

@@ -214,6 +214,12 @@ match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	case IMAP_SEARCH_SAVEDON:
 	case IMAP_SEARCH_SAVEDSINCE:
 		return match_saved(k, msg);
+	case IMAP_SEARCH_EMAILID:	/* ids are case-sensitive (RFC 8474 7) */
+		return msg->email_id != NULL && strcmp(msg->email_id,
+						       k->str) == 0;
+	case IMAP_SEARCH_THREADID:
+		return msg->thread_id != NULL && strcmp(msg->thread_id,
+							k->str) == 0;
 	case IMAP_SEARCH_LARGER:
 		return msg->size > k->size;
 	case IMAP_SEARCH_SMALLER:

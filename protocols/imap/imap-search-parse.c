@@ -25,6 +25,7 @@ enum kw_kind {
 	KW_STRING,	/* astring argument, header field given */
 	KW_HEADER,	/* field-name and string */
 	KW_KEYWORD,	/* flag-keyword */
+	KW_OBJECTID,	/* objectid (RFC 8474 6) */
 	KW_NOT,
 	KW_OR,
 	KW_UID,
@@ -57,6 +58,7 @@ static const struct keyword keywords[] = {
 	STRING_KEY("CC", HEADER, "Cc"),
 	FLAG_KEY("DELETED", F(DELETED), F(DELETED)),
 	FLAG_KEY("DRAFT", F(DRAFT), F(DRAFT)),
+	KEY("EMAILID", KW_OBJECTID, EMAILID),
 	FLAG_KEY("FLAGGED", F(FLAGGED), F(FLAGGED)),
 	STRING_KEY("FROM", HEADER, "From"),
 	KEY("HEADER", KW_HEADER, HEADER),
@@ -81,6 +83,7 @@ static const struct keyword keywords[] = {
 	KEY("SMALLER", KW_SIZE, SMALLER),
 	STRING_KEY("SUBJECT", HEADER, "Subject"),
 	STRING_KEY("TEXT", TEXT, NULL),
+	KEY("THREADID", KW_OBJECTID, THREADID),
 	STRING_KEY("TO", HEADER, "To"),
 	KEY("UID", KW_UID, UIDSET),
 	FLAG_KEY("UNANSWERED", F(ANSWERED), 0),
@@ -401,6 +404,27 @@ parse_list(struct parser *p, const struct imap_search_arg *a, unsigned depth,
 	return 0;
 }
 
+/* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 7) */
+static int
+parse_objectid(struct parser *p, struct imap_search_key *k)
+{
+	const struct imap_search_arg *a = next_arg(p);
+
+	if (a == NULL || a->type == IMAP_SEARCH_ARG_LIST || a->len == 0 ||
+	    a->len > 255)
+		return fail(p, -ERR_SYNTAX, "Invalid object id");
+	for (size_t i = 0; i < a->len; i++) {
+		char c = a->str[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return fail(p, -ERR_SYNTAX, "Invalid object id");
+	}
+	if ((k->str = arena_strndup(p->arena, a->str, a->len)) == NULL)
+		return fail(p, -ERR_LIMIT, "Object id too long");
+	k->str_len = a->len;
+	return 0;
+}
+
 static int
 parse_args(struct parser *p, const struct keyword *kw,
 	   struct imap_search_key *k, unsigned depth)
@@ -434,6 +458,8 @@ parse_args(struct parser *p, const struct keyword *kw,
 		return parse_header(p, k);
 	case KW_KEYWORD:
 		return parse_keyword_flag(p, kw, k);
+	case KW_OBJECTID:
+		return parse_objectid(p, k);
 	case KW_NOT:
 		return parse_children(p, k, 1, depth);
 	case KW_OR:

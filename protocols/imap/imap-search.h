@@ -77,6 +77,8 @@ enum imap_search_type {
 	IMAP_SEARCH_SAVEDBEFORE,	/* save date (RFC 8514 4), else */
 	IMAP_SEARCH_SAVEDON,		/* the internal date */
 	IMAP_SEARCH_SAVEDSINCE,
+	IMAP_SEARCH_EMAILID,		/* str: RFC 8474 6 */
+	IMAP_SEARCH_THREADID,
 	IMAP_SEARCH_LARGER,	/* RFC822.SIZE > size */
 	IMAP_SEARCH_SMALLER,	/* RFC822.SIZE < size */
 	IMAP_SEARCH_HEADER,	/* field contains str (FROM, TO, ... too) */
@@ -136,6 +138,7 @@ struct imap_search_msg {
 	size_t keyword_count;
 	time_t internal_date;		/* compared in server local time */
 	time_t save_date;		/* RFC 8514; 0 when not known */
+	const char *email_id, *thread_id;	/* RFC 8474, when asked */
 	uint64_t size;			/* RFC822.SIZE (CRLF form) */
 	const struct imap_search_msg_ops *ops;
 	void *ctx;

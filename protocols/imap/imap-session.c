@@ -206,12 +206,36 @@ fill_cmd(struct imap_session *sess, struct imap_cmd *cmd)
 	cmd->args = imap_parser_args(sess->parser, &cmd->argc);
 }
 
-static int
-bye(struct imap_session *sess, const char *text, int err)
+void
+imap_session_bye(struct imap_session *sess, const char *text)
 {
 	conn_printf(sess->conn, "* BYE %s\r\n", text);
 	conn_flush(sess->conn);
+	sess->bye_sent = true;
+}
+
+static int
+bye(struct imap_session *sess, const char *text, int err)
+{
+	imap_session_bye(sess, text);
 	return err;
+}
+
+/* head_tag: the tag of a line conn_read_line threw away for its length
+ * (RFC 3501 9: tag = 1*<ASTRING-CHAR except "+">), in cmd's arena, or NULL
+ * when its start is no tag followed by a space */
+static const char *
+head_tag(struct imap_session *sess, struct imap_cmd *cmd)
+{
+	const char *p;
+	size_t n = conn_line_head(sess->conn, &p), len = 0;
+
+	while (len < n && len <= 64 && p[len] > 0x20 && p[len] < 0x7f &&
+	       strchr("(){%*\"\\+", p[len]) == NULL)
+		len++;
+	if (len == 0 || len > 64 || len == n || p[len] != ' ')
+		return NULL;
+	return arena_strndup(cmd->arena, p, len);
 }
 
 /* stream_command: the command (APPEND, REPLACE, UID REPLACE) whose
@@ -309,8 +333,9 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		r = imap_reply_tagged(cmd, "BAD", "Unexpected literal8");
 		return r < 0 ? r : 2;
 	}
-	if (size > limit) {
-		/* B40: refused before any "+"; a non-synchronizing literal
+	if (size > limit || !imap_parser_literal_fits(sess->parser)) {
+		/* B40: refused before any "+" (also when it would take the
+		 * command past imap.max_command); a non-synchronizing literal
 		 * is on its way, and its bytes must never run as commands */
 		if (!sync)
 			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
@@ -364,9 +389,12 @@ read_command(struct imap_session *sess, struct imap_cmd *cmd)
 	for (;;) {
 		r = conn_read_line(sess->conn, sess->set->max_line_length, &line);
 		if (r == -ERR_LIMIT) {
-			/* the line was discarded whole, never cut and run */
+			/* the line was discarded whole, never cut and run;
+			 * its tag is still answered (RFC 3501 2.2.2) */
 			sess->bad_count++;
 			cmd->tag = imap_parser_tag(sess->parser);
+			if (cmd->tag == NULL)
+				cmd->tag = head_tag(sess, cmd);
 			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
 			return r < 0 ? r : 0;
 		}
@@ -487,27 +515,39 @@ greet(struct imap_session *sess)
 	conn_flush(sess->conn);
 }
 
+/* end_reason: the log's reason; a session that ends for any other cause
+ * than the client's LOGOUT or its closing says why in "* BYE" (RFC 3501
+ * 7.1.5), so that a command whose tag was read is never left without an
+ * answer */
 static const char *
 end_reason(struct imap_session *sess, int r)
 {
-	switch (r) {
-	case -ERR_SHUTDOWN:
-		bye(sess, "Server shutting down", r);
-		return "shutdown";
-	case -ERR_TIMEOUT:
-		bye(sess, "Autologout; idle for too long", r);
-		return "timeout";
-	case -ERR_EOF:
-		return "eof";
-	case -ERR_LIMIT:
-		return "limit";
-	case -ERR_SYNTAX:
-		return "syntax";
-	case 0:
-		return "logout";
-	default:
-		return err_str(r);
+	static const struct {
+		int err;
+		const char *reason, *bye;
+	} ends[] = {
+		{ 0, "logout", NULL },
+		{ -ERR_EOF, "eof", NULL },
+		{ -ERR_SHUTDOWN, "shutdown", "Server shutting down" },
+		{ -ERR_TIMEOUT, "timeout", "Autologout; idle for too long" },
+		{ -ERR_LIMIT, "limit", "[LIMIT] Command exceeds a limit" },
+		{ -ERR_SYNTAX, "syntax", "Protocol error" },
+		{ -ERR_NOMEM, NULL, "[LIMIT] Out of session memory" },
+	};
+	const char *reason = err_str(r), *text = "[UNAVAILABLE] Internal "
+						 "error";
+
+	for (size_t i = 0; i < N_ELEMENTS(ends); i++) {
+		if (ends[i].err == r) {
+			reason = ends[i].reason != NULL ? ends[i].reason :
+				 reason;
+			text = ends[i].bye;
+			break;
+		}
 	}
+	if (text != NULL && !sess->bye_sent)
+		imap_session_bye(sess, text);
+	return reason;
 }
 
 static void

@@ -51,6 +51,8 @@ static const struct conf_setting imap_settings[] = {
 	  .doc = "personal namespace prefix: \"\" or \"INBOX.\" (Courier's)"),
 	S("imap.id_send_version", CONF_BOOL, id_send_version, "no",
 	  .doc = "whether ID answers with the server version"),
+	S("imap.proxy_port", CONF_STRING, proxy_port, "143",
+	  .doc = "backend IMAP port in proxy mode when the route names none"),
 };
 #undef S
 

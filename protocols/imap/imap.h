@@ -49,6 +49,7 @@ struct imap_settings {
 	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
 	const char *namespace_prefix;	/* "" or "INBOX." */
 	bool id_send_version;		/* ID answers with the version */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 /* settings table registered through imap_proto.settings */
@@ -66,6 +67,7 @@ struct imap_session {
 	struct arena *cmd_arena;	/* reset after every tagged reply */
 	struct imap_parser *parser;
 	unsigned bad_count;		/* unknown/garbled commands in a row */
+	bool bye_sent;			/* "* BYE" written: the session ends */
 	bool starttls_done;
 	unsigned enabled;		/* IMAP_ENABLED_* */
 	/* after login */

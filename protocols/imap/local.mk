@@ -20,6 +20,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-idle.c \
 	protocols/imap/cmd-list.c \
 	protocols/imap/cmd-login.c \
+	protocols/imap/imap-proxy.c \
 	protocols/imap/cmd-mailbox.c \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \

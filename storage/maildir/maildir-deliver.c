@@ -49,7 +49,7 @@ folder_dir(struct maildir_user *u, const char *name, char *dir, size_t size)
 		return -ERR_LIMIT;
 	if (stat(path, &st) < 0)
 		return -ERR_NOTFOUND;
-	return 0;
+	return maildir_folder_served(u->root, dir);
 }
 
 int

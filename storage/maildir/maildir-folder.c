@@ -205,9 +205,18 @@ int
 maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
 {
+	char cur[MAILDIR_PATH_MAX];
 	struct maildir_folder *f;
-	int r = 0;
+	struct stat st;
+	int r;
 
+	if ((r = maildir_folder_served(root, dir)) < 0)
+		return r;
+	/* a live object outlives its folder's DELETE or RENAME (sessions
+	 * still hold it): the folder itself must be there to be opened */
+	if (maildir_path(cur, sizeof(cur), dir, "cur", NULL) < 0 ||
+	    stat(cur, &st) < 0)
+		return -ERR_NOTFOUND;
 	pthread_mutex_lock(&registry_lock);
 	for (f = registry; f != NULL; f = f->next)
 		if (strcmp(f->dir, dir) == 0)

@@ -364,7 +364,7 @@ maildir_mailbox_expunge(struct store_mailbox *mb,
 			struct stat st;
 			maildir_path(path, sizeof(path), f->dir, "cur",
 				     r->name);
-			if (stat(path, &st) == 0)
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
 				size = (uint64_t)st.st_size;
 		}
 		maildir_path(path, sizeof(path), f->dir, "cur", r->name);

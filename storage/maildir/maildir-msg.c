@@ -141,20 +141,15 @@ maildir_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r)
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd_r >= 0)
-		return 0;
-	if (errno != ENOENT)
-		return maildir_errno(errno);
+	ret = maildir_msg_file_open(path, fd_r);
+	if (ret != -ERR_NOTFOUND)
+		return ret;
 	pthread_mutex_lock(&v->f->lock);
 	ret = locate(v, seq, path, sizeof(path), &r);
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd_r < 0)
-		return maildir_errno(errno);
-	return 0;
+	return maildir_msg_file_open(path, fd_r);
 }
 
 int
@@ -222,8 +217,8 @@ maildir_msg_size(struct store_mailbox *mb, uint32_t seq, uint64_t *size_r)
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return maildir_errno(errno);
+	if ((ret = maildir_msg_file_open(path, &fd)) < 0)
+		return ret;
 	ret = maildir_crlf_size(fd, &size);
 	close(fd);
 	if (ret < 0)
@@ -252,8 +247,10 @@ maildir_msg_internal_date(struct store_mailbox *mb, uint32_t seq,
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0)
 		return maildir_errno(errno);
+	if (!S_ISREG(st.st_mode))	/* never a link's target's date */
+		return -ERR_NOTFOUND;
 	*date_r = st.st_mtime;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <time.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
@@ -29,6 +30,20 @@ listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* is_file: entry de of d is a regular file. A symbolic link, FIFO or
+ * device is never a message: a link in cur/ would serve its target (another
+ * user's message, /etc/passwd) and a FIFO would block the reader. */
+static bool
+is_file(DIR *d, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_REG;
+	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
 /* move_new: rename every new/X to cur/X:2, (Courier does the same). */
 static int
 move_new(struct maildir_folder *f)
@@ -43,7 +58,7 @@ move_new(struct maildir_folder *f)
 	if ((d = opendir(path)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
+		if (!maildir_filename_ok(de->d_name) || !is_file(d, de))
 			continue;
 		if (snprintf(from, sizeof(from), "%s/%s", path,
 			     de->d_name) >= (int)sizeof(from) ||
@@ -73,7 +88,7 @@ scan_cur(struct maildir_folder *f, struct listing *l)
 	if ((d = opendir(path)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
+		if (!maildir_filename_ok(de->d_name) || !is_file(d, de))
 			continue;
 		if (l->n == l->cap) {
 			l->cap = l->cap ? l->cap * 2 : 256;

@@ -108,6 +108,50 @@ maildir_fsync_dir(const char *dir)
 }
 
 int
+maildir_msg_file_open(const char *path, int *fd_r)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ELOOP ? -ERR_NOTFOUND : maildir_errno(errno);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return maildir_errno(e);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ERR_NOTFOUND;
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+bool
+maildir_folder_is_link(const char *dir)
+{
+	static const char *const sub[] = { NULL, "cur", "new" };
+	char path[MAILDIR_PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < N_ELEMENTS(sub); i++)
+		if (maildir_path(path, sizeof(path), dir, sub[i], NULL) < 0 ||
+		    (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+			return true;
+	return false;
+}
+
+int
+maildir_folder_served(const char *root, const char *dir)
+{
+	if (maildir_settings.follow_symlinks || strcmp(root, dir) == 0 ||
+	    !maildir_folder_is_link(dir))
+		return 0;
+	return -ERR_NOTFOUND;
+}
+
+int
 maildir_mkdir_maildir(const char *dir, bool folder)
 {
 	static const char *const sub[] = { "tmp", "new", "cur" };

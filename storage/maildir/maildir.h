@@ -48,6 +48,7 @@ struct maildir_settings {
 	atomic_uint pop3_lock_stale;	/* same, for the POP3 maildrop lock */
 	atomic_bool fsync;		/* fsync files and directories */
 	atomic_bool utf8_names;		/* folder names on disk in UTF-8 */
+	atomic_bool follow_symlinks;	/* serve folders that are symlinks */
 	atomic_uint compat;		/* MAILDIR_COMPAT_* to keep */
 };
 extern struct maildir_settings maildir_settings;
@@ -66,6 +67,8 @@ struct maildir_rec {
 	unsigned blen;		/* length of its base name (up to ':') */
 	uint64_t vsize;		/* CRLF size, 0 = not known yet */
 	bool mark;		/* scratch for scans */
+	bool oid_known;		/* oid holds the object ids */
+	uint8_t oid[24];	/* EMAILID then THREADID digests (RFC 8474) */
 };
 
 struct maildir_stamp {
@@ -202,6 +205,22 @@ int maildir_path(char *buf, size_t size, const char *a, const char *b,
 /* maildir_fsync_dir: fsync directory dir (no-op when maildir.fsync is
  * off). 0 or -ERR_*. */
 int maildir_fsync_dir(const char *dir);
+/* maildir_msg_file_open: open the message file at path for reading into
+ * *fd_r (the caller closes it), never through a symbolic link (O_NOFOLLOW)
+ * and only when it is a regular file: a link planted in cur/ must not
+ * serve another user's message or /etc/passwd, and a FIFO would block the
+ * session. 0; -ERR_NOTFOUND when it is gone or is not a regular file (the
+ * message is then treated as expunged, RFC 2180 4.1); -ERR_*. */
+int maildir_msg_file_open(const char *path, int *fd_r);
+/* maildir_folder_is_link: folder directory dir, or its cur/ or new/, is a
+ * symbolic link (or the path does not fit). */
+bool maildir_folder_is_link(const char *dir);
+/* maildir_folder_served: 0 when the folder directory dir of the Maildir
+ * root may be served: INBOX (root itself, the administrator's choice),
+ * any folder when maildir.follow_folder_symlinks is on, else a folder
+ * whose directory and cur/ and new/ are not symbolic links. -ERR_NOTFOUND
+ * otherwise (it is then as if absent; DELETE removes the link alone). */
+int maildir_folder_served(const char *root, const char *dir);
 /* maildir_mkdir_maildir: make dir with tmp/ new/ cur/ (mode 0700; existing
  * ones are fine), plus "maildirfolder" when folder. 0 or -ERR_*. */
 int maildir_mkdir_maildir(const char *dir, bool folder);
