@@ -6,11 +6,13 @@ keywords, subscriptions, POP3 UIDLs), real clients (mbsync, fetchmail)
 download nothing again, and no UID is ever handed out twice."""
 import imaplib
 import os
+import pathlib
 import poplib
 import pwd
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -129,35 +131,62 @@ def chown_tree(path):
             os.chown(os.path.join(dirpath, n), NOBODY.pw_uid, NOBODY.pw_gid)
 
 
-@pytest.fixture
-def servers(make_server, tmp_path):
-    """Maildock (as nobody, Dovecot's files kept, Dovecot's UIDLs) and
-    Dovecot over the same mail root."""
-    srv = make_server({"server.user": "nobody",
-                       "maildir.compat": "dovecot",
-                       "pop3.uidl_format": "dovecot",
-                       "maildir.fsync": "no"}, start=False)
-    # the mail user must reach the mail root through pytest's 0700 dirs
-    p = srv.mail_root.parent
-    while str(p) != "/":
-        os.chmod(p, os.stat(p).st_mode | 0o011)
-        p = p.parent
+def maildock_as_nobody(make_server, settings, base):
+    """Maildock running as the mail user nobody (the other server's), with
+    settings, over a mail root and pwfile in base, a directory nobody can
+    reach (pytest resets its own temporary directories to mode 0700)."""
+    srv = make_server(dict({"server.user": "nobody", "maildir.fsync": "no"},
+                           **settings), start=False)
+    base.chmod(0o711)
+    shutil.copy(srv.dir / "users", base / "users")
+    (base / "users").chmod(0o644)
+    srv.mail_root = base / "mail"
+    srv.settings["mail.location"] = str(srv.mail_root) + "/%d/%n/Maildir"
+    srv.settings["auth.pwfile.path"] = str(base / "users")
+    srv.write_conf()
     md = srv.maildir("alice")
     for sub in ("tmp", "new", "cur"):
         (md / sub).mkdir(parents=True, exist_ok=True)
     chown_tree(srv.mail_root)
-    (srv.dir / "users").chmod(0o644)
-    srv.start()
-    dc = Dovecot(tmp_path / "dovecot", srv.mail_root)
+    return srv.start()
+
+
+@pytest.fixture
+def mail_base():
+    base = pathlib.Path(tempfile.mkdtemp(prefix="maildock-migrate-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def servers(make_server, mail_base):
+    """Maildock (Dovecot's files kept, Dovecot's UIDLs) and Dovecot over
+    the same mail root."""
+    srv = maildock_as_nobody(make_server, {"maildir.compat": "dovecot",
+                                           "pop3.uidl_format": "dovecot"},
+                             mail_base)
+    dc = Dovecot(mail_base / "dovecot", srv.mail_root)
     yield srv, dc
     dc.stop()
 
 
+_seq = [0]
+
+
 def deliver(srv, subject, folder=None):
-    name = srv.deliver("alice", "Subject: %s\r\n\r\nbody\r\n" % subject,
-                       folder=folder)
-    chown_tree(srv.maildir("alice"))
-    return name
+    """Deliver into new/ as an MTA running as the mail user does (tmp,
+    then rename), while the servers may be moving files to cur/."""
+    md = srv.maildir("alice")
+    if folder:
+        md = md / ("." + folder)
+    _seq[0] += 1
+    now = time.time_ns()
+    name = "%d.M%06dP%dQ%d.mta" % (now // 10**9, now // 1000 % 10**6,
+                                   os.getpid(), _seq[0])
+    tmp = md / "tmp" / name
+    tmp.write_bytes(b"Subject: %s\r\n\r\nbody\r\n" % subject.encode())
+    os.chown(tmp, NOBODY.pw_uid, NOBODY.pw_gid)
+    os.rename(tmp, md / "new" / name)
 
 
 def imap_login(port):
@@ -195,8 +224,10 @@ def snapshot(port):
         out[f] = (uidv, uidnext, sorted(msgs))
         m.close()
     typ, data = m.lsub('""', "*")
+    # Courier lists INBOX in LSUB whether subscribed or not
     subs = sorted(re.search(rb'"\." "?([^"]*)"?$', l).group(1).decode()
                   for l in data if l)
+    subs = [x for x in subs if x != "INBOX"]
     m.logout()
     return out, subs
 
@@ -210,20 +241,21 @@ def uidls(port):
     return got
 
 
-def fill(port, srv):
+def fill(port, srv, prefix=""):
     """Folders with a non-ASCII name, gaps in UIDs, flags, keywords and a
     subscription, made through the server on port; plus MTA deliveries."""
     for i in range(3):
         deliver(srv, "delivered %d" % i)
     m = imap_login(port)
-    assert m.create('"Caf&AOk-"')[0] == "OK"
-    assert m.subscribe('"Caf&AOk-"')[0] == "OK"
+    cafe = '"%sCaf&AOk-"' % prefix
+    assert m.create(cafe)[0] == "OK"
+    assert m.subscribe(cafe)[0] == "OK"
     for i in range(4):
         assert m.append("INBOX", "(\\Seen $Label1)" if i % 2 else "()",
                         None, b"Subject: inbox %d\r\n\r\nx\r\n" % i)[0] == "OK"
-        assert m.append('"Caf&AOk-"', "(\\Flagged Project-X)", None,
+        assert m.append(cafe, "(\\Flagged Project-X)", None,
                         b"Subject: cafe %d\r\n\r\nx\r\n" % i)[0] == "OK"
-    m.select('"Caf&AOk-"')
+    m.select(cafe)
     m.store("2", "+FLAGS", "(\\Deleted)")   # a gap in the UIDs
     m.expunge()
     m.select("INBOX")
@@ -261,30 +293,31 @@ def local_files(local):
                   if f.is_file() and f.parent.name in ("cur", "new"))
 
 
-def switch(first, second, srv, tmp_path):
+def switch(first, second, srv, tmp_path, prefix=""):
     """Fill through first, let the clients sync from it, switch them to
-    second (each a server with imap_port and pop3_port): nothing changes
-    for them."""
-    fill(first.imap_port, srv)
+    second (each a server with imap_port, and pop3_port or None):
+    nothing changes for them."""
+    pop3 = first.pop3_port and second.pop3_port and os.path.exists(FETCHMAIL)
+    fill(first.imap_port, srv, prefix)
     before, subs = snapshot(first.imap_port)
-    pop_before = uidls(first.pop3_port)
     local = tmp_path / "local"
     local.mkdir()
     if MBSYNC:
         run_mbsync(mbsync_config(tmp_path, first, local, False))
     got = local_files(local)
-    if os.path.exists(FETCHMAIL):
+    if pop3:
+        pop_before = uidls(first.pop3_port)
         assert fetchmail_count(first.pop3_port, tmp_path) == len(pop_before)
     after, subs_after = snapshot(second.imap_port)
     assert after == before
-    assert subs_after == subs == ["Caf&AOk-"]
-    assert uidls(second.pop3_port) == pop_before
+    assert subs_after == subs == [prefix + "Caf&AOk-"]
+    if pop3:
+        assert uidls(second.pop3_port) == pop_before
+        assert fetchmail_count(second.pop3_port, tmp_path) == 0
     if MBSYNC:
         run_mbsync(mbsync_config(tmp_path, second, local, False))
         assert local_files(local) == got     # 0 downloaded
         assert len(got) == sum(len(v[2]) for v in before.values())
-    if os.path.exists(FETCHMAIL):
-        assert fetchmail_count(second.pop3_port, tmp_path) == 0
     # and the first server still agrees after the second one served
     assert snapshot(first.imap_port) == (before, subs)
 
@@ -300,11 +333,11 @@ def test_maildock_to_dovecot(servers, tmp_path):
     assert "Error" not in dc.log(), dc.log()
 
 
-def appender(port, prefix, n, uids, errors):
+def appender(port, prefix, n, uids, errors, folder="Shared"):
     try:
         m = imap_login(port)
         for i in range(n):
-            typ, data = m.append("Shared", None, None,
+            typ, data = m.append(folder, None, None,
                                  b"Subject: %s %d\r\n\r\nx\r\n"
                                  % (prefix.encode(), i))
             assert typ == "OK", data
@@ -319,16 +352,23 @@ def test_both_at_once(servers):
     """APPENDs split between Maildock and Dovecot on one folder, with
     deliveries into new/ meanwhile: every message one UID, the same on
     both, never handed out twice, never reused after EXPUNGE."""
-    srv, dc = servers
-    n = 500         # 1,000 APPENDs in all
+    both_at_once(*servers)
+
+
+def both_at_once(srv, dc, prefix="", n=500):
+    """n APPENDs through each of srv and dc at once (1,000 in all by
+    default), with 20 deliveries into new/ meanwhile."""
+    shared = prefix + "Shared"
     m = imap_login(srv.imap_port)
-    assert m.create("Shared")[0] == "OK"
+    assert m.create(shared)[0] == "OK"
     m.logout()
     ours, theirs, errors = [], [], []
     threads = [threading.Thread(target=appender,
-                                args=(srv.imap_port, "md", n, ours, errors)),
+                                args=(srv.imap_port, "md", n, ours, errors,
+                                      shared)),
                threading.Thread(target=appender,
-                                args=(dc.imap_port, "dc", n, theirs, errors))]
+                                args=(dc.imap_port, "dc", n, theirs, errors,
+                                      shared))]
     for t in threads:
         t.start()
     for i in range(20):
@@ -342,8 +382,8 @@ def test_both_at_once(servers):
     assert len(set(given)) == len(given) == 2 * n
     a, _ = snapshot(srv.imap_port)
     b, _ = snapshot(dc.imap_port)
-    assert a["Shared"] == b["Shared"]
-    msgs = a["Shared"][2]
+    assert a[shared] == b[shared]
+    msgs = a[shared][2]
     assert len(msgs) == 2 * n + 20
     assert len({uid for uid, _, _ in msgs}) == len(msgs)
     by_subject = {s: uid for uid, _, s in msgs}
@@ -354,10 +394,10 @@ def test_both_at_once(servers):
     # expunge the newest on Maildock, append on Dovecot: never reused
     top = max(uid for uid, _, _ in msgs)
     m = imap_login(srv.imap_port)
-    m.select("Shared")
+    m.select(shared)
     m.uid("STORE", "%d" % top, "+FLAGS", "(\\Deleted)")
     m.expunge()
     m.logout()
     again = []
-    appender(dc.imap_port, "late", 1, again, errors)
+    appender(dc.imap_port, "late", 1, again, errors, shared)
     assert errors == [] and again[0][1] > top
