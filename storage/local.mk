@@ -12,6 +12,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-compat.c \
 	storage/maildir/maildir-folder.c \
 	storage/maildir/maildir-scan.c \
+	storage/maildir/maildir-modseq.c \
 	storage/maildir/maildir-keywords.c \
 	storage/maildir/maildir-mailbox.c \
 	storage/maildir/maildir-msg.c \
@@ -35,10 +36,16 @@ storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-compat t/unit/test-maildir-folder
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
 TESTS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-compat t/unit/test-maildir-folder
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
+t_unit_test_store_modseq_SOURCES = t/unit/test-store-modseq.c \
+	t/unit/storetest.h
+t_unit_test_store_modseq_CFLAGS = $(storage_test_cflags)
+t_unit_test_store_modseq_LDADD = $(storage_test_ldadd)
 t_unit_test_store_SOURCES = t/unit/test-store.c t/unit/storetest.h
 t_unit_test_store_CFLAGS = $(storage_test_cflags)
 t_unit_test_store_LDADD = $(storage_test_ldadd)

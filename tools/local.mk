@@ -16,3 +16,12 @@ t_unit_test_maildirmake_SOURCES = t/unit/test-maildirmake.c \
 t_unit_test_maildirmake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_maildirmake_LDADD = $(CMOCKA_LIBS)
 endif
+
+# maildock-admin: sessions, kick, reload, stats over the control sockets
+sbin_PROGRAMS += maildock-admin
+maildock_admin_SOURCES = tools/maildock-admin.c
+maildock_admin_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# reads the whole configuration: every layer's settings are linked
+maildock_admin_LDADD = protocols/libprotocols.la storage/libstorage.la \
+	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
+	$(SYSTEMD_LIBS) $(ZLIB_LIBS)

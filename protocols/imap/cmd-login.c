@@ -29,6 +29,9 @@ imap_cmd_starttls(struct imap_cmd *cmd)
 					 "configured");
 	if (conn_is_tls(sess->conn))
 		return imap_reply_tagged(cmd, "BAD", "TLS is already active");
+	/* after UNAUTHENTICATE: TLS never goes inside DEFLATE (RFC 4978 4) */
+	if (conn_is_compressed(sess->conn))
+		return imap_reply_tagged(cmd, "BAD", "COMPRESS is active");
 	if ((r = imap_reply_tagged(cmd, "OK", "Begin TLS negotiation now")) < 0)
 		return r;
 	/* conn_starttls throws away every plaintext byte buffered behind
@@ -67,6 +70,7 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	struct sbuf b;
 	int r;
 
+	sess->s->auth_mech = mech;
 	r = auth_login(sess->s, authzid, authcid, password, &u);
 	if (r == -ERR_TEMP)
 		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] "

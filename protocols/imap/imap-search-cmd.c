@@ -488,6 +488,10 @@ uses_scan(const struct imap_search_key *k, struct uses *u)
 	case IMAP_SEARCH_THREADID:
 		u->object_ids = true;
 		break;
+	case IMAP_SEARCH_OLDER:
+	case IMAP_SEARCH_YOUNGER:
+		u->date = true;
+		break;
 	case IMAP_SEARCH_LARGER:
 	case IMAP_SEARCH_SMALLER:
 		u->size = true;
@@ -531,6 +535,7 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 		return -ERR_NOTFOUND;
 	m->seq = seq;
 	m->uid = sm->uid;
+	m->modseq = sm->modseq;
 	m->flags = search_flags(sm->flags);
 	if (u->date &&
 	    (ret = store_msg_internal_date(box, seq, &m->internal_date)) < 0)

@@ -270,8 +270,8 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 	const struct imap_arg *a;
 	unsigned depth, count, n, min = c->min_args + skip;
 
-	if (top)
-		return argc >= min && !imap_parser_literal8(sess->parser);
+	if (top)	/* {n}, or ~{n} (BINARY, RFC 3516 4.4) */
+		return argc >= min;
 	depth = imap_parser_depth(sess->parser, &count);
 	a = imap_parser_args(sess->parser, &n);
 	return depth == 1 && count == 0 && n >= min + 2 &&
@@ -469,15 +469,25 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			return 0;
 		}
 		if (r == IMAP_PARSE_LITERAL) {
-			/* MULTIAPPEND is not offered: a synchronizing literal
-			 * was not sent yet, a non-synchronizing one cannot be
+			/* the next message of a MULTIAPPEND (RFC 3502);
+			 * a literal anywhere else: a synchronizing one was
+			 * not sent yet, a non-synchronizing one cannot be
 			 * framed */
+			const struct imap_command *sc;
 			uint64_t size;
 			bool sync, top;
-			unsigned argc;
+			unsigned argc, skip;
 			imap_parser_literal(sess->parser, &size, &sync, &top,
 					    &argc);
-			return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			sc = stream_command(sess, cmd->name, &skip);
+			if (sc == NULL ||
+			    !stream_position(sess, sc, skip, top, argc))
+				return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
+			cmd->literal_pending = true;
+			cmd->literal_sync = sync;
+			cmd->literal_size = cmd->literal_left = size;
+			return 1;
 		}
 		if (ends_with_nonsync(line))
 			return -ERR_LIMIT;
@@ -489,17 +499,22 @@ imap_session_literal_end(struct imap_cmd *cmd)
 int
 imap_session_literal_refuse(struct imap_cmd *cmd)
 {
-	if (!cmd->literal_pending)
-		return 0;
-	if (cmd->literal_sync) {
-		/* the client sends nothing more for this command */
-		cmd->literal_pending = false;
-		return 0;
+	int r;
+
+	while (cmd->literal_pending) {
+		if (cmd->literal_sync) {
+			/* the client sends nothing more for this command */
+			cmd->literal_pending = false;
+			return 0;
+		}
+		if (cmd->literal_size > cmd->sess->set->max_append)
+			return -ERR_LIMIT;
+		/* read and drop it, then the rest of the command, which
+		 * may announce the next message of a MULTIAPPEND */
+		if ((r = imap_session_literal_end(cmd)) < 0)
+			return r == -ERR_SYNTAX ? 0 : r;
 	}
-	if (cmd->literal_size > cmd->sess->set->max_append)
-		return -ERR_LIMIT;
-	int r = imap_session_literal_end(cmd);
-	return r == -ERR_SYNTAX ? 0 : r;
+	return 0;
 }
 
 static void
@@ -550,12 +565,53 @@ end_reason(struct imap_session *sess, int r)
 	return reason;
 }
 
+/* command_loop: read and run commands until LOGOUT (0), an error ending
+ * the session (< 0), or IDLE parking it (IMAP_CMD_PARKED) */
+static int
+command_loop(struct imap_session *sess)
+{
+	int r = 0;
+
+	while (sess->state != IMAP_ST_LOGOUT) {
+		struct imap_cmd cmd;
+
+		arena_reset(sess->cmd_arena);
+		imap_parser_reset(sess->parser, sess->cmd_arena);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.sess = sess;
+		cmd.arena = sess->cmd_arena;
+		r = read_command(sess, &cmd);
+		if (r > 0)
+			r = imap_command_dispatch(&cmd);
+		if (r < 0 || r == IMAP_CMD_PARKED)
+			return r;
+		if (sess->bad_count >= sess->set->max_bad_commands)
+			return bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	}
+	return 0;
+}
+
+/* session_over: unless parked, end the session after r */
+static void
+session_over(struct imap_session *sess, int r)
+{
+	struct session *s = sess->s;
+
+	if (r == IMAP_CMD_PARKED)
+		return;		/* everything stays for imap_session_resume */
+	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
+	imap_session_unselect(sess);
+	store_user_close(&sess->store);
+	imap_parser_free(&sess->parser);
+	arena_free(&sess->cmd_arena);
+	s->proto_state = NULL;
+}
+
 static void
 imap_session_run(struct session *s)
 {
 	struct imap_session *sess = arena_zalloc(s->arena, sizeof(*sess));
 	struct imap_parser_limits l;
-	int r = 0;
 
 	if (sess == NULL)
 		return;
@@ -569,30 +625,23 @@ imap_session_run(struct session *s)
 	parser_limits(sess, &l);
 	sess->parser = imap_parser_new(sess->cmd_arena, &l);
 	greet(sess);
-	while (sess->state != IMAP_ST_LOGOUT) {
-		struct imap_cmd cmd;
+	session_over(sess, command_loop(sess));
+}
 
-		arena_reset(sess->cmd_arena);
-		imap_parser_reset(sess->parser, sess->cmd_arena);
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.sess = sess;
-		cmd.arena = sess->cmd_arena;
-		r = read_command(sess, &cmd);
-		if (r > 0)
-			r = imap_command_dispatch(&cmd);
-		if (r < 0)
-			break;
-		if (sess->bad_count >= sess->set->max_bad_commands) {
-			r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
-			break;
-		}
-	}
-	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
-	imap_session_unselect(sess);
-	store_user_close(&sess->store);
-	imap_parser_free(&sess->parser);
-	arena_free(&sess->cmd_arena);
-	s->proto_state = NULL;
+/* imap_session_resume: a parked IDLE woke up; after DONE the command
+ * loop goes on in this thread */
+static void
+imap_session_resume(struct session *s, int why)
+{
+	struct imap_session *sess = s->proto_state;
+	int r = imap_idle_resume(sess, why);
+
+	if (r == IMAP_CMD_DONE &&
+	    sess->bad_count < sess->set->max_bad_commands)
+		r = command_loop(sess);
+	else if (r == IMAP_CMD_DONE)
+		r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	session_over(sess, r);
 }
 
 static void
@@ -608,4 +657,5 @@ const struct proto_ops imap_proto = {
 	.settings = &imap_conf_table,
 	.refuse = run_refuse,
 	.run = imap_session_run,
+	.resume = imap_session_resume,
 };

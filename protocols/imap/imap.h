@@ -59,6 +59,33 @@ extern const struct conf_table imap_conf_table;
 #define IMAP_ENABLED_UTF8 (1u << 0)	/* UTF8=ACCEPT (RFC 6855) */
 #define IMAP_UTF8(sess) (((sess)->enabled & IMAP_ENABLED_UTF8) != 0)
 
+/* One parsed command. Every pointer lives in arena (the per-command arena)
+ * and is valid until the tagged reply has been sent. */
+struct imap_cmd {
+	struct imap_session *sess;
+	const char *tag;
+	const char *name;		/* upper case, without the "UID " */
+	const struct imap_arg *args;	/* top-level arguments after name */
+	unsigned argc;
+	bool uid;			/* UID FETCH / SEARCH / STORE / COPY ... */
+	struct arena *arena;
+	unsigned flags;			/* IMAP_CMDF_* of the table row */
+	/* APPEND: the message literal announced and not yet read */
+	bool literal_pending;
+	bool literal_sync;
+	uint64_t literal_size;
+	uint64_t literal_left;		/* octets not read yet */
+};
+
+/* An IDLE command in progress (cmd-idle.c): it outlives the thread that
+ * started it while the session is parked. */
+struct imap_idle {
+	struct imap_cmd cmd;		/* the IDLE command (tag in cmd_arena) */
+	long long start_ms;		/* CLOCK_MONOTONIC */
+	unsigned limit_s;		/* autologout, 0: none */
+	bool kernel;			/* other programs' changes are seen */
+};
+
 struct imap_session {
 	struct session *s;		/* core: id, arena, addresses, log */
 	struct conn *conn;		/* == s->conn */
@@ -81,26 +108,10 @@ struct imap_session {
 	uint32_t exists_sent;		/* EXISTS count the client knows */
 	uint32_t recent_sent;		/* RECENT count the client knows */
 	unsigned keywords_sent;		/* keyword count in the last FLAGS */
+	bool highestmodseq_sent;	/* [HIGHESTMODSEQ] for this box */
 	struct imap_acl_sel *acl;	/* owner/rights (imap-acl.h); NULL:
 					   own mailbox, every right */
-};
-
-/* One parsed command. Every pointer lives in arena (the per-command arena)
- * and is valid until the tagged reply has been sent. */
-struct imap_cmd {
-	struct imap_session *sess;
-	const char *tag;
-	const char *name;		/* upper case, without the "UID " */
-	const struct imap_arg *args;	/* top-level arguments after name */
-	unsigned argc;
-	bool uid;			/* UID FETCH / SEARCH / STORE / COPY ... */
-	struct arena *arena;
-	unsigned flags;			/* IMAP_CMDF_* of the table row */
-	/* APPEND: the message literal announced and not yet read */
-	bool literal_pending;
-	bool literal_sync;
-	uint64_t literal_size;
-	uint64_t literal_left;		/* octets not read yet */
+	struct imap_idle idle;		/* while IDLE runs */
 };
 
 /* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.
@@ -110,6 +121,10 @@ struct imap_cmd {
  * -ERR_TLS or -ERR_SHUTDOWN returned after a failed write end the
  * session (write errors are sticky on the conn, see core/conn.h). */
 #define IMAP_CMD_DONE 0
+/* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
+ * (park_request); the command loop returns at once, and the session
+ * continues in imap_idle_resume. */
+#define IMAP_CMD_PARKED 1
 
 typedef int imap_cmd_fn(struct imap_cmd *cmd);
 

@@ -12,6 +12,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-session.c \
 	protocols/imap/imap-namespace.c \
 	protocols/imap/imap-capability.c \
+	protocols/imap/imap-condstore.c protocols/imap/imap-condstore.h \
 	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
@@ -25,6 +26,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \
 	protocols/imap/cmd-replace.c \
+	protocols/imap/cmd-metadata.c \
 	protocols/imap/cmd-select.c \
 	protocols/imap/cmd-store.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \

@@ -93,6 +93,7 @@ login(struct pop3_session *p, const char *authzid, const char *authcid,
       const char *password, const char *mech)
 {
 	struct auth_user *u;
+	p->s->auth_mech = mech;
 	int r = auth_login(p->s, authzid, authcid, password, &u);
 
 	if (r < 0) {

@@ -141,7 +141,7 @@ int
 maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	     const char *dest, bool move, uint32_t *uidvalidity_r,
 	     uint32_t *dest_uids_r,
-	     void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+	     store_expunged_fn *expunged, void *ctx)
 {
 	struct maildir_mailbox *v = (struct maildir_mailbox *)mb;
 	struct maildir_user *u = (struct maildir_user *)mb->user;
@@ -208,9 +208,10 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 					break;
 			if (i == n)
 				continue;
+			uint32_t uid = v->msgs[seq - 1].uid;
 			maildir_view_remove(v, seq);
 			if (expunged != NULL)
-				expunged(ctx, seq);
+				expunged(ctx, seq, uid);
 		}
 	}
 	for (i = 0; i < n; i++)

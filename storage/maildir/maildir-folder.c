@@ -40,6 +40,7 @@ hash_drop(struct maildir_folder *f)
 	free(f->hash);
 	f->hash = NULL;
 	f->hash_size = f->hash_n = 0;
+	f->ms_dirty = true;	/* records came or went: log their modseqs */
 }
 
 static void
@@ -169,6 +170,10 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 void
 maildir_folder_changed(struct maildir_folder *f)
 {
+	/* records came or went: their modseqs are logged before any view
+	 * sees them (a failure leaves ms_dirty for the next change) */
+	if (f->ms_dirty && maildir_modseq_sync(f) == 0)
+		f->ms_dirty = false;
 	f->gen++;
 	maildir_watch_notify(f);
 }
@@ -240,6 +245,10 @@ maildir_folder_get(const char *root, const char *dir,
 	if (!f->loaded) {
 		clean_tmp(f->dir);
 		r = maildir_folder_refresh(f, true, false, NULL);
+		/* a folder whose log cannot be written (a read-only
+		 * Maildir) still opens, without modseqs (NOMODSEQ) */
+		if (r == 0 && f->ms == NULL)
+			maildir_modseq_sync(f);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
@@ -277,6 +286,7 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
+	maildir_modseq_free(f->ms);
 	free(f->dir);
 	free(f->root);
 	pthread_mutex_destroy(&f->lock);

@@ -507,6 +507,7 @@ maildir_folder_status(struct store_user *u, const char *name,
 		st->messages = (uint32_t)f->n;
 		st->uidnext = f->uidnext;
 		st->uidvalidity = f->uidvalidity;
+		st->highestmodseq = maildir_modseq_highest(f);
 		for (size_t i = 0; i < f->n; i++) {
 			if (f->recs[i].uid >= f->first_recent)
 				st->recent++;

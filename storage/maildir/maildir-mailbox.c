@@ -31,7 +31,7 @@ static bool
 msg_differs(const struct store_msg *m, const struct maildir_rec *r)
 {
 	return (m->flags & STORE_FLAGS_PERMANENT) != r->flags ||
-	       m->keyword_count != r->kw_n ||
+	       m->modseq != r->modseq || m->keyword_count != r->kw_n ||
 	       (r->kw_n > 0 && memcmp(m->keywords, r->kw,
 				      r->kw_n * sizeof(unsigned)) != 0);
 }
@@ -67,7 +67,7 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 {
 	struct maildir_folder *f = v->f;
 	struct store_msg *out = xcalloc(f->n + 1, sizeof(*out));
-	uint32_t *gone = xmalloc((v->count + 1) * sizeof(*gone));
+	uint32_t *gone = xmalloc((v->count + 1) * 2 * sizeof(*gone));
 	uint32_t *chg = xmalloc((f->n + 1) * sizeof(*chg));
 	size_t i = 0, k = 0, o = 0, ng = 0, nc = 0;
 	uint32_t old_count = v->count, old_recent = v->recent;
@@ -78,7 +78,8 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 		struct store_msg *m = i < v->count ? &v->msgs[i] : NULL;
 		struct maildir_rec *r = k < f->n ? &f->recs[k] : NULL;
 		if (m != NULL && (r == NULL || m->uid < r->uid)) {
-			gone[ng++] = (uint32_t)i + 1;
+			gone[2 * ng] = (uint32_t)i + 1;
+			gone[2 * ng++ + 1] = m->uid;
 			free((void *)m->keywords);
 			i++;
 			continue;
@@ -92,11 +93,13 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 				msg_set_kw(&out[o], r);
 				out[o].flags = r->flags |
 					(m->flags & STORE_FLAG_RECENT);
+				out[o].modseq = r->modseq;
 				chg[nc++] = (uint32_t)o + 1;
 			}
 			i++;
 		} else {
 			out[o].flags = r->flags;
+			out[o].modseq = r->modseq;
 			msg_set_kw(&out[o], r);
 			if (!v->readonly && r->uid >= recent_from &&
 			    r->uid >= known_next)
@@ -114,10 +117,12 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 	v->uidnext = f->uidnext;
 	v->uidvalidity = f->uidvalidity;
 	v->gen = f->gen;
+	v->highestmodseq = maildir_modseq_highest(f);
 	view_copy_kw(v);
 	for (i = ng; i > 0; i--)
 		if (cb->expunged != NULL)
-			cb->expunged(ctx, gone[i - 1]);
+			cb->expunged(ctx, gone[2 * (i - 1)],
+				     gone[2 * (i - 1) + 1]);
 	if (cb->exists != NULL && v->count > old_count - ng)
 		cb->exists(ctx, v->count);
 	if (cb->recent != NULL && v->recent != old_recent)
@@ -251,8 +256,8 @@ rename_rec(struct maildir_folder *f, struct maildir_rec *r, unsigned flags)
 
 static int
 set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
-		 enum store_flags_mode mode, unsigned flags,
-		 const char *const *keywords, size_t n)
+		 uint64_t unchangedsince, enum store_flags_mode mode,
+		 unsigned flags, const char *const *keywords, size_t n)
 {
 	struct maildir_folder *f = v->f;
 	struct maildir_rec *r = maildir_folder_find(f, m->uid);
@@ -261,6 +266,8 @@ set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
 
 	if (r == NULL)
 		return 0;
+	if (r->modseq > unchangedsince)
+		return 1;	/* RFC 7162 3.1.3: changed since */
 	flags &= STORE_FLAGS_PERMANENT;
 	nf = mode == STORE_FLAGS_SET ? flags : mode == STORE_FLAGS_ADD ?
 	     r->flags | flags : r->flags & ~flags;
@@ -279,10 +286,11 @@ set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
 			return 0;
 		ret = rename_rec(f, r, nf);
 	}
-	if (ret < 0)
+	if (ret < 0 || (ret = maildir_modseq_touch(f, r)) < 0)
 		return ret;
 	if (msg_differs(m, r)) {
 		m->flags = r->flags | (m->flags & STORE_FLAG_RECENT);
+		m->modseq = r->modseq;
 		msg_set_kw(m, r);
 		kwc = 1;
 	}
@@ -308,8 +316,8 @@ maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq)
 
 int
 maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
-		      enum store_flags_mode mode, unsigned flags,
-		      const char *const *keywords, size_t n)
+		      uint64_t unchangedsince, enum store_flags_mode mode,
+		      unsigned flags, const char *const *keywords, size_t n)
 {
 	struct maildir_mailbox *v = VIEW(mb);
 	int r;
@@ -322,7 +330,8 @@ maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		if ((r = maildir_keywords_check(keywords[i])) < 0)
 			return r;
 	pthread_mutex_lock(&v->f->lock);
-	r = set_flags_locked(v, &v->msgs[seq - 1], mode, flags, keywords, n);
+	r = set_flags_locked(v, &v->msgs[seq - 1], unchangedsince, mode,
+			     flags, keywords, n);
 	pthread_mutex_unlock(&v->f->lock);
 	if (r < 0)
 		maildir_set_error(mb->user, "set flags", errno);
@@ -341,7 +350,7 @@ in_ranges(uint32_t uid, const struct store_uid_range *ranges, size_t n)
 int
 maildir_mailbox_expunge(struct store_mailbox *mb,
 			const struct store_uid_range *ranges, size_t n,
-			void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+			store_expunged_fn *expunged, void *ctx)
 {
 	struct maildir_mailbox *v = VIEW(mb);
 	struct maildir_folder *f = v->f;
@@ -375,10 +384,11 @@ maildir_mailbox_expunge(struct store_mailbox *mb,
 		}
 		bytes -= (int64_t)size;
 		msgs--;
-		maildir_folder_remove(f, m->uid);
+		uint32_t uid = m->uid;
+		maildir_folder_remove(f, uid);
 		maildir_view_remove(v, seq);
 		if (expunged != NULL)
-			expunged(ctx, seq);
+			expunged(ctx, seq, uid);
 	}
 	if (msgs != 0)
 		maildir_folder_changed(f);

@@ -211,6 +211,7 @@ rebuild(struct maildir_folder *f, struct listing *l,
 		if (k < old_n && old[k].uid == e[i].uid) {
 			r->kw = old[k].kw;
 			r->kw_n = old[k].kw_n;
+			r->modseq = old[k].modseq;
 			old[k].kw = NULL;
 			if (r->vsize == 0)
 				r->vsize = old[k].vsize;
@@ -371,6 +372,7 @@ load_exact(struct maildir_folder *f, const struct maildir_uidlist *ul)
 		if (k < old_n && old[k].uid == r->uid) {
 			r->kw = old[k].kw;
 			r->kw_n = old[k].kw_n;
+			r->modseq = old[k].modseq;
 			old[k].kw = NULL;
 			changed |= strcmp(old[k].name, r->name) != 0;
 		} else
@@ -554,6 +556,10 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	if (r > 0)
 		changed = true;
 	r = r < 0 ? r : 0;
+	/* keyword changes, and lines another process logged, reach the
+	 * records' modseqs too */
+	if (changed || (f->loaded && maildir_modseq_stale(f)))
+		f->ms_dirty = changed = true;
 	if (changed)
 		maildir_folder_changed(f);
 	f->loaded = true;

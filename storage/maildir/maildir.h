@@ -66,6 +66,7 @@ struct maildir_rec {
 	char *name;		/* file name in cur/ (malloc'd) */
 	unsigned blen;		/* length of its base name (up to ':') */
 	uint64_t vsize;		/* CRLF size, 0 = not known yet */
+	uint64_t modseq;	/* RFC 7162 MODSEQ, 0 until logged */
 	bool mark;		/* scratch for scans */
 	bool oid_known;		/* oid holds the object ids */
 	uint8_t oid[24];	/* EMAILID then THREADID digests (RFC 8474) */
@@ -132,6 +133,8 @@ struct maildir_folder {
 	char dovecot_guid[33];		/* Dovecot's mailbox GUID, hex */
 	uint64_t gen;			/* bumped on every change */
 	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
+	struct maildir_modseq *ms;	/* modseq log (maildir-modseq.c) */
+	bool ms_dirty;			/* records added or removed */
 	struct maildir_watcher *watchers;	/* watch lock */
 	struct maildir_wd wd[2];		/* new/, cur/; watch lock */
 	uint64_t watch_batch;			/* watch lock */
@@ -151,6 +154,7 @@ struct maildir_mailbox {
 	struct store_msg *msgs;		/* the view, sorted by uid */
 	uint32_t count, cap;
 	uint32_t uidvalidity, uidnext, recent;
+	uint64_t highestmodseq;		/* as of the last sync */
 	const char **kw_names;		/* copy of the folder's array */
 	unsigned kw_n;
 	uint64_t gen;
@@ -422,6 +426,31 @@ int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 			 enum store_flags_mode mode,
 			 const char *const *names, size_t n);
 
+/* ---- maildir-modseq.c: the modseq log "maildock-modseq" (RFC 7162), f->lock
+ * held for all; the log's own flock(2) is taken inside. */
+struct maildir_modseq;
+/* maildir_modseq_sync: give every record its modseq (r->modseq), logging
+ * a new one for each record that is new or whose flags or keywords differ
+ * from its last line, and an expunge for each logged UID below uidnext
+ * that has no record. 0 or -ERR_*. */
+int maildir_modseq_sync(struct maildir_folder *f);
+/* maildir_modseq_touch: the same for one record after this process
+ * changed it (STORE), without the walk over the folder. 0 or -ERR_*. */
+int maildir_modseq_touch(struct maildir_folder *f, struct maildir_rec *r);
+/* maildir_modseq_stale: another process appended to or rewrote the log
+ * since this one read it (or it was never read). */
+bool maildir_modseq_stale(struct maildir_folder *f);
+/* maildir_modseq_highest: the folder's HIGHESTMODSEQ (0 before a sync). */
+uint64_t maildir_modseq_highest(const struct maildir_folder *f);
+/* maildir_modseq_gone_since: the UIDs expunged with a modseq above since,
+ * into *uids_r (malloc'd, caller frees; unsorted), *n_r of them; returns
+ * 0, or 1 when since is older than the expunges still remembered (the
+ * caller must then assume every UID it cannot see may be gone). */
+int maildir_modseq_gone_since(const struct maildir_folder *f, uint64_t since,
+			      uint32_t **uids_r, size_t *n_r);
+/* maildir_modseq_free: close and free (folder teardown). NULL-safe. */
+void maildir_modseq_free(struct maildir_modseq *ms);
+
 /* ---- maildir-subscribe.c */
 /* maildir_subscriptions_load: the subscribed UTF-8 names (malloc'd array
  * of malloc'd strings, *n_r of them). */
@@ -507,11 +536,16 @@ int maildir_mailbox_sync(struct store_mailbox *mb,
  * is no longer in the shared folder's records. */
 bool maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq);
 int maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
-			  enum store_flags_mode mode, unsigned flags,
-			  const char *const *keywords, size_t n);
+			  uint64_t unchangedsince, enum store_flags_mode mode,
+			  unsigned flags, const char *const *keywords,
+			  size_t n);
+uint64_t maildir_mailbox_highestmodseq(const struct store_mailbox *mb);
+int maildir_mailbox_vanished(struct store_mailbox *mb, uint64_t since,
+			     struct arena *a,
+			     struct store_uid_range **ranges_r, size_t *n_r);
 int maildir_mailbox_expunge(struct store_mailbox *mb,
 			    const struct store_uid_range *ranges, size_t n,
-			    void (*expunged)(void *ctx, uint32_t seq),
+			    store_expunged_fn *expunged,
 			    void *ctx);
 void maildir_view_remove(struct maildir_mailbox *v, uint32_t seq);
 int maildir_append_begin(struct store_user *u, const char *name,
@@ -520,13 +554,13 @@ int maildir_append_begin(struct store_user *u, const char *name,
 			 uint64_t expected_size, struct store_append **a_r);
 int maildir_append_write(struct store_append *a, const void *data,
 			 size_t n);
-int maildir_append_finish(struct store_append *a, uint32_t *uidvalidity_r,
-			  uint32_t *uid_r);
+int maildir_append_finish(struct store_append **as, size_t n,
+			  uint32_t *uidvalidity_r, uint32_t *uids_r);
 void maildir_append_abort(struct store_append *a);
 int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		 const char *dest, bool move, uint32_t *uidvalidity_r,
 		 uint32_t *dest_uids_r,
-		 void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+		 store_expunged_fn *expunged, void *ctx);
 int maildir_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
 		      size_t size);
 int maildir_pop3_lock(struct store_mailbox *mb);

@@ -23,15 +23,16 @@ static const char msg1[] = "From: a@example.org\nSubject: one\n\nbody\n";
 static const char msg2[] = "From: b@example.org\r\nSubject: two\r\n\r\nx\r\n";
 
 struct events {
-	uint32_t expunged[16], nexp;
+	uint32_t expunged[16], expunged_uid[16], nexp;
 	uint32_t exists;
 	uint32_t changed[16], nchg;
 };
 
 static void
-on_expunged(void *ctx, uint32_t seq)
+on_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
 	struct events *e = ctx;
+	e->expunged_uid[e->nexp] = uid;
 	e->expunged[e->nexp++] = seq;
 }
 
@@ -220,6 +221,8 @@ test_store_sync_between_sessions(void **state)
 	assert_int_equal(ea.nexp, 2);
 	assert_int_equal(ea.expunged[0], 4);
 	assert_int_equal(ea.expunged[1], 2);
+	assert_int_equal(ea.expunged_uid[0], 4);	/* for VANISHED */
+	assert_int_equal(ea.expunged_uid[1], 2);
 	assert_int_equal(store_mailbox_count(a), 2);
 	/* b's numbering is unchanged until it syncs */
 	assert_int_equal(store_mailbox_count(b), 4);
@@ -229,6 +232,7 @@ test_store_sync_between_sessions(void **state)
 	assert_int_equal(e.nexp, 2);
 	assert_int_equal(e.expunged[0], 4);
 	assert_int_equal(e.expunged[1], 2);
+	assert_int_equal(e.expunged_uid[1], 2);
 	assert_int_equal(e.nchg, 1);
 	assert_int_equal(e.changed[0], 1);
 	assert_int_equal(store_mailbox_count(b), 2);
