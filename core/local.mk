@@ -6,13 +6,16 @@ core_libcore_la_SOURCES = \
 	core/compat.c core/compat.h \
 	core/conf.c core/conf.h core/conf-private.h core/conf-value.c \
 	core/conn.c core/conn.h \
+	core/connlimit.c core/connlimit.h \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \
 	core/log.c core/log.h \
+	core/master.c core/master.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
+	core/shm.c core/shm.h \
 	core/tlsconn.c core/tlsconn.h
 core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)

@@ -16,6 +16,7 @@ struct session_start {
 	bool implicit_tls;
 	bool refuse;			/* a limit was hit: refuse and close */
 	const char *refuse_reason;
+	int slot;			/* in core/connlimit; < 0: refused by a limit */
 	struct sockaddr_storage remote, local;
 	struct conf *conf;		/* referenced */
 	struct tlsconn_ctx *tls;	/* referenced or NULL */

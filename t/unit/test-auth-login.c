@@ -11,6 +11,7 @@
 #include "t/authmods/test-util.h"
 #include "core/arena.h"
 #include "core/auth-cache.h"
+#include "core/auth-throttle.h"
 #include "core/auth-chain.h"
 #include "core/error.h"
 #include "core/proto.h"
