@@ -251,7 +251,8 @@ run(struct attempt *a, const char *authzid, const char *authcid,
 }
 
 int
-auth_lookup(struct session *s, const char *user, struct auth_user **user_r)
+auth_lookup(struct session *s, struct arena *a, const char *user,
+	    struct auth_user **user_r)
 {
 	char name[AUTH_USER_MAX + 1];
 	const char *module = NULL, *err = NULL;
@@ -272,7 +273,7 @@ auth_lookup(struct session *s, const char *user, struct auth_user **user_r)
 	if (r == AUTHMOD_OK) {
 		if (mu->user == NULL)
 			mu->user = name;
-		r = auth_user_from_module(s->arena, c->set, mu, user_r, &err);
+		r = auth_user_from_module(a, c->set, mu, user_r, &err);
 		if (r == -ERR_INVAL) {
 			slog_error(s, "auth: user %s: %s (mail.location?)", name,
 				   err);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "core/compat.h"
 
+struct arena;
 struct conf;
 struct session;
 
@@ -65,15 +66,17 @@ int auth_login(struct session *s, const char *authzid, const char *authcid,
 	       const char *password, struct auth_user **user_r);
 
 /* auth_lookup: the user called user (normalised as for a login) without
- * a password, e.g. the owner of a shared folder: *user_r in s->arena, mail
- * location expanded. No throttling, no delay, no privilege change, and
+ * a password, e.g. the owner of a shared folder or an LMTP recipient:
+ * *user_r in arena a (usually s->arena; LMTP passes its per-transaction
+ * arena), mail location expanded. No throttling, no delay, no privilege change, and
  * nothing logged for an unknown user. Errors:
  *   -ERR_NOTFOUND  no module knows the user (or the account is disabled)
  *   -ERR_TEMP      a backend is down, or the mail location cannot be built
  *   -ERR_INVAL     the name is malformed
  *   -ERR_LIMIT     s->arena is full
  * Thread-safe. */
-int auth_lookup(struct session *s, const char *user, struct auth_user **user_r);
+int auth_lookup(struct session *s, struct arena *a, const char *user,
+		struct auth_user **user_r);
 
 /* auth_system_users: whether auth.system_users is on in conf: then each
  * successful auth_login switches the calling thread to the user's

@@ -180,6 +180,7 @@ helper_main(int fd, struct auth_module **mods)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -13,6 +13,7 @@
 
 struct slot {
 	pid_t pid;			/* owner; 0: free */
+	bool ip_counted;		/* in the per-address counts */
 	uint8_t ip[16];
 };
 
@@ -96,7 +97,8 @@ rebuild(void)
 			t->free[t->nfree++] = s;
 		} else {
 			t->active++;
-			ip_add(t->slots[s].ip, 1);
+			if (t->slots[s].ip_counted)
+				ip_add(t->slots[s].ip, 1);
 		}
 	}
 }
@@ -151,35 +153,63 @@ remote_ip(const struct sockaddr_storage *ss, uint8_t ip[16])
 }
 
 int
-connlimit_admit(const struct sockaddr_storage *remote, unsigned max_total,
-		unsigned max_per_ip, const char **reason_r)
+connlimit_admit(const struct sockaddr_storage *remote, bool count_ip,
+		unsigned max_total, unsigned max_per_ip, const char **reason_r)
 {
 	uint8_t ip[16];
 	int slot = -ERR_LIMIT;
 
 	remote_ip(remote, ip);
 	lock();
-	unsigned i = ip_find(ip);
 	if (t->active >= max_total || t->nfree == 0)
 		*reason_r = "Too many connections, try again later.";
-	else if (t->ips[i].count >= max_per_ip)
+	else if (count_ip && t->ips[ip_find(ip)].count >= max_per_ip)
 		*reason_r = "Too many connections from your address.";
 	else {
 		slot = (int)t->free[--t->nfree];
 		t->slots[slot].pid = getpid();
+		t->slots[slot].ip_counted = count_ip;
 		memcpy(t->slots[slot].ip, ip, 16);
 		t->active++;
-		ip_add(ip, 1);
+		if (count_ip)
+			ip_add(ip, 1);
 	}
 	shm_unlock(&t->lock);
 	return slot;
+}
+
+int
+connlimit_readdress(int slot, const struct sockaddr_storage *client,
+		    unsigned max_per_ip, const char **reason_r)
+{
+	uint8_t ip[16];
+	int r = 0;
+
+	if (slot < 0 || (unsigned)slot >= t->capacity)
+		return 0;
+	remote_ip(client, ip);
+	lock();
+	struct slot *sl = &t->slots[slot];
+	if (!sl->ip_counted) {
+		if (t->ips[ip_find(ip)].count >= max_per_ip) {
+			*reason_r = "Too many connections from your address.";
+			r = -ERR_LIMIT;
+		} else {
+			memcpy(sl->ip, ip, 16);
+			sl->ip_counted = true;
+			ip_add(ip, 1);
+		}
+	}
+	shm_unlock(&t->lock);
+	return r;
 }
 
 /* under the lock */
 static void
 release(unsigned slot)
 {
-	ip_add(t->slots[slot].ip, -1);
+	if (t->slots[slot].ip_counted)
+		ip_add(t->slots[slot].ip, -1);
 	t->slots[slot].pid = 0;
 	t->free[t->nfree++] = slot;
 	t->active--;

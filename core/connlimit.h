@@ -21,12 +21,23 @@ void connlimit_init(unsigned capacity);
 unsigned connlimit_capacity(void);
 
 /* connlimit_admit: count a connection from remote in, owned by the calling
- * process, unless max_total (at most the capacity) or max_per_ip are
- * reached. Returns the connection's slot (>= 0), or -ERR_LIMIT with
- * *reason_r the refusal to send (static text). IPv4-mapped IPv6 peers
- * count as their IPv4 address. Thread- and process-safe. */
-int connlimit_admit(const struct sockaddr_storage *remote, unsigned max_total,
-		    unsigned max_per_ip, const char **reason_r);
+ * process, unless max_total (at most the capacity) or, when count_ip,
+ * max_per_ip are reached (a trusted proxy's connection is counted under
+ * its client's address later, by connlimit_readdress). Returns the
+ * connection's slot (>= 0), or -ERR_LIMIT with *reason_r the refusal to
+ * send (static text). IPv4-mapped IPv6 peers count as their IPv4 address.
+ * Thread- and process-safe. */
+int connlimit_admit(const struct sockaddr_storage *remote, bool count_ip,
+		    unsigned max_total, unsigned max_per_ip,
+		    const char **reason_r);
+
+/* connlimit_readdress: the PROXY header of slot's connection named client:
+ * count it under client's address, unless that address has max_per_ip
+ * connections already: then -ERR_LIMIT with *reason_r the refusal (the
+ * slot stays counted in the total until released). Returns 0 otherwise,
+ * also for a slot counted under an address already. */
+int connlimit_readdress(int slot, const struct sockaddr_storage *client,
+			unsigned max_per_ip, const char **reason_r);
 
 /* connlimit_release: the connection in slot ended. */
 void connlimit_release(int slot);

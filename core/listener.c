@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/listener.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -52,6 +53,7 @@ static struct conf_setting listen_settings[2 * MAX_PROTOS];
 static struct conf_table listen_table = { "listen", listen_settings, 0,
 					  sizeof(struct listen_settings), NULL };
 static const struct proto_ops *setting_proto[2 * MAX_PROTOS];
+static bool setting_tls[2 * MAX_PROTOS];
 
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
@@ -78,6 +80,10 @@ listener_register_settings(const struct proto_ops *const *protos)
 		for (int tls = 0; tls < 2; tls++) {
 			struct conf_setting *st = &listen_settings[n];
 			char key[64];
+			/* a protocol without implicit TLS (LMTP) has no
+			 * <name>s.listen key */
+			if (tls && protos[i]->default_listen_tls == NULL)
+				continue;
 			snprintf(key, sizeof(key), "%s%s.listen",
 				 protos[i]->name, tls ? "s" : "");
 			st->key = xstrdup(key);
@@ -88,6 +94,7 @@ listener_register_settings(const struct proto_ops *const *protos)
 				      : protos[i]->default_listen;
 			st->doc = "address:port items; empty disables";
 			setting_proto[n] = protos[i];
+			setting_tls[n] = tls;
 			n++;
 		}
 	}
@@ -240,7 +247,7 @@ bind_item(const struct conf *conf, size_t i, const char *item,
 	if (fd < 0)
 		return -ERR_IO;
 	listeners[nlisteners++] = (struct listener){
-		fd, setting_proto[i], (i % 2) == 1 };
+		fd, setting_proto[i], setting_tls[i] };
 	return 0;
 }
 
@@ -263,16 +270,20 @@ listener_count(void)
 }
 
 /* Count the connection in (st->slot); returns the refusal reason, "" to
- * close without one (too many refusals at once), or NULL. */
+ * close without one (too many refusals at once), or NULL. A trusted
+ * proxy's connections count toward the total only: each is counted under
+ * its client's address once the PROXY header names it. */
 static const char *
 admit(struct session_start *st, const struct core_settings *set)
 {
 	const char *reason = NULL;
 	unsigned max = set->max_connections;
+	bool proxy = proxy_protocol_trusted(set->proxy_trusted_networks,
+					    &st->remote);
 
 	if (max > connlimit_capacity())
 		max = connlimit_capacity();	/* grows only at restart */
-	st->slot = connlimit_admit(&st->remote, max,
+	st->slot = connlimit_admit(&st->remote, !proxy, max,
 				   set->max_connections_per_ip, &reason);
 	pthread_mutex_lock(&count_lock);
 	if (reason == NULL)
@@ -283,6 +294,18 @@ admit(struct session_start *st, const struct core_settings *set)
 		refusing++;
 	pthread_mutex_unlock(&count_lock);
 	return reason;
+}
+
+int
+listener_session_readdress(struct session_start *st,
+			   const struct sockaddr_storage *client,
+			   const char **reason_r)
+{
+	const struct core_settings *set = session_core_settings(st->conf);
+
+	st->remote = *client;
+	return connlimit_readdress(st->slot, client,
+				   set->max_connections_per_ip, reason_r);
 }
 
 void

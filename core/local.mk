@@ -11,19 +11,24 @@ core_libcore_la_SOURCES = \
 	core/listener.c core/listener.h \
 	core/log.c core/log.h \
 	core/master.c core/master.h \
+	core/notify.c core/notify.h \
+	core/pidfile.c core/pidfile.h \
 	core/preflight.c core/preflight.h \
 	core/proto.h \
+	core/proxy-protocol.c core/proxy-protocol.h \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
 	core/shm.c core/shm.h \
 	core/tlsconn.c core/tlsconn.h
-core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)
+core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SYSTEMD_CFLAGS)
+core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
+	$(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += maildockd
 maildockd_SOURCES = core/main.c
 maildockd_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 # protocols and storage come first: they use core's symbols
 maildockd_LDADD = protocols/libprotocols.la storage/libstorage.la \
-	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS)
+	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
+	$(SYSTEMD_LIBS)
 maildockd_LDFLAGS = $(AM_LDFLAGS) -export-dynamic

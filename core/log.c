@@ -2,7 +2,11 @@
  *
  * The log sink. Each line is formatted into a stack buffer and written with
  * one write(2) (or one syslog(3) call), so lines from threads never mix.
+ * A log file is reopened by dup2 onto the same descriptor, so a thread
+ * writing at that moment never sees a closed one.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <syslog.h>
 #include <time.h>
@@ -13,7 +17,9 @@
 
 #define LOG_LINE_MAX 4096
 
-static bool use_stderr = true;
+static bool use_stderr = true;	/* stderr or the log file: not syslog */
+static int log_fd = STDERR_FILENO;
+static char *log_path;		/* the log file; NULL: stderr or syslog */
 static atomic_int cur_level = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
@@ -25,6 +31,58 @@ log_open(bool to_stderr, const char *ident)
 	use_stderr = to_stderr;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* O_NOFOLLOW: a symlink planted where the log goes must not make a root
+ * process append to another file. */
+static int
+open_log(const char *path, char **error_r)
+{
+	char ebuf[128];
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			    O_NOFOLLOW | O_NOCTTY, 0640);
+	if (fd < 0) {
+		struct sbuf b;
+		sbuf_init(&b, NULL, 0);
+		sbuf_appendf(&b, "%s: %s", path,
+			     errno_str(errno, ebuf, sizeof(ebuf)));
+		*error_r = b.data;
+	}
+	return fd;
+}
+
+int
+log_open_file(const char *path, char **error_r)
+{
+	int fd = open_log(path, error_r);
+	if (fd < 0)
+		return -ERR_IO;
+	if (!use_stderr)
+		closelog();
+	log_fd = fd;
+	use_stderr = true;
+	free(log_path);
+	log_path = xstrdup(path);
+	return 0;
+}
+
+int
+log_reopen(char **error_r)
+{
+	if (log_path == NULL)
+		return 0;
+	int fd = open_log(log_path, error_r);
+	if (fd < 0)
+		return -ERR_IO;
+	dup2(fd, log_fd);
+	close(fd);
+	return 0;
+}
+
+bool
+log_syslog_missing(void)
+{
+	return access("/dev/log", F_OK) != 0;
 }
 
 void
@@ -85,7 +143,7 @@ log_vwrite(enum log_level level, const char *sid, const char *component,
 	}
 	if (use_stderr) {
 		line[n++] = '\n';
-		ssize_t w = write(STDERR_FILENO, line, n);
+		ssize_t w = write(log_fd, line, n);
 		(void)w;
 	} else {
 		line[n] = '\0';

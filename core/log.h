@@ -23,6 +23,23 @@ enum log_level {
  * facility LOG_MAIL. Call once at start-up, before threads. */
 void log_open(bool to_stderr, const char *ident);
 
+/* log_open_file: append lines (with a timestamp, as on stderr) to path,
+ * created mode 0640 if missing, never through a symlink. Replaces the sink
+ * chosen by log_open. Returns 0, or -ERR_IO with *error_r malloc'd ("path: reason").
+ * Start-up only, before threads. */
+int log_open_file(const char *path, char **error_r);
+
+/* log_reopen: open the log file's path again (after logrotate moved it)
+ * onto the same descriptor; does nothing without a log file. Returns 0,
+ * or -ERR_IO with *error_r malloc'd (the old file stays in use). Safe while
+ * other threads log; call from one thread at a time (the main loop). */
+int log_reopen(char **error_r);
+
+/* log_syslog_missing: true when /dev/log, where syslog(3) writes, does not
+ * exist (a container without a syslog daemon): syslog lines would be lost
+ * without an error. */
+bool log_syslog_missing(void);
+
 /* log_set_level: lines above level are dropped. Thread-safe (atomic). */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

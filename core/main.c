@@ -5,7 +5,8 @@
  * core/master) that accept connections until SIGTERM. SIGHUP reloads the
  * configuration, certificates and auth modules for new connections, in
  * the master and then in each worker; a reload that fails keeps the
- * running configuration.
+ * running configuration. SIGUSR1 reopens log.file (after logrotate moved
+ * it), in the master and every worker.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,10 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/master.h"
+#include "core/notify.h"
+#include "core/pidfile.h"
 #include "core/preflight.h"
+#include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
@@ -42,7 +46,7 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: maildockd [-F] [-t] [-n] [-c FILE] [-V] [-h]\n"
 		"  -c FILE  configuration file (default %s)\n"
-		"  -F       stay in the foreground and log to stderr\n"
+		"  -F       stay in the foreground; log to stderr unless log.file is set\n"
 		"  -t       check the configuration and exit\n"
 		"  -n       print the effective configuration and exit\n"
 		"  -V       print the version and exit\n"
@@ -91,6 +95,16 @@ load(bool starting, char **error_r)
 	int r = conf_load(conf_path, &conf, error_r);
 	if (r < 0)
 		return r;
+	char bad[64];
+	if (proxy_protocol_check_networks(session_core_settings(conf)->
+					  proxy_trusted_networks, bad,
+					  sizeof(bad)) < 0) {
+		*error_r = conf_errorf(conf, "proxy.trusted_networks",
+				       "\"%s\" is not an address or "
+				       "address/prefix", bad);
+		conf_unref(&conf);
+		return -ERR_INVAL;
+	}
 	r = tlsconn_ctx_new(conf, &tls, error_r);
 	if (r == -ERR_PERM && !starting) {
 		/* Keys are usually readable by root only, and we no longer
@@ -113,6 +127,7 @@ load(bool starting, char **error_r)
 	}
 	if (!starting && !in_worker) {
 		const char *keys[] = { "server.user", "server.group",
+				       "server.pid_file", "log.file",
 				       "server.workers" };
 		struct conf *old = conf_current();
 		for (size_t i = 0; i < N_ELEMENTS(keys); i++)
@@ -180,12 +195,25 @@ drop_privileges(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
-/* SIGHUP in the master: the workers are told when this succeeds */
+/* SIGHUP, SIGUSR1, SIGTERM and SIGINT in the master, before they are
+ * passed on to the workers (a reload only when it took here) */
 static bool
-master_reload(void)
+master_signal(int sig)
 {
 	char *error = NULL;
 
+	if (sig == SIGUSR1) {
+		if (log_reopen(&error) < 0) {
+			log_error("core", "cannot reopen log.file: %s", error);
+			free(error);
+		}
+		return true;
+	}
+	if (sig != SIGHUP) {
+		notify_stopping();
+		return true;
+	}
+	notify_reloading();
 	if (load(false, &error) == 0) {
 		log_debug("core", "reload: read %s", conf_path);
 		return true;
@@ -193,6 +221,7 @@ master_reload(void)
 	log_error("core", "reload failed, keeping the running configuration: "
 		  "%s", error);
 	free(error);
+	notify_reloaded(false);
 	return false;
 }
 
@@ -204,7 +233,14 @@ on_wake(void)
 	char *error = NULL;
 
 	while (read(sig_pipe[0], &sig, 1) == 1) {
-		if (sig == SIGHUP) {
+		if (sig == SIGUSR1) {
+			if (log_reopen(&error) < 0) {
+				log_error("core", "cannot reopen log.file: %s",
+					  error);
+				free(error);
+				error = NULL;
+			}
+		} else if (sig == SIGHUP) {
 			int r = load(false, &error);
 			if (r < 0) {
 				log_error("core", "reload failed in this worker, "
@@ -245,6 +281,7 @@ setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (in_worker)
@@ -254,10 +291,56 @@ setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* The sink chosen by the configuration: log.file, else syslog (stderr with
+ * -F). Syslog without /dev/log loses every line silently: say so while
+ * stderr still reaches the admin. */
+static int
+open_log_sink(bool foreground, char **error_r)
+{
+	struct conf *conf = conf_current();
+	const char *path = session_core_settings(conf)->log_file;
+	int r = 0;
+
+	if (path[0] != '\0') {
+		char *e = NULL;
+		if ((r = log_open_file(path, &e)) < 0) {
+			*error_r = conf_errorf(conf, "log.file", "%s", e);
+			free(e);
+		}
+	} else if (!foreground && log_syslog_missing()) {
+		fprintf(stderr, "maildockd: warning: /dev/log does not exist: "
+			"syslog lines will be lost (no syslog daemon?); set "
+			"log.file, or run with -F to log to stderr\n");
+	}
+	conf_unref(&conf);
+	return r;
+}
+
+/* After daemon(): the pid is final. Before the privilege drop: the
+ * pidfile's directory is usually root's. */
+static int
+write_pidfile(char **error_r)
+{
+	struct conf *conf = conf_current();
+	const char *path = session_core_settings(conf)->pid_file;
+	int r = 0;
+
+	if (path[0] != '\0') {
+		char *e = NULL;
+		if ((r = pidfile_create(path, &e)) < 0) {
+			*error_r = conf_errorf(conf, "server.pid_file", "%s", e);
+			free(e);
+		}
+	}
+	conf_unref(&conf);
+	return r;
 }
 
 /* maildockd -t: what start-up checks later than load(), short of binding
@@ -311,7 +394,7 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_reload, shutdown_grace };
+		worker_main, master_signal, notify_reloaded, shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -336,6 +419,7 @@ serve(void)
 	log_info("core", "started version=%s listeners=%zu workers=%u",
 		 PACKAGE_VERSION, listener_count(), n);
 	conf_unref(&conf);
+	notify_ready();
 	master_run(sig_pipe[0], n, &hooks);
 
 	listener_close_all();
@@ -400,9 +484,23 @@ main(int argc, char **argv)
 		auth_deinit();
 		return 0;
 	}
+	if (open_log_sink(foreground, &error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		log_error("core", "daemon: %s", strerror(errno));
 		return 1;
 	}
-	return serve();
+	if (write_pidfile(&error) < 0) {
+		log_error("core", "%s", error);
+		if (foreground)
+			fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
+	int r = serve();
+	pidfile_remove();
+	return r;
 }

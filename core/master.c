@@ -76,6 +76,7 @@ spawn(unsigned i, const struct master_hooks *h)
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
@@ -160,7 +161,7 @@ reap(bool stopping)
 
 /* the reload is logged once every running worker has taken it */
 static bool
-reload_done(unsigned gen, long long deadline)
+reload_done(unsigned gen, long long deadline, const struct master_hooks *h)
 {
 	unsigned waiting = 0, failed = 0;
 
@@ -181,6 +182,7 @@ reload_done(unsigned gen, long long deadline)
 	else
 		log_info("core", "reload: configuration reloaded workers=%u",
 			 nworkers);
+	h->reloaded(waiting + failed == 0);
 	return true;
 }
 
@@ -241,7 +243,7 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 				wake = workers[i].restart_ms;
 		}
 		if (reload_deadline != 0) {
-			if (reload_done(gen, reload_deadline))
+			if (reload_done(gen, reload_deadline, h))
 				reload_deadline = 0;
 			else if (wake < 0 || wake > now + 20)
 				wake = now + 20;	/* look again soon */
@@ -254,11 +256,14 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 		while (read(sig_fd, &sig, 1) == 1) {
 			if (sig == SIGCHLD) {
 				reap(false);
-			} else if (sig == SIGHUP && h->reload()) {
+			} else if (sig == SIGHUP && h->signal(sig)) {
 				gen = atomic_fetch_add(&reloads->gen, 1) + 1;
 				signal_all(SIGHUP);
 				reload_deadline = now_ms() + RELOAD_WAIT_MS;
+			} else if (sig == SIGUSR1 && h->signal(sig)) {
+				signal_all(SIGUSR1);
 			} else if (sig == SIGTERM || sig == SIGINT) {
+				h->signal(sig);
 				stop_all(sig_fd, h->shutdown_timeout());
 				return 0;
 			}

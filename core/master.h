@@ -15,13 +15,18 @@
 
 struct master_hooks {
 	/* the worker's whole life, in the forked child, which it leaves
-	 * with the returned exit status. It starts with SIGHUP, SIGTERM,
-	 * SIGINT and SIGCHLD blocked: it sets up its own handling, then
-	 * unblocks them. */
+	 * with the returned exit status. It starts with SIGHUP, SIGUSR1,
+	 * SIGTERM, SIGINT and SIGCHLD blocked: it sets up its own handling,
+	 * then unblocks them. */
 	int (*worker_main)(unsigned index);
-	/* the master's own reload (SIGHUP): true when the new configuration
-	 * took; the workers are then told to reload too */
-	bool (*reload)(void);
+	/* the master's own handling of SIGHUP (reload), SIGUSR1 (reopen the
+	 * log), SIGTERM and SIGINT (stop); for SIGHUP and SIGUSR1, true
+	 * passes the signal on to the workers (a reload that failed here is
+	 * not); SIGTERM and SIGINT are always passed on */
+	bool (*signal)(int sig);
+	/* a reload passed on was taken by every worker (ok), or not by all
+	 * within 10 s */
+	void (*reloaded)(bool ok);
 	/* seconds SIGTERM lets the workers' sessions end, at most */
 	unsigned (*shutdown_timeout)(void);
 };
@@ -33,9 +38,9 @@ unsigned master_worker_count(unsigned setting);
 
 /* master_run: fork n workers and supervise them until SIGTERM or SIGINT;
  * sig_fd is the pipe the signal handlers write the signal number to
- * (SIGHUP, SIGTERM, SIGINT and SIGCHLD must be handled). A worker that
- * dies is restarted at once (after 1 s if it lived less than that), and
- * its connection slots are released (core/connlimit). Returns 0 once
+ * (SIGHUP, SIGUSR1, SIGTERM, SIGINT and SIGCHLD must be handled). A
+ * worker that dies is restarted at once (after 1 s if it lived less than
+ * that), and its connection slots are released (core/connlimit). Returns 0 once
  * every worker has ended; workers still running shutdown_timeout + 5 s
  * after SIGTERM are killed. Single-threaded master only. */
 int master_run(int sig_fd, unsigned n, const struct master_hooks *h);

@@ -33,6 +33,14 @@ void *session_thread(void *arg);
 /* session_set_stopping: mark the server as stopping (signal-safe). */
 void session_set_stopping(void);
 
+/* listener_session_readdress: a trusted proxy's PROXY header named client:
+ * make it st's remote address and count the connection under it. Returns
+ * 0, or -ERR_LIMIT with *reason_r the refusal to send when the client has
+ * limits.max_connections_per_ip already. Thread-safe. */
+int listener_session_readdress(struct session_start *st,
+			       const struct sockaddr_storage *client,
+			       const char **reason_r);
+
 /* listener_session_ended: take the session out of the connection counts
  * (total and its client IP). Thread-safe. */
 void listener_session_ended(const struct session_start *st);

@@ -14,6 +14,7 @@
 #include "core/conn.h"
 #include "core/error.h"
 #include "core/proto.h"
+#include "core/proxy-protocol.h"
 #include "core/session-private.h"
 #include "core/tlsconn.h"
 
@@ -31,6 +32,8 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "name in greetings; empty: the system's host name"),
 	S("server.workers", CONF_UINT, workers, "0", .max = 64,
 	  .doc = "worker processes; 0: one per CPU core, at least 2"),
+	S("server.pid_file", CONF_STRING, pid_file, "",
+	  .doc = "pidfile for init systems without service tracking; empty: none"),
 	S("server.shutdown_timeout", CONF_DURATION, shutdown_timeout, "10s",
 	  .max = 3600, .doc = "how long SIGTERM waits for sessions to end"),
 	S("limits.max_connections", CONF_UINT, max_connections, "1000",
@@ -50,6 +53,10 @@ static const struct conf_setting core_conf_settings[] = {
 	  .min = 1048576, .doc = "memory one session may hold"),
 	S("log.level", CONF_ENUM, log_level, "info", .values = log_levels,
 	  .doc = "error, warning, info or debug"),
+	S("log.file", CONF_STRING, log_file, "",
+	  .doc = "append log lines to this file; empty: syslog (stderr with -F)"),
+	S("proxy.trusted_networks", CONF_STRING, proxy_trusted_networks, "",
+	  .doc = "addresses/CIDR blocks of proxies that send a PROXY header"),
 };
 #undef S
 
@@ -190,6 +197,62 @@ session_end(struct session *s, const char *reason)
 	conf_unref(&s->conf);
 }
 
+/* The PROXY protocol (core/proxy-protocol.h): a connection from
+ * proxy.trusted_networks must start with a header naming the client the
+ * proxy relays, and from then on the session is that client's (limits,
+ * logs, auth.plaintext = loopback, the auth modules' address). A
+ * connection from anywhere else that opens with a header is refused: no
+ * client may claim another's address. Returns 0, or a negative error
+ * after logging it (the session then ends). */
+static int
+session_proxy_header(struct session *s, struct session_start *st)
+{
+	const char *nets = s->set->proxy_trusted_networks;
+	struct proxy_protocol_addr a;
+	const char *reason;
+	int r;
+
+	if (*nets == '\0')
+		return 0;
+	if (!proxy_protocol_trusted(nets, &st->remote)) {
+		unsigned char peek[12];
+		/* a proxy sends its header at once; a mail client sends
+		 * nothing before the greeting */
+		ssize_t n = recv(conn_fd(s->conn), peek, sizeof(peek),
+				 MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0 && proxy_protocol_match(peek, (size_t)n) == 1) {
+			slog_warn(s, "refused reason=\"PROXY header from an "
+				  "untrusted address\"");
+			return -ERR_PERM;
+		}
+		return 0;
+	}
+	r = proxy_protocol_read(conn_fd(s->conn), s->set->login_timeout * 1000,
+				&a);
+	if (r < 0) {
+		slog_warn(s, "refused reason=\"no valid PROXY header\" "
+			  "error=\"%s\"", err_str(r));
+		return r;
+	}
+	if (!a.proxied)
+		return 0;
+	r = listener_session_readdress(st, &a.src, &reason);
+	sockaddr_ip(&st->remote, s->remote_ip, sizeof(s->remote_ip),
+		    &s->remote_port);
+	st->local = a.dst;
+	sockaddr_ip(&st->local, s->local_ip, sizeof(s->local_ip),
+		    &s->local_port);
+	s->loopback = is_loopback(s->remote_ip);
+	if (r < 0) {
+		slog_info(s, "refused reason=\"%s\"", reason);
+		if (!st->implicit_tls) {
+			s->proto->refuse(s, reason);
+			conn_flush(s->conn);
+		}
+	}
+	return r;
+}
+
 void *
 session_thread(void *arg)
 {
@@ -206,10 +269,11 @@ session_thread(void *arg)
 		}
 		session_end(&s, "refused");
 	} else {
-		slog_info(&s, "connect port=%u tls=%d", s.local_port,
-			  st->implicit_tls);
-		int r = 0;
-		if (st->implicit_tls)
+		int r = session_proxy_header(&s, st);
+		if (r == 0)
+			slog_info(&s, "connect port=%u tls=%d", s.local_port,
+				  st->implicit_tls);
+		if (r == 0 && st->implicit_tls)
 			r = conn_starttls(s.conn, s.tls);
 		if (r == 0)
 			s.proto->run(&s);

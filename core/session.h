@@ -23,6 +23,7 @@ struct tlsconn_ctx;
 struct core_settings {
 	const char *server_user, *server_group;
 	const char *server_hostname;
+	const char *pid_file;		/* "": none */
 	unsigned shutdown_timeout;	/* seconds */
 	unsigned workers;		/* 0: one per CPU (core/master) */
 	unsigned max_connections;
@@ -33,6 +34,8 @@ struct core_settings {
 	size_t thread_stack_size;	/* bytes */
 	size_t session_memory;		/* bytes an arena may hold */
 	const char *log_level;
+	const char *log_file;		/* "": syslog, or stderr with -F */
+	const char *proxy_trusted_networks; /* proxy.trusted_networks */
 };
 
 struct session {

@@ -5,3 +5,4 @@ include protocols/authmech.mk
 protocols_libprotocols_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 include protocols/imap/local.mk
 include protocols/pop3/local.mk
+include protocols/lmtp/local.mk

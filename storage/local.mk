@@ -32,9 +32,11 @@ storage_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
-	t/unit/test-maildir-flags t/unit/test-maildir-uidlist
+	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
+	t/unit/test-maildir-folder
 TESTS += t/unit/test-store t/unit/test-store-folders \
-	t/unit/test-maildir-flags t/unit/test-maildir-uidlist
+	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
+	t/unit/test-maildir-folder
 t_unit_test_store_SOURCES = t/unit/test-store.c t/unit/storetest.h
 t_unit_test_store_CFLAGS = $(storage_test_cflags)
 t_unit_test_store_LDADD = $(storage_test_ldadd)
@@ -49,6 +51,10 @@ t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
 	t/unit/storetest.h
 t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
 t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_folder_SOURCES = t/unit/test-maildir-folder.c \
+	t/unit/storetest.h
+t_unit_test_maildir_folder_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_folder_LDADD = $(storage_test_ldadd)
 endif
 
 # Benchmark, built by make check but not run: bench/storage-open

@@ -7,8 +7,10 @@ TESTS += t/check-layers.sh t/check-sizes.sh t/check-headers.sh \
 if HAVE_CMOCKA
 core_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CMOCKA_LIBS)
 core_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-check_PROGRAMS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf
-TESTS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf
+check_PROGRAMS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf \
+	t/unit/test-proxy-protocol
+TESTS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf \
+	t/unit/test-proxy-protocol
 t_unit_test_arena_SOURCES = t/unit/test-arena.c
 t_unit_test_arena_CFLAGS = $(core_test_cflags)
 t_unit_test_arena_LDADD = $(core_test_ldadd)
@@ -18,6 +20,9 @@ t_unit_test_sbuf_LDADD = $(core_test_ldadd)
 t_unit_test_conf_SOURCES = t/unit/test-conf.c
 t_unit_test_conf_CFLAGS = $(core_test_cflags)
 t_unit_test_conf_LDADD = $(core_test_ldadd)
+t_unit_test_proxy_protocol_SOURCES = t/unit/test-proxy-protocol.c
+t_unit_test_proxy_protocol_CFLAGS = $(core_test_cflags)
+t_unit_test_proxy_protocol_LDADD = $(core_test_ldadd)
 endif
 
 clean-local: clean-local-proto

@@ -1,16 +1,21 @@
 #!/bin/bash
 # Install the Debian packages Maildock needs, only those missing.
 #   tools/deps.sh build   to build and run the demo
-#   tools/deps.sh test    to build and run every test (adds servers and clients)
+#   tools/deps.sh test    to build and run every test (adds servers and clients;
+#                         dovecot-dev and dovecot-core, which holds libdovecot
+#                         and which dovecot-dev does not pull in, to build
+#                         imaptest from ../shared/imaptest)
 # Needs root (or nothing to install); non-interactive.
 set -euo pipefail
 build=(build-essential autoconf automake libtool pkg-config openssl
        libssl-dev libcrypt-dev libpam0g-dev libldap2-dev libmariadb-dev
-       libcap-dev)
+       libcap-dev libsystemd-dev)
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
-      offlineimap3 mutt libargon2-1 python3-cryptography)
+      offlineimap3 mutt libargon2-1 python3-cryptography dovecot-core
+      dovecot-dev
+      postfix)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()

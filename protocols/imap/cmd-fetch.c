@@ -46,9 +46,11 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 		return ret;
 	if (items->needs_file) {
 		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the
-		 * folder's cache (no file read); sections need the bytes */
+		 * folder's cache (no file read); sections and PREVIEW need
+		 * the bytes (PREVIEW: the cached tree with the file) */
 		if (items->nsections == 0)
-			ret = store_msg_parsed(box, seq, scratch, false, &mime);
+			ret = store_msg_parsed(box, seq, scratch,
+					       items->needs_text, &mime);
 		else
 			ret = imap_search_cmd_mime(box, seq, scratch,
 						   items->header_only, &mime);

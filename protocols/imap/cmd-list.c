@@ -30,6 +30,7 @@
 #define RET_MYRIGHTS	(1u << 5)	/* RFC 8440 */
 
 #define ATTR_CHILDINFO	(1u << 16)	/* a parent of a subscribed match */
+#define ATTR_SELF	(1u << 17)	/* meets the selection itself */
 
 static const char *const special_names[] = {
 	"\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive",
@@ -53,6 +54,7 @@ struct list_ctx {
 	bool *row;		/* DP rows for the matcher */
 	struct match *matches;
 	size_t nmatches, alloc;
+	bool parents;		/* entries added as parents only */
 };
 
 /* match_one: '*' matches anything, '%' anything but the delimiter. A
@@ -173,13 +175,19 @@ add_match(struct list_ctx *ctx, const char *name, unsigned attrs)
 	return 0;
 }
 
-static bool
-listed(const struct list_ctx *ctx, const char *name)
+/* upsert: add name, or merge attrs into its entry (RECURSIVEMATCH meets
+ * a name both as a match and as a parent, in either order; a known child
+ * makes \HasChildren win over the store's \HasNoChildren) */
+static int
+upsert(struct list_ctx *ctx, const char *name, unsigned attrs)
 {
-	for (size_t i = 0; i < ctx->nmatches; i++)
-		if (strcmp(ctx->matches[i].name, name) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < ctx->nmatches; i++) {
+		if (strcmp(ctx->matches[i].name, name) == 0) {
+			ctx->matches[i].attrs |= attrs;
+			return 0;
+		}
+	}
+	return add_match(ctx, name, attrs);
 }
 
 /* collect: the store's callback; output happens after the listing */
@@ -189,23 +197,33 @@ collect(void *vctx, const char *name, unsigned attrs)
 	struct list_ctx *ctx = vctx;
 	char parent[STORE_NAME_MAXLEN + 1];
 	char *dot;
+	unsigned bits;
 	int r;
 
 	if ((ctx->opts & SEL_SPECIAL) && !is_special(ctx, name))
 		return 0;
-	/* the store lists each name once: only RECURSIVEMATCH's parents
+	/* the store lists each name once: only the parents added below
 	 * need the (quadratic) duplicate check */
-	if ((ctx->opts & SEL_RECURSIVE) == 0)
-		return match(ctx, name) ? add_match(ctx, name, attrs) : 0;
-	if (match(ctx, name) && !listed(ctx, name) &&
-	    (r = add_match(ctx, name, attrs)) < 0)
-		return r;
-	/* RFC 5258 3.5: unsubscribed parents of subscribed names */
+	if (match(ctx, name))
+		return ctx->parents ? upsert(ctx, name, attrs | ATTR_SELF) :
+		       add_match(ctx, name, attrs | ATTR_SELF);
+	if (!ctx->lsub && (ctx->opts & SEL_RECURSIVE) == 0)
+		return 0;
+	/* The matching parents of a subscription that does not match
+	 * itself: LSUB lists them \Noselect (RFC 3501 6.3.9, "foo" for
+	 * "foo/bar" under "%"); RECURSIVEMATCH with CHILDINFO (RFC 5258
+	 * 3.5), none for a subscription listed itself (RFC 5258 5, example
+	 * 9: "Baz2" is not returned). A parent of an existing folder has
+	 * children (RFC 5258 4). */
+	bits = (ctx->lsub ? 0 : ATTR_CHILDINFO) |
+	       ((attrs & STORE_ATTR_NONEXISTENT) ? 0 : STORE_ATTR_HASCHILDREN);
 	str_copy(parent, name, sizeof(parent));
 	while ((dot = strrchr(parent, '.')) != NULL) {
 		*dot = '\0';
-		if (match(ctx, parent) && !listed(ctx, parent) &&
-		    (r = add_match(ctx, parent, ATTR_CHILDINFO)) < 0)
+		if (!match(ctx, parent))
+			continue;
+		ctx->parents = true;
+		if ((r = upsert(ctx, parent, bits)) < 0)
 			return r;
 	}
 	return 0;
@@ -222,14 +240,15 @@ append_attrs(struct list_ctx *ctx, struct sbuf *b, const struct match *m)
 	while (0)
 	if ((a & STORE_ATTR_NONEXISTENT) && !ctx->lsub)
 		ATTR("\\NonExistent");
-	else if (a & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT))
+	else if ((a & (STORE_ATTR_NOSELECT | STORE_ATTR_NONEXISTENT)) ||
+		 (ctx->lsub && (a & ATTR_SELF) == 0))
 		ATTR("\\Noselect");
 	if (a & STORE_ATTR_HASCHILDREN)
 		ATTR("\\HasChildren");
 	else if (a & STORE_ATTR_HASNOCHILDREN)
 		ATTR("\\HasNoChildren");
 	if ((a & STORE_ATTR_SUBSCRIBED) || ((ctx->opts & SEL_SUBSCRIBED) &&
-					    (a & ATTR_CHILDINFO) == 0))
+					    (a & ATTR_SELF)))
 		if (ctx->opts & (SEL_SUBSCRIBED | RET_SUBSCRIBED))
 			ATTR("\\Subscribed");
 	if ((su = special_use(ctx, m->name)) >= 0 &&
@@ -260,9 +279,9 @@ output(struct list_ctx *ctx)
 		if (m->attrs & ATTR_CHILDINFO)
 			sbuf_appends(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 		r = imap_reply_line(cmd->sess, &b);
-		if (r < 0 || (m->attrs & (STORE_ATTR_NOSELECT |
-					  STORE_ATTR_NONEXISTENT |
-					  ATTR_CHILDINFO)) != 0)
+		if (r < 0 || (m->attrs & ATTR_SELF) == 0 ||
+		    (m->attrs & (STORE_ATTR_NOSELECT |
+				 STORE_ATTR_NONEXISTENT)) != 0)
 			continue;
 		/* RFC 5819 and RFC 8440 3: a failing STATUS or MYRIGHTS is
 		 * left out; each follows the LIST line of its folder */

@@ -269,6 +269,8 @@ imap_cmd_thread(struct imap_cmd *cmd)
 
 	if (cmd->argc >= 1 && imap_arg_atom_eq(&cmd->args[0], "REFERENCES"))
 		alg = IMAP_THREAD_REFERENCES;
+	else if (cmd->argc >= 1 && imap_arg_atom_eq(&cmd->args[0], "REFS"))
+		alg = IMAP_THREAD_REFS;
 	else if (cmd->argc >= 1 &&
 		 imap_arg_atom_eq(&cmd->args[0], "ORDEREDSUBJECT"))
 		alg = IMAP_THREAD_ORDEREDSUBJECT;

@@ -64,7 +64,8 @@ imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 		const char *s;
 		size_t k;
 
-		if (list[i].type != IMAP_ARG_ATOM || !imap_arg_atom(&list[i], &s))
+		/* "NIL" is an atom here: a keyword (RFC 3501 9, flag-keyword) */
+		if (!imap_arg_atom(&list[i], &s))
 			return -ERR_SYNTAX;
 		if (s[0] != '\\') {
 			if (!keyword_ok(s))

@@ -31,6 +31,7 @@ static const struct simple_item simple_items[] = {
 	{ "BODYSTRUCTURE", IMAP_FETCH_BODYSTRUCTURE },
 	{ "UID", IMAP_FETCH_UID },
 	{ "SAVEDATE", IMAP_FETCH_SAVEDATE },
+	{ "PREVIEW", IMAP_FETCH_PREVIEW },
 };
 
 static const struct simple_item macros[] = {
@@ -331,6 +332,22 @@ one_item(struct arena *a, const struct imap_arg *arg,
 	return -ERR_SYNTAX;
 }
 
+/* preview_modifiers: RFC 8970 5: "PREVIEW (LAZY)". A preview is made at
+ * once anyway, so LAZY changes nothing (3.2 allows that). */
+static int
+preview_modifiers(const struct imap_arg *mods)
+{
+	const struct imap_arg *l;
+	unsigned n;
+
+	if (!imap_arg_list(mods, &l, &n) || n == 0)
+		return -ERR_SYNTAX;
+	for (unsigned i = 0; i < n; i++)
+		if (!imap_arg_atom_eq(&l[i], "LAZY"))
+			return -ERR_SYNTAX;
+	return 0;
+}
+
 /* ENVELOPE, [HEADER], [HEADER.FIELDS...] and RFC822.HEADER of the
  * message itself need no parse of its body (a client listing a folder) */
 static bool
@@ -338,7 +355,8 @@ header_only(const struct imap_fetch_items *it)
 {
 	size_t i;
 
-	if (it->items & (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE))
+	if (it->items & (IMAP_FETCH_BODY | IMAP_FETCH_BODYSTRUCTURE |
+			 IMAP_FETCH_PREVIEW))
 		return false;
 	for (i = 0; i < it->nsections; i++) {
 		const struct mime_section *s = &it->sections[i].sec;
@@ -371,8 +389,13 @@ imap_fetch_parse(struct arena *arena, const struct imap_arg *arg, bool uid,
 		if (i == N_ELEMENTS(macros))
 			ret = one_item(arena, arg, items_r);
 	} else if (imap_arg_list(arg, &list, &count) && count > 0) {
-		for (i = 0; i < count && ret == 0; i++)
+		for (i = 0; i < count && ret == 0; i++) {
 			ret = one_item(arena, &list[i], items_r);
+			if (ret == 0 && i + 1 < count &&
+			    list[i + 1].type == IMAP_ARG_LIST &&
+			    imap_arg_atom_eq(&list[i], "PREVIEW"))
+				ret = preview_modifiers(&list[++i]);
+		}
 	} else {
 		ret = -ERR_SYNTAX;
 	}
@@ -387,7 +410,9 @@ imap_fetch_parse(struct arena *arena, const struct imap_arg *arg, bool uid,
 			items_r->sets_seen = true;
 	items_r->needs_file = items_r->nsections > 0 ||
 		(items_r->items & (IMAP_FETCH_ENVELOPE | IMAP_FETCH_BODY |
-				   IMAP_FETCH_BODYSTRUCTURE)) != 0;
+				   IMAP_FETCH_BODYSTRUCTURE |
+				   IMAP_FETCH_PREVIEW)) != 0;
+	items_r->needs_text = (items_r->items & IMAP_FETCH_PREVIEW) != 0;
 	items_r->header_only = header_only(items_r);
 	*error_r = NULL;
 	return 0;

@@ -15,12 +15,15 @@
 #include "protocols/imap/imap-fetch.h"
 #include "protocols/imap/imap-envelope.h"
 #include "protocols/imap/imap-bodystructure.h"
+#include "protocols/imap/imap-preview.h"
 #include "core/compat.h"
 
 struct out {
 	struct imap_session *sess;
 	struct sbuf b;
 	bool first;
+	const char *preview;	/* RFC 8970, made before any output */
+	size_t preview_len;
 };
 
 /* prefix and decimal v: FETCH 1:* writes three numbers per message and
@@ -176,6 +179,11 @@ write_structure(struct out *o,
 {
 	unsigned it = items->items;
 
+	if (it & IMAP_FETCH_PREVIEW) {
+		item_sep(o);
+		sbuf_appends(&o->b, "PREVIEW ");
+		imap_reply_append_string(&o->b, o->preview, o->preview_len);
+	}
 	if (it & IMAP_FETCH_ENVELOPE) {
 		item_sep(o);
 		sbuf_appends(&o->b, "ENVELOPE ");
@@ -205,6 +213,10 @@ imap_fetch_write(struct imap_session *sess, struct arena *scratch,
 
 	if ((ret = locate_all(scratch, items, m, &loc)) < 0)
 		return ret;
+	if ((items->items & IMAP_FETCH_PREVIEW) &&
+	    (ret = imap_preview_make(scratch, m->mime, &o.preview,
+				     &o.preview_len)) < 0)
+		return ret == -ERR_INVAL ? -ERR_LIMIT : ret;
 	sbuf_init(&o.b, scratch, IMAP_FETCH_BUFFER_MAX);
 	append_u64(&o.b, "* ", m->seq);
 	sbuf_appends(&o.b, " FETCH (");

@@ -37,6 +37,7 @@ struct sbuf;
 #define IMAP_FETCH_BODYSTRUCTURE	(1u << 5)
 #define IMAP_FETCH_UID			(1u << 6)
 #define IMAP_FETCH_SAVEDATE		(1u << 7)	/* RFC 8514 */
+#define IMAP_FETCH_PREVIEW		(1u << 8)	/* RFC 8970 */
 
 /* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
 struct imap_fetch_section {
@@ -55,6 +56,7 @@ struct imap_fetch_items {
 	bool sets_seen;		/* some section is not a PEEK */
 	bool needs_file;	/* envelope, structure or a section */
 	bool header_only;	/* ...but only the message header's */
+	bool needs_text;	/* a body text (PREVIEW) */
 };
 
 /* imap_fetch_parse: the FETCH item argument (an atom: one item or a macro

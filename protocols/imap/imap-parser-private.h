@@ -47,6 +47,7 @@ struct imap_parser {
 	char *tok;
 	size_t tok_len, tok_cap;
 	bool in_bracket;	/* inside "[...]" of an atom (BODY[...]) */
+	bool bracket_plain;	/* only ATOM-CHARs since that '[' */
 	bool lit_sync, lit_digits, lit8;
 	bool utf8;		/* UTF-8 in quoted strings (RFC 6855) */
 	uint64_t lit_size, lit_got;

@@ -233,7 +233,7 @@ step_arg_start(struct imap_parser *p, unsigned char c)
 		p->in_bracket = false;
 		p->state = ST_ATOM;
 		if (c == '[')
-			p->in_bracket = true;
+			p->in_bracket = p->bracket_plain = true;
 		if (!tok_add(p, (char)c))
 			return imap_parser_fail(p, -ERR_LIMIT,
 						"token too long");
@@ -246,14 +246,21 @@ step_atom(struct imap_parser *p, unsigned char c)
 {
 	int r;
 
+	if (p->in_bracket && c == '\r' && p->bracket_plain) {
+		/* '[' is an ATOM-CHAR (RFC 3501 9): "foo[}" is an atom */
+		r = finish_string(p, IMAP_ARG_ATOM);
+		return r < 0 ? r : step_token_end(p, c);
+	}
 	if (p->in_bracket) {
 		if (c < 0x20 || c >= 0x7f)
 			return imap_parser_fail(p, -ERR_SYNTAX,
 						"bad character in [...]");
 		if (c == ']')
 			p->in_bracket = false;
+		else if (!is_atom_char(c))
+			p->bracket_plain = false;
 	} else if (c == '[') {
-		p->in_bracket = true;
+		p->in_bracket = p->bracket_plain = true;
 	} else if (!is_atom_char(c)) {
 		if (c == '(' || c == '"' || c == '{')
 			return imap_parser_fail(p, -ERR_SYNTAX,
@@ -355,10 +362,15 @@ step(struct imap_parser *p, unsigned char c)
 	case ST_QUOTED_ESC:
 		return step_quoted(p, c);
 	case ST_LIT8:
-		if (c != '{')
-			return imap_parser_fail(p, -ERR_SYNTAX,
-						"'~' without literal");
-		return imap_parser_start_literal(p, true);
+		if (c == '{')
+			return imap_parser_start_literal(p, true);
+		/* '~' is an ATOM-CHAR: only "~{" starts a literal8 (RFC
+		 * 3516 4.1); "~foo" is an atom (LIST "" ~foo) */
+		p->tok_len = 0;
+		p->in_bracket = false;
+		p->state = ST_ATOM;
+		tok_add(p, '~');
+		return step_atom(p, c);
 	case ST_LIT_NUM:
 	case ST_LIT_CLOSE:
 	case ST_LIT_CR:

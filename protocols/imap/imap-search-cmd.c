@@ -202,6 +202,46 @@ decode_value(struct arena *a, struct sview raw, struct sview *out_r)
 	return 0;
 }
 
+/* address_texts: the addresses of an address field as "mailbox@domain"
+ * texts, one each: SEARCH FROM/TO/CC/BCC look in the envelope's address
+ * structure (RFC 3501 6.4.4), where comments and white space inside an
+ * address ("<u (c)@ (c) d.org>") are gone. 1 if fn stopped. */
+static int
+address_texts(struct msg_ctx *c, struct sview raw, imap_search_chunk_fn *fn,
+	      void *fctx)
+{
+	struct mime_addr *list;
+
+	if (mime_addr_parse(c->scratch, raw.p, raw.len, &list) < 0)
+		return 0;	/* too big to parse: the raw text only */
+	for (; list != NULL; list = list->next) {
+		const char *t;
+
+		if (list->mailbox == NULL || list->domain == NULL)
+			continue;	/* a group marker */
+		t = arena_printf(c->scratch, "%s@%s", list->mailbox,
+				 list->domain);
+		if (t == NULL)
+			return -ERR_NOMEM;
+		if (fn(fctx, t, strlen(t)) || fn(fctx, NULL, 0))
+			return 1;
+	}
+	return 0;
+}
+
+static bool
+is_address_field(const char *name)
+{
+	static const char *const fields[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(fields); i++)
+		if (strcasecmp(name, fields[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 {
@@ -221,6 +261,9 @@ op_header(void *ctx, const char *name, imap_search_chunk_fn *fn, void *fctx)
 			return ret;
 		if (fn(fctx, dec.p, dec.len) || fn(fctx, NULL, 0))
 			return 0;
+		if (is_address_field(name) &&
+		    (ret = address_texts(c, value, fn, fctx)) != 0)
+			return ret < 0 ? ret : 0;
 	}
 	return 0;
 }

@@ -90,11 +90,9 @@ cmp_key(const struct imap_sort_rec *a, const struct imap_sort_rec *b,
 {
 	switch (key) {
 	case IMAP_SORT_ARRIVAL:
-		/* arrival order is mailbox order within one second, so
-		 * REVERSE ARRIVAL reverses the sequence too (as Dovecot) */
-		if (a->arrival != b->arrival)
-			return cmp_num(a->arrival, b->arrival);
-		return cmp_num(a->seq, b->seq);
+		/* INTERNALDATE alone (RFC 5256 3): equal ones fall to the
+		 * sequence number, ascending even under REVERSE */
+		return cmp_num(a->arrival, b->arrival);
 	case IMAP_SORT_CC:
 		return casemap_cmp(a->cc, b->cc);
 	case IMAP_SORT_DATE:

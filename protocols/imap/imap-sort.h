@@ -106,6 +106,8 @@ void imap_sort_records(struct imap_sort_rec *recs, size_t n,
 enum imap_thread_alg {
 	IMAP_THREAD_ORDEREDSUBJECT,
 	IMAP_THREAD_REFERENCES,
+	IMAP_THREAD_REFS,	/* REFERENCES without subject merging, threads
+				   by their latest message (Dovecot) */
 };
 
 /* imap_thread_build: thread recs[0..n) (in sequence order) with alg and

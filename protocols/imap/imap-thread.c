@@ -2,8 +2,11 @@
  *
  * THREAD (RFC 5256 section 3): ORDEREDSUBJECT and the REFERENCES algorithm
  * (message-id links with dummy parents, de-duplicated ids, loop checks,
- * dummy pruning, subject merging, sorting by sent date). Every walk is
- * iterative so a long reply chain cannot exhaust the thread's stack.
+ * dummy pruning, subject merging, sorting by sent date), and REFS (the
+ * draft successor of REFERENCES as Dovecot implements it: steps 1-4 and
+ * 6, no subject merging, threads ordered by their most recent message).
+ * Every walk is iterative so a long reply chain cannot exhaust the
+ * thread's stack.
  */
 #include <stdlib.h>
 #include <strings.h>
@@ -345,8 +348,32 @@ merge_subjects(struct threader *th, size_t nroots)
 	return 0;
 }
 
+/* refs_order: each thread takes the sent date of its latest message
+ * (Dovecot's sort_root_nodes_ref2), then the threads are sorted; ties by
+ * the sequence number of the thread's first message */
+static void
+refs_order(struct threader *th)
+{
+	struct node **stack = th->tmp, *t, *cur, *c;
+	size_t sp;
+
+	for (t = th->root.child; t != NULL; t = t->next) {
+		stack[0] = t;
+		sp = 1;
+		while (sp > 0) {
+			cur = stack[--sp];
+			if (cur->rec != NULL && cur->date > t->date)
+				t->date = cur->date;
+			for (c = cur->child; c != NULL; c = c->next)
+				stack[sp++] = c;
+		}
+	}
+	sort_children(th, &th->root);
+}
+
 static int
-references(struct threader *th, const struct imap_sort_rec *recs, size_t n)
+references(struct threader *th, const struct imap_sort_rec *recs, size_t n,
+	   bool refs)
 {
 	struct table ids;
 	size_t i, nids = n, nroots = 0;
@@ -368,6 +395,10 @@ references(struct threader *th, const struct imap_sort_rec *recs, size_t n)
 	}
 	prune(th, th->tmp);
 	sort_all(th);
+	if (refs) {
+		refs_order(th);
+		return 0;
+	}
 	if ((ret = merge_subjects(th, nroots)) < 0)
 		return ret;
 	sort_all(th);
@@ -491,8 +522,9 @@ imap_thread_build(struct arena *a, const struct imap_sort_rec *recs,
 	th.tmp = arena_alloc(a, (max + 1) * sizeof(*th.tmp));
 	if (th.all == NULL || th.tmp == NULL)
 		return -ERR_LIMIT;
-	ret = alg == IMAP_THREAD_REFERENCES ? references(&th, recs, n) :
-	      ordered_subject(&th, recs, n);
+	ret = alg == IMAP_THREAD_ORDEREDSUBJECT ?
+	      ordered_subject(&th, recs, n) :
+	      references(&th, recs, n, alg == IMAP_THREAD_REFS);
 	if (ret < 0)
 		return ret;
 	return print(&th, uid, b);

@@ -11,6 +11,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
 	protocols/imap/imap-capability.c \
+	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
 	protocols/imap/cmd-append.c \

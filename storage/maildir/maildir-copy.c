@@ -158,8 +158,8 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	if (r == 0 && (maildir_path(path, sizeof(path), dir, "cur", NULL) < 0 ||
 		       access(path, F_OK) < 0))
 		r = -ERR_NOTFOUND;
-	if (r == 0 && strcmp(dir, v->f->dir) == 0 && move)
-		r = -ERR_INVAL;
+	/* MOVE into the selected folder itself is allowed (RFC 6851 says
+	 * nothing against it): each message gets a new UID, as Dovecot does */
 	pthread_mutex_lock(&v->f->lock);
 	if (r == 0)
 		r = prepare(v, seqs, n, it, &total);

@@ -30,6 +30,18 @@ maildir_hash_str(const char *s, size_t len)
 	return h;
 }
 
+/* hash_drop: the name hash no longer matches f->recs. Every change of the
+ * record array goes through a function of this file that calls it, so the
+ * hash cannot outlive the records it indexes (issue 12: a folder refreshed
+ * to zero records kept a hash into the freed array). */
+static void
+hash_drop(struct maildir_folder *f)
+{
+	free(f->hash);
+	f->hash = NULL;
+	f->hash_size = f->hash_n = 0;
+}
+
 static void
 hash_rebuild(struct maildir_folder *f)
 {
@@ -40,6 +52,7 @@ hash_rebuild(struct maildir_folder *f)
 	free(f->hash);
 	f->hash = xcalloc(size, sizeof(*f->hash));
 	f->hash_size = size;
+	f->hash_n = f->n;
 	for (i = 0; i < f->n; i++) {
 		const char *nm = f->recs[i].name;
 		size_t h = maildir_hash_str(nm, f->recs[i].blen) & (size - 1);
@@ -55,7 +68,9 @@ maildir_folder_find_base(struct maildir_folder *f, const char *base,
 {
 	size_t h;
 
-	if (f->hash == NULL)
+	/* the count check is a second guard: a hash built for another
+	 * number of records is stale whatever the reason */
+	if (f->hash == NULL || f->hash_n != f->n)
 		hash_rebuild(f);
 	h = maildir_hash_str(base, len) & (f->hash_size - 1);
 	while (f->hash[h] != 0) {
@@ -103,8 +118,32 @@ maildir_folder_remove(struct maildir_folder *f, uint32_t uid)
 	size_t i = (size_t)(r - f->recs);
 	memmove(r, r + 1, (f->n - i - 1) * sizeof(*r));
 	f->n--;
-	free(f->hash);
-	f->hash = NULL;
+	hash_drop(f);
+}
+
+struct maildir_rec *
+maildir_folder_recs_detach(struct maildir_folder *f, size_t reserve,
+			   size_t *n_r)
+{
+	struct maildir_rec *old = f->recs;
+
+	*n_r = f->n;
+	f->recs = reserve > 0 ? xmalloc(reserve * sizeof(*f->recs)) : NULL;
+	f->n = 0;
+	f->cap = reserve;
+	hash_drop(f);
+	return old;
+}
+
+void
+maildir_folder_recs_clear(struct maildir_folder *f)
+{
+	size_t n;
+	struct maildir_rec *old = maildir_folder_recs_detach(f, 0, &n);
+
+	for (size_t i = 0; i < n; i++)
+		maildir_rec_free(&old[i]);
+	free(old);
 }
 
 struct maildir_rec *
@@ -123,8 +162,7 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 	r->blen = (unsigned)maildir_base_len(name);
 	r->flags = maildir_flags_parse(name);
 	maildir_size_parse(name, 'W', &r->vsize);
-	free(f->hash);
-	f->hash = NULL;
+	hash_drop(f);
 	return r;
 }
 
@@ -247,8 +285,7 @@ maildir_folder_put(struct maildir_folder **fp)
 			break;
 		}
 	pthread_mutex_unlock(&registry_lock);
-	for (size_t i = 0; i < f->n; i++)
-		maildir_rec_free(&f->recs[i]);
+	maildir_folder_recs_clear(f);
 	for (unsigned i = 0; i < f->kw_n; i++)
 		free(f->kw_names[i]);
 	for (unsigned i = 0; i < f->kw_dead_n; i++)
@@ -256,8 +293,6 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
-	free(f->recs);
-	free(f->hash);
 	free(f->notify_fds);
 	free(f->dir);
 	free(f->root);

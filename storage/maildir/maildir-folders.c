@@ -288,22 +288,94 @@ move_files(const char *from, const char *to)
 	return r;
 }
 
+/* inbox_take: with INBOX's shared object locked and up to date, move every
+ * message it knows from root/cur to dir/cur, keeping the file names (so
+ * the flags), and list them in *names with their keyword names (pointers
+ * into f, which never drops a name while referenced). */
+static int
+inbox_take(struct maildir_folder *f, const char *dir, char ***names_r,
+	   char ****kw_r, unsigned **kwn_r, size_t *n_r)
+{
+	char a[MAILDIR_PATH_MAX], b[MAILDIR_PATH_MAX];
+	char **names = xcalloc(f->n + 1, sizeof(char *));
+	char ***kw = xcalloc(f->n + 1, sizeof(char **));
+	unsigned *kwn = xcalloc(f->n + 1, sizeof(unsigned));
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < f->n && r == 0; i++) {
+		const struct maildir_rec *rec = &f->recs[i];
+		if (maildir_path(a, sizeof(a), f->dir, "cur", rec->name) < 0 ||
+		    maildir_path(b, sizeof(b), dir, "cur", rec->name) < 0)
+			continue;
+		if (rename(a, b) < 0) {
+			if (errno != ENOENT)	/* else expunged meanwhile */
+				r = maildir_errno(errno);
+			continue;
+		}
+		names[n] = xstrdup(rec->name);
+		kw[n] = xcalloc(rec->kw_n + 1, sizeof(char *));
+		for (unsigned k = 0; k < rec->kw_n; k++)
+			kw[n][k] = f->kw_names[rec->kw[k]];
+		kwn[n++] = rec->kw_n;
+	}
+	*names_r = names;
+	*kw_r = kw;
+	*kwn_r = kwn;
+	*n_r = n;
+	return r;
+}
+
+/* rename_inbox: RFC 3501 6.3.5: INBOX's messages move to a new folder,
+ * INBOX stays, empty. The moved messages keep their flags (in the file
+ * names) and keywords (set again in the new folder, as COPY does). */
 static int
 rename_inbox(struct store_user *u, const char *newname)
 {
 	char dir[MAILDIR_PATH_MAX], a[MAILDIR_PATH_MAX], b[MAILDIR_PATH_MAX];
+	struct maildir_folder *f;
+	char **names = NULL, ***kw = NULL;
+	unsigned *kwn = NULL;
+	size_t n = 0;
 	int r;
 
 	if ((r = maildir_folder_create(u, newname)) < 0)
 		return r;
 	maildir_name_to_dir(MU(u)->root, newname, dir, sizeof(dir));
+	if ((r = maildir_folder_get(MU(u)->root, MU(u)->root, &f)) < 0)
+		return r;
+	pthread_mutex_lock(&f->lock);
+	r = maildir_folder_refresh(f, true, false, NULL);
+	if (r == 0)
+		r = inbox_take(f, dir, &names, &kw, &kwn, &n);
+	/* what arrived since the refresh has no keywords yet: moved as is */
 	maildir_path(a, sizeof(a), MU(u)->root, "cur", NULL);
 	maildir_path(b, sizeof(b), dir, "cur", NULL);
-	if ((r = move_files(a, b)) < 0)
-		return r;
+	if (r == 0)
+		r = move_files(a, b);
 	maildir_path(a, sizeof(a), MU(u)->root, "new", NULL);
 	maildir_path(b, sizeof(b), dir, "new", NULL);
-	return move_files(a, b);
+	if (r == 0)
+		r = move_files(a, b);
+	/* INBOX's sessions see the messages expunged at their next sync */
+	int r2 = maildir_folder_refresh(f, true, false, NULL);
+	pthread_mutex_unlock(&f->lock);
+	if (n > 0) {
+		uint32_t *uids = xcalloc(n, sizeof(uint32_t));
+		int r3 = maildir_deliver_assign(MU(u), dir, names, n, kwn, kw,
+						NULL, uids);
+		r = r < 0 ? r : r3;
+		free(uids);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(names[i]);
+		free(kw[i]);
+	}
+	free(names);
+	free(kw);
+	free(kwn);
+	maildir_folder_put(&f);
+	return r < 0 ? r : r2;
 }
 
 int

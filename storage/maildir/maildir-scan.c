@@ -173,15 +173,13 @@ static bool
 rebuild(struct maildir_folder *f, struct listing *l,
 	const struct maildir_uidlist_entry *e, size_t n, bool *dirty_r)
 {
-	struct maildir_rec *old = f->recs;
-	size_t old_n = f->n, i, k = 0, nu = 0;
+	size_t old_n, i, k = 0, nu = 0;
+	struct maildir_rec *old = maildir_folder_recs_detach(f, l->n, &old_n);
 	bool *used = xcalloc(l->n + 1, sizeof(bool)), changed = false;
 	char **unknown = xmalloc((l->n + 1) * sizeof(char *));
 	struct lhash h;
 
 	lhash_build(&h, l);
-	f->recs = NULL;
-	f->n = f->cap = 0;
 	for (i = 0; i < n; i++) {
 		ssize_t li = lhash_find(&h, l, e[i].base, e[i].blen);
 		if (li < 0 || used[li]) {
@@ -343,14 +341,11 @@ dir_stamp_eq(const struct maildir_stamp *a, const struct maildir_stamp *b)
 static bool
 load_exact(struct maildir_folder *f, const struct maildir_uidlist *ul)
 {
-	struct maildir_rec *old = f->recs;
-	size_t old_n = f->n, k = 0;
+	size_t old_n, k = 0;
+	struct maildir_rec *old = maildir_folder_recs_detach(f, ul->n + 16,
+							     &old_n);
 	bool changed = old_n != ul->n;
 
-	f->recs = NULL;
-	f->n = f->cap = 0;
-	f->cap = ul->n + 16;
-	f->recs = xmalloc(f->cap * sizeof(*f->recs));
 	for (size_t i = 0; i < ul->n; i++) {
 		struct maildir_rec *r = maildir_rec_append(f, ul->e[i].uid,
 						   ul->e[i].base);
@@ -499,11 +494,7 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 			return -ERR_NOTFOUND;
 		/* deleted or renamed away: every message is gone */
 		if (f->n > 0) {
-			for (size_t i = 0; i < f->n; i++)
-				maildir_rec_free(&f->recs[i]);
-			f->n = 0;
-			free(f->hash);
-			f->hash = NULL;
+			maildir_folder_recs_clear(f);
 			maildir_folder_changed(f);
 		}
 		return 0;

@@ -73,10 +73,14 @@ struct maildir_folder {
 	pthread_mutex_t lock;
 	uint32_t uidvalidity, uidnext;
 	uint32_t first_recent;		/* UIDs >= this are unclaimed */
+	/* recs, n, cap and hash change only through maildir-folder.c
+	 * (maildir_rec_append, _folder_remove, _recs_detach, _recs_clear),
+	 * which drop the hash with the records it indexes */
 	struct maildir_rec *recs;	/* sorted by uid */
 	size_t n, cap;
 	uint32_t *hash;			/* base name -> recs index + 1 */
 	size_t hash_size;
+	size_t hash_n;			/* n when the hash was built */
 	char **kw_names;		/* keyword names, never shrinks */
 	unsigned kw_n, kw_cap;
 	unsigned kw_serial;		/* courierimapkeywords counter */
@@ -270,6 +274,14 @@ struct maildir_rec *maildir_folder_find_base(struct maildir_folder *f,
 					     const char *base, size_t len);
 /* maildir_folder_remove: drop the record of uid (its file is gone). */
 void maildir_folder_remove(struct maildir_folder *f, uint32_t uid);
+/* maildir_folder_recs_detach: take f's record array out of f to build a
+ * new one (with maildir_rec_append): f is left with no records, room for
+ * reserve, and no name hash. Returns the old array (*n_r records; the
+ * caller frees each with maildir_rec_free, then the array; NULL when
+ * empty). maildir_folder_recs_clear: drop every record. f->lock held. */
+struct maildir_rec *maildir_folder_recs_detach(struct maildir_folder *f,
+					       size_t reserve, size_t *n_r);
+void maildir_folder_recs_clear(struct maildir_folder *f);
 /* maildir_folder_add: give the files names[0..n) (already in cur/) UIDs,
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,

@@ -43,12 +43,6 @@ int mime_tok_content_type(struct mime_tok *t, struct sbuf *str);
 int mime_tok_params(struct arena *a, struct mime_tok *t,
 		    struct mime_param **params_r, unsigned int *count_r);
 
-/* mime_addr_parse: an address list (RFC 5322 3.4 with 4.4 obsolete forms)
- * the way Dovecot's message_address_parse(fill_missing) reads it. *list_r is
- * NULL for an empty list. Returns 0 or -ERR_LIMIT. */
-int mime_addr_parse(struct arena *a, const void *p, size_t len,
-		    struct mime_addr **list_r);
-
 /* Content-* data of one part from one header field (name without
  * "Content-"), only the first of each kind counts. Returns 0 / -ERR_LIMIT. */
 int mime_content_field(struct arena *a, struct mime_part *part,

@@ -296,6 +296,14 @@ char *mime_unfold(struct arena *a, struct sview raw, size_t *len_r);
  * return 0 or -ERR_LIMIT on arena cap; malformed input never fails: bad
  * sequences are copied or skipped as Dovecot does). */
 
+/* mime_addr_parse: an address list (RFC 5322 3.4 with 4.4 obsolete forms)
+ * the way Dovecot's message_address_parse(fill_missing) reads it, into
+ * arena a: comments and folding white space dropped, so
+ * "<u (c)@ (c) d.org>" gives mailbox "u", domain "d.org". *list_r is NULL
+ * for an empty list. Returns 0 or -ERR_LIMIT (arena cap). Thread-safe. */
+int mime_addr_parse(struct arena *a, const void *p, size_t len,
+		    struct mime_addr **list_r);
+
 /* mime_decode_words: unfold, then decode RFC 2047 encoded-words (B and Q,
  * any iconv charset, RFC 2231 language suffix ignored); white space between
  * adjacent encoded-words is dropped (RFC 2047 6.2); undecodable words stay as

@@ -183,3 +183,49 @@ def test_status_size_bad_and_missing(w):
     assert w.status.startswith("BAD")
     w.cmd("STATUS Nope (SIZE)")
     assert w.status.startswith("NO [NONEXISTENT]"), w.status
+
+
+# ---- THREAD=REFS (REFERENCES without subject merging, threads by their
+# latest message, as Dovecot)
+
+def _thread_msg(subject, date, mid, refs=None):
+    extra = "Date: %s\r\n" % date
+    if refs:
+        extra += "References: <%s>\r\nIn-Reply-To: <%s>\r\n" % (refs, refs)
+    return ("From: a@example.org\r\nSubject: %s\r\nMessage-ID: <%s>\r\n%s"
+            "\r\nbody\r\n" % (subject, mid, extra))
+
+
+def test_thread_refs(w):
+    assert "THREAD=REFS" in w.caps()
+    w.append("INBOX", _thread_msg("A", "Mon, 1 Jan 2024 10:00:00 +0000",
+                                  "a@x"))
+    w.append("INBOX", _thread_msg("B", "Tue, 2 Jan 2024 10:00:00 +0000",
+                                  "b@x"))
+    w.append("INBOX", _thread_msg("Re: A", "Wed, 3 Jan 2024 10:00:00 +0000",
+                                  "c@x", refs="a@x"))
+    # a reply by subject only, no references
+    w.append("INBOX", _thread_msg("Re: B", "Thu, 4 Jan 2024 10:00:00 +0000",
+                                  "d@x"))
+    assert w.ok("SELECT INBOX")
+    # REFERENCES merges 4 into B's thread and orders by the first date
+    assert w.cmd("THREAD REFERENCES UTF-8 ALL") == ["* THREAD (1 3)(2 4)"]
+    # REFS: no subject merging; the thread with the latest message last
+    assert w.cmd("THREAD REFS UTF-8 ALL") == ["* THREAD (2)(1 3)(4)"]
+    assert w.cmd("UID THREAD REFS UTF-8 NOT UID 4") == ["* THREAD (2)(1 3)"]
+    w.cmd("THREAD REFS")
+    assert w.status.startswith("BAD")
+    w.cmd("THREAD REFSX UTF-8 ALL")
+    assert w.status.startswith("BAD")
+
+
+def test_thread_refs_long_chain(w):
+    # a 300-message reply chain: one thread, in order
+    prev = None
+    for i in range(300):
+        w.append("INBOX", _thread_msg("c", "Mon, 1 Jan 2024 10:%02d:%02d +0000"
+                                      % (i // 60, i % 60), "m%d@x" % i, prev))
+        prev = "m%d@x" % i
+    assert w.ok("SELECT INBOX")
+    line = w.cmd("THREAD REFS US-ASCII ALL")[0]
+    assert line == "* THREAD (%s)" % " ".join(str(i) for i in range(1, 301))

@@ -113,3 +113,26 @@ def test_fetch_corpus_header_items_match_dovecot(corpus_box):
                         hashlib.sha256(data).hexdigest() != want["sha256"]):
                     bad.append((files[seq], spec))
     assert bad == [], (len(bad), bad[:10])
+
+
+def test_fetch_corpus_preview(corpus_box):
+    """PREVIEW (RFC 8970) of every corpus message: a string of at most 256
+    characters of valid UTF-8 on one line, and the same from the cache on a
+    second FETCH."""
+    imap, files, golden = corpus_box
+    n = len(files) - 1
+    for start in range(1, n + 1, 200):
+        end = min(start + 199, n)
+        typ, r = fetch(imap, "%d:%d" % (start, end), "(PREVIEW)")
+        assert typ == "OK"
+        for seq in range(start, end + 1):
+            v = r[seq]["PREVIEW"]
+            assert v is not None, files[seq]
+            text = bytes(v).decode("utf-8")
+            assert len(text) <= 256, files[seq]
+            assert not any(ord(c) < 32 or ord(c) == 127 for c in text), \
+                (files[seq], text)
+            assert text == text.strip(), files[seq]
+    typ, again = fetch(imap, "1:50", "(PREVIEW (LAZY))")
+    typ, first = fetch(imap, "1:50", "(PREVIEW)")
+    assert again == first

@@ -4,7 +4,9 @@ Holds no tests itself: the FIELD-BUGS.md message fixtures (F1..F8) and a
 small IMAP response parser that turns imaplib's FETCH data back into
 {item: value} dictionaries, so tests can assert what a client sees.
 """
+import os
 import re
+import time
 
 CRLF = b"\r\n"
 
@@ -229,9 +231,14 @@ def corpus_mailbox(server, corpus, user="dave"):
     server.reset_user(user)
     order = next(q["result"] for q in golden_queries(corpus)
                  if q["command"] == "SEARCH ALL")
+    # each message its own arrival second, in order, up to now, as in the
+    # golden run: SORT (ARRIVAL) compares INTERNALDATE alone (RFC 5256 3)
+    # and THREAD falls back to it for a message without a Date:
+    start = int(time.time()) - len(order)
     for i, rel in enumerate(order):
-        server.deliver(user, (corpus / rel).read_bytes(),
-                       name="%010d.M1P1Q%d.corpus" % (i + 1000000000, i))
+        path = server.deliver(user, (corpus / rel).read_bytes(),
+                              name="%010d.M1P1Q%d.corpus" % (i + 1000000000, i))
+        os.utime(path, (start + i, start + i))
     by_sha, sha_of = {}, {}
     for p in (corpus / "golden" / "dovecot").rglob("*.json"):
         if p.name == "queries.json":

@@ -283,7 +283,8 @@ def test_list_extended(s):
     assert all("\\Subscribed" in l for l in lines)
     assert "\\NonExistent" in names['"Gone"']
     lines = s.cmd('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"')
-    assert '* LIST () "." "Foo" ("CHILDINFO" ("SUBSCRIBED"))' in lines
+    assert '* LIST (\\HasChildren) "." "Foo" ("CHILDINFO" ("SUBSCRIBED"))' \
+        in lines
     assert not any('"Baz"' in l for l in lines)
     lines = s.cmd('LIST "" ("Foo" "Baz.*") RETURN (SUBSCRIBED CHILDREN)')
     names = {l.split(' "." ')[1]: l for l in lines}

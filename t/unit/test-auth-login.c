@@ -444,16 +444,16 @@ test_auth_lookup_user(void **state)
 	struct fixture *f = *state;
 	struct auth_user *u = NULL;
 
-	assert_int_equal(auth_lookup(&f->s, "Alice@example.org", &u), 0);
+	assert_int_equal(auth_lookup(&f->s, f->s.arena, "Alice@example.org", &u), 0);
 	assert_string_equal(u->user, "alice@example.org");
 	assert_string_equal(u->mail, "/var/mail/example.org/alice");
 	assert_false(u->master);
-	assert_int_equal(auth_lookup(&f->s, "ghost@example.org", &u),
+	assert_int_equal(auth_lookup(&f->s, f->s.arena, "ghost@example.org", &u),
 			 -ERR_NOTFOUND);
-	assert_int_equal(auth_lookup(&f->s, "locked@example.org", &u),
+	assert_int_equal(auth_lookup(&f->s, f->s.arena, "locked@example.org", &u),
 			 -ERR_NOTFOUND);
-	assert_int_equal(auth_lookup(&f->s, "down@example.org", &u), -ERR_TEMP);
-	assert_int_equal(auth_lookup(&f->s, "a/b@example.org", &u), -ERR_INVAL);
+	assert_int_equal(auth_lookup(&f->s, f->s.arena, "down@example.org", &u), -ERR_TEMP);
+	assert_int_equal(auth_lookup(&f->s, f->s.arena, "a/b@example.org", &u), -ERR_INVAL);
 	assert_int_equal(delays, 0);	/* no failure delay for lookups */
 }
 

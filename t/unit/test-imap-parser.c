@@ -338,7 +338,14 @@ test_imap_parser_utf8_literal8(void **state)
 	assert_int_equal(a[2].count, 1);
 	assert_int_equal(a[2].list[0].type, IMAP_ARG_LITERAL_SIZE);
 	assert_true(a[2].list[0].literal8);
-	assert_int_equal(run_all(f, "a X ~x\r\n"), -ERR_SYNTAX);
+	/* '~' is an ATOM-CHAR unless "{" follows (RFC 3516 4.1) */
+	assert_int_equal(run_all(f, "a X ~x ~\r\n"), IMAP_PARSE_DONE);
+	a = imap_parser_args(f->p, &argc);
+	assert_int_equal(argc, 2);
+	assert_int_equal(a[0].type, IMAP_ARG_ATOM);
+	assert_string_equal(a[0].str, "~x");
+	assert_string_equal(a[1].str, "~");
+	assert_int_equal(run_all(f, "a X ~(\r\n"), -ERR_SYNTAX);
 	assert_int_equal(run_all(f, "a X ~{2}\r\nab\r\n"), IMAP_PARSE_DONE);
 }
 

@@ -1,0 +1,160 @@
+"""RENAME INBOX under open sessions (issue 12): the crash that let any user
+end every session of every user, and the keywords RENAME INBOX lost.
+
+RFC 3501 sec. 6.3.5: renaming INBOX moves all its messages to a new
+mailbox of the given name and leaves INBOX empty; the moved messages keep
+their flags, keywords included. Every test here also checks that another
+user's session, open meanwhile, still answers: a fault in one session must
+not end the others.
+"""
+import os
+import re
+
+MSG = b"From: a@example.org\r\nSubject: %s\r\nMessage-ID: <%s@t>\r\n\r\nbody\r\n"
+
+
+def msg(tag):
+    return MSG % (tag.encode(), tag.encode())
+
+
+def bystander(server):
+    """Bob's session, SELECTed, to prove the daemon outlives the test."""
+    m = server.login_imap("bob")
+    assert m.select("INBOX")[0] == "OK"
+    return m
+
+
+def assert_alive(m):
+    assert m.noop()[0] == "OK"
+    m.logout()
+
+
+def flags_of(m):
+    """Subject -> set of flags (\\Recent left out) of every message."""
+    typ, data = m.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert typ == "OK", data
+    out = {}
+    for i, item in enumerate(data):
+        if not isinstance(item, tuple):
+            continue
+        subject = item[1].decode().split(":", 1)[1].strip()
+        rest = data[i + 1] if i + 1 < len(data) and \
+            isinstance(data[i + 1], bytes) else b""
+        flags = re.search(r"FLAGS \(([^)]*)\)", (item[0] + rest).decode())
+        out[subject] = set(flags.group(1).split()) - {"\\Recent"}
+    return out
+
+
+def test_rename_inbox_after_keyword_store_keeps_daemon(alice, bob):
+    """The issue's reproducer: SIGSEGV of maildockd, 3 times of 3."""
+    other = bystander(alice)
+    s1 = alice.login_imap()
+    assert s1.append("INBOX", None, None, msg("one"))[0] == "OK"
+    assert s1.select("INBOX")[0] == "OK"
+    assert s1.store("1", "+FLAGS", "(kw1)")[0] == "OK"
+    s1.logout()
+    s2 = alice.login_imap()
+    assert s2.select("INBOX")[0] == "OK"
+    assert s2.fetch("1:*", "FLAGS")[0] == "OK"
+    typ, data = s2.rename("INBOX", "Old")
+    assert typ == "OK", data
+    # the selected INBOX is empty now: the server reports the expunge
+    assert s2.noop()[0] == "OK"
+    assert s2.select("INBOX")[1] == [b"0"]
+    assert s2.select("Old")[1] == [b"1"]
+    assert flags_of(s2) == {"one": {"kw1"}}
+    s2.logout()
+    assert_alive(other)
+
+
+def test_rename_inbox_keeps_flags_and_keywords(alice, bob):
+    m = alice.login_imap()
+    for tag in ("a", "b", "c"):
+        assert m.append("INBOX", None, None, msg(tag))[0] == "OK"
+    assert m.select("INBOX")[0] == "OK"
+    assert m.store("1", "+FLAGS", r"(\Seen kw1 $Label2)")[0] == "OK"
+    assert m.store("2", "+FLAGS", r"(\Flagged kw2)")[0] == "OK"
+    m.close()
+    assert m.rename("INBOX", "Archive.2026")[0] == "OK"
+    assert m.select("Archive.2026")[1] == [b"3"]
+    assert flags_of(m) == {"a": {r"\Seen", "kw1", "$Label2"},
+                           "b": {r"\Flagged", "kw2"}, "c": set()}
+    # and the keywords are on disk, not only in this process's memory
+    m.logout()
+    m = alice.login_imap()
+    assert m.select("Archive.2026", readonly=True)[0] == "OK"
+    assert flags_of(m)["a"] == {r"\Seen", "kw1", "$Label2"}
+    m.logout()
+
+
+def touch_uidlist(server, user="alice"):
+    """Rewrite the UID list unchanged, as another Maildock process sharing
+    the Maildir does after numbering: this process must re-read it."""
+    path = server.maildir(user) / "maildock-uidlist"
+    tmp = path.with_name("maildock-uidlist.test")
+    tmp.write_bytes(path.read_bytes())
+    os.rename(tmp, path)
+
+
+def test_append_after_rename_inbox_under_a_selected_session(alice, bob):
+    """The second stack: maildir_folder_find_base <- maildir_folder_add <-
+    APPEND, into an INBOX whose shared object was refreshed to zero
+    messages by a RENAME INBOX while its name hash was built."""
+    other = bystander(alice)
+    watcher = alice.login_imap()
+    actor = alice.login_imap()
+    for round_ in range(3):
+        assert actor.append("INBOX", None, None,
+                            msg("r%d" % round_))[0] == "OK"
+        assert watcher.select("INBOX")[0] == "OK"
+        touch_uidlist(alice)
+        assert actor.append("INBOX", None, None,
+                            msg("s%d" % round_))[0] == "OK"
+        assert actor.rename("INBOX", "Moved%d" % round_)[0] == "OK"
+        assert watcher.noop()[0] == "OK"
+        typ, data = actor.append("INBOX", None, None,
+                                 msg("after%d" % round_))
+        assert typ == "OK", data
+        assert watcher.noop()[0] == "OK"
+        assert watcher.select("INBOX")[1] == [b"1"]
+        assert actor.select("INBOX")[0] == "OK"
+        assert actor.store("1", "+FLAGS", r"(\Deleted)")[0] == "OK"
+        assert actor.expunge()[0] == "OK"
+        assert actor.close()[0] == "OK"
+        assert watcher.select("Moved%d" % round_)[1] == [b"2"]
+    actor.logout()
+    watcher.logout()
+    assert_alive(other)
+
+
+def test_rename_inbox_twice_with_keywords_in_both_sessions(alice, bob):
+    """Keywords stored from two sessions, INBOX renamed, refilled and
+    renamed again: each move keeps its own messages' keywords."""
+    other = bystander(alice)
+    a, b = alice.login_imap(), alice.login_imap()
+    for round_ in range(2):
+        assert a.append("INBOX", None, None, msg("m%d" % round_))[0] == "OK"
+        assert a.select("INBOX")[0] == "OK"
+        assert b.select("INBOX")[0] == "OK"
+        assert a.store("1", "+FLAGS", "(kwa%d)" % round_)[0] == "OK"
+        assert b.store("1", "+FLAGS", "(kwb%d)" % round_)[0] == "OK"
+        assert b.rename("INBOX", "R%d" % round_)[0] == "OK"
+        assert a.noop()[0] == "OK"
+        assert b.noop()[0] == "OK"
+    for round_ in range(2):
+        assert a.select("R%d" % round_)[1] == [b"1"]
+        assert flags_of(a) == {"m%d" % round_: {"kwa%d" % round_,
+                                                "kwb%d" % round_}}
+    a.logout()
+    b.logout()
+    assert_alive(other)
+
+
+def test_rename_inbox_to_existing_name_is_refused(alice):
+    m = alice.login_imap()
+    assert m.append("INBOX", None, None, msg("x"))[0] == "OK"
+    assert m.create("Taken")[0] == "OK"
+    typ, _ = m.rename("INBOX", "Taken")
+    assert typ == "NO"
+    assert m.select("INBOX")[1] == [b"1"]
+    m.logout()
