@@ -210,3 +210,36 @@ def test_failed_logins_are_counted_across_workers(make_server):
     for i in range(4):
         r = login_once(srv)
         assert r is None or r.startswith("l1 NO"), r
+
+
+def test_keywords_stored_from_two_workers_are_both_kept(alice):
+    """Two sessions of one user in different workers each add a keyword
+    to the same message: each STORE re-reads what the other process wrote
+    (courierimapkeywords/), so neither keyword is lost (each STORE wrote
+    back its own process's stale list before)."""
+    srv = alice
+    sessions = []
+    while len({w for _, w in sessions}) < 2:
+        assert len(sessions) < 40, "every session went to one worker"
+        c = Client(srv.imap_port)
+        assert c.line().startswith("* OK")
+        sessions.append((c, owners(srv)[c.sock.getsockname()[1]]))
+    a = sessions[0][0]
+    b = next(c for c, w in sessions if w != sessions[0][1])
+    srv.deliver("alice", "Subject: kw\r\n\r\nbody\r\n")
+    for tag, c in (("a", a), ("b", b)):
+        c.send("%s1 LOGIN %s\r\n%s2 SELECT INBOX\r\n" % (tag, LOGIN, tag))
+        assert c.until("%s2 " % tag).startswith("%s2 OK" % tag)
+    a.send("a3 STORE 1 +FLAGS (kwa)\r\n")
+    assert a.until("a3 ").startswith("a3 OK")
+    b.send("b3 STORE 1 +FLAGS (kwb)\r\n")
+    assert b.until("b3 ").startswith("b3 OK")
+    # what another process changed is reported at the next command that
+    # may (RFC 3501 sec. 7): NOOP, then FETCH from the updated state
+    a.send("a4 NOOP\r\n")
+    assert a.until("a4 ").startswith("a4 OK")
+    a.send("a5 FETCH 1 FLAGS\r\n")
+    line = a.until("* 1 FETCH")
+    assert "kwa" in line and "kwb" in line, line
+    for c, _ in sessions:
+        c.sock.close()
