@@ -18,7 +18,7 @@ def uids(pid):
 def test_runs_as_server_user_after_binding(make_server):
     nobody = pwd.getpwnam("nobody").pw_uid
     srv = make_server({"server.user": "nobody"})
-    assert len(srv.pids()) >= 3  # the master and its workers
+    assert len(srv.pids()) >= 2  # the master and its worker(s)
     for pid in srv.pids():
         assert set(uids(pid)) == {nobody}
     c = srv.raw(srv.pop3_port)
