@@ -162,8 +162,10 @@ class Client:
             if not chunk:
                 raise EOFError(b"".join(chunks)[-500:])
             chunks.append(chunk)
-            look = tail + chunk[-400:] if len(chunk) < 400 else chunk[-400:]
-            tail = look[-400:]
+            # the last line (a long CAPABILITY greeting too) with the line
+            # end before it, across chunk boundaries
+            look = (tail + chunk)[-2048:]
+            tail = look
             if look.endswith(b"\r\n"):
                 i = look.rfind(want, 0, len(look) - 2)
                 if i >= 0 and b"\r\n" not in look[i + len(want):-2]:

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """imaptest's stress mode, long (issue 14's "done when": 50 clients for
 300 s, plain and over TLS, 0 `Error:` lines). A benchmark, not a test: it
-prints imaptest's closing totals and the `Error:` lines, counted by kind.
+prints imaptest's closing totals, the daemon's CPU time per operation (the
+figure for the cost of recording modseqs: compare two builds), and the
+`Error:` lines, counted by kind.
 
     cd build && python3 ../bench/imap-stress.py [--clients 50] [--secs 300] [--tls]
 
@@ -23,6 +25,13 @@ sys.path.insert(0, str(SRC / "t" / "proto"))
 from stress_util import stress_binary, stress_run, stress_server  # noqa: E402
 
 
+def daemon_cpu(pid):
+    """User + system CPU seconds of the daemon so far."""
+    f = pathlib.Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1]
+    f = f.split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
@@ -39,9 +48,14 @@ def main():
             errors, out = stress_run(
                 binary, srv.imaps_port if args.tls else srv.imap_port,
                 args.clients, args.secs, users=args.users, tls=args.tls)
+            cpu = daemon_cpu(srv.proc.pid)
         finally:
             srv.stop()
-    print(out[out.rfind("Totals:"):].strip())
+    totals = out[out.rfind("Totals:"):].strip()
+    print(totals)
+    ops = sum(int(x) for x in totals.splitlines()[-1].split())
+    print("daemon CPU %.1f s for %d operations: %.3f ms per operation"
+          % (cpu, ops, cpu * 1e3 / max(ops, 1)))
     print("clients=%d secs=%d tls=%s Error: lines: %d"
           % (args.clients, args.secs, args.tls, len(errors)))
     kinds = collections.Counter(e.split(": ", 2)[-1].split(":")[0][:70]

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/proto.h"
 #include "core/session.h"
+#include "core/stats.h"
 
 struct attempt {
 	struct session *s;
@@ -246,6 +247,10 @@ run(struct attempt *a, const char *authzid, const char *authcid,
 				   errno_str(errno, ebuf, sizeof(ebuf)));
 			return -ERR_TEMP;
 		}
+		/* a parked session's next thread takes the same identity */
+		a->s->sysuser = true;
+		a->s->sys_uid = (*user_r)->uid;
+		a->s->sys_gid = (*user_r)->gid;
 	}
 	return 0;
 }
@@ -309,6 +314,7 @@ auth_login(struct session *s, const char *authzid, const char *authcid,
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	a.now = ts.tv_sec;
+	struct timespec started = ts;
 	a.chain = auth_chain_current();
 	if (a.chain == NULL)
 		return -ERR_TEMP;
@@ -334,6 +340,8 @@ auth_login(struct session *s, const char *authzid, const char *authcid,
 		delay(a.set->failure_delay);
 	}
 	auth_loader_set_context(NULL);
+	/* the failure delay is included: it is what the client waited */
+	stats_login(s->auth_mech, a.module, r == 0, stats_usec_since(&started));
 	free(mu);
 	auth_chain_unref(&a.chain);
 	explicit_bzero(&a, sizeof(a));

@@ -1,8 +1,10 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * Buffered, timed I/O over a non-blocking socket, plaintext or TLS. Every
- * wait is a poll(2) on the socket (and on the shutdown descriptor for
- * reads), so a connection thread never blocks longer than its timeout.
+ * Buffered, timed I/O over a non-blocking socket, plaintext or TLS, with
+ * an optional DEFLATE layer between the buffers and the stream (RFC 4978,
+ * core/conn-deflate.h). Every wait is a poll(2) on the socket (and on the
+ * shutdown descriptor for reads), so a connection thread never blocks
+ * longer than its timeout.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "core/conn.h"
+#include "core/conn-deflate.h"
 #include "core/error.h"
 #include "core/tlsconn.h"
 
@@ -26,12 +29,16 @@ struct conn {
 	unsigned timeout;		/* seconds, 0: none */
 	long long deadline;		/* CLOCK_MONOTONIC ms, 0: none */
 	int write_error;		/* sticky */
-	char *in;			/* grows up to a line's max */
+	char *in;			/* grows up to a line's max; NULL
+					   while parked (conn_shrink) */
 	size_t in_cap, in_start, in_end;
-	char out[CONN_OUTBUF];
+	char *out;			/* CONN_OUTBUF, made on first write */
 	size_t out_len;
 	uint64_t bytes_in, bytes_out;
 	char tls_info[96];
+	char line_head[CONN_LINE_HEAD];	/* of the last refused line */
+	size_t line_head_len;
+	struct conn_deflate *z;		/* COMPRESS=DEFLATE, or NULL */
 };
 
 void
@@ -48,9 +55,34 @@ conn_new(int fd)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	c->fd = fd;
-	c->in_cap = CONN_INBUF_MIN;
-	c->in = xmalloc(c->in_cap);
 	return c;
+}
+
+/* in_ready: the input buffer exists (it goes while parked) */
+static void
+in_ready(struct conn *c)
+{
+	if (c->in == NULL) {
+		c->in_cap = CONN_INBUF_MIN;
+		c->in = xmalloc(c->in_cap);
+	}
+}
+
+void
+conn_shrink(struct conn *c)
+{
+	if (c->in_start == c->in_end) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = c->in_start = c->in_end = 0;
+	}
+	if (c->out_len == 0) {
+		free(c->out);
+		c->out = NULL;
+	}
+	/* OpenSSL's record buffers (about 34 KB): made again on use */
+	if (c->ssl != NULL)
+		SSL_free_buffers(c->ssl);
 }
 
 void
@@ -64,7 +96,9 @@ conn_free(struct conn **cp)
 		SSL_free(c->ssl);
 	}
 	close(c->fd);
+	conn_deflate_free(&c->z);
 	free(c->in);
+	free(c->out);
 	free(c);
 	*cp = NULL;
 }
@@ -146,31 +180,27 @@ conn_set_deadline(struct conn *c, unsigned seconds)
 	c->deadline = seconds ? now_ms() + (long long)seconds * 1000 : 0;
 }
 
-/* Read once from the socket into the input buffer; the buffer must have
- * room. Returns bytes read (> 0) or an error. */
+/* Read once from the socket or TLS stream into buf (room > 0 bytes).
+ * Returns bytes read (> 0) or an error; without wait, 0 when the socket
+ * has nothing now. */
 static int
-fill(struct conn *c)
+read_raw(struct conn *c, char *buf, size_t room, bool wait)
 {
 	long long deadline = deadline_of(c);
 
-	if (c->in_start > 0 && c->in_start == c->in_end)
-		c->in_start = c->in_end = 0;
-	if (c->in_end == c->in_cap && c->in_start > 0) {
-		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
-		c->in_end -= c->in_start;
-		c->in_start = 0;
-	}
-	size_t room = c->in_cap - c->in_end;
 	for (;;) {
 		int r;
 		if (c->ssl != NULL) {
 			ERR_clear_error();
-			r = SSL_read(c->ssl, c->in + c->in_end, (int)room);
+			r = SSL_read(c->ssl, buf, (int)room);
 			if (r > 0)
-				goto got;
+				return r;
 			int e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return -ERR_EOF;
+			if (!wait && (e == SSL_ERROR_WANT_READ ||
+				      e == SSL_ERROR_WANT_WRITE))
+				return 0;
 			if (e == SSL_ERROR_WANT_READ)
 				r = wait_fd(c, POLLIN, deadline);
 			else if (e == SSL_ERROR_WANT_WRITE)
@@ -181,26 +211,84 @@ fill(struct conn *c)
 				return r;
 			continue;
 		}
-		ssize_t n = read(c->fd, c->in + c->in_end, room);
-		if (n > 0) {
-			r = (int)n;
-			goto got;
-		}
+		ssize_t n = read(c->fd, buf, room);
+		if (n > 0)
+			return (int)n;
 		if (n == 0)
 			return -ERR_EOF;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno == ECONNRESET ? -ERR_EOF : -ERR_IO;
+		if (!wait)
+			return 0;
 		r = wait_fd(c, POLLIN, deadline);
 		if (r < 0)
 			return r;
-		continue;
-got:
+	}
+}
+
+/* fill_inflated: inflate into the input buffer, reading compressed
+ * octets only when none are left to inflate */
+static int
+fill_inflated(struct conn *c, size_t room, bool wait)
+{
+	for (;;) {
+		size_t got, n;
+		char *p;
+		int r = conn_deflate_inflate(c->z, c->in + c->in_end, room,
+					     &got);
+		if (r < 0)
+			return r;
+		if (got > 0)
+			return (int)got;
+		conn_deflate_in_space(c->z, &p, &n);
+		if ((r = read_raw(c, p, n, wait)) <= 0)
+			return r;
+		conn_deflate_in_added(c->z, (size_t)r);
+	}
+}
+
+/* Read once into the input buffer (inflated when compressed); the buffer
+ * must have room. Returns bytes added (> 0) or an error; without wait, 0
+ * when the socket has nothing now. */
+static int
+fill_some(struct conn *c, bool wait)
+{
+	int r;
+
+	in_ready(c);
+	if (c->in_start > 0 && c->in_start == c->in_end)
+		c->in_start = c->in_end = 0;
+	if (c->in_end == c->in_cap && c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
+		c->in_end -= c->in_start;
+		c->in_start = 0;
+	}
+	size_t room = c->in_cap - c->in_end;
+	r = c->z != NULL ? fill_inflated(c, room, wait) :
+	    read_raw(c, c->in + c->in_end, room, wait);
+	if (r > 0) {
 		c->in_end += (size_t)r;
 		c->bytes_in += (uint64_t)r;
-		return r;
 	}
+	return r;
+}
+
+static int
+fill(struct conn *c)
+{
+	return fill_some(c, true);
+}
+
+/* keep_head: the start of a line about to be thrown away, so the
+ * protocol can still answer its tag */
+static void
+keep_head(struct conn *c, const char *p, size_t len)
+{
+	c->line_head_len = len < sizeof(c->line_head) ? len :
+			   sizeof(c->line_head);
+	memcpy(c->line_head, p, c->line_head_len);
 }
 
 int
@@ -209,6 +297,7 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 	size_t scanned = 0;
 	bool discarding = false;
 
+	in_ready(c);
 	for (;;) {
 		char *start = c->in + c->in_start;
 		size_t avail = c->in_end - c->in_start;
@@ -218,6 +307,8 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 			c->in_start += len + 1;
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
+			if (!discarding && len > max)
+				keep_head(c, start, len);
 			if (discarding || len > max)
 				return -ERR_LIMIT;
 			line_r->p = start;
@@ -228,6 +319,8 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (avail > max + 1) {
 			/* too long: throw it away up to its end; a line is
 			 * never truncated and run */
+			if (!discarding)
+				keep_head(c, start, avail);
 			discarding = true;
 			c->in_start = c->in_end;
 			scanned = 0;
@@ -239,6 +332,13 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (r < 0)
 			return r;
 	}
+}
+
+size_t
+conn_line_head(const struct conn *c, const char **p_r)
+{
+	*p_r = c->line_head;
+	return c->line_head_len;
 }
 
 int
@@ -295,7 +395,29 @@ conn_buffered(const struct conn *c)
 	size_t n = c->in_end - c->in_start;
 	if (c->ssl != NULL)
 		n += (size_t)SSL_pending(c->ssl);
+	if (c->z != NULL && conn_deflate_pending(c->z))
+		n++;	/* compressed octets not inflated yet */
 	return n;
+}
+
+bool
+conn_input_pending(const struct conn *c)
+{
+	/* SSL_has_pending also counts a record read but not yet decrypted */
+	return c->in_end > c->in_start ||
+	       (c->ssl != NULL && SSL_has_pending(c->ssl)) ||
+	       (c->z != NULL && conn_deflate_pending(c->z));
+}
+
+int
+conn_read_ready(struct conn *c)
+{
+	int r;
+
+	if (c->in_end > c->in_start)
+		return 1;
+	r = fill_some(c, false);
+	return r < 0 ? r : r > 0 ? 1 : 0;
 }
 
 int
@@ -371,14 +493,38 @@ send_raw(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
+static int
+sink_raw(void *ctx, const char *p, size_t n)
+{
+	return send_raw(ctx, p, n);
+}
+
+/* transmit: p[0..n) to the peer, through DEFLATE when it is on (flush:
+ * the peer can read all of it now) */
+static int
+transmit(struct conn *c, const char *p, size_t n, bool flush)
+{
+	if (c->z == NULL)
+		return send_raw(c, p, n);
+	while (n > CONN_OUTBUF) {	/* zlib counts in 32 bits */
+		int r = conn_deflate_write(c->z, p, CONN_OUTBUF, false,
+					   sink_raw, c);
+		if (r < 0)
+			return r;
+		p += CONN_OUTBUF;
+		n -= CONN_OUTBUF;
+	}
+	return conn_deflate_write(c->z, p, n, flush, sink_raw, c);
+}
+
 int
 conn_flush(struct conn *c)
 {
 	if (c->write_error != 0)
 		return c->write_error;
-	if (c->out_len == 0)
+	if (c->out_len == 0 && (c->z == NULL || !conn_deflate_unflushed(c->z)))
 		return 0;
-	int r = send_raw(c, c->out, c->out_len);
+	int r = transmit(c, c->out, c->out_len, true);
 	c->out_len = 0;
 	if (r < 0)
 		c->write_error = r;
@@ -391,12 +537,14 @@ conn_write(struct conn *c, const void *p, size_t n)
 	if (c->write_error != 0)
 		return c->write_error;
 	c->bytes_out += n;
-	if (c->out_len + n > sizeof(c->out)) {
+	if (c->out == NULL)
+		c->out = xmalloc(CONN_OUTBUF);
+	if (c->out_len + n > CONN_OUTBUF) {
 		int r = conn_flush(c);
 		if (r < 0)
 			return r;
-		if (n >= sizeof(c->out)) {
-			r = send_raw(c, p, n);
+		if (n >= CONN_OUTBUF) {
+			r = transmit(c, p, n, false);
 			if (r < 0)
 				c->write_error = r;
 			return r;
@@ -442,7 +590,8 @@ conn_starttls(struct conn *c, struct tlsconn_ctx *ctx)
 	long long deadline = deadline_of(c);
 	int r;
 
-	if (c->ssl != NULL || ctx == NULL)
+	/* TLS goes under compression, never inside it (RFC 4978 4) */
+	if (c->ssl != NULL || ctx == NULL || c->z != NULL)
 		return -ERR_TLS;
 	r = conn_flush(c);
 	if (r < 0)
@@ -471,4 +620,33 @@ conn_starttls(struct conn *c, struct tlsconn_ctx *ctx)
 	snprintf(c->tls_info, sizeof(c->tls_info), "%s %s",
 		 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
 	return 0;
+}
+
+int
+conn_compress_start(struct conn *c)
+{
+	size_t left = c->in_end - c->in_start, n;
+	char *p;
+	int r;
+
+	if (c->z != NULL)
+		return -ERR_INVAL;
+	if ((r = conn_flush(c)) < 0)
+		return r;
+	if ((c->z = conn_deflate_new()) == NULL)
+		return -ERR_NOMEM;
+	/* what the client sent after the command is already compressed */
+	conn_deflate_in_space(c->z, &p, &n);
+	if (left > n)
+		return -ERR_LIMIT;
+	memcpy(p, c->in + c->in_start, left);
+	conn_deflate_in_added(c->z, left);
+	c->in_start = c->in_end = 0;
+	return 0;
+}
+
+bool
+conn_is_compressed(const struct conn *c)
+{
+	return c->z != NULL;
 }

@@ -45,6 +45,20 @@ void conn_set_shutdown_fd(int fd);
  * Returns 0, -ERR_TLS, -ERR_TIMEOUT or -ERR_EOF. */
 int conn_starttls(struct conn *c, struct tlsconn_ctx *ctx);
 
+/* conn_compress_start: from now on, what is read is inflated and what is
+ * written deflated (RFC 4978 COMPRESS=DEFLATE: raw deflate both ways,
+ * every conn_flush a sync flush). Call right after the command's OK was
+ * queued: that OK is flushed uncompressed first; octets the client sent
+ * after the command are taken as its first compressed ones. Line and
+ * literal limits then apply to the inflated octets, and memory stays
+ * bounded whatever the input inflates to (core/conn-deflate.h). Returns
+ * 0, -ERR_INVAL (already on), -ERR_NOMEM, -ERR_LIMIT (more than 16 KiB
+ * sent ahead of the OK) or a write error. After it, conn_starttls fails. */
+int conn_compress_start(struct conn *c);
+
+/* conn_is_compressed: whether COMPRESS=DEFLATE is on. */
+bool conn_is_compressed(const struct conn *c);
+
 /* conn_is_tls: whether the connection is encrypted now. */
 bool conn_is_tls(const struct conn *c);
 
@@ -59,6 +73,13 @@ const char *conn_tls_info(const struct conn *c);
  * Errors: -ERR_EOF, -ERR_TIMEOUT, -ERR_SHUTDOWN, -ERR_IO, -ERR_TLS. */
 int conn_read_line(struct conn *c, size_t max, struct sview *line_r);
 
+/* conn_line_head: after conn_read_line returned -ERR_LIMIT, the first
+ * bytes (at most CONN_LINE_HEAD) of the line it threw away, so that a
+ * protocol can answer the line's tag (RFC 3501 2.2.2); *p_r points into
+ * c, valid until the next refused line. Returns their count. */
+#define CONN_LINE_HEAD 128
+size_t conn_line_head(const struct conn *c, const char **p_r);
+
 /* conn_read: up to n bytes into buf (at least 1, blocking); *got_r is the
  * count. Same errors as conn_read_line. */
 int conn_read(struct conn *c, void *buf, size_t n, size_t *got_r);
@@ -72,6 +93,23 @@ int conn_skip(struct conn *c, uint64_t n);
 /* conn_buffered: bytes already read from the peer and not yet consumed
  * (including TLS records decrypted but not read). */
 size_t conn_buffered(const struct conn *c);
+
+/* conn_input_pending: whether input waits inside the process, where
+ * poll/epoll on the socket cannot see it: bytes in the conn's buffer, or
+ * TLS data OpenSSL read from the socket (decrypted or not). A session
+ * must not park (core/park.h) while it is true. */
+bool conn_input_pending(const struct conn *c);
+
+/* conn_read_ready: read what the socket holds now, without waiting (TLS
+ * records are processed): 1 when protocol input is buffered after it, 0
+ * when none arrived (a TLS post-handshake message, a spurious wake-up),
+ * or -ERR_EOF, -ERR_IO, -ERR_TLS. For a parked session's wake-up. */
+int conn_read_ready(struct conn *c);
+
+/* conn_shrink: give back the memory of empty buffers (the conn's input
+ * and output buffers, OpenSSL's record buffers); they are made again on
+ * use. For a parked session. */
+void conn_shrink(struct conn *c);
 
 /* conn_wait: wait until the peer sent data (returns 1), extra_fd (if >= 0)
  * is readable (returns 2), or timeout_ms passed (returns 0; -1 waits for

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include "core/conf.h"
 #include "core/conn.h"
 #include "core/connlimit.h"
@@ -26,9 +28,10 @@
 #define MAX_PROTOS 8
 #define MAX_LISTENERS 64
 #define MAX_REFUSING 64		/* refusal threads at once; more are closed */
-/* Descriptors one session may hold at once: its socket, and in IDLE an
- * epoll and an eventfd (or a message or folder file during a command). */
-#define SESSION_FDS 3
+/* Descriptors one session may hold at once: its socket, and during a
+ * command a message or folder file (IDLE holds only its socket: the
+ * poller and inotify instance are the process's, core/park.h). */
+#define SESSION_FDS 2
 /* Descriptors of a process beside its sessions: stdio, listeners, signal
  * and shutdown pipes, the log, authd sockets, the reserve, mailbox scans. */
 #define BASE_FDS 64
@@ -102,12 +105,9 @@ listener_register_settings(const struct proto_ops *const *protos)
 	conf_register(&listen_table);
 }
 
-/* Parse "host:port", "[v6]:port" or "*:port" into an address. The host
- * must be an IP address (a name could resolve differently at each start);
- * the port 1-65535. Returns 0, or -ERR_INVAL with *why_r saying what is
- * wrong (a static string). */
-static int
-parse_addr(const char *item, struct addrinfo **res_r, const char **why_r)
+int
+listener_parse_addr(const char *item, struct addrinfo **res_r,
+		    const char **why_r)
 {
 	char host[256];
 	const char *colon;
@@ -204,12 +204,66 @@ foreach_item(const struct conf *conf,
 	return 0;
 }
 
+/* A UNIX socket item: an absolute path that fits sun_path. */
+static bool
+unix_item(const char *item)
+{
+	return item[0] == '/';
+}
+
+static int
+check_unix(const struct conf *conf, size_t i, const char *item,
+	   struct sockaddr_un *sun_r, char **error_r)
+{
+	memset(sun_r, 0, sizeof(*sun_r));
+	sun_r->sun_family = AF_UNIX;
+	if (strlen(item) >= sizeof(sun_r->sun_path)) {
+		*error_r = conf_errorf(conf, listen_settings[i].key,
+				       "socket path \"%s\" is too long", item);
+		return -ERR_INVAL;
+	}
+	str_copy(sun_r->sun_path, item, sizeof(sun_r->sun_path));
+	return 0;
+}
+
+/* Listen on the UNIX socket path item (mode 0666: an MTA's delivery agent
+ * runs as its own user, as with Dovecot's LMTP socket). A socket left
+ * by an earlier run is replaced; any other file there is an error. */
+static int
+bind_unix(const struct conf *conf, size_t i, const char *item,
+	  char **error_r)
+{
+	const char *key = listen_settings[i].key;
+	struct sockaddr_un sun;
+	struct stat st;
+	char ebuf[128];
+	int fd = -1;
+
+	if (check_unix(conf, i, item, &sun, error_r) < 0)
+		return -ERR_INVAL;
+	if (lstat(item, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(item);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(item, 0666) < 0 || listen(fd, 128) < 0) {
+		*error_r = conf_errorf(conf, key, "cannot listen on %s: %s",
+				       item, errno_str(errno, ebuf,
+						       sizeof(ebuf)));
+		if (fd >= 0)
+			close(fd);
+		return -ERR_IO;
+	}
+	listeners[nlisteners++] = (struct listener){
+		fd, setting_proto[i], setting_tls[i] };
+	return 0;
+}
+
 static int
 parse_item(const struct conf *conf, size_t i, const char *item,
 	   struct addrinfo **ai_r, char **error_r)
 {
 	const char *why;
-	if (parse_addr(item, ai_r, &why) < 0) {
+	if (listener_parse_addr(item, ai_r, &why) < 0) {
 		*error_r = conf_errorf(conf, listen_settings[i].key,
 				       "bad address \"%s\": %s", item, why);
 		return -ERR_INVAL;
@@ -222,6 +276,9 @@ check_item(const struct conf *conf, size_t i, const char *item,
 	   char **error_r)
 {
 	struct addrinfo *ai;
+	struct sockaddr_un sun;
+	if (unix_item(item))
+		return check_unix(conf, i, item, &sun, error_r);
 	int r = parse_item(conf, i, item, &ai, error_r);
 	if (r == 0)
 		freeaddrinfo(ai);
@@ -234,14 +291,15 @@ bind_item(const struct conf *conf, size_t i, const char *item,
 {
 	const char *key = listen_settings[i].key;
 	struct addrinfo *ai;
-	int r = parse_item(conf, i, item, &ai, error_r);
-	if (r < 0)
-		return r;
 	if (nlisteners >= MAX_LISTENERS) {
-		freeaddrinfo(ai);
 		*error_r = conf_errorf(conf, key, "too many listeners");
 		return -ERR_IO;
 	}
+	if (unix_item(item))
+		return bind_unix(conf, i, item, error_r);
+	int r = parse_item(conf, i, item, &ai, error_r);
+	if (r < 0)
+		return r;
 	int fd = bind_one(ai, error_r, conf, key, item);
 	freeaddrinfo(ai);
 	if (fd < 0)

@@ -9,8 +9,17 @@
 
 #include "core/compat.h"
 
+struct addrinfo;
 struct conf;
 struct proto_ops;
+
+/* listener_parse_addr: parse "host:port", "[v6]:port" or "*:port" into a
+ * getaddrinfo result for a listening socket (free it with freeaddrinfo).
+ * The host must be an IP address (a name could resolve differently at each
+ * start); the port 1-65535. Returns 0, or -ERR_INVAL with *why_r saying
+ * what is wrong (a static string). Thread-safe. */
+int listener_parse_addr(const char *item, struct addrinfo **res_r,
+			const char **why_r);
 
 /* listener_register_settings: register the keys <proto>.listen and
  * <proto>s.listen for every protocol in protos (NULL-terminated), with the

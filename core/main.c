@@ -21,19 +21,24 @@
 #include "core/auth-throttle.h"
 #include "core/conn.h"
 #include "core/connlimit.h"
+#include "core/control.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/master.h"
+#include "core/metrics.h"
 #include "core/notify.h"
 #include "core/pidfile.h"
 #include "core/preflight.h"
 #include "core/proxy-protocol.h"
 #include "core/proto.h"
 #include "core/session-private.h"
+#include "core/settings.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
+#define STATS_SLOTS 1024	/* label sets: every command of every protocol */
 
 static int sig_pipe[2] = { -1, -1 };
 static int stop_pipe[2] = { -1, -1 };
@@ -61,20 +66,6 @@ on_signal(int sig)
 	ssize_t r = write(sig_pipe[1], &c, 1);
 	(void)r;
 	errno = saved;
-}
-
-static void
-register_all(void)
-{
-	session_register_settings();
-	listener_register_settings(protocols);
-	tlsconn_register_settings();
-	auth_register_settings();
-	for (size_t i = 0; protocols[i] != NULL; i++)
-		if (protocols[i]->settings != NULL)
-			conf_register(protocols[i]->settings);
-	for (size_t i = 0; protocols_conf_tables[i] != NULL; i++)
-		conf_register(protocols_conf_tables[i]);
 }
 
 static void
@@ -369,6 +360,7 @@ worker_main(unsigned index)
 {
 	in_worker = true;
 	setup_signals();
+	stats_process_register();
 	listener_run(sig_pipe[0], on_wake);
 
 	log_debug("core", "worker %u stopping sessions=%u", index,
@@ -401,9 +393,17 @@ serve(void)
 	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
 	if (r == 0)
+		r = metrics_bind(conf, &error);
+	if (r == 0)
+		r = control_bind(conf, &error);
+	if (r == 0)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)
 			    : drop_privileges(conf, set, &error);
+	if (r == 0)
+		r = metrics_start(&error);
+	if (r == 0)
+		r = control_start(&error);
 	if (r < 0) {
 		log_error("core", "%s", error);
 		free(error);
@@ -453,7 +453,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_open(foreground || check || dump, "maildockd");
-	register_all();
+	settings_register_all(protocols, protocols_conf_tables);
 	if (dump) {
 		struct conf *conf;
 		if (conf_load(conf_path, &conf, &error) < 0) {
@@ -465,6 +465,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	setup_signals();
+	/* the shared counters exist before any process is forked */
+	if (!check && stats_init(STATS_SLOTS, &error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
+		return 1;
+	}
 	if (load(true, &error) < 0) {
 		if (check || foreground)
 			fprintf(stderr, "maildockd: %s\n", error);

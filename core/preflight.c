@@ -12,9 +12,11 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "core/conf.h"
+#include "core/control.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/preflight.h"
 #include "core/sbuf.h"
 #include "core/session.h"
@@ -198,6 +200,10 @@ preflight_run(const struct conf *conf, char **error_r)
 	int r = check_identity(conf, set, error_r);
 	if (r == 0)
 		r = listener_check_all(conf, error_r);
+	if (r == 0)
+		r = metrics_check(conf, error_r);
+	if (r == 0)
+		r = control_check(conf, error_r);
 	if (r == 0)
 		r = check_files(conf, set, error_r);
 	return r;

@@ -26,6 +26,11 @@ struct proto_ops {
 	 * -ERR_SHUTDOWN: IMAP then sends "* BYE", POP3 closes without
 	 * committing deletions). The core closes the connection after. */
 	void (*run)(struct session *s);
+	/* resume: continue a session that run (or resume) parked with
+	 * park_request (core/park.h), in whatever thread the core gives it;
+	 * why is the enum park_wake. Same contract as run otherwise. NULL
+	 * for a protocol that never parks. */
+	void (*resume)(struct session *s, int why);
 };
 
 /* The protocols linked into maildockd and the extra settings tables of the

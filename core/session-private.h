@@ -30,6 +30,30 @@ void session_register_settings(void);
  * thread frees. Calls listener_session_ended at the end. */
 void *session_thread(void *arg);
 
+/* session_resume: in a resume thread (core/park.c): take the session's
+ * user identity when in system-users mode, call its protocol's resume hook
+ * with why (enum park_wake), then park it again or end it. Returns false
+ * when the thread took a user's identity and must end, true when it may
+ * serve other sessions. */
+bool session_resume(struct session *s, int why);
+
+/* park_start: start this process's poller of parked sessions unless
+ * running (again in a forked child); resume threads get stack_size
+ * bytes. Call from a thread that holds the process's own identity (a new
+ * connection's thread before login): resume threads inherit it. */
+void park_start(size_t stack_size);
+
+/* park_enter: park s (park_request was called): 0 when parked (the
+ * caller lets go of s), else the enum park_wake to resume it with at
+ * once (input pending, woken meanwhile, shutdown; without a poller, after
+ * waiting for the socket in the calling thread). */
+int park_enter(struct session *s);
+
+/* park_forget: take s's socket out of the poller (before it is closed).
+ * park_free: free s (itself only), once the poller cannot name it. */
+void park_forget(struct session *s);
+void park_free(struct session *s);
+
 /* session_set_stopping: mark the server as stopping (signal-safe). */
 void session_set_stopping(void);
 

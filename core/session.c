@@ -11,11 +11,15 @@
 #include <openssl/rand.h>
 #include "core/arena.h"
 #include "core/conf.h"
+#include "core/auth-sysuser.h"
 #include "core/conn.h"
 #include "core/error.h"
+#include "core/park.h"
 #include "core/proto.h"
 #include "core/proxy-protocol.h"
+#include "core/registry.h"
 #include "core/session-private.h"
+#include "core/stats.h"
 #include "core/tlsconn.h"
 
 static atomic_bool stopping;
@@ -57,6 +61,18 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "append log lines to this file; empty: syslog (stderr with -F)"),
 	S("proxy.trusted_networks", CONF_STRING, proxy_trusted_networks, "",
 	  .doc = "addresses/CIDR blocks of proxies that send a PROXY header"),
+	S("proxy.enabled", CONF_BOOL, proxy_enabled, "no",
+	  .doc = "login proxy mode: relay each login to its backend"),
+	S("proxy.backends", CONF_STRING, proxy_backends, "",
+	  .doc = "host:port items users are spread over by hashing"),
+	S("proxy.backend_header", CONF_BOOL, proxy_send_header, "yes",
+	  .doc = "name the client to backends with a PROXY header"),
+	S("proxy.connect_timeout", CONF_DURATION, proxy_connect_timeout, "5s",
+	  .min = 1, .max = 300, .doc = "how long a backend may take to accept"),
+	S("proxy.failover", CONF_BOOL, proxy_failover, "no",
+	  .doc = "send a hashed user elsewhere when the backend is down"),
+	S("proxy.down_time", CONF_DURATION, proxy_down_time, "30s",
+	  .min = 1, .max = 3600, .doc = "how long a failed backend is skipped"),
 };
 #undef S
 
@@ -96,6 +112,11 @@ sockaddr_ip(const struct sockaddr_storage *sa, char *buf, size_t size,
 	char port[16];
 	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						  : sizeof(struct sockaddr_in);
+	if (sa->ss_family == AF_UNIX) {	/* a local socket: no address */
+		str_copy(buf, "local", size);
+		*port_r = 0;
+		return;
+	}
 	if (getnameinfo((const struct sockaddr *)sa, len, buf, (socklen_t)size,
 			port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		str_copy(buf, "?", size);
@@ -132,6 +153,7 @@ void
 session_logged_in(struct session *s, const char *user)
 {
 	s->user = arena_strdup(s->arena, user);
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_deadline(s->conn, 0);
 	conn_set_timeout(s->conn, s->set->idle_timeout);
 }
@@ -140,6 +162,7 @@ void
 session_logged_out(struct session *s)
 {
 	s->user = NULL;
+	registry_update(s, conn_is_tls(s->conn));
 	conn_set_timeout(s->conn, s->set->login_timeout);
 	conn_set_deadline(s->conn, s->set->login_timeout);
 }
@@ -150,16 +173,17 @@ is_loopback(const char *ip)
 	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
 }
 
-static void
-session_init(struct session *s, struct session_start *st)
+static struct session *
+session_new(struct session_start *st)
 {
+	struct session *s = xcalloc(1, sizeof(*s));
 	unsigned char rnd[4];
 
-	memset(s, 0, sizeof(*s));
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
 	snprintf(s->id, sizeof(s->id), "%02x%02x%02x%02x", rnd[0], rnd[1],
 		 rnd[2], rnd[3]);
+	s->start = st;
 	s->proto = st->proto;
 	s->conf = st->conf;
 	s->set = session_core_settings(st->conf);
@@ -177,11 +201,13 @@ session_init(struct session *s, struct session_start *st)
 	 * handshake included, not only the gap between two bytes. */
 	conn_set_timeout(s->conn, s->set->login_timeout);
 	conn_set_deadline(s->conn, s->set->login_timeout);
+	return s;
 }
 
 static void
 session_end(struct session *s, const char *reason)
 {
+	struct session_start *st = s->start;
 	struct timespec now;
 	uint64_t in, out;
 
@@ -191,10 +217,69 @@ session_end(struct session *s, const char *reason)
 		      (double)(now.tv_nsec - s->started.tv_nsec) / 1e9;
 	slog_info(s, "disconnect reason=%s duration=%.3f in=%llu out=%llu",
 		  reason, secs, (unsigned long long)in, (unsigned long long)out);
+	park_forget(s);
 	conn_free(&s->conn);
 	arena_free(&s->arena);
 	tlsconn_ctx_unref(&s->tls);
 	conf_unref(&s->conf);
+	park_free(s);
+	/* free OpenSSL's per-thread state before the count drops, so a
+	 * stopping daemon never exits under a thread that still holds it
+	 * (the thread may serve other sessions: OpenSSL makes it again) */
+	OPENSSL_thread_stop();
+	listener_session_ended(st);
+	free(st);
+}
+
+/* session_close: a session that ran (registered, counted) ends after r */
+static void
+session_close(struct session *s, int r)
+{
+	uint64_t in, out;
+
+	conn_bytes(s->conn, &in, &out);
+	stats_session_ended(s->proto->name, conn_is_tls(s->conn), in, out);
+	if (registry_remove(s))
+		s->end_reason = "kicked";
+	session_end(s, r < 0 ? err_str(r) :
+		    s->end_reason ? s->end_reason : "logout");
+}
+
+/* session_continue: after run or resume returned: park the session, or
+ * resume it at once, or end it */
+static void
+session_continue(struct session *s, int r)
+{
+	int why;
+
+	while (r == 0 && s->park.requested) {
+		s->park.requested = false;
+		if ((why = park_enter(s)) == 0)
+			return;		/* another thread owns s now */
+		s->proto->resume(s, why);
+	}
+	session_close(s, r);
+}
+
+bool
+session_resume(struct session *s, int why)
+{
+	/* read now: once parked again, s belongs to another thread */
+	bool reusable = !s->sysuser;
+
+	if (s->sysuser) {
+		/* a resume thread starts with the process's identity */
+		int r = auth_sysuser_enter(s->user, s->sys_uid, s->sys_gid);
+		if (r < 0) {
+			slog_error(s, "resume: cannot take the user's uid/gid");
+			s->end_reason = "resume";
+			session_close(s, 0);
+			return false;
+		}
+	}
+	s->proto->resume(s, why);
+	session_continue(s, 0);
+	return reusable;
 }
 
 /* The PROXY protocol (core/proxy-protocol.h): a connection from
@@ -257,33 +342,32 @@ void *
 session_thread(void *arg)
 {
 	struct session_start *st = arg;
-	struct session s;
+	struct session *s = session_new(st);
 
-	session_init(&s, st);
+	if (s->proto->resume != NULL)
+		park_start(s->set->thread_stack_size);
 	if (st->refuse) {
-		slog_info(&s, "refused reason=\"%s\"", st->refuse_reason);
+		slog_info(s, "refused reason=\"%s\"", st->refuse_reason);
 		if (!st->implicit_tls) {
-			conn_set_timeout(s.conn, 5);
-			s.proto->refuse(&s, st->refuse_reason);
-			conn_flush(s.conn);
+			conn_set_timeout(s->conn, 5);
+			s->proto->refuse(s, st->refuse_reason);
+			conn_flush(s->conn);
 		}
-		session_end(&s, "refused");
+		session_end(s, "refused");
 	} else {
-		int r = session_proxy_header(&s, st);
+		int r = session_proxy_header(s, st);
 		if (r == 0)
-			slog_info(&s, "connect port=%u tls=%d", s.local_port,
+			slog_info(s, "connect port=%u tls=%d", s->local_port,
 				  st->implicit_tls);
+		/* after the PROXY header: who shows the real client */
+		stats_session_started(s->proto->name);
+		registry_add(s, st->fd);
 		if (r == 0 && st->implicit_tls)
-			r = conn_starttls(s.conn, s.tls);
+			r = conn_starttls(s->conn, s->tls);
 		if (r == 0)
-			s.proto->run(&s);
-		session_end(&s, r < 0 ? err_str(r) :
-				s.end_reason ? s.end_reason : "logout");
+			s->proto->run(s);
+		session_continue(s, r);
 	}
-	/* free OpenSSL's per-thread state before the count drops, so a
-	 * stopping daemon never exits under a thread that still holds it */
-	OPENSSL_thread_stop();
-	listener_session_ended(st);
-	free(st);
+	OPENSSL_thread_stop();	/* when s was parked */
 	return NULL;
 }

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include "core/log.h"
 
@@ -17,6 +18,7 @@ struct arena;
 struct conf;
 struct conn;
 struct proto_ops;
+struct session_start;
 struct tlsconn_ctx;
 
 /* core.* / limits.* settings, as filled by core/conf (see core/settings.c) */
@@ -36,6 +38,12 @@ struct core_settings {
 	const char *log_level;
 	const char *log_file;		/* "": syslog, or stderr with -F */
 	const char *proxy_trusted_networks; /* proxy.trusted_networks */
+	bool proxy_enabled;		/* proxy.enabled: login proxy mode */
+	const char *proxy_backends;	/* proxy.backends */
+	bool proxy_send_header;		/* proxy.backend_header */
+	unsigned proxy_connect_timeout;	/* seconds */
+	bool proxy_failover;		/* proxy.failover */
+	unsigned proxy_down_time;	/* seconds a failed backend rests */
 };
 
 struct session {
@@ -58,6 +66,28 @@ struct session {
 	/* why the session ended, for the disconnect log line ("logout",
 	 * "timeout", "eof", "shutdown", ...); set by the protocol */
 	const char *end_reason;
+	/* the mechanism of the login under way ("LOGIN", "PLAIN", "USER"),
+	 * set by the protocol before auth_login, for metrics */
+	const char *auth_mech;
+	/* system-users mode: the identity a thread takes before it resumes
+	 * a parked session (set by core/auth.c at login) */
+	bool sysuser;
+	uid_t sys_uid;
+	gid_t sys_gid;
+	/* core-private below: what the accept loop handed over, and the
+	 * parking state (core/park.c; its lock guards what other threads
+	 * touch) */
+	struct session_start *start;
+	struct {
+		int state;
+		bool pending;		/* woken while running */
+		bool requested;		/* park_request (own thread) */
+		bool in_epoll;		/* the socket is in the poller */
+		int why;		/* enum park_wake of the resume */
+		unsigned timeout_ms;
+		long long deadline;	/* CLOCK_MONOTONIC ms */
+		struct session *prev, *next;
+	} park;
 };
 
 /* slog_write: a log line tagged with the session id and protocol name,

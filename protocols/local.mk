@@ -6,3 +6,4 @@ protocols_libprotocols_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 include protocols/imap/local.mk
 include protocols/pop3/local.mk
 include protocols/lmtp/local.mk
+include protocols/nginx-auth/local.mk

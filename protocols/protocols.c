@@ -8,10 +8,12 @@
 #include "protocols/imap/imap.h"
 #include "protocols/pop3/pop3.h"
 #include "protocols/lmtp/lmtp.h"
+#include "protocols/nginx-auth/nginx-auth.h"
 #include "storage/store.h"
 
-const struct proto_ops *const protocols[] = { &imap_proto, &pop3_proto, &lmtp_proto,
-						     NULL };
+const struct proto_ops *const protocols[] = {
+	&imap_proto, &pop3_proto, &lmtp_proto, &nginx_auth_proto, NULL
+};
 
 const struct conf_table *const protocols_conf_tables[] = {
 	&store_conf_table, NULL

@@ -9,8 +9,10 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-flags.c \
 	storage/maildir/maildir-util.c \
 	storage/maildir/maildir-uidlist.c \
+	storage/maildir/maildir-compat.c \
 	storage/maildir/maildir-folder.c \
 	storage/maildir/maildir-scan.c \
+	storage/maildir/maildir-modseq.c \
 	storage/maildir/maildir-keywords.c \
 	storage/maildir/maildir-mailbox.c \
 	storage/maildir/maildir-msg.c \
@@ -21,6 +23,7 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-quota.c \
 	storage/maildir/maildir-pop3.c \
 	storage/maildir/maildir-cache.c \
+	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
 include storage/mime/local.mk
 include storage/maildir/acl.mk
@@ -33,10 +36,16 @@ storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 	$(CMOCKA_LIBS)
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-folder
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
 TESTS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
-	t/unit/test-maildir-folder
+	t/unit/test-maildir-compat t/unit/test-maildir-folder \
+	t/unit/test-store-modseq
+t_unit_test_store_modseq_SOURCES = t/unit/test-store-modseq.c \
+	t/unit/storetest.h
+t_unit_test_store_modseq_CFLAGS = $(storage_test_cflags)
+t_unit_test_store_modseq_LDADD = $(storage_test_ldadd)
 t_unit_test_store_SOURCES = t/unit/test-store.c t/unit/storetest.h
 t_unit_test_store_CFLAGS = $(storage_test_cflags)
 t_unit_test_store_LDADD = $(storage_test_ldadd)
@@ -51,6 +60,10 @@ t_unit_test_maildir_uidlist_SOURCES = t/unit/test-maildir-uidlist.c \
 	t/unit/storetest.h
 t_unit_test_maildir_uidlist_CFLAGS = $(storage_test_cflags)
 t_unit_test_maildir_uidlist_LDADD = $(storage_test_ldadd)
+t_unit_test_maildir_compat_SOURCES = t/unit/test-maildir-compat.c \
+	t/unit/storetest.h
+t_unit_test_maildir_compat_CFLAGS = $(storage_test_cflags)
+t_unit_test_maildir_compat_LDADD = $(storage_test_ldadd)
 t_unit_test_maildir_folder_SOURCES = t/unit/test-maildir-folder.c \
 	t/unit/storetest.h
 t_unit_test_maildir_folder_CFLAGS = $(storage_test_cflags)

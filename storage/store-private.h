@@ -66,14 +66,22 @@ struct store_ops {
 					      unsigned *count_r);
 	int (*mailbox_sync)(struct store_mailbox *mb,
 			    const struct store_sync_cb *cb, void *ctx);
-	int (*mailbox_notify_fd)(struct store_mailbox *mb);
+	int (*mailbox_watch)(struct store_mailbox *mb, store_watch_fn *fn,
+			     void *ctx);
+	void (*mailbox_unwatch)(struct store_mailbox *mb);
 	bool (*msg_expunged)(struct store_mailbox *mb, uint32_t seq);
 	int (*msg_set_flags)(struct store_mailbox *mb, uint32_t seq,
+			     uint64_t unchangedsince,
 			     enum store_flags_mode mode, unsigned flags,
 			     const char *const *keywords, size_t n);
+	uint64_t (*mailbox_highestmodseq)(const struct store_mailbox *mb);
+	int (*mailbox_vanished)(struct store_mailbox *mb, uint64_t since,
+				struct arena *a,
+				struct store_uid_range **ranges_r,
+				size_t *n_r);
 	int (*mailbox_expunge)(struct store_mailbox *mb,
 			       const struct store_uid_range *ranges, size_t n,
-			       void (*expunged)(void *ctx, uint32_t seq),
+			       store_expunged_fn *expunged,
 			       void *ctx);
 	int (*append_begin)(struct store_user *u, const char *name,
 			    unsigned flags, const char *const *keywords,
@@ -81,13 +89,13 @@ struct store_ops {
 			    uint64_t expected_size, struct store_append **a_r);
 	int (*append_write)(struct store_append *a, const void *data,
 			    size_t n);
-	int (*append_finish)(struct store_append *a, uint32_t *uidvalidity_r,
-			     uint32_t *uid_r);
+	int (*append_finish)(struct store_append **as, size_t n,
+			     uint32_t *uidvalidity_r, uint32_t *uids_r);
 	void (*append_abort)(struct store_append *a);
 	int (*copy)(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		    const char *dest, bool move, uint32_t *uidvalidity_r,
 		    uint32_t *dest_uids_r,
-		    void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+		    store_expunged_fn *expunged, void *ctx);
 	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
 			 uint64_t *bytes_limit, uint64_t *msgs_used,
 			 uint64_t *msgs_limit);

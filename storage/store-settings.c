@@ -17,6 +17,13 @@ struct store_settings {
 	unsigned pop3_lock_stale;
 	bool fsync;
 	bool utf8_names;
+	bool follow_symlinks;
+	const char *compat;
+};
+
+static const char *const compat_values[] = {
+	"auto", "none", "courier", "dovecot", "courier,dovecot",
+	"courier, dovecot", NULL
 };
 
 #define S(k, t, f, d, ...) \
@@ -36,6 +43,12 @@ static const struct conf_setting store_settings[] = {
 	S("maildir.utf8_folder_names", CONF_BOOL, utf8_names, "no",
 	  .doc = "spell new folder names in UTF-8 on disk (Courier-IMAP 5)"
 		 " instead of modified UTF-7 (Courier-IMAP 4, Dovecot)"),
+	S("maildir.follow_folder_symlinks", CONF_BOOL, follow_symlinks, "no",
+	  .doc = "serve a folder whose directory (or its cur/, new/) is a"
+		 " symbolic link"),
+	S("maildir.compat", CONF_ENUM, compat, "auto", .values = compat_values,
+	  .doc = "other servers' UID lists kept current in every folder"
+		 " (auto: those the Maildir already has)"),
 };
 #undef S
 
@@ -43,6 +56,21 @@ const struct conf_table store_conf_table = {
 	"maildir", store_settings, N_ELEMENTS(store_settings),
 	sizeof(struct store_settings), NULL,
 };
+
+/* compat_bits: the MAILDIR_COMPAT_* of a maildir.compat value. */
+static unsigned
+compat_bits(const char *v)
+{
+	unsigned bits = 0;
+
+	if (strcmp(v, "auto") == 0)
+		return MAILDIR_COMPAT_AUTO;
+	if (strstr(v, "courier") != NULL)
+		bits |= MAILDIR_COMPAT_COURIER;
+	if (strstr(v, "dovecot") != NULL)
+		bits |= MAILDIR_COMPAT_DOVECOT;
+	return bits;
+}
 
 void
 store_settings_apply(void)
@@ -61,6 +89,8 @@ store_settings_apply(void)
 		maildir_settings.pop3_lock_stale = s->pop3_lock_stale;
 		maildir_settings.fsync = s->fsync;
 		maildir_settings.utf8_names = s->utf8_names;
+		maildir_settings.follow_symlinks = s->follow_symlinks;
+		maildir_settings.compat = compat_bits(s->compat);
 		pthread_mutex_unlock(&lock);
 	}
 	conf_unref(&c);

@@ -197,9 +197,15 @@ store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 }
 
 int
-store_mailbox_notify_fd(struct store_mailbox *mb)
+store_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn, void *ctx)
 {
-	return mb->ops->mailbox_notify_fd(mb);
+	return mb->ops->mailbox_watch(mb, fn, ctx);
+}
+
+void
+store_mailbox_unwatch(struct store_mailbox *mb)
+{
+	mb->ops->mailbox_unwatch(mb);
 }
 
 bool
@@ -213,13 +219,37 @@ store_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		    enum store_flags_mode mode, unsigned flags,
 		    const char *const *keywords, size_t n)
 {
-	return mb->ops->msg_set_flags(mb, seq, mode, flags, keywords, n);
+	return mb->ops->msg_set_flags(mb, seq, STORE_MODSEQ_ANY, mode, flags,
+				      keywords, n);
+}
+
+int
+store_msg_set_flags_if(struct store_mailbox *mb, uint32_t seq,
+		       uint64_t unchangedsince, enum store_flags_mode mode,
+		       unsigned flags, const char *const *keywords, size_t n)
+{
+	return mb->ops->msg_set_flags(mb, seq, unchangedsince, mode, flags,
+				      keywords, n);
+}
+
+uint64_t
+store_mailbox_highestmodseq(const struct store_mailbox *mb)
+{
+	return mb->ops->mailbox_highestmodseq(mb);
+}
+
+int
+store_mailbox_vanished(struct store_mailbox *mb, uint64_t since,
+		       struct arena *a, struct store_uid_range **ranges_r,
+		       size_t *n_r)
+{
+	return mb->ops->mailbox_vanished(mb, since, a, ranges_r, n_r);
 }
 
 int
 store_mailbox_expunge(struct store_mailbox *mb,
 		      const struct store_uid_range *ranges, size_t n,
-		      void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+		      store_expunged_fn *expunged, void *ctx)
 {
 	return mb->ops->mailbox_expunge(mb, ranges, n, expunged, ctx);
 }
@@ -245,10 +275,18 @@ int
 store_append_finish(struct store_append **a, uint32_t *uidvalidity_r,
 		    uint32_t *uid_r)
 {
-	struct store_append *p = *a;
+	return store_append_finish_all(a, 1, uidvalidity_r, uid_r);
+}
 
-	*a = NULL;
-	return p->ops->append_finish(p, uidvalidity_r, uid_r);
+int
+store_append_finish_all(struct store_append **as, size_t n,
+			uint32_t *uidvalidity_r, uint32_t *uids_r)
+{
+	int r = as[0]->ops->append_finish(as, n, uidvalidity_r, uids_r);
+
+	for (size_t i = 0; i < n; i++)
+		as[i] = NULL;
+	return r;
 }
 
 void
@@ -271,7 +309,7 @@ store_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 int
 store_move(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	   const char *dest, uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
-	   void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+	   store_expunged_fn *expunged, void *ctx)
 {
 	return mb->ops->copy(mb, seqs, n, dest, true, uidvalidity_r,
 			     dest_uids_r, expunged, ctx);

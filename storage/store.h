@@ -35,6 +35,7 @@ struct store_user;	/* one logged-in user's Maildir (opaque) */
 struct store_mailbox;	/* one session's view of one folder (opaque) */
 struct store_append;	/* one message being appended (opaque) */
 struct arena;		/* core/arena.h */
+struct store_uid_range;	/* below */
 struct mime_message;	/* storage/mime/mime.h */
 
 /* System flags, a bitmask (RFC 3501 2.3.2). STORE_FLAG_RECENT is read-only:
@@ -156,6 +157,7 @@ struct store_status {
 	uint32_t uidnext;
 	uint32_t uidvalidity;
 	uint32_t unseen;	/* messages without \Seen */
+	uint64_t highestmodseq;	/* RFC 7162 HIGHESTMODSEQ */
 };
 
 /* store_folder_status: fill *st for folder name without opening a view (new
@@ -206,11 +208,30 @@ uint32_t store_mailbox_recent_count(const struct store_mailbox *mb);
 uint32_t store_mailbox_first_unseen(const struct store_mailbox *mb);
 bool store_mailbox_readonly(const struct store_mailbox *mb);
 
+/* store_mailbox_highestmodseq: the folder's HIGHESTMODSEQ as of the view's
+ * last sync (RFC 7162 3.1.2.1): no message of the view has a higher MODSEQ.
+ * Every folder keeps modseqs (a persistent log beside the UID list), so
+ * it is >= 1, except 0 for a folder whose log cannot be written (a
+ * read-only Maildir): the IMAP layer then answers NOMODSEQ. */
+uint64_t store_mailbox_highestmodseq(const struct store_mailbox *mb);
+
+/* store_mailbox_vanished: the UIDs below the view's UIDNEXT that are not
+ * in the view and were expunged with a modseq above since, as ascending
+ * ranges in arena a (*n_r of them, possibly 0), for VANISHED (RFC 7162
+ * 3.2.6, 3.2.5.2). When since is older than the expunges the folder still
+ * remembers (a bounded number per folder), every UID below UIDNEXT that
+ * is not in the view is reported, which RFC 7162 3.2.5.2 allows. Errors:
+ * -ERR_LIMIT (a's cap). */
+int store_mailbox_vanished(struct store_mailbox *mb, uint64_t since,
+			   struct arena *a, struct store_uid_range **ranges_r,
+			   size_t *n_r);
+
 /* One message of a view. Owned by the view; valid until the next
  * store_mailbox_sync, store_mailbox_expunge, store_move or close. */
 struct store_msg {
 	uint32_t uid;
 	unsigned flags;			/* STORE_FLAG_*, incl. RECENT */
+	uint64_t modseq;		/* RFC 7162 MODSEQ, >= 1 */
 	unsigned keyword_count;
 	const unsigned *keywords;	/* ids into store_mailbox_keywords */
 };
@@ -270,17 +291,23 @@ int store_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 const char *const *store_mailbox_keywords(const struct store_mailbox *mb,
 					  unsigned *count_r);
 
+/* A removed message: seq (valid at the time of the call) and its UID;
+ * see store_sync_cb.expunged. */
+typedef void store_expunged_fn(void *ctx, uint32_t seq, uint32_t uid);
+
 /* Callbacks of store_mailbox_sync; any may be NULL. */
 struct store_sync_cb {
-	/* Message seq is gone; seq is valid at the time of the call (earlier
-	 * calls already renumbered), calls come highest seq first so the
-	 * IMAP layer can print "* <seq> EXPUNGE" as it goes. */
-	void (*expunged)(void *ctx, uint32_t seq);
+	/* Message seq (UID uid) is gone; seq is valid at the time of the
+	 * call (earlier calls already renumbered), calls come highest seq
+	 * first so the IMAP layer can print "* <seq> EXPUNGE" (or VANISHED
+	 * with the UID, RFC 7162 3.2.10) as it goes. The same callback shape
+	 * reports removals in store_mailbox_expunge and store_move. */
+	store_expunged_fn *expunged;
 	/* The message count is now count (called once, after all expunges,
 	 * when new messages arrived). */
 	void (*exists)(void *ctx, uint32_t count);
-	/* Flags or keywords of seq (new numbering) were changed by another
-	 * session or process; read them with store_msg_get. */
+	/* Flags, keywords or MODSEQ of seq (new numbering) were changed by
+	 * another session or process; read them with store_msg_get. */
 	void (*flags_changed)(void *ctx, uint32_t seq);
 	/* The recent count changed (RECENT response). */
 	void (*recent)(void *ctx, uint32_t count);
@@ -297,13 +324,28 @@ struct store_sync_cb {
 int store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 		       void *ctx);
 
-/* store_mailbox_notify_fd: a file descriptor (owned by the view; do not
- * read or close it) that becomes readable when the folder may have changed
- * (another session of this process, or inotify on new/ and cur/). After it
- * fires, call store_mailbox_sync, which drains it. Returns -1 if none is
- * available, in which case (and over NFS, where inotify sees no remote
- * change) IDLE should also call store_mailbox_sync every few seconds. */
-int store_mailbox_notify_fd(struct store_mailbox *mb);
+/* A change callback (store_mailbox_watch). */
+typedef void store_watch_fn(void *ctx);
+
+/* store_mailbox_watch: from now until store_mailbox_unwatch (or close),
+ * fn(ctx) is called whenever the folder may have changed: a change by
+ * another session of this process, or one by another program seen by
+ * inotify on new/ and cur/ (one inotify instance and one watch per folder
+ * for the whole process, shared by every view). fn runs in any thread,
+ * possibly with storage locks held: it must only record the wake-up (no
+ * store_* call, nothing that blocks). Call store_mailbox_sync after
+ * registering, so a change just before it is not missed. One watch per
+ * view; watching again replaces fn and ctx.
+ * Returns 1 when other programs' changes are reported too, 0 when not
+ * (inotify unavailable or at its limit, or NFS, where inotify sees no
+ * remote change): then also sync every few seconds (IDLE). */
+int store_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			void *ctx);
+
+/* store_mailbox_unwatch: stop calling the view's watch callback; after it
+ * returns, fn is not running and will not run again. No-op when the view
+ * does not watch. */
+void store_mailbox_unwatch(struct store_mailbox *mb);
 
 enum store_flags_mode {
 	STORE_FLAGS_SET,	/* FLAGS */
@@ -329,6 +371,16 @@ int store_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 			enum store_flags_mode mode, unsigned flags,
 			const char *const *keywords, size_t n);
 
+/* store_msg_set_flags_if: store_msg_set_flags only when the message's
+ * MODSEQ is still <= unchangedsince (STORE UNCHANGEDSINCE, RFC 7162
+ * 3.1.3), checked and applied under the folder's lock; returns 1 (and
+ * changes nothing) when it is higher. STORE_MODSEQ_ANY applies always. */
+#define STORE_MODSEQ_ANY UINT64_MAX
+int store_msg_set_flags_if(struct store_mailbox *mb, uint32_t seq,
+			   uint64_t unchangedsince, enum store_flags_mode mode,
+			   unsigned flags, const char *const *keywords,
+			   size_t n);
+
 /* A closed UID range; first <= last. */
 struct store_uid_range {
 	uint32_t first, last;
@@ -343,7 +395,7 @@ struct store_uid_range {
  * files could not be removed; the others are). */
 int store_mailbox_expunge(struct store_mailbox *mb,
 			  const struct store_uid_range *ranges, size_t n,
-			  void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+			  store_expunged_fn *expunged, void *ctx);
 
 /* ------------------------------------------------------------------ */
 /* APPEND, COPY, MOVE */
@@ -375,6 +427,16 @@ int store_append_write(struct store_append *a, const void *data, size_t n);
 int store_append_finish(struct store_append **a, uint32_t *uidvalidity_r,
 			uint32_t *uid_r);
 
+/* store_append_finish_all: store_append_finish for n >= 1 messages of one
+ * folder at once (MULTIAPPEND, RFC 3502): all are delivered or none (a
+ * failure removes those already linked), their UIDs are consecutive,
+ * assigned under one lock, in order into uids_r[0..n). Every as[i] is
+ * freed and set to NULL, also on error. Errors as store_append_finish,
+ * plus -ERR_INVAL (messages for different folders). A crash while linking
+ * can leave the first messages without the rest. */
+int store_append_finish_all(struct store_append **as, size_t n,
+			    uint32_t *uidvalidity_r, uint32_t *uids_r);
+
 /* store_append_abort: discard the message (removes its tmp/ file), free *a,
  * set it to NULL. NULL-safe. */
 void store_append_abort(struct store_append **a);
@@ -400,7 +462,7 @@ int store_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 int store_move(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	       const char *dest, uint32_t *uidvalidity_r,
 	       uint32_t *dest_uids_r,
-	       void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+	       store_expunged_fn *expunged, void *ctx);
 
 /* ------------------------------------------------------------------ */
 /* Quota (Maildir++ maildirsize; RFC 2087 QUOTA) */

@@ -9,13 +9,14 @@
 set -euo pipefail
 build=(build-essential autoconf automake libtool pkg-config openssl
        libssl-dev libcrypt-dev libpam0g-dev libldap2-dev libmariadb-dev
-       libcap-dev libsystemd-dev)
+       libcap-dev libsystemd-dev zlib1g-dev)
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
       offlineimap3 mutt libargon2-1 python3-cryptography dovecot-core
       dovecot-dev
-      postfix)
+      postfix dovecot-imapd dovecot-pop3d
+      haproxy nginx-light libnginx-mod-mail prometheus)
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()

@@ -3,6 +3,10 @@ bin_PROGRAMS += maildirmake
 maildirmake_SOURCES = tools/maildirmake.c
 maildirmake_LDADD = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS)
 dist_man_MANS += doc/maildirmake.1
+bin_PROGRAMS += maildock-migrate
+maildock_migrate_SOURCES = tools/maildock-migrate.c
+maildock_migrate_LDADD = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS)
+dist_man_MANS += doc/maildock-migrate.1
 
 if HAVE_CMOCKA
 check_PROGRAMS += t/unit/test-maildirmake
@@ -12,3 +16,12 @@ t_unit_test_maildirmake_SOURCES = t/unit/test-maildirmake.c \
 t_unit_test_maildirmake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_maildirmake_LDADD = $(CMOCKA_LIBS)
 endif
+
+# maildock-admin: sessions, kick, reload, stats over the control sockets
+sbin_PROGRAMS += maildock-admin
+maildock_admin_SOURCES = tools/maildock-admin.c
+maildock_admin_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+# reads the whole configuration: every layer's settings are linked
+maildock_admin_LDADD = protocols/libprotocols.la storage/libstorage.la \
+	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
+	$(SYSTEMD_LIBS) $(ZLIB_LIBS)

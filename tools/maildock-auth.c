@@ -15,11 +15,10 @@
 #include "core/auth-password.h"
 #include "core/conf.h"
 #include "core/error.h"
-#include "core/listener.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/session-private.h"
-#include "core/tlsconn.h"
+#include "core/settings.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
 
@@ -33,20 +32,6 @@ usage(FILE *out)
 		"standard input)\n"
 		"  lookup  show USER without a password (as for a master user)\n"
 		"  -c FILE the configuration (default %s)\n", DEFAULT_CONF);
-}
-
-static void
-register_all(void)
-{
-	session_register_settings();
-	listener_register_settings(protocols);
-	tlsconn_register_settings();
-	auth_register_settings();
-	for (size_t i = 0; protocols[i] != NULL; i++)
-		if (protocols[i]->settings != NULL)
-			conf_register(protocols[i]->settings);
-	for (size_t i = 0; protocols_conf_tables[i] != NULL; i++)
-		conf_register(protocols_conf_tables[i]);
 }
 
 static const char *
@@ -165,7 +150,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_open(true, "maildock-auth");
-	register_all();
+	settings_register_all(protocols, protocols_conf_tables);
 	if (conf_load(path, &conf, &error) < 0 || auth_init(conf, &error) < 0) {
 		fprintf(stderr, "maildock-auth: %s\n", error);
 		free(error);

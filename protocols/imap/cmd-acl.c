@@ -190,7 +190,7 @@ line_start(struct imap_cmd *cmd, struct sbuf *sb, const char *what)
 		return r;
 	sbuf_init(sb, cmd->arena, 64 * 1024);
 	sbuf_appendf(sb, "* %s ", what);
-	return imap_reply_append_mailbox(sb, name, IMAP_UTF8(cmd->sess)) < 0 ?
+	return imap_namespace_append(cmd->sess, sb, name) < 0 ?
 	       -ERR_INVAL : 0;
 }
 
@@ -267,7 +267,7 @@ write_myrights(struct imap_cmd *cmd, const char *name,
 
 	sbuf_init(&sb, cmd->arena, 64 * 1024);
 	sbuf_appends(&sb, "* MYRIGHTS ");
-	if (imap_reply_append_mailbox(&sb, name, IMAP_UTF8(cmd->sess)) < 0)
+	if (imap_namespace_append(cmd->sess, &sb, name) < 0)
 		return -ERR_INVAL;
 	append_astring(&sb, store_acl_rights_string(b->rights, true, letters));
 	return imap_reply_line(cmd->sess, &sb) < 0 ? -ERR_EOF : 0;

@@ -81,13 +81,13 @@ answered(int r)
 	return r < 0 ? r : 1;
 }
 
-/* refuse: give up on the literal, then answer (1) */
+/* refuse: give up on the literal (and any further message of the
+ * command), then answer (1) */
 static int
 refuse(struct imap_cmd *cmd, const char *status, const char *text)
 {
 	if (imap_session_literal_refuse(cmd) < 0) {
-		imap_reply_untagged(cmd->sess, "BYE [TOOBIG] Message too big");
-		imap_reply_flush(cmd->sess);
+		imap_session_bye(cmd->sess, "[TOOBIG] Message too big");
 		return -ERR_EOF;
 	}
 	return answered(imap_reply_tagged(cmd, status, "%s", text));
@@ -114,6 +114,51 @@ stream(struct imap_cmd *cmd, struct store_append *a, int *store_err_r)
 	}
 }
 
+/* One message of an APPEND: its arguments before the literal. */
+struct message {
+	unsigned flags;
+	const char **kw;
+	size_t nkw;
+	time_t date;
+	bool utf8;		/* UTF8 (~{n}): the literal is in a list */
+	unsigned argc_before;	/* arguments before the literal */
+};
+
+/* message_args: [flag-list] [date-time] [UTF8 (] from cmd->args[i] up to
+ * the pending literal; 0, or answered (1) or < 0 */
+static int
+message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
+{
+	const struct imap_arg *list;
+	const char *date_str;
+	unsigned n;
+
+	memset(m, 0, sizeof(*m));
+	m->argc_before = cmd->argc;
+	if (i < cmd->argc && imap_arg_list(&cmd->args[i], &list, &n)) {
+		if (imap_cmd_store_flags(cmd, list, n, &m->flags, &m->kw,
+					 &m->nkw) < 0)
+			return refuse(cmd, "BAD", "Invalid flags");
+		i++;
+	}
+	if (i < cmd->argc && imap_arg_string(&cmd->args[i], &date_str)) {
+		if (parse_datetime(date_str, &m->date) < 0)
+			return refuse(cmd, "BAD", "Invalid date-time");
+		i++;
+	}
+	/* RFC 6855 4: UTF8 (~{n}), the list still open here */
+	if (i + 2 == cmd->argc && imap_arg_atom_eq(&cmd->args[i], "UTF8") &&
+	    cmd->args[i + 1].type == IMAP_ARG_LIST) {
+		m->utf8 = true;
+		i += 2;
+	}
+	if (i != cmd->argc)
+		return refuse(cmd, "BAD", "Invalid arguments");
+	if (cmd->literal_size > cmd->sess->set->max_append)
+		return refuse(cmd, "NO", "[TOOBIG] Message too big");
+	return 0;
+}
+
 /* literal_last: the command ended with the message: "{n}" or, with the
  * UTF8 data extension (RFC 6855 4), "UTF8 (~{n})" */
 static bool
@@ -132,46 +177,103 @@ literal_last(const struct imap_cmd *cmd)
 						  "UTF8");
 }
 
-/* append_data: 0 with the new message's UIDs, or answered (1), or < 0 */
-static int
-append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
-	    const char **kw, size_t nkw, time_t date, uint32_t *uidv_r,
-	    uint32_t *uid_r)
-{
-	struct store_append *a = NULL;
-	struct imap_acl_box ab;
-	int r, serr;
+/* what receive() found after a message */
+#define RECV_END	0	/* the command ended */
+#define RECV_NEXT	1	/* another message follows (MULTIAPPEND) */
+#define RECV_ANSWERED	2	/* refused and answered */
 
-	if ((r = imap_acl_resolve(cmd, name, &ab)) < 0)	/* ACL hook: i */
-		return refuse(cmd, "NO", r == -ERR_NOTFOUND ? "[TRYCREATE] No "
-			      "such mailbox" : imap_store_error(r));
-	if ((ab.rights & STORE_ACL_INSERT) == 0)
-		return refuse(cmd, "NO", "[NOPERM] Permission denied (right i "
-			      "needed)");
-	imap_acl_flags_mask(ab.rights, &flags, &nkw);
-	r = store_append_begin(ab.store, ab.name, flags, kw, nkw, date,
-			       cmd->literal_size, &a);
-	if (r == -ERR_NOTFOUND)
-		return refuse(cmd, "NO", "[TRYCREATE] No such mailbox");
-	if (r < 0)
-		return refuse(cmd, "NO", imap_store_error(r));
-	if ((r = imap_session_literal_begin(cmd)) < 0 ||
-	    (r = stream(cmd, a, &serr)) < 0) {
-		store_append_abort(&a);
-		return r;
+static int
+recv_answered(int r)
+{
+	return r < 0 ? r : RECV_ANSWERED;
+}
+
+/* receive: check the target, stream the message into a new *a_r (left
+ * unfinished) and read the command on to the next literal or its end:
+ * RECV_END or RECV_NEXT with *a_r set and the store's error in *serr_r;
+ * or RECV_ANSWERED / < 0 with *a_r NULL */
+static int
+receive(struct imap_cmd *cmd, struct imap_acl_box *ab, const struct message *m,
+	struct store_append **a_r, int *serr_r)
+{
+	unsigned flags = m->flags;
+	size_t nkw = m->nkw;
+	int r;
+
+	*a_r = NULL;
+	if ((ab->rights & STORE_ACL_INSERT) == 0)
+		r = refuse(cmd, "NO", "[NOPERM] Permission denied (right i "
+			   "needed)");
+	else {
+		imap_acl_flags_mask(ab->rights, &flags, &nkw);
+		r = store_append_begin(ab->store, ab->name, flags, m->kw, nkw,
+				       m->date, cmd->literal_size, a_r);
+		if (r < 0)
+			r = refuse(cmd, "NO", r == -ERR_NOTFOUND ?
+				   "[TRYCREATE] No such mailbox" :
+				   imap_store_error(r));
 	}
-	r = imap_session_literal_end(cmd);
-	if (r < 0 || !literal_last(cmd)) {
-		store_append_abort(&a);
+	if (r != 0)
+		return recv_answered(r);
+	if ((r = imap_session_literal_begin(cmd)) < 0 ||
+	    (r = stream(cmd, *a_r, serr_r)) < 0 ||
+	    (r = imap_session_literal_end(cmd)) < 0) {
+		store_append_abort(a_r);
 		if (r == -ERR_LIMIT) {
-			imap_reply_untagged(cmd->sess, "BYE MULTIAPPEND is not "
-					    "supported");
-			imap_reply_flush(cmd->sess);
+			imap_session_bye(cmd->sess, "Literal out of place");
 			return -ERR_EOF;
 		}
-		return r < 0 && r != -ERR_SYNTAX ? r :
-		       answered(imap_cmd_bad_args(cmd));
+		return r != -ERR_SYNTAX ? r :
+		       recv_answered(imap_cmd_bad_args(cmd));
 	}
+	if (r == RECV_END && !literal_last(cmd)) {
+		store_append_abort(a_r);
+		return recv_answered(imap_cmd_bad_args(cmd));
+	}
+	return r;
+}
+
+/* resolve: the target folder of APPEND or REPLACE (ACL hook: i) */
+static int
+resolve(struct imap_cmd *cmd, unsigned first, struct imap_acl_box *ab)
+{
+	const char *name;
+	int r;
+
+	if (!cmd->literal_pending)
+		return answered(imap_reply_tagged(cmd, "BAD", "%s needs a "
+						  "literal", cmd->name));
+	r = imap_session_mailbox_arg(cmd, &cmd->args[first], &name);
+	if (r < 0)
+		return refuse(cmd, r == -ERR_INVAL ? "NO" : "BAD",
+			      r == -ERR_INVAL ? "[CANNOT] Invalid mailbox name" :
+			      "Invalid arguments");
+	if ((r = imap_acl_resolve(cmd, name, ab)) < 0)
+		return refuse(cmd, "NO", r == -ERR_NOTFOUND ? "[TRYCREATE] No "
+			      "such mailbox" : imap_store_error(r));
+	return 0;
+}
+
+int
+imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
+			uint32_t *uidv_r, uint32_t *uid_r)
+{
+	struct store_append *a;
+	struct imap_acl_box ab;
+	struct message m;
+	int r, serr;
+
+	if ((r = resolve(cmd, first, &ab)) != 0 ||
+	    (r = message_args(cmd, first + 1, &m)) != 0)
+		return r;
+	r = receive(cmd, &ab, &m, &a, &serr);
+	if (r == RECV_NEXT) {
+		/* only APPEND takes more than one message */
+		store_append_abort(&a);
+		return refuse(cmd, "BAD", "One message only");
+	}
+	if (r != RECV_END)
+		return r == RECV_ANSWERED ? 1 : r;
 	if (serr < 0) {
 		store_append_abort(&a);
 		return answered(imap_reply_tagged(cmd, "NO", "%s",
@@ -185,60 +287,81 @@ append_data(struct imap_cmd *cmd, const char *name, unsigned flags,
 }
 
 int
-imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
-			uint32_t *uidv_r, uint32_t *uid_r)
-{
-	const struct imap_arg *list;
-	const char *name, *date_str, **kw = NULL;
-	unsigned n, flags = 0, i = first + 1;
-	size_t nkw = 0;
-	time_t date = 0;
-	int r;
-
-	if (!cmd->literal_pending)
-		return answered(imap_reply_tagged(cmd, "BAD", "%s needs a "
-						  "literal", cmd->name));
-	r = imap_session_mailbox_arg(cmd, &cmd->args[first], &name);
-	if (r < 0)
-		return refuse(cmd, r == -ERR_INVAL ? "NO" : "BAD",
-			      r == -ERR_INVAL ? "[CANNOT] Invalid mailbox name" :
-			      "Invalid arguments");
-	if (i < cmd->argc && imap_arg_list(&cmd->args[i], &list, &n)) {
-		if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
-			return refuse(cmd, "BAD", "Invalid flags");
-		i++;
-	}
-	if (i < cmd->argc && imap_arg_string(&cmd->args[i], &date_str)) {
-		if (parse_datetime(date_str, &date) < 0)
-			return refuse(cmd, "BAD", "Invalid date-time");
-		i++;
-	}
-	/* RFC 6855 4: UTF8 (~{n}), the list still open here */
-	if (i + 2 == cmd->argc && imap_arg_atom_eq(&cmd->args[i], "UTF8") &&
-	    cmd->args[i + 1].type == IMAP_ARG_LIST)
-		i += 2;
-	if (i != cmd->argc)
-		return refuse(cmd, "BAD", "Invalid arguments");
-	if (cmd->literal_size > cmd->sess->set->max_append)
-		return refuse(cmd, "NO", "[TOOBIG] Message too big");
-	return append_data(cmd, name, flags, kw, nkw, date, uidv_r, uid_r);
-}
-
-int
 imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
 		       const char *text)
 {
 	return refuse(cmd, status, text);
 }
 
+/* MULTIAPPEND (RFC 3502): the messages of one APPEND are delivered all or
+ * none. Each waits, streamed into tmp/, until the command has ended; every
+ * one holds a file open, hence the cap. */
+#define APPEND_MESSAGES_MAX 100
+
+static void
+abort_all(struct store_append **as, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_append_abort(&as[i]);
+}
+
+/* finish: deliver the n messages and answer with APPENDUID (RFC 4315 3:
+ * a uid-set for several) */
+static int
+finish(struct imap_cmd *cmd, struct store_append **as, size_t n, int serr)
+{
+	uint32_t uidv = 0, *uids = arena_alloc(cmd->arena, n * sizeof(*uids));
+	struct sbuf b;
+	int r;
+
+	if (serr == 0 && uids == NULL)
+		serr = -ERR_NOMEM;
+	if (serr < 0) {
+		abort_all(as, n);
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(serr));
+	}
+	if ((r = store_append_finish_all(as, n, &uidv, uids)) < 0)
+		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+	sbuf_init(&b, cmd->arena, 0);
+	imap_seqset_append_uids(&b, uids, n);
+	if (sbuf_failed(&b))
+		return -ERR_NOMEM;
+	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %s] Append "
+				 "completed.", uidv, b.data);
+}
+
 int
 imap_cmd_append(struct imap_cmd *cmd)
 {
-	uint32_t uidv = 0, uid = 0;
-	int r = imap_cmd_append_message(cmd, 0, &uidv, &uid);
+	struct store_append *as[APPEND_MESSAGES_MAX];
+	struct imap_acl_box ab;
+	struct message m;
+	size_t n = 0;
+	unsigned next = 1;
+	int r, serr = 0, e;
 
-	if (r != 0)
+	if ((r = resolve(cmd, 0, &ab)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;
-	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %u] Append "
-				 "completed.", uidv, uid);
+	for (;;) {
+		if (n == APPEND_MESSAGES_MAX) {
+			abort_all(as, n);
+			r = refuse(cmd, "NO", "[LIMIT] Too many messages in "
+				   "one APPEND");
+			return r > 0 ? IMAP_CMD_DONE : r;
+		}
+		if ((r = message_args(cmd, next, &m)) != 0 ||
+		    (r = receive(cmd, &ab, &m, &as[n], &e)) == RECV_ANSWERED ||
+		    r < 0) {
+			abort_all(as, n);
+			return r > 0 ? IMAP_CMD_DONE : r;
+		}
+		n++;
+		if (serr == 0)
+			serr = e;
+		if (r == RECV_END)
+			return finish(cmd, as, n, serr);
+		/* the next message's arguments follow this literal (in the
+		 * UTF8 form, after its list, already counted) */
+		next = m.utf8 ? m.argc_before : m.argc_before + 1;
+	}
 }

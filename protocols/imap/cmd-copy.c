@@ -10,20 +10,23 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
 struct moved {
-	uint32_t *seqs;
+	uint32_t *seqs;		/* seq, uid pairs */
 	uint32_t n, max;
 };
 
 static void
-moved_one(void *ctx, uint32_t seq)
+moved_one(void *ctx, uint32_t seq, uint32_t uid)
 {
 	struct moved *m = ctx;
 
-	if (m->n < m->max)
-		m->seqs[m->n++] = seq;
+	if (m->n < m->max) {
+		m->seqs[2 * m->n] = seq;
+		m->seqs[2 * m->n++ + 1] = uid;
+	}
 }
 
 /* copyuid: "COPYUID v src dst" for the messages actually copied */
@@ -90,7 +93,7 @@ imap_cmd_copy(struct imap_cmd *cmd)
 					 move ? "Move" : "Copy");
 	src = arena_alloc(cmd->arena, nseq * sizeof(*src));
 	dst = arena_alloc(cmd->arena, nseq * sizeof(*dst));
-	mv.seqs = arena_alloc(cmd->arena, nseq * sizeof(*mv.seqs));
+	mv.seqs = arena_alloc(cmd->arena, 2 * nseq * sizeof(*mv.seqs));
 	if (src == NULL || dst == NULL || mv.seqs == NULL)
 		return -ERR_NOMEM;
 	mv.max = nseq;
@@ -121,10 +124,8 @@ imap_cmd_copy(struct imap_cmd *cmd)
 		if ((r = imap_reply_line(sess, &b)) < 0 && r != -ERR_LIMIT)
 			return r;
 	}
-	for (uint32_t i = 0; i < mv.n; i++) {
-		imap_reply_untagged(sess, "%u EXPUNGE", mv.seqs[i]);
-		if (sess->exists_sent > 0)
-			sess->exists_sent--;
-	}
+	for (uint32_t i = 0; i < mv.n; i++)
+		imap_condstore_expunged(sess, mv.seqs[2 * i],
+					mv.seqs[2 * i + 1]);
 	return imap_reply_tagged(cmd, "OK", "Move completed.");
 }

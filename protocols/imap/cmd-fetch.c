@@ -1,6 +1,7 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). Each message is handled in
+ * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8), with CONDSTORE/QRESYNC
+ * modifiers CHANGEDSINCE and VANISHED (RFC 7162). Each message is handled in
  * a scratch arena of its own; its file is mapped and parsed only when an
  * item needs it. A message whose file another session or process removed
  * is left out and the command ends NO [EXPUNGEISSUED] (RFC 2180 4.1.3,
@@ -15,6 +16,7 @@
 #include "storage/store-info.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
+#include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-fetch.h"
 #include "protocols/imap/imap-search-cmd.h"
 #include "core/compat.h"
@@ -43,6 +45,10 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 		return ret;
 	if ((items->items & IMAP_FETCH_SAVEDATE) &&
 	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
+		return ret;
+	if ((items->items & (IMAP_FETCH_EMAILID | IMAP_FETCH_THREADID)) &&
+	    (ret = store_msg_object_ids(box, seq, scratch, m->email_id,
+					m->thread_id)) < 0)
 		return ret;
 	if (items->needs_file) {
 		/* ENVELOPE, BODY and BODYSTRUCTURE alone come from the
@@ -84,6 +90,7 @@ struct fetch_result {
 	unsigned vanished;	/* expunged by someone else */
 	unsigned failed;	/* unreadable */
 	unsigned too_large;	/* answer over IMAP_REPLY_LINE_MAX or memory */
+	unsigned unknown_cte;	/* BINARY of an unknown encoding */
 };
 
 static int
@@ -112,6 +119,8 @@ fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
 			ret = imap_fetch_write(sess, scratch, items, &m);
 			if (ret == -ERR_LIMIT && conn_ok(sess)) {
 				res->too_large++;
+			} else if (ret == -ERR_CORRUPT) {
+				res->unknown_cte++;
 			} else if (ret < 0) {
 				/* the stream may stop inside a literal: the
 				 * session cannot go on */
@@ -125,6 +134,73 @@ fetch_all(struct imap_cmd *cmd, const struct imap_fetch_items *items,
 	return 0;
 }
 
+/* modifiers: FETCH's "(CHANGEDSINCE <modseq> [VANISHED])" (RFC 7162
+ * 3.1.4.1, 3.2.6); *since_r 0 without CHANGEDSINCE. VANISHED needs UID
+ * FETCH, CHANGEDSINCE and QRESYNC enabled, else BAD. */
+static int
+modifiers(struct imap_cmd *cmd, uint64_t *since_r, bool *vanished_r,
+	  const char **error_r)
+{
+	const struct imap_arg *l;
+	unsigned n;
+
+	*since_r = 0;
+	*vanished_r = false;
+	*error_r = "Invalid FETCH modifiers";
+	if (cmd->argc == 2)
+		return 0;
+	if (!imap_arg_list(&cmd->args[2], &l, &n))
+		return -ERR_SYNTAX;
+	for (unsigned i = 0; i < n; i++) {
+		if (imap_arg_atom_eq(&l[i], "CHANGEDSINCE") && i + 1 < n &&
+		    *since_r == 0) {
+			if (imap_condstore_parse_modseq(&l[++i], true,
+							since_r) < 0)
+				return -ERR_SYNTAX;
+		} else if (imap_arg_atom_eq(&l[i], "VANISHED") &&
+			   !*vanished_r) {
+			*vanished_r = true;
+		} else
+			return -ERR_SYNTAX;
+	}
+	if (*vanished_r && (!cmd->uid || *since_r == 0 ||
+			    !IMAP_QRESYNC(cmd->sess))) {
+		*error_r = "VANISHED needs UID FETCH, CHANGEDSINCE and "
+			   "ENABLE QRESYNC";
+		return -ERR_SYNTAX;
+	}
+	return 0;
+}
+
+/* changed_since: keep the messages whose MODSEQ is above since; before
+ * them, with VANISHED, the UIDs of the set expunged since (RFC 7162
+ * 3.2.6) */
+static int
+changed_since(struct imap_cmd *cmd, uint64_t since, bool vanished,
+	      uint32_t *seqs, uint32_t *n)
+{
+	struct store_mailbox *box = cmd->sess->box;
+	struct imap_seqset set;
+	uint32_t k = 0, count = store_mailbox_count(box);
+	const char *s;
+	int r;
+
+	if (vanished) {
+		if (!imap_arg_atom(&cmd->args[0], &s) ||
+		    imap_seqset_parse(cmd->arena, s, &set) < 0 ||
+		    imap_seqset_resolve(&set, count > 0 ? store_msg_get(
+					box, count)->uid : 0, false) < 0)
+			return -ERR_SYNTAX;
+		if ((r = imap_condstore_vanished(cmd, since, &set, 0)) < 0)
+			return r;
+	}
+	for (uint32_t i = 0; i < *n; i++)
+		if (store_msg_get(box, seqs[i])->modseq > since)
+			seqs[k++] = seqs[i];
+	*n = k;
+	return 0;
+}
+
 int
 imap_cmd_fetch(struct imap_cmd *cmd)
 {
@@ -132,22 +208,37 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 	struct fetch_result res;
 	const char *error;
 	uint32_t *seqs, n;
+	uint64_t since;
+	bool vanished;
 	int ret;
 
-	if (cmd->argc != 2)
-		return imap_reply_tagged(cmd, "BAD", "FETCH needs a sequence "
-					 "set and data items");
 	ret = imap_fetch_parse(cmd->arena, &cmd->args[1], cmd->uid, &items,
 			       &error);
 	if (ret < 0)
+		return imap_reply_tagged(cmd, "BAD", "%s", error);
+	if (modifiers(cmd, &since, &vanished, &error) < 0)
 		return imap_reply_tagged(cmd, "BAD", "%s", error);
 	ret = imap_session_seqs(cmd, &cmd->args[0], &seqs, &n);
 	if (ret == -ERR_SYNTAX || ret == -ERR_INVAL)
 		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
 	if (ret < 0)
 		return ret;
+	if (since > 0)
+		items.items |= IMAP_FETCH_MODSEQ;	/* RFC 7162 3.1.4.1 */
+	if ((items.items & IMAP_FETCH_MODSEQ) &&
+	    (ret = imap_condstore_enable(cmd->sess,
+					 IMAP_ENABLED_CONDSTORE)) < 0)
+		return ret;
+	if (since > 0 &&
+	    (ret = changed_since(cmd, since, vanished, seqs, &n)) < 0)
+		return ret == -ERR_SYNTAX ? imap_reply_tagged(cmd, "BAD",
+					"Invalid sequence set") : ret;
 	if ((ret = fetch_all(cmd, &items, seqs, n, &res)) < 0)
 		return ret;
+	if (res.unknown_cte > 0)
+		return imap_reply_tagged(cmd, "NO", "[UNKNOWN-CTE] Cannot "
+					 "decode the content transfer encoding "
+					 "(RFC 3516)");
 	if (res.failed > 0)
 		return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Some of the "
 					 "requested messages could not be "

@@ -100,9 +100,12 @@ special_use(const struct list_ctx *ctx, const char *name)
 {
 	const struct imap_settings *set = ctx->cmd->sess->set;
 
+	/* the setting may name the folder with the namespace prefix */
 	for (size_t i = 0; i < N_ELEMENTS(special_names); i++)
 		if (set->special_use[i][0] != '\0' &&
-		    strcmp(set->special_use[i], name) == 0)
+		    strcmp(imap_namespace_strip(ctx->cmd->sess,
+						set->special_use[i]),
+			   name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -190,6 +193,17 @@ upsert(struct list_ctx *ctx, const char *name, unsigned attrs)
 	return add_match(ctx, name, attrs);
 }
 
+/* shown_match: the pattern matches name as the client sees it (with the
+ * namespace prefix, RFC 3501 6.3.8) */
+static bool
+shown_match(struct list_ctx *ctx, const char *name)
+{
+	char disp[STORE_NAME_MAXLEN + 16];
+
+	return imap_namespace_display(ctx->cmd->sess, name, disp,
+				      sizeof(disp)) && match(ctx, disp);
+}
+
 /* collect: the store's callback; output happens after the listing */
 static int
 collect(void *vctx, const char *name, unsigned attrs)
@@ -204,7 +218,7 @@ collect(void *vctx, const char *name, unsigned attrs)
 		return 0;
 	/* the store lists each name once: only the parents added below
 	 * need the (quadratic) duplicate check */
-	if (match(ctx, name))
+	if (shown_match(ctx, name))
 		return ctx->parents ? upsert(ctx, name, attrs | ATTR_SELF) :
 		       add_match(ctx, name, attrs | ATTR_SELF);
 	if (!ctx->lsub && (ctx->opts & SEL_RECURSIVE) == 0)
@@ -220,7 +234,7 @@ collect(void *vctx, const char *name, unsigned attrs)
 	str_copy(parent, name, sizeof(parent));
 	while ((dot = strrchr(parent, '.')) != NULL) {
 		*dot = '\0';
-		if (!match(ctx, parent))
+		if (!shown_match(ctx, parent))
 			continue;
 		ctx->parents = true;
 		if ((r = upsert(ctx, parent, bits)) < 0)
@@ -273,8 +287,7 @@ output(struct list_ctx *ctx)
 		sbuf_appendf(&b, "* %s (", ctx->lsub ? "LSUB" : "LIST");
 		append_attrs(ctx, &b, m);
 		sbuf_appends(&b, ") \".\" ");
-		if (imap_reply_append_mailbox(&b, m->name,
-					      IMAP_UTF8(cmd->sess)) < 0)
+		if (imap_namespace_append(cmd->sess, &b, m->name) < 0)
 			continue;
 		if (m->attrs & ATTR_CHILDINFO)
 			sbuf_appends(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");

@@ -10,6 +10,7 @@
 #include "core/auth.h"
 #include "core/conn.h"
 #include "core/error.h"
+#include "core/proxy-relay.h"
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
@@ -28,6 +29,9 @@ imap_cmd_starttls(struct imap_cmd *cmd)
 					 "configured");
 	if (conn_is_tls(sess->conn))
 		return imap_reply_tagged(cmd, "BAD", "TLS is already active");
+	/* after UNAUTHENTICATE: TLS never goes inside DEFLATE (RFC 4978 4) */
+	if (conn_is_compressed(sess->conn))
+		return imap_reply_tagged(cmd, "BAD", "COMPRESS is active");
 	if ((r = imap_reply_tagged(cmd, "OK", "Begin TLS negotiation now")) < 0)
 		return r;
 	/* conn_starttls throws away every plaintext byte buffered behind
@@ -66,6 +70,7 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	struct sbuf b;
 	int r;
 
+	sess->s->auth_mech = mech;
 	r = auth_login(sess->s, authzid, authcid, password, &u);
 	if (r == -ERR_TEMP)
 		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] "
@@ -76,6 +81,12 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	if (r < 0 || (u->options & AUTH_OPT_DISABLE_IMAP) != 0)
 		return imap_reply_tagged(cmd, "NO", "[AUTHENTICATIONFAILED] "
 					 "Authentication failed.");
+	if (proxy_relay_enabled(sess->s)) {
+		if (authzid != NULL && *authzid != '\0')
+			return imap_reply_tagged(cmd, "NO", "[CANNOT] Master "
+						 "user logins are not proxied");
+		return imap_proxy_login(cmd, u, u->user, password);
+	}
 	r = store_user_open(u->mail, u->quota, &store, &err);
 	if (r < 0) {
 		slog_error(sess->s, "imap: mailbox open failed mail=%s error=%s",

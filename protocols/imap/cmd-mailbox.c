@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "storage/store.h"
 #include "storage/store-specialuse.h"
+#include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
@@ -75,15 +76,23 @@ static int
 create_special(struct imap_cmd *cmd, struct imap_acl_box *ab,
 	       const char *uses)
 {
+	char id[STORE_OBJECTID_SIZE], name[STORE_NAME_MAXLEN + 1];
+	size_t len;
 	int r;
 
-	if (uses[0] == '\0')
-		return imap_reply_tagged(cmd, "OK", "Create completed.");
-	if ((r = store_specialuse_set(ab->store, ab->name, uses)) < 0) {
+	if (uses[0] != '\0' &&
+	    (r = store_specialuse_set(ab->store, ab->name, uses)) < 0) {
 		(void)store_folder_delete(ab->store, ab->name);
 		return imap_reply_tagged(cmd, "NO", "[USEATTR] Cannot set the "
 					 "special use: %s", imap_store_error(r));
 	}
+	/* RFC 8474 4.1: the new folder's MAILBOXID; "name." makes name */
+	str_copy(name, ab->name, sizeof(name));
+	if ((len = strlen(name)) > 0 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	if (store_folder_id(ab->store, name, id, sizeof(id)) == 0)
+		return imap_reply_tagged(cmd, "OK", "[MAILBOXID (%s)] Create "
+					 "completed.", id);
 	return imap_reply_tagged(cmd, "OK", "Create completed.");
 }
 

@@ -2,16 +2,18 @@
  *
  * The small commands: CAPABILITY, NOOP, LOGOUT, CHECK, CLOSE, UNSELECT
  * (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315), NAMESPACE (RFC 2342),
- * ENABLE (RFC 5161) and ID (RFC 2971).
+ * ENABLE (RFC 5161), ID (RFC 2971) and COMPRESS (RFC 4978).
  */
 #include <strings.h>
 #include "core/arena.h"
+#include "core/conn.h"
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
 int
@@ -74,13 +76,9 @@ imap_cmd_unselect(struct imap_cmd *cmd)
 }
 
 void
-imap_cmd_expunged(void *ctx, uint32_t seq)
+imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
-	struct imap_session *sess = ctx;
-
-	imap_reply_untagged(sess, "%u EXPUNGE", seq);
-	if (sess->exists_sent > 0)
-		sess->exists_sent--;
+	imap_condstore_expunged(ctx, seq, uid);
 }
 
 int
@@ -128,8 +126,10 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 int
 imap_cmd_namespace(struct imap_cmd *cmd)
 {
-	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"\" \".\")) "
-				    "((\"" IMAP_ACL_NS ".\" \".\")) NIL");
+	/* RFC 2342 5: the personal namespace's prefix (imap-namespace.c) */
+	int r = imap_reply_untagged(cmd->sess, "NAMESPACE ((\"%s\" \".\")) "
+				    "((\"" IMAP_ACL_NS ".\" \".\")) NIL",
+				    cmd->sess->set->namespace_prefix);
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Namespace completed.");
@@ -139,7 +139,16 @@ int
 imap_cmd_enable(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
-	bool utf8 = false;
+	static const struct {
+		const char *name;
+		unsigned bit, also;
+	} exts[] = {	/* QRESYNC implies CONDSTORE (RFC 7162 3.2.3) */
+		{ "UTF8=ACCEPT", IMAP_ENABLED_UTF8, 0 },
+		{ "CONDSTORE", IMAP_ENABLED_CONDSTORE, 0 },
+		{ "QRESYNC", IMAP_ENABLED_QRESYNC, IMAP_ENABLED_CONDSTORE },
+	};
+	unsigned now = 0;
+	struct sbuf b;
 	int r;
 
 	/* RFC 5161 3.1: unknown extensions are ignored; ENABLED lists the
@@ -147,15 +156,21 @@ imap_cmd_enable(struct imap_cmd *cmd)
 	for (unsigned i = 0; i < cmd->argc; i++) {
 		if (cmd->args[i].type != IMAP_ARG_ATOM)
 			return imap_cmd_bad_args(cmd);
-		if (imap_arg_atom_eq(&cmd->args[i], "UTF8=ACCEPT") &&
-		    !IMAP_UTF8(sess))
-			utf8 = true;
+		for (size_t k = 0; k < N_ELEMENTS(exts); k++)
+			if (imap_arg_atom_eq(&cmd->args[i], exts[k].name))
+				now |= (exts[k].bit | exts[k].also) &
+				       ~sess->enabled;
 	}
-	if (utf8) {
-		sess->enabled |= IMAP_ENABLED_UTF8;
+	sbuf_init(&b, cmd->arena, 256);
+	sbuf_appends(&b, "* ENABLED");
+	for (size_t k = 0; k < N_ELEMENTS(exts); k++)
+		if (now & exts[k].bit)
+			sbuf_appendf(&b, " %s", exts[k].name);
+	if (now & IMAP_ENABLED_UTF8)
 		imap_parser_set_utf8(sess->parser, true);
-	}
-	r = imap_reply_untagged(sess, "ENABLED%s", utf8 ? " UTF8=ACCEPT" : "");
+	if ((r = imap_condstore_enable(sess, now)) < 0)
+		return r;
+	r = imap_reply_line(sess, &b);
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "Enable completed.");
@@ -187,4 +202,27 @@ imap_cmd_id(struct imap_cmd *cmd)
 	if (r < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "ID completed.");
+}
+
+int
+imap_cmd_compress(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	int r;
+
+	if (!imap_arg_atom_eq(&cmd->args[0], "DEFLATE"))
+		return imap_reply_tagged(cmd, "BAD", "Unknown compression "
+					 "mechanism");
+	if (conn_is_compressed(sess->conn))
+		return imap_reply_tagged(cmd, "NO", "[COMPRESSIONACTIVE] "
+					 "DEFLATE is already active");
+	/* RFC 4978 3: the OK goes out uncompressed, all after it compressed */
+	if ((r = imap_reply_tagged(cmd, "OK", "DEFLATE active")) < 0)
+		return r;
+	r = conn_compress_start(sess->conn);
+	if (r < 0) {
+		slog_info(sess->s, "compress failed error=%s", err_str(r));
+		return r == -ERR_LIMIT || r == -ERR_NOMEM ? -ERR_IO : r;
+	}
+	return IMAP_CMD_DONE;
 }

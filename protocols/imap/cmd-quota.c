@@ -55,7 +55,7 @@ imap_cmd_getquotaroot(struct imap_cmd *cmd)
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(err));
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* QUOTAROOT ");
-	if (imap_reply_append_mailbox(&b, name, IMAP_UTF8(cmd->sess)) < 0)
+	if (imap_namespace_append(cmd->sess, &b, name) < 0)
 		return -ERR_INVAL;
 	if (has)
 		sbuf_appends(&b, " \"\"");

@@ -2,8 +2,10 @@
  *
  * SELECT and EXAMINE (RFC 3501 6.3.1-6.3.2) with the responses clients
  * cache by (FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
- * UIDNEXT), and STATUS (6.3.10) with SIZE (RFC 8438).
+ * UIDNEXT) and MAILBOXID (RFC 8474), and STATUS (6.3.10) with SIZE (RFC
+ * 8438) and MAILBOXID.
  */
+#include <inttypes.h>
 #include <strings.h>
 #include "core/arena.h"
 #include "core/error.h"
@@ -13,6 +15,7 @@
 #include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
 static int
@@ -44,18 +47,42 @@ select_untagged(struct imap_session *sess)
 				   store_mailbox_uidnext(mb));
 }
 
+/* RFC 8474 4.1: SELECT and EXAMINE report the MAILBOXID; a folder whose
+ * id cannot be made (read-only file system) is still selected */
+static int
+mailboxid_code(struct imap_session *sess, const struct imap_acl_box *ab)
+{
+	char id[STORE_OBJECTID_SIZE];
+
+	if (store_folder_id(ab->store, ab->name, id, sizeof(id)) < 0)
+		return 0;
+	return imap_reply_untagged(sess, "OK [MAILBOXID (%s)] Ok", id);
+}
+
 int
 imap_cmd_select(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
 	bool examine = strcmp(cmd->name, "EXAMINE") == 0;
+	struct imap_select_params params;
 	struct imap_acl_box ab;
 	struct store_mailbox *mb;
-	const char *name;
+	const char *name, *error;
 	int r;
 
+	memset(&params, 0, sizeof(params));
+	if (cmd->argc == 2 &&
+	    (r = imap_condstore_select_parse(cmd, &cmd->args[1], &params,
+					     &error)) < 0)
+		return r == -ERR_SYNTAX ?
+		       imap_reply_tagged(cmd, "BAD", "%s", error) : r;
 	/* a new SELECT closes the current mailbox first, without expunging,
-	 * and a failed one leaves none selected (B10, B12) */
+	 * and a failed one leaves none selected (B10, B12); with QRESYNC
+	 * CLOSED marks where its responses end (RFC 7162 3.2.11) */
+	if (sess->box != NULL && IMAP_QRESYNC(sess) &&
+	    (r = imap_reply_untagged(sess, "OK [CLOSED] Previous mailbox "
+				     "closed")) < 0)
+		return r;
 	imap_session_unselect(sess);
 	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 	if (r == -ERR_INVAL)
@@ -76,14 +103,18 @@ imap_cmd_select(struct imap_cmd *cmd)
 	if ((r = imap_acl_selected(sess, &ab)) < 0)
 		return r;
 	if ((r = select_untagged(sess)) < 0 ||
-	    (r = imap_acl_myrights_code(sess)) < 0)
+	    (r = imap_acl_myrights_code(sess)) < 0 ||
+	    (r = mailboxid_code(sess, &ab)) < 0 ||
+	    (r = imap_condstore_select_reply(cmd, &params)) < 0)
 		return r;
 	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
 				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
 				 examine ? "EXAMINE" : "SELECT");
 }
 
-#define STATUS_SIZE ((size_t)-1)	/* not in struct store_status */
+/* items not in struct store_status */
+#define STATUS_SIZE ((size_t)-1)
+#define STATUS_MAILBOXID ((size_t)-2)
 
 static const struct {
 	const char *name;
@@ -95,6 +126,8 @@ static const struct {
 	{ "UIDVALIDITY", offsetof(struct store_status, uidvalidity) },
 	{ "UNSEEN", offsetof(struct store_status, unseen) },
 	{ "SIZE", STATUS_SIZE },		/* RFC 8438: 64 bits */
+	{ "HIGHESTMODSEQ", offsetof(struct store_status, highestmodseq) },
+	{ "MAILBOXID", STATUS_MAILBOXID },	/* RFC 8474 4.2 */
 };
 
 static int
@@ -135,7 +168,7 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 		return r;
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* STATUS ");
-	if (imap_reply_append_mailbox(&b, name, IMAP_UTF8(cmd->sess)) < 0)
+	if (imap_namespace_append(cmd->sess, &b, name) < 0)
 		return -ERR_INVAL;
 	sbuf_appends(&b, " (");
 	for (unsigned i = 0; i < n; i++) {
@@ -144,11 +177,28 @@ imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
 		uint32_t v;
 
 		sbuf_appendf(&b, "%s%s ", i ? " " : "", status_items[k].name);
+		if (status_items[k].offset == STATUS_MAILBOXID) {
+			char id[STORE_OBJECTID_SIZE];
+			if ((r = store_folder_id(ab.store, ab.name, id,
+						 sizeof(id))) < 0)
+				return r;
+			sbuf_appendf(&b, "(%s)", id);
+			continue;
+		}
 		if (status_items[k].offset == STATUS_SIZE) {
 			if ((r = store_folder_size(ab.store, ab.name,
 						   &size)) < 0)
 				return r;
 			sbuf_appendf(&b, "%llu", (unsigned long long)size);
+			continue;
+		}
+		if (status_items[k].offset ==
+		    offsetof(struct store_status, highestmodseq)) {
+			/* RFC 7162 3.1.6; a CONDSTORE-enabling item (3.1) */
+			sbuf_appendf(&b, "%" PRIu64, st.highestmodseq);
+			if ((r = imap_condstore_enable(cmd->sess,
+					IMAP_ENABLED_CONDSTORE)) < 0)
+				return -ERR_EOF;
 			continue;
 		}
 		memcpy(&v, (const char *)&st + status_items[k].offset,

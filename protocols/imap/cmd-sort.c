@@ -232,9 +232,18 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	struct imap_sort_rec *recs;
 	const char *charset, *error;
 	uint32_t *seqs, n, i;
+	unsigned opts = 0;
 	struct sbuf b;
 	int ret;
 
+	/* ESORT (RFC 5267 3): SORT RETURN (options) criteria ... */
+	if (cmd->argc >= 2 && imap_arg_atom_eq(&cmd->args[0], "RETURN")) {
+		if (imap_cmd_search_return_parse(&cmd->args[1], &opts) < 0)
+			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
+						 "options");
+		cmd->args += 2;
+		cmd->argc -= 2;
+	}
 	if (cmd->argc < 3 || cmd->args[0].type != IMAP_ARG_LIST ||
 	    imap_search_cmd_convert(cmd->arena, &cmd->args[0], 1, &crit) < 0 ||
 	    imap_sort_program_parse(crit, &sp, &error) < 0)
@@ -245,6 +254,15 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	    (ret = build_records(cmd, seqs, n, sp.needs, &recs)) < 0)
 		return imap_search_cmd_run_error(cmd, ret);
 	imap_sort_records(recs, n, &sp);
+	if (opts != 0) {
+		for (i = 0; i < n; i++)
+			seqs[i] = cmd->uid ? recs[i].uid : recs[i].seq;
+		ret = imap_cmd_search_esearch_write(cmd, opts, seqs, n, 0);
+		if (ret < 0)
+			return ret == -ERR_LIMIT ?
+			       imap_search_cmd_run_error(cmd, ret) : ret;
+		return imap_reply_tagged(cmd, "OK", "Sort completed.");
+	}
 	sbuf_init(&b, cmd->arena, 0);
 	sbuf_appends(&b, "* SORT");
 	for (i = 0; i < n; i++)

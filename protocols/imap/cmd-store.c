@@ -1,7 +1,8 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * STORE and UID STORE (RFC 3501 6.4.6): FLAGS, +FLAGS, -FLAGS and their
- * .SILENT forms, keywords, the untagged FETCH (FLAGS) answers; and the
+ * .SILENT forms, keywords, the untagged FETCH (FLAGS) answers, the
+ * UNCHANGEDSINCE modifier with [MODIFIED] (RFC 7162 3.1.3); and the
  * flag-list parser shared with APPEND.
  *
  * Messages another session expunged (still counted by this view until its
@@ -20,6 +21,7 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
 static const struct {
@@ -102,50 +104,87 @@ parse_item(const char *item, enum store_flags_mode *mode_r, bool *silent_r)
 }
 
 static int
-report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n)
+report(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n,
+       const bool *modified)
 {
 	struct imap_session *sess = cmd->sess;
-	struct sbuf b;
 	int r = imap_sync_flags(sess);
 
-	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);	/* 1024 keywords */
-	for (uint32_t i = 0; i < n && r == 0; i++) {
-		const struct store_msg *m = store_msg_get(sess->box, seqs[i]);
+	for (uint32_t i = 0; i < n && r == 0; i++)
 		/* no FETCH claiming flags of a message another session
-		 * expunged (RFC 2180 4.2) */
-		if (m == NULL || store_msg_expunged(sess->box, seqs[i]))
-			continue;
-		sbuf_reset(&b);
-		sbuf_appendf(&b, "* %u FETCH (", seqs[i]);
-		if (cmd->uid)
-			sbuf_appendf(&b, "UID %u ", m->uid);
-		sbuf_appends(&b, "FLAGS ");
-		imap_reply_append_flags(&b, sess->box, m);
-		sbuf_appendc(&b, ')');
-		r = imap_reply_line(sess, &b);
-	}
-	sbuf_free(&b);
+		 * expunged (RFC 2180 4.2), nor of one UNCHANGEDSINCE kept */
+		if (!modified[i] && !store_msg_expunged(sess->box, seqs[i]))
+			r = imap_condstore_fetch_flags(sess, seqs[i],
+						       cmd->uid);
 	return r;
+}
+
+/* unchangedsince: STORE's optional "(UNCHANGEDSINCE <modseq>)" (RFC 7162
+ * 3.1.3), a CONDSTORE-enabling modifier; STORE_MODSEQ_ANY without it */
+static int
+unchangedsince(struct imap_cmd *cmd, const struct imap_arg **args,
+	       uint64_t *r)
+{
+	const struct imap_arg *l;
+	unsigned n;
+
+	*r = STORE_MODSEQ_ANY;
+	if (cmd->argc < 4)
+		return 0;
+	if (!imap_arg_list(&cmd->args[1], &l, &n) || n != 2 ||
+	    !imap_arg_atom_eq(&l[0], "UNCHANGEDSINCE") ||
+	    imap_condstore_parse_modseq(&l[1], false, r) < 0)
+		return -ERR_SYNTAX;
+	*args = &cmd->args[2];
+	return imap_condstore_enable(cmd->sess, IMAP_ENABLED_CONDSTORE);
+}
+
+/* tagged: OK, with [MODIFIED set] naming what UNCHANGEDSINCE kept */
+static int
+tagged(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n,
+       const bool *modified)
+{
+	uint32_t *ids = arena_alloc(cmd->arena, (n + 1) * sizeof(*ids));
+	uint32_t k = 0;
+	struct sbuf b;
+
+	if (ids == NULL)
+		return -ERR_NOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		if (modified[i])
+			ids[k++] = cmd->uid ?
+				   store_msg_get(cmd->sess->box, seqs[i])->uid :
+				   seqs[i];
+	if (k == 0)
+		return imap_reply_tagged(cmd, "OK", "Store completed.");
+	sbuf_init(&b, cmd->arena, 0);
+	imap_seqset_append_uids(&b, ids, k);
+	return imap_reply_tagged(cmd, "OK", "[MODIFIED %s] Conditional "
+				 "store failed", b.data);
 }
 
 int
 imap_cmd_store(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
-	const struct imap_arg *list = &cmd->args[2];
+	const struct imap_arg *args = &cmd->args[1], *list;
 	enum store_flags_mode mode;
 	const char *item, **kw;
 	unsigned n = 1, flags;
 	uint32_t *seqs, nseq;
+	uint64_t since;
 	size_t nkw;
-	bool silent;
+	bool silent, *modified;
 	int r;
 
-	if (!imap_arg_atom(&cmd->args[1], &item) ||
+	if ((r = unchangedsince(cmd, &args, &since)) < 0)
+		return r == -ERR_SYNTAX ? imap_cmd_bad_args(cmd) : r;
+	if (!imap_arg_atom(&args[0], &item) ||
 	    parse_item(item, &mode, &silent) < 0)
 		return imap_cmd_bad_args(cmd);
-	if (cmd->args[2].type == IMAP_ARG_LIST)
-		imap_arg_list(&cmd->args[2], &list, &n);
+	list = &args[1];
+	if (args[1].type == IMAP_ARG_LIST)
+		imap_arg_list(&args[1], &list, &n);
 	if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
 		return imap_reply_tagged(cmd, "BAD", "Invalid flags");
 	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
@@ -157,15 +196,19 @@ imap_cmd_store(struct imap_cmd *cmd)
 	if (sess->readonly)
 		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
+	if ((modified = arena_alloc(cmd->arena, nseq + 1)) == NULL)
+		return -ERR_NOMEM;
 	for (uint32_t i = 0; i < nseq; i++) {
-		r = imap_acl_set_flags(sess, seqs[i], mode, flags, kw,
+		r = imap_acl_set_flags(sess, seqs[i], since, mode, flags, kw,
 				       nkw);	/* ACL hook: s w t */
 		if (r < 0)
 			return imap_reply_tagged(cmd, "NO", "%s",
 						 imap_store_error(r));
+		modified[i] = r > 0;
 	}
-	r = silent ? imap_sync_flags(sess) : report(cmd, seqs, nseq);
+	r = silent ? imap_sync_flags(sess) :
+		     report(cmd, seqs, nseq, modified);
 	if (r < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Store completed.");
+	return tagged(cmd, seqs, nseq, modified);
 }

@@ -63,7 +63,7 @@ int
 imap_acl_copy_across(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n,
 		     const struct imap_acl_box *dst, bool move,
 		     uint32_t *uidv_r, uint32_t *dst_uids_r,
-		     void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+		     store_expunged_fn *expunged, void *ctx)
 {
 	struct imap_session *sess = cmd->sess;
 	struct store_uid_range *ranges;

@@ -436,8 +436,8 @@ imap_acl_list_shared(struct imap_cmd *cmd, store_folder_fn *fn, void *ctx)
 
 int
 imap_acl_set_flags(struct imap_session *sess, uint32_t seq,
-		   enum store_flags_mode mode, unsigned flags,
-		   const char *const *kw, size_t nkw)
+		   uint64_t unchangedsince, enum store_flags_mode mode,
+		   unsigned flags, const char *const *kw, size_t nkw)
 {
 	unsigned rights = imap_acl_rights(sess), allowed = 0, keep;
 	const struct store_msg *m;
@@ -453,20 +453,22 @@ imap_acl_set_flags(struct imap_session *sess, uint32_t seq,
 	else
 		nkw = 0;
 	if (allowed == STORE_FLAGS_PERMANENT)
-		return store_msg_set_flags(sess->box, seq, mode, flags, kw,
-					   nkw);
+		return store_msg_set_flags_if(sess->box, seq, unchangedsince,
+					      mode, flags, kw, nkw);
 	if (mode != STORE_FLAGS_SET)
-		return store_msg_set_flags(sess->box, seq, mode,
-					   flags & allowed, kw, nkw);
+		return store_msg_set_flags_if(sess->box, seq, unchangedsince,
+					      mode, flags & allowed, kw, nkw);
 	/* FLAGS (...): what may not change keeps its current value */
 	if ((m = store_msg_get(sess->box, seq)) == NULL)
 		return 0;
 	keep = (m->flags & STORE_FLAGS_PERMANENT & ~allowed) |
 	       (flags & allowed);
 	if (rights & STORE_ACL_WRITE)
-		return store_msg_set_flags(sess->box, seq, mode, keep, kw, nkw);
-	r = store_msg_set_flags(sess->box, seq, STORE_FLAGS_ADD, keep, NULL, 0);
-	if (r < 0)
+		return store_msg_set_flags_if(sess->box, seq, unchangedsince,
+					      mode, keep, kw, nkw);
+	r = store_msg_set_flags_if(sess->box, seq, unchangedsince,
+				   STORE_FLAGS_ADD, keep, NULL, 0);
+	if (r != 0)
 		return r;
 	return store_msg_set_flags(sess->box, seq, STORE_FLAGS_REMOVE,
 				   STORE_FLAGS_PERMANENT & ~keep, NULL, 0);

@@ -84,7 +84,7 @@ int imap_acl_require_copy(struct imap_cmd *cmd, const char *name,
 int imap_acl_copy_across(struct imap_cmd *cmd, const uint32_t *seqs,
 			 uint32_t n, const struct imap_acl_box *dst, bool move,
 			 uint32_t *uidv_r, uint32_t *dst_uids_r,
-			 void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+			 store_expunged_fn *expunged, void *ctx);
 
 /* imap_acl_require_selected: the same check on the selected mailbox. */
 int imap_acl_require_selected(struct imap_cmd *cmd, unsigned need);
@@ -117,10 +117,12 @@ void imap_acl_flags_mask(unsigned rights, unsigned *flags, size_t *nkw);
 /* imap_acl_set_flags: store_msg_set_flags on the selected mailbox with
  * the changes the user has no right for silently left out (RFC 4314 4;
  * Courier acl_flags_adjust): \Seen needs s, \Deleted t, the other flags
- * and keywords w; with FLAGS (...) those keep their current values. */
+ * and keywords w; with FLAGS (...) those keep their current values.
+ * unchangedsince as store_msg_set_flags_if: returns 1 when the message's
+ * MODSEQ is above it (nothing changed). */
 int imap_acl_set_flags(struct imap_session *sess, uint32_t seq,
-		       enum store_flags_mode mode, unsigned flags,
-		       const char *const *kw, size_t nkw);
+		       uint64_t unchangedsince, enum store_flags_mode mode,
+		       unsigned flags, const char *const *kw, size_t nkw);
 
 /* imap_acl_rights: the user's rights on the selected mailbox. */
 unsigned imap_acl_rights(const struct imap_session *sess);

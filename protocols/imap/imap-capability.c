@@ -26,6 +26,13 @@ static const char *const caps_always[] = {
 	"SAVEDATE",		/* RFC 8514 */
 	"REPLACE",		/* RFC 8508 */
 	"PREVIEW",		/* RFC 8970 */
+	"OBJECTID",		/* RFC 8474 */
+	"METADATA", "METADATA-SERVER",	/* RFC 5464 */
+	"MULTIAPPEND",		/* RFC 3502 */
+	"BINARY",		/* RFC 3516, with LITERAL8 for APPEND */
+	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
+	"WITHIN",		/* RFC 5032 */
+	"ESORT",		/* RFC 5267 3 */
 };
 
 bool
@@ -47,6 +54,8 @@ imap_session_capability(struct imap_session *sess, struct sbuf *b)
 	sbuf_appendf(b, " APPENDLIMIT=%zu", sess->set->max_append);
 	if (imap_session_may_unauthenticate(sess))
 		sbuf_appends(b, " UNAUTHENTICATE");	/* RFC 8437 */
+	if (!conn_is_compressed(sess->conn))
+		sbuf_appends(b, " COMPRESS=DEFLATE");	/* RFC 4978 */
 	if (sess->state != IMAP_ST_NOAUTH)
 		return;
 	if (!conn_is_tls(sess->conn) && sess->s->tls != NULL)

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/session.h"
+#include "core/stats.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
@@ -26,16 +27,18 @@ static const struct imap_command commands[] = {
 	{ "CAPABILITY", imap_cmd_capability, ANY, 0, 0, 0 },
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },
+	{ "COMPRESS", imap_cmd_compress, LOGGEDIN, 1, 1, 0 },
 	{ "COPY", imap_cmd_copy, SEL, 2, 2, IMAP_CMDF_UID },
 	{ "CREATE", imap_cmd_create, LOGGEDIN, 1, 2, 0 },
 	{ "DELETE", imap_cmd_delete, LOGGEDIN, 1, 1, 0 },
 	{ "DELETEACL", imap_cmd_setacl, LOGGEDIN, 2, 2, 0 },
 	{ "ENABLE", imap_cmd_enable, IMAP_ST_AUTH, 1, MANY, 0 },
-	{ "EXAMINE", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
+	{ "EXAMINE", imap_cmd_select, LOGGEDIN, 1, 2, 0 },
 	{ "EXPUNGE", imap_cmd_expunge, SEL, 0, 1, IMAP_CMDF_UID },
 	{ "FETCH", imap_cmd_fetch, SEL, 2, 3,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "GETACL", imap_cmd_getacl, LOGGEDIN, 1, 1, 0 },
+	{ "GETMETADATA", imap_cmd_getmetadata, LOGGEDIN, 2, 3, 0 },
 	{ "GETQUOTA", imap_cmd_getquota, LOGGEDIN, 1, 1, 0 },
 	{ "GETQUOTAROOT", imap_cmd_getquotaroot, LOGGEDIN, 1, 1, 0 },
 	{ "ID", imap_cmd_id, ANY, 1, 1, 0 },
@@ -54,14 +57,15 @@ static const struct imap_command commands[] = {
 	  IMAP_CMDF_UID | IMAP_CMDF_STREAM },
 	{ "SEARCH", imap_cmd_search, SEL, 1, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
-	{ "SELECT", imap_cmd_select, LOGGEDIN, 1, 1, 0 },
+	{ "SELECT", imap_cmd_select, LOGGEDIN, 1, 2, 0 },
 	{ "SETACL", imap_cmd_setacl, LOGGEDIN, 3, 3, 0 },
+	{ "SETMETADATA", imap_cmd_setmetadata, LOGGEDIN, 2, 2, 0 },
 	{ "SETQUOTA", imap_cmd_setquota, LOGGEDIN, 2, 2, 0 },
 	{ "SORT", imap_cmd_sort, SEL, 3, MANY,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "STARTTLS", imap_cmd_starttls, IMAP_ST_NOAUTH, 0, 0, 0 },
 	{ "STATUS", imap_cmd_status, LOGGEDIN, 2, 2, 0 },
-	{ "STORE", imap_cmd_store, SEL, 3, 3,
+	{ "STORE", imap_cmd_store, SEL, 3, 4,
 	  IMAP_CMDF_UID | IMAP_CMDF_NO_SYNC },
 	{ "SUBSCRIBE", imap_cmd_subscribe, LOGGEDIN, 1, 1, 0 },
 	{ "THREAD", imap_cmd_thread, SEL, 3, MANY,
@@ -214,7 +218,10 @@ imap_command_dispatch(struct imap_cmd *cmd)
 			   log_quote_cstr(tag, sizeof(tag), cmd->tag),
 			   cmd->uid ? "UID " : "", c->name);
 	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = c->fn(cmd);
+	stats_command("imap", c->name, stats_usec_since(&t0), r);
 	if (r < 0)
 		r = handler_error(cmd, r);
 	return r;

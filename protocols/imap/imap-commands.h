@@ -56,7 +56,13 @@ int imap_cmd_expunge(struct imap_cmd *cmd);
 int imap_cmd_namespace(struct imap_cmd *cmd);
 int imap_cmd_enable(struct imap_cmd *cmd);
 int imap_cmd_id(struct imap_cmd *cmd);
+int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
+/* imap_idle_resume: continue the parked IDLE of sess after the wake-up
+ * why (enum park_wake): IMAP_CMD_PARKED when parked again, IMAP_CMD_DONE
+ * when IDLE ended with its tagged reply, or an error ending the
+ * session. */
+int imap_idle_resume(struct imap_session *sess, int why);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
 int imap_cmd_starttls(struct imap_cmd *cmd);
@@ -70,6 +76,8 @@ int imap_cmd_subscribe(struct imap_cmd *cmd);
 int imap_cmd_list(struct imap_cmd *cmd);	/* cmd-list.c */
 int imap_cmd_append(struct imap_cmd *cmd);	/* cmd-append.c */
 int imap_cmd_replace(struct imap_cmd *cmd);	/* cmd-replace.c */
+int imap_cmd_getmetadata(struct imap_cmd *cmd);	/* cmd-metadata.c */
+int imap_cmd_setmetadata(struct imap_cmd *cmd);
 int imap_cmd_store(struct imap_cmd *cmd);	/* cmd-store.c */
 int imap_cmd_copy(struct imap_cmd *cmd);	/* cmd-copy.c (also MOVE) */
 int imap_cmd_getquota(struct imap_cmd *cmd);	/* cmd-quota.c */
@@ -124,16 +132,24 @@ bool imap_session_may_unauthenticate(const struct imap_session *sess);
 int imap_session_read_line(struct imap_session *sess, size_t max,
 			   struct sview *line_r);
 
+/* imap_session_bye: write "* BYE text" and flush; the caller then ends
+ * the session (returns a negative error). The session writes no second
+ * BYE when it ends. */
+void imap_session_bye(struct imap_session *sess, const char *text);
+
 /* APPEND streaming of cmd's pending literal (cmd->literal_pending):
  * _begin sends "+ " when the literal is synchronizing; _read reads up to n
  * bytes of it (0 in *got_r at its end); _end reads the rest of the
- * command after the literal and returns 0, -ERR_SYNTAX (answer BAD; also
- * for another synchronizing literal, never answered with "+"), -ERR_LIMIT
- * (another non-synchronizing literal follows: send BYE and close) or a
- * conn error. _refuse gives up on the literal before
- * _begin: a synchronizing one was never sent; a non-synchronizing one is
- * read and thrown away when at most max_append octets, else -ERR_LIMIT
- * (the caller then sends BYE and ends the session). */
+ * command after the literal and returns 0 (the command ended), 1 (the
+ * next message of a MULTIAPPEND was announced, RFC 3502: cmd->args now
+ * ends with its arguments and cmd->literal_* describe its literal),
+ * -ERR_SYNTAX (answer BAD; also for a synchronizing literal elsewhere,
+ * never answered with "+"), -ERR_LIMIT (a non-synchronizing literal
+ * elsewhere: send BYE and close) or a conn error. _refuse gives up on the
+ * literal before _begin: a synchronizing one was never sent; a
+ * non-synchronizing one is read and thrown away when at most max_append
+ * octets, and so is every further message literal of the command, else
+ * -ERR_LIMIT (the caller then sends BYE and ends the session). */
 int imap_session_literal_begin(struct imap_cmd *cmd);
 int imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 			      size_t *got_r);
@@ -156,9 +172,10 @@ int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
 			   const char *text);
 
 /* imap_cmd_expunged: the store_mailbox_expunge callback that writes
- * "* seq EXPUNGE" and counts it off the EXISTS the client knows; ctx is
- * the struct imap_session. (cmd-misc.c) */
-void imap_cmd_expunged(void *ctx, uint32_t seq);
+ * "* seq EXPUNGE" (VANISHED with QRESYNC, imap_condstore_expunged) and
+ * counts it off the EXISTS the client knows; ctx is the struct
+ * imap_session. (cmd-misc.c) */
+void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
 
 /* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
  * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
@@ -175,7 +192,7 @@ int imap_cmd_store_flags(struct imap_cmd *cmd, const struct imap_arg *list,
 			 size_t *nkw_r);
 
 /* imap_cmd_status_items_ok: items[0..n) are all STATUS data items
- * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE), n > 0. (cmd-select.c)
+ * (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE MAILBOXID), n > 0. (cmd-select.c)
  * imap_cmd_status_write: the "* STATUS" line of folder name (UTF-8) with
  * those items. Returns 0, a store error (-ERR_NOTFOUND ...) or -ERR_EOF
  * when the write failed. */
@@ -188,6 +205,16 @@ int imap_cmd_status_write(struct imap_cmd *cmd, const char *name,
  * case), or NULL for any other (\All and \Flagged are virtual folders
  * Maildock does not have). Static string; pure. (cmd-list.c) */
 const char *imap_cmd_special_use_name(const char *attr);
+
+/* imap_proxy_login: in login proxy mode (core/proxy-relay.h), after u's
+ * credentials were checked here: log in as user with password at u's
+ * backend, answer cmd with the backend's tagged OK (or NO [UNAVAILABLE] /
+ * [AUTHENTICATIONFAILED]), relay the session until either side ends,
+ * then leave the session in LOGOUT. Returns IMAP_CMD_DONE or a conn
+ * error (imap-proxy.c). */
+struct auth_user;
+int imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
+		     const char *user, const char *password);
 
 /* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);

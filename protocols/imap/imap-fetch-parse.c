@@ -32,6 +32,9 @@ static const struct simple_item simple_items[] = {
 	{ "UID", IMAP_FETCH_UID },
 	{ "SAVEDATE", IMAP_FETCH_SAVEDATE },
 	{ "PREVIEW", IMAP_FETCH_PREVIEW },
+	{ "EMAILID", IMAP_FETCH_EMAILID },
+	{ "THREADID", IMAP_FETCH_THREADID },
+	{ "MODSEQ", IMAP_FETCH_MODSEQ },
 };
 
 static const struct simple_item macros[] = {
@@ -258,6 +261,55 @@ body_section(struct arena *a, const char *s, size_t len, bool peek,
 	return sec->name == NULL ? -ERR_LIMIT : 0;
 }
 
+static struct imap_fetch_section *new_section(struct arena *a,
+					       struct imap_fetch_items *it);
+
+/* BINARY[n]<partial>, BINARY.PEEK[n]<partial>, BINARY.SIZE[n] (RFC 3516
+ * 4.2): section-binary is part numbers only, and BINARY.SIZE takes no
+ * partial */
+static int
+binary_item(struct arena *a, const char *s, size_t len,
+	    struct imap_fetch_items *it)
+{
+	static const struct {
+		const char *prefix;
+		bool peek;
+		enum imap_fetch_binary kind;
+	} kinds[] = {
+		{ "BINARY[", false, IMAP_FETCH_BINARY_DATA },
+		{ "BINARY.PEEK[", true, IMAP_FETCH_BINARY_DATA },
+		{ "BINARY.SIZE[", true, IMAP_FETCH_BINARY_SIZE },
+	};
+	struct imap_fetch_section *sec;
+	struct cursor c;
+	size_t i, n;
+	int ret;
+
+	for (i = 0; i < N_ELEMENTS(kinds); i++)
+		if (strncasecmp(s, kinds[i].prefix,
+				n = strlen(kinds[i].prefix)) == 0)
+			break;
+	if (i == N_ELEMENTS(kinds))
+		return -ERR_SYNTAX;
+	if ((sec = new_section(a, it)) == NULL)
+		return -ERR_LIMIT;
+	memset(sec, 0, sizeof(*sec));
+	sec->peek = kinds[i].peek;
+	sec->binary = kinds[i].kind;
+	c.p = s + n;
+	c.end = s + len;
+	if ((ret = section_spec(a, &c, &sec->sec)) < 0)
+		return ret;
+	if (sec->sec.kind != MIME_SECTION_FULL || !eat(&c, "]"))
+		return -ERR_SYNTAX;
+	if (sec->binary == IMAP_FETCH_BINARY_SIZE ? c.p != c.end :
+	    (ret = partial(&c, sec)) < 0)
+		return -ERR_SYNTAX;
+	sec->name = section_name(a, sec->binary == IMAP_FETCH_BINARY_SIZE ?
+				 "BINARY.SIZE" : "BINARY", &sec->sec);
+	return sec->name == NULL ? -ERR_LIMIT : 0;
+}
+
 static struct imap_fetch_section *
 new_section(struct arena *a, struct imap_fetch_items *it)
 {
@@ -319,6 +371,8 @@ one_item(struct arena *a, const struct imap_arg *arg,
 	}
 	if (strncasecmp(s, "RFC822", 6) == 0)
 		return rfc822_item(a, s, it);
+	if (strncasecmp(s, "BINARY", 6) == 0)
+		return binary_item(a, s, arg->len, it);
 	if (strncasecmp(s, "BODY[", 5) == 0 ||
 	    strncasecmp(s, "BODY.PEEK[", 10) == 0) {
 		bool peek = s[4] == '.';

@@ -7,6 +7,7 @@
  * exactly the number of octets written (B20, B21).
  */
 #include <inttypes.h>
+#include <strings.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/sbuf.h"
@@ -15,6 +16,7 @@
 #include "protocols/imap/imap-fetch.h"
 #include "protocols/imap/imap-envelope.h"
 #include "protocols/imap/imap-bodystructure.h"
+#include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-preview.h"
 #include "core/compat.h"
 
@@ -76,7 +78,53 @@ write_cb(void *ctx, const void *p, size_t n)
 struct located {
 	struct mime_extract ex;
 	int ret;		/* of mime_section_locate */
+	bool decoded;		/* BINARY: dec holds the content */
+	struct sview dec;
 };
+
+static bool
+is_cte(struct sview enc, const char *name)
+{
+	return enc.len == strlen(name) && strncasecmp(enc.p, name, enc.len) == 0;
+}
+
+/* binary_decode: a BINARY section's content (RFC 3516 4.2): a leaf part in
+ * base64 or quoted-printable is decoded here, before any output, and one
+ * in "binary" is its stored octets (NULs and bare LFs kept); 7bit and 8bit
+ * parts (lines), containers and the whole message go as BODY[n] sends
+ * them. An unknown encoding is -ERR_CORRUPT ([UNKNOWN-CTE]). */
+static int
+binary_decode(struct arena *scratch, const struct imap_fetch_msg *m,
+	      const struct imap_fetch_section *s, struct located *loc)
+{
+	const struct mime_part *p;
+	struct sview enc, raw;
+	int ret;
+
+	if (s->sec.n == 0 ||
+	    (p = mime_part_find(m->mime, s->sec.nums, s->sec.n)) == NULL ||
+	    (p->flags & (MIME_PART_MULTIPART | MIME_PART_RFC822)) != 0 ||
+	    (p->flags & MIME_PART_IS_MIME) == 0 || p->encoding.p == NULL)
+		return 0;
+	enc = p->encoding;
+	if (is_cte(enc, "7bit") || is_cte(enc, "8bit"))
+		return 0;
+	raw.p = (const char *)m->mime->data + loc->ex.offset;
+	raw.len = (size_t)loc->ex.raw_len;
+	if (is_cte(enc, "binary")) {
+		loc->dec = raw;
+		ret = 0;
+	} else if (is_cte(enc, "base64"))
+		ret = mime_decode_base64(scratch, raw, &loc->dec);
+	else if (is_cte(enc, "quoted-printable"))
+		ret = mime_decode_qp(scratch, raw, &loc->dec);
+	else
+		return -ERR_CORRUPT;
+	if (ret < 0)
+		return -ERR_LIMIT;
+	loc->decoded = true;
+	return 0;
+}
 
 static int
 locate_all(struct arena *scratch, const struct imap_fetch_items *items,
@@ -92,15 +140,41 @@ locate_all(struct arena *scratch, const struct imap_fetch_items *items,
 	if (loc == NULL)
 		return -ERR_LIMIT;
 	for (i = 0; i < items->nsections; i++) {
+		int ret;
+
+		loc[i].decoded = false;
 		loc[i].ret = mime_section_locate(scratch, m->mime,
 						 &items->sections[i].sec,
 						 &loc[i].ex);
 		if (loc[i].ret < 0 && loc[i].ret != -ERR_NOTFOUND &&
 		    loc[i].ret != -ERR_INVAL)
 			return loc[i].ret;
+		if (loc[i].ret == 0 && items->sections[i].binary &&
+		    (ret = binary_decode(scratch, m, &items->sections[i],
+					 &loc[i])) < 0)
+			return ret;
 	}
 	*loc_r = loc;
 	return 0;
+}
+
+/* write_decoded: a decoded BINARY section; NUL octets go only in a
+ * literal8 (RFC 3516 4.3) */
+static int
+write_decoded(struct out *o, const struct imap_fetch_section *s,
+	      const struct located *loc)
+{
+	uint64_t start = s->partial ? s->start : 0;
+	uint64_t n = s->partial ? mime_partial_len(loc->dec.len, s->start,
+						   s->len) : loc->dec.len;
+	const char *p = loc->dec.p + (n > 0 ? start : 0);
+	int ret;
+
+	sbuf_appendf(&o->b, " %s{%" PRIu64 "}\r\n",
+		     memchr(p, 0, (size_t)n) != NULL ? "~" : "", n);
+	if ((ret = out_flush(o)) < 0)
+		return ret;
+	return imap_reply_write(o->sess, p, (size_t)n);
 }
 
 static int
@@ -121,6 +195,13 @@ write_section(struct out *o, const struct imap_fetch_section *s,
 		sbuf_appends(&o->b, " NIL");
 		return 0;
 	}
+	if (s->binary == IMAP_FETCH_BINARY_SIZE) {
+		append_u64(&o->b, " ", loc->decoded ? loc->dec.len :
+			   loc->ex.crlf_len);
+		return 0;
+	}
+	if (loc->decoded)
+		return write_decoded(o, s, loc);
 	n = s->partial ? mime_partial_len(loc->ex.crlf_len, s->start,
 					  s->len) : loc->ex.crlf_len;
 	sbuf_appendf(&o->b, " {%" PRIu64 "}\r\n", n);
@@ -143,8 +224,11 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 	     const struct imap_fetch_msg *m)
 {
 	unsigned it = items->items;
+	/* RFC 7162 3.1: once CONDSTORE is on, a FETCH caused by a flag
+	 * change (here the implicit \Seen) carries UID and MODSEQ */
+	bool cs = m->add_flags && IMAP_CONDSTORE(o->sess);
 
-	if (it & IMAP_FETCH_UID) {
+	if ((it & IMAP_FETCH_UID) || cs) {
 		item_sep(o);
 		append_u64(&o->b, "UID ", m->msg->uid);
 	}
@@ -152,6 +236,11 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 		item_sep(o);
 		sbuf_appends(&o->b, "FLAGS ");
 		imap_reply_append_flags(&o->b, o->sess->box, m->msg);
+	}
+	if ((it & IMAP_FETCH_MODSEQ) || cs) {
+		item_sep(o);
+		append_u64(&o->b, "MODSEQ (", m->msg->modseq);
+		sbuf_appendc(&o->b, ')');
 	}
 	if (it & IMAP_FETCH_INTERNALDATE) {
 		item_sep(o);
@@ -161,6 +250,14 @@ write_simple(struct out *o, const struct imap_fetch_items *items,
 	if (it & IMAP_FETCH_RFC822_SIZE) {
 		item_sep(o);
 		append_u64(&o->b, "RFC822.SIZE ", m->size);
+	}
+	if (it & IMAP_FETCH_EMAILID) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "EMAILID (%s)", m->email_id);
+	}
+	if (it & IMAP_FETCH_THREADID) {
+		item_sep(o);
+		sbuf_appendf(&o->b, "THREADID (%s)", m->thread_id);
 	}
 	if (it & IMAP_FETCH_SAVEDATE) {
 		item_sep(o);

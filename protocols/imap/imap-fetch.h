@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "core/compat.h"
 #include "storage/mime/mime.h"
+#include "storage/store-info.h"
 
 struct arena;
 struct imap_arg;
@@ -38,8 +39,19 @@ struct sbuf;
 #define IMAP_FETCH_UID			(1u << 6)
 #define IMAP_FETCH_SAVEDATE		(1u << 7)	/* RFC 8514 */
 #define IMAP_FETCH_PREVIEW		(1u << 8)	/* RFC 8970 */
+#define IMAP_FETCH_EMAILID		(1u << 9)	/* RFC 8474 */
+#define IMAP_FETCH_THREADID		(1u << 10)
+#define IMAP_FETCH_MODSEQ		(1u << 11)	/* RFC 7162 3.1.4.1 */
 
-/* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT). */
+/* What a section sends: BODY[...] as stored, or BINARY (RFC 3516). */
+enum imap_fetch_binary {
+	IMAP_FETCH_AS_BODY = 0,
+	IMAP_FETCH_BINARY_DATA,		/* BINARY[n], BINARY.PEEK[n] */
+	IMAP_FETCH_BINARY_SIZE,		/* BINARY.SIZE[n] */
+};
+
+/* One BODY[section]<partial> (or RFC822, RFC822.HEADER, RFC822.TEXT, or a
+ * BINARY item: part numbers only, decoded). */
 struct imap_fetch_section {
 	const char *name;	/* response item name without the <origin>,
 				   e.g. "BODY[1.HEADER.FIELDS (FROM)]" */
@@ -47,6 +59,7 @@ struct imap_fetch_section {
 	struct mime_section sec;
 	bool partial;
 	uint64_t start, len;	/* when partial */
+	enum imap_fetch_binary binary;
 };
 
 struct imap_fetch_items {
@@ -74,16 +87,24 @@ struct imap_fetch_msg {
 	const struct store_msg *msg;
 	time_t internal_date;
 	time_t save_date;	/* 0: not known (NIL) */
+	char email_id[STORE_OBJECTID_SIZE];	/* RFC 8474 */
+	char thread_id[STORE_OBJECTID_SIZE];
 	uint64_t size;
 	const struct mime_message *mime;	/* when items->needs_file */
-	bool add_flags;		/* \Seen was just set: send FLAGS too */
+	/* \Seen was just set: send FLAGS too (with CONDSTORE, UID and
+	 * MODSEQ as well) */
+	bool add_flags;
 };
 
 /* imap_fetch_write: write "* <seq> FETCH (...)" CRLF for m to the session
  * (queued; body sections streamed in CRLF form, partial ranges applied,
- * NUL bytes sent as 0x80). scratch is an arena for this message only.
+ * NUL bytes sent as 0x80; BINARY sections of a base64 or quoted-printable
+ * part decoded in scratch first, sent as a literal8 "~{n}" when they hold
+ * NUL, RFC 3516 4.3). scratch is an arena for this message only.
  * Returns 0; -ERR_LIMIT when the answer cannot be built (a line over
  * IMAP_REPLY_LINE_MAX, or the arena cap) and no byte of it was written;
+ * -ERR_CORRUPT when a BINARY part's transfer encoding is unknown (the
+ * command answers NO [UNKNOWN-CTE]) and no byte was written;
  * or, once bytes went out, -ERR_IO or a conn write error: the session
  * must end, as the response cannot be completed. */
 int imap_fetch_write(struct imap_session *sess, struct arena *scratch,

@@ -126,6 +126,16 @@ imap_parser_literal(const struct imap_parser *p, uint64_t *size_r,
 	*argc_r = p->frames[0].count;
 }
 
+bool
+imap_parser_literal_fits(const struct imap_parser *p)
+{
+	size_t total;
+
+	return p->lit_size <= p->lim.literal_max &&
+	       size_add_r(p->cmd_len, (size_t)p->lit_size, &total) &&
+	       total <= p->lim.command_max;
+}
+
 void
 imap_parser_literal_skip(struct imap_parser *p)
 {

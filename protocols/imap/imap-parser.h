@@ -72,6 +72,12 @@ int imap_parser_feed(struct imap_parser *p, const void *data, size_t len,
 void imap_parser_literal(const struct imap_parser *p, uint64_t *size_r,
 			 bool *sync_r, bool *top_level_r, unsigned *argc_r);
 
+/* imap_parser_literal_fits: after IMAP_PARSE_LITERAL, whether the announced
+ * literal is within literal_max and keeps the command within command_max,
+ * as its data will be checked: a caller asks before inviting the data with
+ * "+ " (RFC 3501 7.5), never after. */
+bool imap_parser_literal_fits(const struct imap_parser *p);
+
 /* imap_parser_literal_skip: the caller reads the literal data itself
  * (APPEND streaming); it becomes an IMAP_ARG_LITERAL_SIZE argument and the
  * parser continues with the bytes after the literal. Only valid right after

@@ -462,7 +462,7 @@ static const struct imap_search_msg_ops msg_ops = {
 
 /* which cheap fields the program reads */
 struct uses {
-	bool date, size, keywords, save_date;
+	bool date, size, keywords, save_date, object_ids;
 };
 
 static void
@@ -483,6 +483,14 @@ uses_scan(const struct imap_search_key *k, struct uses *u)
 	case IMAP_SEARCH_SAVEDON:
 	case IMAP_SEARCH_SAVEDSINCE:
 		u->date = u->save_date = true;
+		break;
+	case IMAP_SEARCH_EMAILID:
+	case IMAP_SEARCH_THREADID:
+		u->object_ids = true;
+		break;
+	case IMAP_SEARCH_OLDER:
+	case IMAP_SEARCH_YOUNGER:
+		u->date = true;
 		break;
 	case IMAP_SEARCH_LARGER:
 	case IMAP_SEARCH_SMALLER:
@@ -527,6 +535,7 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 		return -ERR_NOTFOUND;
 	m->seq = seq;
 	m->uid = sm->uid;
+	m->modseq = sm->modseq;
 	m->flags = search_flags(sm->flags);
 	if (u->date &&
 	    (ret = store_msg_internal_date(box, seq, &m->internal_date)) < 0)
@@ -536,6 +545,16 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 	if (u->save_date &&
 	    (ret = store_msg_save_date(box, seq, &m->save_date)) < 0)
 		return ret;
+	if (u->object_ids) {
+		char *e = arena_alloc(scratch, 2 * STORE_OBJECTID_SIZE);
+		if (e == NULL)
+			return -ERR_LIMIT;
+		if ((ret = store_msg_object_ids(box, seq, scratch, e,
+						e + STORE_OBJECTID_SIZE)) < 0)
+			return ret;
+		m->email_id = e;
+		m->thread_id = e + STORE_OBJECTID_SIZE;
+	}
 	if (u->keywords && sm->keyword_count > 0) {
 		names = store_mailbox_keywords(box, &nnames);
 		kws = arena_alloc(scratch, sm->keyword_count * sizeof(*kws));
@@ -560,7 +579,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct imap_search_msg m;
 	struct msg_ctx c;
-	struct uses u = { false, false, false, false };
+	struct uses u = { false, false, false, false, false };
 	uint32_t *seqs;
 	int ret = 0;
 

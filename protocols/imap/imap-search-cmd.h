@@ -17,6 +17,26 @@ struct imap_search_key;
 struct mime_message;
 struct store_mailbox;
 
+/* ESEARCH result options (RFC 4731 3.1), also ESORT's (RFC 5267 3) */
+#define IMAP_ESEARCH_MIN	(1u << 0)
+#define IMAP_ESEARCH_MAX	(1u << 1)
+#define IMAP_ESEARCH_ALL	(1u << 2)
+#define IMAP_ESEARCH_COUNT	(1u << 3)
+
+/* imap_cmd_search_return_parse: the list after RETURN into IMAP_ESEARCH_*
+ * bits in *ret_r; "()" means ALL. Returns 0 or -ERR_SYNTAX (unknown or
+ * malformed option). (cmd-search.c) */
+int imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r);
+
+/* imap_cmd_search_esearch_write: "* ESEARCH (TAG "t") [UID] ..." for the
+ * n ids in their answer order: ascending for SEARCH, the sort order for
+ * SORT, where MIN and MAX are the first and last sorted (RFC 5267 3.2)
+ * and ALL keeps that order; " MODSEQ m" when modseq > 0 (RFC 7162
+ * 3.1.10). Returns as imap_reply_line. (cmd-search.c) */
+int imap_cmd_search_esearch_write(struct imap_cmd *cmd, unsigned opts,
+				  const uint32_t *ids, uint32_t n,
+				  uint64_t modseq);
+
 /* imap_search_cmd_program: parse args[0..argc) (after SORT's/THREAD's
  * charset, which is passed as charset; NULL for SEARCH, whose optional
  * CHARSET comes first in args) into *prog_r in cmd->arena. Returns 0 or

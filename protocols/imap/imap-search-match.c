@@ -5,6 +5,7 @@
  * through its producers and stop them at the first hit.
  */
 #include <strings.h>
+#include <time.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "protocols/imap/imap-search.h"
@@ -214,10 +215,24 @@ match_key(const struct imap_search_key *k, const struct imap_search_msg *msg)
 	case IMAP_SEARCH_SAVEDON:
 	case IMAP_SEARCH_SAVEDSINCE:
 		return match_saved(k, msg);
+	case IMAP_SEARCH_EMAILID:	/* ids are case-sensitive (RFC 8474 7) */
+		return msg->email_id != NULL && strcmp(msg->email_id,
+						       k->str) == 0;
+	case IMAP_SEARCH_THREADID:
+		return msg->thread_id != NULL && strcmp(msg->thread_id,
+							k->str) == 0;
+	case IMAP_SEARCH_OLDER:
+	case IMAP_SEARCH_YOUNGER:
+		/* RFC 5032 3: the interval counts back from now, in
+		 * seconds; YOUNGER n is NOT OLDER n */
+		return ((int64_t)time(NULL) - (int64_t)msg->internal_date >=
+			(int64_t)k->size) == (k->type == IMAP_SEARCH_OLDER);
 	case IMAP_SEARCH_LARGER:
 		return msg->size > k->size;
 	case IMAP_SEARCH_SMALLER:
 		return msg->size < k->size;
+	case IMAP_SEARCH_MODSEQ:
+		return msg->modseq >= k->size;
 	case IMAP_SEARCH_HEADER:
 	case IMAP_SEARCH_BODY:
 	case IMAP_SEARCH_TEXT:
@@ -231,6 +246,17 @@ imap_search_match(const struct imap_search_key *prog,
 		  const struct imap_search_msg *msg)
 {
 	return match_key(prog, msg);
+}
+
+bool
+imap_search_has_modseq(const struct imap_search_key *prog)
+{
+	if (prog->type == IMAP_SEARCH_MODSEQ)
+		return true;
+	for (size_t i = 0; i < prog->count; i++)
+		if (imap_search_has_modseq(prog->children[i]))
+			return true;
+	return false;
 }
 
 bool

@@ -25,9 +25,11 @@ enum kw_kind {
 	KW_STRING,	/* astring argument, header field given */
 	KW_HEADER,	/* field-name and string */
 	KW_KEYWORD,	/* flag-keyword */
+	KW_OBJECTID,	/* objectid (RFC 8474 6) */
 	KW_NOT,
 	KW_OR,
 	KW_UID,
+	KW_MODSEQ,
 	KW_ALL,
 };
 
@@ -57,14 +59,17 @@ static const struct keyword keywords[] = {
 	STRING_KEY("CC", HEADER, "Cc"),
 	FLAG_KEY("DELETED", F(DELETED), F(DELETED)),
 	FLAG_KEY("DRAFT", F(DRAFT), F(DRAFT)),
+	KEY("EMAILID", KW_OBJECTID, EMAILID),
 	FLAG_KEY("FLAGGED", F(FLAGGED), F(FLAGGED)),
 	STRING_KEY("FROM", HEADER, "From"),
 	KEY("HEADER", KW_HEADER, HEADER),
 	KEY("KEYWORD", KW_KEYWORD, KEYWORD),
 	KEY("LARGER", KW_SIZE, LARGER),
+	KEY("MODSEQ", KW_MODSEQ, MODSEQ),
 	FLAG_KEY("NEW", F(RECENT) | F(SEEN), F(RECENT)),
 	KEY("NOT", KW_NOT, NOT),
 	FLAG_KEY("OLD", F(RECENT), 0),
+	KEY("OLDER", KW_SIZE, OLDER),	/* RFC 5032 WITHIN, in seconds */
 	KEY("ON", KW_DATE, ON),
 	KEY("OR", KW_OR, OR),
 	FLAG_KEY("RECENT", F(RECENT), F(RECENT)),
@@ -81,6 +86,7 @@ static const struct keyword keywords[] = {
 	KEY("SMALLER", KW_SIZE, SMALLER),
 	STRING_KEY("SUBJECT", HEADER, "Subject"),
 	STRING_KEY("TEXT", TEXT, NULL),
+	KEY("THREADID", KW_OBJECTID, THREADID),
 	STRING_KEY("TO", HEADER, "To"),
 	KEY("UID", KW_UID, UIDSET),
 	FLAG_KEY("UNANSWERED", F(ANSWERED), 0),
@@ -89,6 +95,7 @@ static const struct keyword keywords[] = {
 	FLAG_KEY("UNFLAGGED", F(FLAGGED), 0),
 	{ "UNKEYWORD", KW_KEYWORD, IMAP_SEARCH_KEYWORD, 0, 0, NULL, true },
 	FLAG_KEY("UNSEEN", F(SEEN), 0),
+	KEY("YOUNGER", KW_SIZE, YOUNGER),	/* RFC 5032 WITHIN */
 };
 #undef KEY
 #undef FLAG_KEY
@@ -401,6 +408,50 @@ parse_list(struct parser *p, const struct imap_search_arg *a, unsigned depth,
 	return 0;
 }
 
+/* MODSEQ ["/flags/<flag>" priv|shared|all] <modseq> (RFC 7162 3.1.5):
+ * a message has one modseq for all its flags here, so the entry is only
+ * checked, then ignored, as the RFC asks of such a server */
+static int
+parse_modseq(struct parser *p, struct imap_search_key *k)
+{
+	const struct imap_search_arg *a = p->pos < p->count ?
+					  &p->args[p->pos] : NULL;
+
+	if (a != NULL && a->type == IMAP_SEARCH_ARG_STRING) {
+		const struct imap_search_arg *t;
+		p->pos++;
+		t = next_arg(p);
+		if (a->len <= 7 || strncasecmp(a->str, "/flags/", 7) != 0 ||
+		    t == NULL || t->type != IMAP_SEARCH_ARG_ATOM ||
+		    (strcasecmp(t->str, "priv") != 0 &&
+		     strcasecmp(t->str, "shared") != 0 &&
+		     strcasecmp(t->str, "all") != 0))
+			return fail(p, -ERR_SYNTAX, "Invalid MODSEQ entry");
+	}
+	return number_arg(p, &k->size);
+}
+
+/* objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 7) */
+static int
+parse_objectid(struct parser *p, struct imap_search_key *k)
+{
+	const struct imap_search_arg *a = next_arg(p);
+
+	if (a == NULL || a->type == IMAP_SEARCH_ARG_LIST || a->len == 0 ||
+	    a->len > 255)
+		return fail(p, -ERR_SYNTAX, "Invalid object id");
+	for (size_t i = 0; i < a->len; i++) {
+		char c = a->str[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return fail(p, -ERR_SYNTAX, "Invalid object id");
+	}
+	if ((k->str = arena_strndup(p->arena, a->str, a->len)) == NULL)
+		return fail(p, -ERR_LIMIT, "Object id too long");
+	k->str_len = a->len;
+	return 0;
+}
+
 static int
 parse_args(struct parser *p, const struct keyword *kw,
 	   struct imap_search_key *k, unsigned depth)
@@ -434,12 +485,16 @@ parse_args(struct parser *p, const struct keyword *kw,
 		return parse_header(p, k);
 	case KW_KEYWORD:
 		return parse_keyword_flag(p, kw, k);
+	case KW_OBJECTID:
+		return parse_objectid(p, k);
 	case KW_NOT:
 		return parse_children(p, k, 1, depth);
 	case KW_OR:
 		return parse_children(p, k, 2, depth);
 	case KW_UID:
 		return seqset_parse(p, next_arg(p), k);
+	case KW_MODSEQ:
+		return parse_modseq(p, k);
 	}
 	return fail(p, -ERR_SYNTAX, "Unknown search key");
 }

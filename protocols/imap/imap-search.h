@@ -77,11 +77,17 @@ enum imap_search_type {
 	IMAP_SEARCH_SAVEDBEFORE,	/* save date (RFC 8514 4), else */
 	IMAP_SEARCH_SAVEDON,		/* the internal date */
 	IMAP_SEARCH_SAVEDSINCE,
+	IMAP_SEARCH_EMAILID,		/* str: RFC 8474 6 */
+	IMAP_SEARCH_THREADID,
+	IMAP_SEARCH_OLDER,	/* internal date >= size seconds ago */
+	IMAP_SEARCH_YOUNGER,	/* internal date < size seconds ago
+				   (RFC 5032) */
 	IMAP_SEARCH_LARGER,	/* RFC822.SIZE > size */
 	IMAP_SEARCH_SMALLER,	/* RFC822.SIZE < size */
 	IMAP_SEARCH_HEADER,	/* field contains str (FROM, TO, ... too) */
 	IMAP_SEARCH_BODY,	/* decoded body text contains str */
 	IMAP_SEARCH_TEXT,	/* header or body contains str */
+	IMAP_SEARCH_MODSEQ,	/* MODSEQ >= size (RFC 7162 3.1.5) */
 };
 
 /* A range lo:hi of numbers; 0 stands for "*" (resolved when matching). */
@@ -136,7 +142,9 @@ struct imap_search_msg {
 	size_t keyword_count;
 	time_t internal_date;		/* compared in server local time */
 	time_t save_date;		/* RFC 8514; 0 when not known */
+	const char *email_id, *thread_id;	/* RFC 8474, when asked */
 	uint64_t size;			/* RFC822.SIZE (CRLF form) */
+	uint64_t modseq;		/* RFC 7162 MODSEQ */
 	const struct imap_search_msg_ops *ops;
 	void *ctx;
 };
@@ -165,6 +173,10 @@ int imap_search_parse(struct arena *arena, const struct imap_search_arg *args,
  * is not modified; recursion is bounded by IMAP_SEARCH_MAX_DEPTH. */
 int imap_search_match(const struct imap_search_key *prog,
 		      const struct imap_search_msg *msg);
+
+/* imap_search_has_modseq: whether prog has a MODSEQ key (SEARCH then
+ * reports the highest MODSEQ of the matches, RFC 7162 3.1.5). Pure. */
+bool imap_search_has_modseq(const struct imap_search_key *prog);
 
 /* imap_search_needs_text: whether prog has a HEADER/BODY/TEXT or SENT*
  * key (so the message file must be opened). Pure. */

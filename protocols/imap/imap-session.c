@@ -174,7 +174,7 @@ imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 	/* "inbox.sub" keeps INBOX's canonical spelling */
 	if (strncasecmp(out, "INBOX.", 6) == 0)
 		memcpy(out, "INBOX", 5);
-	*name_r = out;
+	*name_r = imap_namespace_strip(cmd->sess, out);
 	return 0;
 }
 
@@ -206,12 +206,36 @@ fill_cmd(struct imap_session *sess, struct imap_cmd *cmd)
 	cmd->args = imap_parser_args(sess->parser, &cmd->argc);
 }
 
-static int
-bye(struct imap_session *sess, const char *text, int err)
+void
+imap_session_bye(struct imap_session *sess, const char *text)
 {
 	conn_printf(sess->conn, "* BYE %s\r\n", text);
 	conn_flush(sess->conn);
+	sess->bye_sent = true;
+}
+
+static int
+bye(struct imap_session *sess, const char *text, int err)
+{
+	imap_session_bye(sess, text);
 	return err;
+}
+
+/* head_tag: the tag of a line conn_read_line threw away for its length
+ * (RFC 3501 9: tag = 1*<ASTRING-CHAR except "+">), in cmd's arena, or NULL
+ * when its start is no tag followed by a space */
+static const char *
+head_tag(struct imap_session *sess, struct imap_cmd *cmd)
+{
+	const char *p;
+	size_t n = conn_line_head(sess->conn, &p), len = 0;
+
+	while (len < n && len <= 64 && p[len] > 0x20 && p[len] < 0x7f &&
+	       strchr("(){%*\"\\+", p[len]) == NULL)
+		len++;
+	if (len == 0 || len > 64 || len == n || p[len] != ' ')
+		return NULL;
+	return arena_strndup(cmd->arena, p, len);
 }
 
 /* stream_command: the command (APPEND, REPLACE, UID REPLACE) whose
@@ -246,8 +270,8 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 	const struct imap_arg *a;
 	unsigned depth, count, n, min = c->min_args + skip;
 
-	if (top)
-		return argc >= min && !imap_parser_literal8(sess->parser);
+	if (top)	/* {n}, or ~{n} (BINARY, RFC 3516 4.4) */
+		return argc >= min;
 	depth = imap_parser_depth(sess->parser, &count);
 	a = imap_parser_args(sess->parser, &n);
 	return depth == 1 && count == 0 && n >= min + 2 &&
@@ -309,8 +333,9 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		r = imap_reply_tagged(cmd, "BAD", "Unexpected literal8");
 		return r < 0 ? r : 2;
 	}
-	if (size > limit) {
-		/* B40: refused before any "+"; a non-synchronizing literal
+	if (size > limit || !imap_parser_literal_fits(sess->parser)) {
+		/* B40: refused before any "+" (also when it would take the
+		 * command past imap.max_command); a non-synchronizing literal
 		 * is on its way, and its bytes must never run as commands */
 		if (!sync)
 			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
@@ -364,9 +389,12 @@ read_command(struct imap_session *sess, struct imap_cmd *cmd)
 	for (;;) {
 		r = conn_read_line(sess->conn, sess->set->max_line_length, &line);
 		if (r == -ERR_LIMIT) {
-			/* the line was discarded whole, never cut and run */
+			/* the line was discarded whole, never cut and run;
+			 * its tag is still answered (RFC 3501 2.2.2) */
 			sess->bad_count++;
 			cmd->tag = imap_parser_tag(sess->parser);
+			if (cmd->tag == NULL)
+				cmd->tag = head_tag(sess, cmd);
 			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
 			return r < 0 ? r : 0;
 		}
@@ -441,15 +469,25 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			return 0;
 		}
 		if (r == IMAP_PARSE_LITERAL) {
-			/* MULTIAPPEND is not offered: a synchronizing literal
-			 * was not sent yet, a non-synchronizing one cannot be
+			/* the next message of a MULTIAPPEND (RFC 3502);
+			 * a literal anywhere else: a synchronizing one was
+			 * not sent yet, a non-synchronizing one cannot be
 			 * framed */
+			const struct imap_command *sc;
 			uint64_t size;
 			bool sync, top;
-			unsigned argc;
+			unsigned argc, skip;
 			imap_parser_literal(sess->parser, &size, &sync, &top,
 					    &argc);
-			return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			sc = stream_command(sess, cmd->name, &skip);
+			if (sc == NULL ||
+			    !stream_position(sess, sc, skip, top, argc))
+				return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
+			cmd->literal_pending = true;
+			cmd->literal_sync = sync;
+			cmd->literal_size = cmd->literal_left = size;
+			return 1;
 		}
 		if (ends_with_nonsync(line))
 			return -ERR_LIMIT;
@@ -461,17 +499,22 @@ imap_session_literal_end(struct imap_cmd *cmd)
 int
 imap_session_literal_refuse(struct imap_cmd *cmd)
 {
-	if (!cmd->literal_pending)
-		return 0;
-	if (cmd->literal_sync) {
-		/* the client sends nothing more for this command */
-		cmd->literal_pending = false;
-		return 0;
+	int r;
+
+	while (cmd->literal_pending) {
+		if (cmd->literal_sync) {
+			/* the client sends nothing more for this command */
+			cmd->literal_pending = false;
+			return 0;
+		}
+		if (cmd->literal_size > cmd->sess->set->max_append)
+			return -ERR_LIMIT;
+		/* read and drop it, then the rest of the command, which
+		 * may announce the next message of a MULTIAPPEND */
+		if ((r = imap_session_literal_end(cmd)) < 0)
+			return r == -ERR_SYNTAX ? 0 : r;
 	}
-	if (cmd->literal_size > cmd->sess->set->max_append)
-		return -ERR_LIMIT;
-	int r = imap_session_literal_end(cmd);
-	return r == -ERR_SYNTAX ? 0 : r;
+	return 0;
 }
 
 static void
@@ -487,27 +530,81 @@ greet(struct imap_session *sess)
 	conn_flush(sess->conn);
 }
 
+/* end_reason: the log's reason; a session that ends for any other cause
+ * than the client's LOGOUT or its closing says why in "* BYE" (RFC 3501
+ * 7.1.5), so that a command whose tag was read is never left without an
+ * answer */
 static const char *
 end_reason(struct imap_session *sess, int r)
 {
-	switch (r) {
-	case -ERR_SHUTDOWN:
-		bye(sess, "Server shutting down", r);
-		return "shutdown";
-	case -ERR_TIMEOUT:
-		bye(sess, "Autologout; idle for too long", r);
-		return "timeout";
-	case -ERR_EOF:
-		return "eof";
-	case -ERR_LIMIT:
-		return "limit";
-	case -ERR_SYNTAX:
-		return "syntax";
-	case 0:
-		return "logout";
-	default:
-		return err_str(r);
+	static const struct {
+		int err;
+		const char *reason, *bye;
+	} ends[] = {
+		{ 0, "logout", NULL },
+		{ -ERR_EOF, "eof", NULL },
+		{ -ERR_SHUTDOWN, "shutdown", "Server shutting down" },
+		{ -ERR_TIMEOUT, "timeout", "Autologout; idle for too long" },
+		{ -ERR_LIMIT, "limit", "[LIMIT] Command exceeds a limit" },
+		{ -ERR_SYNTAX, "syntax", "Protocol error" },
+		{ -ERR_NOMEM, NULL, "[LIMIT] Out of session memory" },
+	};
+	const char *reason = err_str(r), *text = "[UNAVAILABLE] Internal "
+						 "error";
+
+	for (size_t i = 0; i < N_ELEMENTS(ends); i++) {
+		if (ends[i].err == r) {
+			reason = ends[i].reason != NULL ? ends[i].reason :
+				 reason;
+			text = ends[i].bye;
+			break;
+		}
 	}
+	if (text != NULL && !sess->bye_sent)
+		imap_session_bye(sess, text);
+	return reason;
+}
+
+/* command_loop: read and run commands until LOGOUT (0), an error ending
+ * the session (< 0), or IDLE parking it (IMAP_CMD_PARKED) */
+static int
+command_loop(struct imap_session *sess)
+{
+	int r = 0;
+
+	while (sess->state != IMAP_ST_LOGOUT) {
+		struct imap_cmd cmd;
+
+		arena_reset(sess->cmd_arena);
+		imap_parser_reset(sess->parser, sess->cmd_arena);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.sess = sess;
+		cmd.arena = sess->cmd_arena;
+		r = read_command(sess, &cmd);
+		if (r > 0)
+			r = imap_command_dispatch(&cmd);
+		if (r < 0 || r == IMAP_CMD_PARKED)
+			return r;
+		if (sess->bad_count >= sess->set->max_bad_commands)
+			return bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	}
+	return 0;
+}
+
+/* session_over: unless parked, end the session after r */
+static void
+session_over(struct imap_session *sess, int r)
+{
+	struct session *s = sess->s;
+
+	if (r == IMAP_CMD_PARKED)
+		return;		/* everything stays for imap_session_resume */
+	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
+	imap_session_unselect(sess);
+	store_user_close(&sess->store);
+	imap_parser_free(&sess->parser);
+	arena_free(&sess->cmd_arena);
+	s->proto_state = NULL;
 }
 
 static void
@@ -515,7 +612,6 @@ imap_session_run(struct session *s)
 {
 	struct imap_session *sess = arena_zalloc(s->arena, sizeof(*sess));
 	struct imap_parser_limits l;
-	int r = 0;
 
 	if (sess == NULL)
 		return;
@@ -529,30 +625,23 @@ imap_session_run(struct session *s)
 	parser_limits(sess, &l);
 	sess->parser = imap_parser_new(sess->cmd_arena, &l);
 	greet(sess);
-	while (sess->state != IMAP_ST_LOGOUT) {
-		struct imap_cmd cmd;
+	session_over(sess, command_loop(sess));
+}
 
-		arena_reset(sess->cmd_arena);
-		imap_parser_reset(sess->parser, sess->cmd_arena);
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.sess = sess;
-		cmd.arena = sess->cmd_arena;
-		r = read_command(sess, &cmd);
-		if (r > 0)
-			r = imap_command_dispatch(&cmd);
-		if (r < 0)
-			break;
-		if (sess->bad_count >= sess->set->max_bad_commands) {
-			r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
-			break;
-		}
-	}
-	s->end_reason = end_reason(sess, sess->state == IMAP_ST_LOGOUT ? 0 : r);
-	imap_session_unselect(sess);
-	store_user_close(&sess->store);
-	imap_parser_free(&sess->parser);
-	arena_free(&sess->cmd_arena);
-	s->proto_state = NULL;
+/* imap_session_resume: a parked IDLE woke up; after DONE the command
+ * loop goes on in this thread */
+static void
+imap_session_resume(struct session *s, int why)
+{
+	struct imap_session *sess = s->proto_state;
+	int r = imap_idle_resume(sess, why);
+
+	if (r == IMAP_CMD_DONE &&
+	    sess->bad_count < sess->set->max_bad_commands)
+		r = command_loop(sess);
+	else if (r == IMAP_CMD_DONE)
+		r = bye(sess, "Too many invalid commands", -ERR_LIMIT);
+	session_over(sess, r);
 }
 
 static void
@@ -568,4 +657,5 @@ const struct proto_ops imap_proto = {
 	.settings = &imap_conf_table,
 	.refuse = run_refuse,
 	.run = imap_session_run,
+	.resume = imap_session_resume,
 };

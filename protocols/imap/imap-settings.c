@@ -8,6 +8,8 @@
 #include "protocols/imap/imap.h"
 #include "core/compat.h"
 
+static const char *const namespace_prefixes[] = { "", "INBOX.", NULL };
+
 #define S(k, t, f, d, ...) \
 	{ k, t, offsetof(struct imap_settings, f), d, __VA_ARGS__ }
 static const struct conf_setting imap_settings[] = {
@@ -44,8 +46,13 @@ static const struct conf_setting imap_settings[] = {
 	  .doc = "folder LIST marks \\Junk"),
 	S("imap.special_use.archive", CONF_STRING, special_use[4], "Archive",
 	  .doc = "folder LIST marks \\Archive"),
+	S("imap.namespace_prefix", CONF_ENUM, namespace_prefix, "",
+	  .values = namespace_prefixes,
+	  .doc = "personal namespace prefix: \"\" or \"INBOX.\" (Courier's)"),
 	S("imap.id_send_version", CONF_BOOL, id_send_version, "no",
 	  .doc = "whether ID answers with the server version"),
+	S("imap.proxy_port", CONF_STRING, proxy_port, "143",
+	  .doc = "backend IMAP port in proxy mode when the route names none"),
 };
 #undef S
 

@@ -1,6 +1,7 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * The untagged updates of a selected mailbox (RFC 3501 7.3-7.4): EXPUNGE,
+ * The untagged updates of a selected mailbox (RFC 3501 7.3-7.4): EXPUNGE
+ * (VANISHED with QRESYNC),
  * EXISTS, RECENT, FETCH (FLAGS) of other sessions' and processes' changes
  * from store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder
  * gained keywords.
@@ -9,17 +10,14 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
 /* untagged updates from store_mailbox_sync */
 static void
-sync_expunged(void *ctx, uint32_t seq)
+sync_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
-	struct imap_session *sess = ctx;
-
-	imap_reply_untagged(sess, "%u EXPUNGE", seq);
-	if (sess->exists_sent > 0)
-		sess->exists_sent--;
+	imap_condstore_expunged(ctx, seq, uid);
 }
 
 static void
@@ -35,19 +33,11 @@ static void
 sync_flags(void *ctx, uint32_t seq)
 {
 	struct imap_session *sess = ctx;
-	const struct store_msg *msg = store_msg_get(sess->box, seq);
-	struct sbuf b;
 
 	/* a keyword another session created reaches this client in FLAGS
 	 * and PERMANENTFLAGS before any FETCH uses it (RFC 3501 7.2.6) */
-	if (msg == NULL || imap_sync_flags(sess) < 0)
-		return;
-	sbuf_init(&b, NULL, IMAP_REPLY_LINE_MAX);
-	sbuf_appendf(&b, "* %u FETCH (UID %u FLAGS ", seq, msg->uid);
-	imap_reply_append_flags(&b, sess->box, msg);
-	sbuf_appendc(&b, ')');
-	imap_reply_line(sess, &b);
-	sbuf_free(&b);
+	if (imap_sync_flags(sess) == 0)
+		imap_condstore_fetch_flags(sess, seq, true);
 }
 
 static void

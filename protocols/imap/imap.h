@@ -47,7 +47,9 @@ struct imap_settings {
 	const char *greeting;		/* text after the CAPABILITY code */
 	/* SPECIAL-USE (RFC 6154) folders, UTF-8 store names; "" for none */
 	const char *special_use[5];	/* Sent Drafts Trash Junk Archive */
+	const char *namespace_prefix;	/* "" or "INBOX." */
 	bool id_send_version;		/* ID answers with the version */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 /* settings table registered through imap_proto.settings */
@@ -56,31 +58,6 @@ extern const struct conf_table imap_conf_table;
 /* ENABLEd extensions (RFC 5161) */
 #define IMAP_ENABLED_UTF8 (1u << 0)	/* UTF8=ACCEPT (RFC 6855) */
 #define IMAP_UTF8(sess) (((sess)->enabled & IMAP_ENABLED_UTF8) != 0)
-
-struct imap_session {
-	struct session *s;		/* core: id, arena, addresses, log */
-	struct conn *conn;		/* == s->conn */
-	const struct imap_settings *set;
-	unsigned state;			/* one IMAP_ST_* bit */
-	struct arena *cmd_arena;	/* reset after every tagged reply */
-	struct imap_parser *parser;
-	unsigned bad_count;		/* unknown/garbled commands in a row */
-	bool starttls_done;
-	unsigned enabled;		/* IMAP_ENABLED_* */
-	/* after login */
-	struct auth_user *user;
-	struct store_user *store;
-	/* SELECTED */
-	struct store_mailbox *box;
-	const char *box_name;		/* UTF-8, in box_arena */
-	struct arena *box_arena;	/* freed at unselect */
-	bool readonly;			/* EXAMINE, or read-only view */
-	uint32_t exists_sent;		/* EXISTS count the client knows */
-	uint32_t recent_sent;		/* RECENT count the client knows */
-	unsigned keywords_sent;		/* keyword count in the last FLAGS */
-	struct imap_acl_sel *acl;	/* owner/rights (imap-acl.h); NULL:
-					   own mailbox, every right */
-};
 
 /* One parsed command. Every pointer lives in arena (the per-command arena)
  * and is valid until the tagged reply has been sent. */
@@ -100,6 +77,43 @@ struct imap_cmd {
 	uint64_t literal_left;		/* octets not read yet */
 };
 
+/* An IDLE command in progress (cmd-idle.c): it outlives the thread that
+ * started it while the session is parked. */
+struct imap_idle {
+	struct imap_cmd cmd;		/* the IDLE command (tag in cmd_arena) */
+	long long start_ms;		/* CLOCK_MONOTONIC */
+	unsigned limit_s;		/* autologout, 0: none */
+	bool kernel;			/* other programs' changes are seen */
+};
+
+struct imap_session {
+	struct session *s;		/* core: id, arena, addresses, log */
+	struct conn *conn;		/* == s->conn */
+	const struct imap_settings *set;
+	unsigned state;			/* one IMAP_ST_* bit */
+	struct arena *cmd_arena;	/* reset after every tagged reply */
+	struct imap_parser *parser;
+	unsigned bad_count;		/* unknown/garbled commands in a row */
+	bool bye_sent;			/* "* BYE" written: the session ends */
+	bool starttls_done;
+	unsigned enabled;		/* IMAP_ENABLED_* */
+	/* after login */
+	struct auth_user *user;
+	struct store_user *store;
+	/* SELECTED */
+	struct store_mailbox *box;
+	const char *box_name;		/* UTF-8, in box_arena */
+	struct arena *box_arena;	/* freed at unselect */
+	bool readonly;			/* EXAMINE, or read-only view */
+	uint32_t exists_sent;		/* EXISTS count the client knows */
+	uint32_t recent_sent;		/* RECENT count the client knows */
+	unsigned keywords_sent;		/* keyword count in the last FLAGS */
+	bool highestmodseq_sent;	/* [HIGHESTMODSEQ] for this box */
+	struct imap_acl_sel *acl;	/* owner/rights (imap-acl.h); NULL:
+					   own mailbox, every right */
+	struct imap_idle idle;		/* while IDLE runs */
+};
+
 /* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.
  * A negative -ERR_* means no tagged reply was sent: the dispatcher answers
  * -ERR_SYNTAX/-ERR_INVAL with BAD, -ERR_LIMIT/-ERR_NOMEM with
@@ -107,6 +121,10 @@ struct imap_cmd {
  * -ERR_TLS or -ERR_SHUTDOWN returned after a failed write end the
  * session (write errors are sticky on the conn, see core/conn.h). */
 #define IMAP_CMD_DONE 0
+/* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
+ * (park_request); the command loop returns at once, and the session
+ * continues in imap_idle_resume. */
+#define IMAP_CMD_PARKED 1
 
 typedef int imap_cmd_fn(struct imap_cmd *cmd);
 
@@ -136,5 +154,22 @@ bool imap_session_writable(const struct imap_session *sess);
  * -ERR_INVAL (bad modified UTF-7, NUL, CR/LF). */
 int imap_session_mailbox_arg(struct imap_cmd *cmd, const struct imap_arg *arg,
 			     const char **name_r);
+
+/* ---- imap-namespace.c: the personal namespace prefix (thread-safe; the
+ * session's own settings) */
+/* imap_namespace_strip: name (UTF-8, from the client) without
+ * imap.namespace_prefix when it starts with it (any case, RFC 3501 5.1);
+ * other names unchanged (a pointer into name). */
+const char *imap_namespace_strip(const struct imap_session *sess,
+				 const char *name);
+/* imap_namespace_display: storage name as the client sees it: the prefix
+ * in front, except for INBOX and the #shared namespace; into buf (size
+ * bytes). False when it does not fit. */
+bool imap_namespace_display(const struct imap_session *sess, const char *name,
+			    char *buf, size_t size);
+/* imap_namespace_append: imap_reply_append_mailbox of the display name of
+ * name. 0 or -ERR_INVAL. */
+int imap_namespace_append(const struct imap_session *sess, struct sbuf *b,
+			  const char *name);
 
 #endif

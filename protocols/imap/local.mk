@@ -10,7 +10,9 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-reply.c protocols/imap/imap-reply.h \
 	protocols/imap/imap-seqset.c protocols/imap/imap-seqset.h \
 	protocols/imap/imap-session.c \
+	protocols/imap/imap-namespace.c \
 	protocols/imap/imap-capability.c \
+	protocols/imap/imap-condstore.c protocols/imap/imap-condstore.h \
 	protocols/imap/imap-preview.c protocols/imap/imap-preview.h \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
@@ -19,10 +21,12 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/cmd-idle.c \
 	protocols/imap/cmd-list.c \
 	protocols/imap/cmd-login.c \
+	protocols/imap/imap-proxy.c \
 	protocols/imap/cmd-mailbox.c \
 	protocols/imap/cmd-misc.c \
 	protocols/imap/cmd-quota.c \
 	protocols/imap/cmd-replace.c \
+	protocols/imap/cmd-metadata.c \
 	protocols/imap/cmd-select.c \
 	protocols/imap/cmd-store.c \
 	protocols/imap/imap-envelope.c protocols/imap/imap-envelope.h \

@@ -92,8 +92,11 @@ deliver(struct delivery *d)
 	struct store_user *u = NULL;
 	struct store_append *a = NULL;
 	uint64_t total = d->size + strlen(d->prefix);
+	bool kept = d->rcpt->store != NULL && *d->rcpt->store != NULL;
 
-	d->result = open_store(d, &u);
+	d->result = kept ? 0 : open_store(d, &u);
+	if (kept)
+		u = *d->rcpt->store;
 	if (d->result == 0)
 		d->result = check_quota(u, d->spool_fd < 0 ?
 					d->l->declared_size : total);
@@ -106,7 +109,8 @@ deliver(struct delivery *d)
 			d->result = store_append_finish(&a, NULL, &d->uid);
 		store_append_abort(&a);
 	}
-	store_user_close(&u);
+	if (!kept)
+		store_user_close(&u);
 }
 
 static void *
@@ -146,13 +150,31 @@ run_delivery(struct delivery *d)
 	pthread_attr_destroy(&attr);
 }
 
+static void
+close_store(void *ctx)
+{
+	store_user_close(ctx);
+}
+
 int
-lmtp_rcpt_check(struct lmtp_session *l, const struct lmtp_rcpt *rcpt)
+lmtp_rcpt_check(struct lmtp_session *l, struct lmtp_rcpt *rcpt)
 {
 	struct delivery d = { .l = l, .rcpt = rcpt, .spool_fd = -1,
 			      .prefix = "" };
 
-	run_delivery(&d);
+	rcpt->store = NULL;
+	if (auth_system_users(l->s->conf)) {
+		run_delivery(&d);
+		return d.result;
+	}
+	/* the Maildir opened for the quota is the one DATA delivers into */
+	rcpt->store = arena_zalloc(l->tx, sizeof(*rcpt->store));
+	if (rcpt->store == NULL ||
+	    arena_on_reset(l->tx, close_store, rcpt->store) < 0)
+		return -ERR_TEMP;
+	d.result = open_store(&d, rcpt->store);
+	if (d.result == 0)
+		d.result = check_quota(*rcpt->store, l->declared_size);
 	return d.result;
 }
 

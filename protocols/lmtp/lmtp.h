@@ -15,6 +15,7 @@
 struct arena;
 struct auth_user;
 struct session;
+struct store_user;
 
 /* The core's entry point for LMTP (protocols/protocols.c lists it). */
 extern const struct proto_ops lmtp_proto;
@@ -39,6 +40,10 @@ extern const struct conf_table lmtp_conf_table;
 struct lmtp_rcpt {
 	const char *address;		/* as the client gave it, in tx arena */
 	struct auth_user *user;		/* the auth chain's answer */
+	/* the user's Maildir, opened at RCPT and kept for DATA (closed when
+	 * the transaction's arena is reset); NULL in system-users mode,
+	 * where each step opens it in a thread with the user's rights */
+	struct store_user **store;
 };
 
 struct lmtp_session {
@@ -60,9 +65,9 @@ int lmtp_reply(struct lmtp_session *l, const char *fmt, ...)
 /* lmtp_rcpt_check: after the auth chain found rcpt's user, whether the
  * user's Maildir can take a message of l->declared_size octets now (its
  * Maildir++ quota, RFC 2033 4.2 "452 4.2.2"/"552 5.2.2" as lmtp.quota_full
- * says). Returns 0 (accepted), or -ERR_QUOTA, -ERR_TEMP (the Maildir cannot
- * be opened). Runs as the user in system-users mode. Thread-safe. */
-int lmtp_rcpt_check(struct lmtp_session *l, const struct lmtp_rcpt *rcpt);
+ * says); sets rcpt->store. Returns 0 (accepted), or -ERR_QUOTA, -ERR_TEMP
+ * (the Maildir cannot be opened). Runs as the user in system-users mode. */
+int lmtp_rcpt_check(struct lmtp_session *l, struct lmtp_rcpt *rcpt);
 
 /* lmtp_data: the DATA command once at least one recipient is accepted:
  * send 354, read the dot-stuffed message (RFC 5321 4.5.2) into an unlinked

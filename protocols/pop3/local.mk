@@ -8,7 +8,8 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/pop3/pop3-commands.c \
 	protocols/pop3/pop3-cmd-auth.c \
 	protocols/pop3/pop3-cmd-trans.c \
-	protocols/pop3/pop3-maildrop.c
+	protocols/pop3/pop3-maildrop.c \
+	protocols/pop3/pop3-proxy.c
 
 # the shipped pop3.* settings (beside the lead's conf.d snippets)
 pop3confdir = $(sysconfdir)/maildock/conf.d

@@ -9,6 +9,7 @@
 #include "core/auth.h"
 #include "core/conn.h"
 #include "core/error.h"
+#include "core/proxy-relay.h"
 #include "core/session.h"
 #include "protocols/authmech.h"
 #include "protocols/pop3/pop3.h"
@@ -92,6 +93,7 @@ login(struct pop3_session *p, const char *authzid, const char *authcid,
       const char *password, const char *mech)
 {
 	struct auth_user *u;
+	p->s->auth_mech = mech;
 	int r = auth_login(p->s, authzid, authcid, password, &u);
 
 	if (r < 0) {
@@ -100,6 +102,12 @@ login(struct pop3_session *p, const char *authzid, const char *authcid,
 			  log_quote_cstr(q, sizeof(q), authcid), mech,
 			  err_str(r));
 		return pop3_login_failed(p, r, mech);
+	}
+	if (proxy_relay_enabled(p->s)) {
+		if (authzid != NULL && *authzid != '\0')
+			return pop3_reply_err(p, "[AUTH] Master user logins "
+					      "are not proxied.");
+		return pop3_proxy_login(p, u, password);
 	}
 	return pop3_login_finish(p, u, mech);
 }

@@ -70,10 +70,11 @@ get_uidl(struct pop3_session *p, uint32_t seq, char *buf, size_t size)
 
 	if (strcmp(p->set->uidl_format, "dovecot") != 0)
 		return store_pop3_uidl(p->box, seq, buf, size);
-	/* Dovecot's default pop3_uidl_format %08Xu%08Xv */
+	/* Dovecot's default pop3_uidl_format %08Xu%08Xv: its X modifier
+	 * prints lower-case hex (var-expand.c), so "0000000b6b166f5a" */
 	if ((m = store_msg_get(p->box, seq)) == NULL)
 		return -ERR_INVAL;
-	snprintf(buf, size, "%08X%08X", (unsigned)m->uid,
+	snprintf(buf, size, "%08x%08x", (unsigned)m->uid,
 		 (unsigned)store_mailbox_uidvalidity(p->box));
 	return 0;
 }
@@ -161,6 +162,9 @@ pop3_cmd_quit(struct pop3_session *p, const struct pop3_cmd *cmd)
 				   "were not removed.");
 	} else {
 		p->committed = true;
+		/* the maildrop lock is released before the answer (RFC 1939
+		 * 6): a client that logs in again at once finds it free */
+		pop3_maildrop_close(p);
 		r = conn_writes(p->s->conn, "+OK Bye-bye.\r\n");
 	}
 	return r < 0 ? r : POP3_CMD_CLOSE;

@@ -17,10 +17,12 @@ static const struct conf_setting pop3_settings_list[] = {
 	S("pop3.uidl_format", CONF_ENUM, uidl_format, "courier",
 	  .values = uidl_formats,
 	  .doc = "UIDL form: courier (UID<n>-<uidvalidity>, as Courier's "
-		 "pop3d) or dovecot (%08X%08X of IMAP UID and UIDVALIDITY)"),
+		 "pop3d) or dovecot (%08x%08x of IMAP UID and UIDVALIDITY)"),
 	S("pop3.max_bad_commands", CONF_UINT, max_bad_commands, "10",
 	  .min = 1, .max = 1000,
 	  .doc = "unknown or malformed commands in a row before disconnect"),
+	S("pop3.proxy_port", CONF_STRING, proxy_port, "110",
+	  .doc = "backend POP3 port in proxy mode when the route names none"),
 };
 #undef S
 

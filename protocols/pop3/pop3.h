@@ -26,6 +26,7 @@ struct pop3_settings {
 	const char *implementation;	/* CAPA IMPLEMENTATION; "": none */
 	const char *uidl_format;	/* "courier" or "dovecot" */
 	unsigned max_bad_commands;	/* in a row, then disconnect */
+	const char *proxy_port;		/* backend port in proxy mode */
 };
 
 extern const struct conf_table pop3_conf_table;
@@ -90,6 +91,14 @@ int pop3_cmd_retr(struct pop3_session *p, const struct pop3_cmd *cmd);
  * handler; answers "-ERR" itself when the state is wrong. Returns as a
  * handler does. */
 int pop3_commands_run(struct pop3_session *p, const struct pop3_cmd *cmd);
+
+/* pop3_proxy_login: in login proxy mode (core/proxy-relay.h), after u's
+ * password was checked here: log in with USER/PASS at u's backend, answer
+ * the client with the backend's "+OK" (or "-ERR [SYS/TEMP]"/"[AUTH]"),
+ * relay the session until either side ends, then close. Returns as a
+ * handler does (pop3-proxy.c). */
+int pop3_proxy_login(struct pop3_session *p, const struct auth_user *u,
+		     const char *password);
 
 /* pop3_login_finish: after a successful password check, open the user's
  * INBOX, take the POP3 lock and the snapshot, and answer "+OK" or "-ERR

@@ -70,6 +70,20 @@ hash_base(const char *s, size_t len)
 	return h ^ (h >> 29);
 }
 
+/* ent_free: release what an entry owns (one added after the load; a
+ * loaded one points into the mapped file). */
+static void
+ent_free(struct cache_ent *e)
+{
+	if (e->owned) {
+		free((void *)e->base);
+		free((void *)e->blob);
+	}
+	e->owned = false;
+}
+
+/* index_add: enter ent, which replaces (and frees) an entry of the same
+ * base name; ent's owned memory passes to the cache. */
 static void
 index_add(struct maildir_cache *c, const struct cache_ent *ent)
 {
@@ -98,7 +112,8 @@ index_add(struct maildir_cache *c, const struct cache_ent *ent)
 		struct cache_ent *o = &c->e[c->hash[h] - 1];
 		if (o->blen == ent->blen &&
 		    memcmp(o->base, ent->base, ent->blen) == 0) {
-			*o = *ent;	/* old owned memory: kept (rare) */
+			ent_free(o);
+			*o = *ent;
 			return;
 		}
 		h = (h + 1) & (c->hash_size - 1);
@@ -182,10 +197,7 @@ maildir_cache_free(struct maildir_cache *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		if (c->e[i].owned) {
-			free((void *)c->e[i].base);
-			free((void *)c->e[i].blob);
-		}
+		ent_free(&c->e[i]);
 	if (c->map != NULL)
 		munmap(c->map, c->map_len);
 	if (c->afd_open)
@@ -324,7 +336,10 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 	sbuf_init(&b, NULL, CACHE_BLOB_MAX);
 	if (mime_serialize(*msg_r, &b) == 0 && !sbuf_failed(&b)) {
 		pthread_mutex_lock(&f->lock);
-		store(f, base, blen, (*msg_r)->size, &b);
+		/* another session may have parsed and stored it meanwhile */
+		ent = find(f->cache, base, blen);
+		if (ent == NULL || ent->size != (*msg_r)->size)
+			store(f, base, blen, (*msg_r)->size, &b);
 		rec = maildir_folder_find(f, v->msgs[seq - 1].uid);
 		if (rec != NULL && rec->vsize == 0)
 			rec->vsize = (*msg_r)->size_crlf;

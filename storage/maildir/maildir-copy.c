@@ -32,8 +32,8 @@ copy_bytes(const char *src, const char *dir, const char *name)
 	if (maildir_path(tmp, sizeof(tmp), dir, "tmp", name) < 0 ||
 	    maildir_path(dst, sizeof(dst), dir, "cur", name) < 0)
 		return -ERR_LIMIT;
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-		return maildir_errno(errno);
+	if ((r = maildir_msg_file_open(src, &in)) < 0)
+		return r;
 	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
@@ -73,7 +73,8 @@ prepare(struct maildir_mailbox *v, const uint32_t *seqs, size_t n,
 			     r->name);
 		if (!maildir_size_parse(r->name, 'S', &it[i].size)) {
 			struct stat st;
-			if (stat(it[i].src, &st) < 0) {
+			if (lstat(it[i].src, &st) < 0 ||
+			    !S_ISREG(st.st_mode)) {
 				it[i].src[0] = '\0';
 				continue;
 			}
@@ -140,7 +141,7 @@ int
 maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	     const char *dest, bool move, uint32_t *uidvalidity_r,
 	     uint32_t *dest_uids_r,
-	     void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+	     store_expunged_fn *expunged, void *ctx)
 {
 	struct maildir_mailbox *v = (struct maildir_mailbox *)mb;
 	struct maildir_user *u = (struct maildir_user *)mb->user;
@@ -156,7 +157,8 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	}
 	r = maildir_name_to_dir(u->root, dest, dir, sizeof(dir));
 	if (r == 0 && (maildir_path(path, sizeof(path), dir, "cur", NULL) < 0 ||
-		       access(path, F_OK) < 0))
+		       access(path, F_OK) < 0 ||
+		       maildir_folder_served(u->root, dir) < 0))
 		r = -ERR_NOTFOUND;
 	/* MOVE into the selected folder itself is allowed (RFC 6851 says
 	 * nothing against it): each message gets a new UID, as Dovecot does */
@@ -206,9 +208,10 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 					break;
 			if (i == n)
 				continue;
+			uint32_t uid = v->msgs[seq - 1].uid;
 			maildir_view_remove(v, seq);
 			if (expunged != NULL)
-				expunged(ctx, seq);
+				expunged(ctx, seq, uid);
 		}
 	}
 	for (i = 0; i < n; i++)

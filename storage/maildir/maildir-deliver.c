@@ -49,7 +49,7 @@ folder_dir(struct maildir_user *u, const char *name, char *dir, size_t size)
 		return -ERR_LIMIT;
 	if (stat(path, &st) < 0)
 		return -ERR_NOTFOUND;
-	return 0;
+	return maildir_folder_served(u->root, dir);
 }
 
 int
@@ -199,33 +199,69 @@ finish_file(struct maildir_append *a, char *name, size_t size)
 	return 0;
 }
 
-int
-maildir_append_finish(struct store_append *sa, uint32_t *uidvalidity_r,
-		      uint32_t *uid_r)
+/* finish_undo: remove the cur/ links of the first n messages (a later one
+ * failed: MULTIAPPEND delivers all or none) */
+static void
+finish_undo(struct maildir_append **as, char (*names)[300], size_t n)
 {
-	struct maildir_append *a = (struct maildir_append *)sa;
-	char name[300], *names[1] = { name };
-	uint32_t uid = 0;
-	unsigned kwn;
-	int r;
+	char path[MAILDIR_PATH_MAX];
 
-	if (a->fd < 0)
-		r = -ERR_IO;
-	else if ((r = maildir_quota_check(a->u->root, a->size, 1)) == 0)
-		r = finish_file(a, name, sizeof(name));
-	if (r < 0) {
-		maildir_set_error(&a->u->base, "append", errno);
-		maildir_append_abort(sa);
-		return r;
+	for (size_t i = 0; i < n; i++)
+		if (maildir_path(path, sizeof(path), as[i]->dir, "cur",
+				 names[i]) == 0)
+			unlink(path);
+}
+
+int
+maildir_append_finish(struct store_append **sas, size_t n,
+		      uint32_t *uidvalidity_r, uint32_t *uids_r)
+{
+	struct maildir_append **as = (struct maildir_append **)sas;
+	char (*names)[300] = xcalloc(n, sizeof(*names));
+	char **np = xcalloc(n, sizeof(*np)), ***kws = xcalloc(n, sizeof(*kws));
+	unsigned *kwn = xcalloc(n, sizeof(*kwn));
+	uint32_t *uids = xcalloc(n, sizeof(*uids));
+	uint64_t total = 0;
+	size_t linked = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (as[i]->fd < 0)
+			r = -ERR_IO;
+		else if (as[i]->u != as[0]->u ||
+			 strcmp(as[i]->dir, as[0]->dir) != 0)
+			r = -ERR_INVAL;
+		total += as[i]->size;
+		np[i] = names[i];
+		kwn[i] = (unsigned)as[i]->kw_n;
+		kws[i] = as[i]->kw;
 	}
-	maildir_quota_add(a->u->root, (int64_t)a->size, 1);
-	kwn = (unsigned)a->kw_n;
-	r = maildir_deliver_assign(a->u, a->dir, names, 1, &kwn, &a->kw,
-				   uidvalidity_r, &uid);
-	if (uid_r != NULL)
-		*uid_r = uid;
-	a->tmp[0] = '\0';	/* delivered: abort must not unlink */
-	maildir_append_abort(sa);
+	if (r == 0)
+		r = maildir_quota_check(as[0]->u->root, total, (uint64_t)n);
+	while (r == 0 && linked < n &&
+	       (r = finish_file(as[linked], names[linked],
+				sizeof(names[linked]))) == 0)
+		linked++;
+	if (r < 0) {
+		maildir_set_error(&as[0]->u->base, "append", errno);
+		finish_undo(as, names, linked);
+	} else {
+		maildir_quota_add(as[0]->u->root, (int64_t)total, (int64_t)n);
+		r = maildir_deliver_assign(as[0]->u, as[0]->dir, np, n, kwn,
+					   kws, uidvalidity_r, uids);
+		for (size_t i = 0; i < n; i++)
+			as[i]->tmp[0] = '\0';	/* delivered: keep */
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (uids_r != NULL)
+			uids_r[i] = uids[i];
+		maildir_append_abort(sas[i]);
+	}
+	free(names);
+	free(np);
+	free(kws);
+	free(kwn);
+	free(uids);
 	return r;
 }
 

@@ -40,6 +40,7 @@ hash_drop(struct maildir_folder *f)
 	free(f->hash);
 	f->hash = NULL;
 	f->hash_size = f->hash_n = 0;
+	f->ms_dirty = true;	/* records came or went: log their modseqs */
 }
 
 static void
@@ -169,34 +170,12 @@ maildir_rec_append(struct maildir_folder *f, uint32_t uid, const char *name)
 void
 maildir_folder_changed(struct maildir_folder *f)
 {
-	uint64_t one = 1;
-	size_t i;
-
+	/* records came or went: their modseqs are logged before any view
+	 * sees them (a failure leaves ms_dirty for the next change) */
+	if (f->ms_dirty && maildir_modseq_sync(f) == 0)
+		f->ms_dirty = false;
 	f->gen++;
-	for (i = 0; i < f->notify_n; i++)
-		if (write(f->notify_fds[i], &one, sizeof(one)) < 0) {
-			/* eventfd full: the reader is already woken */
-		}
-}
-
-void
-maildir_folder_add_notify(struct maildir_folder *f, int fd)
-{
-	f->notify_fds = xrealloc(f->notify_fds,
-				 (f->notify_n + 1) * sizeof(int));
-	f->notify_fds[f->notify_n++] = fd;
-}
-
-void
-maildir_folder_del_notify(struct maildir_folder *f, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < f->notify_n; i++)
-		if (f->notify_fds[i] == fd) {
-			f->notify_fds[i] = f->notify_fds[--f->notify_n];
-			return;
-		}
+	maildir_watch_notify(f);
 }
 
 /* clean_tmp: remove files left in tmp/ by writers that died more than
@@ -231,9 +210,18 @@ int
 maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
 {
+	char cur[MAILDIR_PATH_MAX];
 	struct maildir_folder *f;
-	int r = 0;
+	struct stat st;
+	int r;
 
+	if ((r = maildir_folder_served(root, dir)) < 0)
+		return r;
+	/* a live object outlives its folder's DELETE or RENAME (sessions
+	 * still hold it): the folder itself must be there to be opened */
+	if (maildir_path(cur, sizeof(cur), dir, "cur", NULL) < 0 ||
+	    stat(cur, &st) < 0)
+		return -ERR_NOTFOUND;
 	pthread_mutex_lock(&registry_lock);
 	for (f = registry; f != NULL; f = f->next)
 		if (strcmp(f->dir, dir) == 0)
@@ -246,6 +234,7 @@ maildir_folder_get(const char *root, const char *dir,
 		f->nfs = statfs(dir, &sfs) == 0 &&
 			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
 		pthread_mutex_init(&f->lock, NULL);
+		f->wd[0].wd = f->wd[1].wd = -1;
 		f->next = registry;
 		registry = f;
 	}
@@ -256,6 +245,10 @@ maildir_folder_get(const char *root, const char *dir,
 	if (!f->loaded) {
 		clean_tmp(f->dir);
 		r = maildir_folder_refresh(f, true, false, NULL);
+		/* a folder whose log cannot be written (a read-only
+		 * Maildir) still opens, without modseqs (NOMODSEQ) */
+		if (r == 0 && f->ms == NULL)
+			maildir_modseq_sync(f);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0) {
@@ -293,7 +286,7 @@ maildir_folder_put(struct maildir_folder **fp)
 	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
-	free(f->notify_fds);
+	maildir_modseq_free(f->ms);
 	free(f->dir);
 	free(f->root);
 	pthread_mutex_destroy(&f->lock);
@@ -306,6 +299,7 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 {
 	char path[MAILDIR_PATH_MAX], lock[MAILDIR_PATH_MAX];
 	struct maildir_stamp st;
+	unsigned held;
 	size_t i;
 	int r;
 
@@ -315,6 +309,12 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	/* numbered under the locks Courier and Dovecot honour too, so that
+	 * neither hands out the same UID meanwhile */
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
@@ -327,11 +327,13 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 			uids[i] = rec->uid;
 		}
 		r = maildir_uidlist_write(f);
+		maildir_compat_unlock(f, held);
 		maildir_lockfile_release(lock);
 		if (r == 0)
 			maildir_folder_changed(f);
 		return r;
 	}
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	if ((r = maildir_folder_refresh(f, true, false, NULL)) < 0)
 		return r;

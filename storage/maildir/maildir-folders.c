@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <strings.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
@@ -62,7 +63,8 @@ maildir_folder_exists(struct store_user *u, const char *name)
 	char dir[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
 
 	if (maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir)) < 0 ||
-	    maildir_path(path, sizeof(path), dir, "cur", NULL) < 0)
+	    maildir_path(path, sizeof(path), dir, "cur", NULL) < 0 ||
+	    maildir_folder_served(MU(u)->root, dir) < 0)
 		return 0;
 	return access(path, F_OK) == 0 ? 1 : 0;
 }
@@ -84,7 +86,10 @@ existing2(struct maildir_user *u, struct name_list *l,
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN &&
 		    de->d_type != DT_LNK)
 			continue;
-		if (maildir_name_from_disk(de->d_name, name, sizeof(name)) < 0)
+		if (maildir_name_from_disk(de->d_name, name, sizeof(name)) < 0 ||
+		    maildir_path(path, sizeof(path), u->root, de->d_name,
+				 NULL) < 0 ||
+		    maildir_folder_served(u->root, path) < 0)
 			continue;
 		if (others != NULL &&
 		    (maildir_path(path, sizeof(path), u->root, de->d_name,
@@ -204,6 +209,11 @@ maildir_folder_create(struct store_user *u, const char *name)
 		if ((r = maildir_name_to_dir(MU(u)->root, tmp, dir,
 					     sizeof(dir))) < 0)
 			return r;
+		/* a link not served: the name is taken, and mkdir would
+		 * create tmp/ new/ cur/ in its target */
+		if (!maildir_name_is_inbox(tmp) &&
+		    maildir_folder_served(MU(u)->root, dir) < 0)
+			return -ERR_EXISTS;
 		if (!maildir_name_is_inbox(tmp) &&
 		    (r = maildir_mkdir_maildir(dir, true)) < 0) {
 			maildir_set_error(u, "create folder", errno);
@@ -216,38 +226,72 @@ maildir_folder_create(struct store_user *u, const char *name)
 	return maildir_fsync_dir(MU(u)->root);
 }
 
+/* remove_tree: remove name (under the directory dirfd) and, when it is a
+ * directory, everything in it, never following a symbolic link: a link is
+ * removed, not what it points to (DELETE of a folder that an admin linked
+ * to another user's Maildir must not empty that Maildir). O_NOFOLLOW on
+ * each open closes the race with a directory swapped for a link. Depth is
+ * bounded: a Maildir++ folder is two levels deep. */
 static void
-remove_tree(const char *dir)
+remove_tree(int dirfd, const char *name, unsigned depth)
 {
-	char path[MAILDIR_PATH_MAX];
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	struct stat st;
+	DIR *d;
+	int fd;
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    maildir_path(path, sizeof(path), dir, de->d_name,
-				 NULL) < 0)
-			continue;
-		if (unlink(path) < 0 && (errno == EISDIR || errno == EPERM))
-			remove_tree(path);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlinkat(dirfd, name, 0);
+		return;
 	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			unlinkat(dirfd, name, 0);
+		return;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) < 0 &&
+		    (errno == EISDIR || errno == EPERM) && depth < 8)
+			remove_tree(fd, de->d_name, depth + 1);
+	}
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 int
 maildir_folder_delete(struct store_user *u, const char *name)
 {
 	char dir[MAILDIR_PATH_MAX], trash[MAILDIR_PATH_MAX], uniq[128];
+	struct stat st;
 	int r;
 
 	if (maildir_name_is_inbox(name))
 		return -ERR_PERM;
 	if ((r = maildir_name_to_dir(MU(u)->root, name, dir, sizeof(dir))) < 0)
 		return r;
-	if (!maildir_folder_exists(u, name))
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* a folder that is a link (shared by an admin, served or
+		 * not): DELETE removes the link, never its target */
+		if (unlink(dir) < 0) {
+			maildir_set_error(u, "delete folder", errno);
+			return maildir_errno(errno);
+		}
+		return maildir_fsync_dir(MU(u)->root);
+	}
+	/* one whose cur/ or new/ is a link (not served) may go too */
+	bool linked = maildir_folder_is_link(dir);
+	if (!linked && !maildir_folder_exists(u, name))
 		return -ERR_NOTFOUND;
 	/* rename first, so the folder vanishes at once and whole */
 	maildir_unique(uniq, sizeof(uniq));
@@ -257,8 +301,9 @@ maildir_folder_delete(struct store_user *u, const char *name)
 		return maildir_errno(errno);
 	}
 	uint64_t bytes = 0, msgs = 0;
-	maildir_quota_folder_usage(trash, &bytes, &msgs);
-	remove_tree(trash);
+	if (!linked)	/* a linked cur/ or new/ holds no mail of ours */
+		maildir_quota_folder_usage(trash, &bytes, &msgs);
+	remove_tree(AT_FDCWD, trash, 0);
 	if (msgs > 0)
 		maildir_quota_add(MU(u)->root, -(int64_t)bytes,
 				  -(int64_t)msgs);
@@ -462,6 +507,7 @@ maildir_folder_status(struct store_user *u, const char *name,
 		st->messages = (uint32_t)f->n;
 		st->uidnext = f->uidnext;
 		st->uidvalidity = f->uidvalidity;
+		st->highestmodseq = maildir_modseq_highest(f);
 		for (size_t i = 0; i < f->n; i++) {
 			if (f->recs[i].uid >= f->first_recent)
 				st->recent++;

@@ -80,8 +80,9 @@ store_folder_size(struct store_user *u, const char *name, uint64_t *size_r)
 	 * change) or went is left out, as an expunge in between would be */
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size;
-		int fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && maildir_crlf_size(fd, &size) == 0) {
+		int fd = -1;
+		if (maildir_msg_file_open(paths[i], &fd) == 0 &&
+		    maildir_crlf_size(fd, &size) == 0) {
 			sum += size;
 			pthread_mutex_lock(&f->lock);
 			struct maildir_rec *rec = maildir_folder_find(f,

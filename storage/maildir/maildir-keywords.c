@@ -7,7 +7,8 @@
  * the same directory holds a newer keyword list of one message, a name per
  * line. Maildock writes the per-message files as Courier does. Dovecot's
  * keyword letters (a-z after ":2,", named in dovecot-keywords) are read
- * for messages Courier's files do not mention.
+ * for messages Courier's files do not mention, and written when Dovecot's
+ * files are kept (maildir-compat.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -416,5 +417,8 @@ maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 	}
 	if (!set_ids(r, ids, k))
 		return 0;
-	return maildir_keywords_save(f, r) < 0 ? -ERR_IO : 1;
+	if (maildir_keywords_save(f, r) < 0 ||
+	    maildir_compat_kw_letters(f, r) < 0)
+		return -ERR_IO;
+	return 1;
 }

@@ -3,15 +3,10 @@
  * Session views of a folder: a private, UID-sorted copy of the shared
  * records that changes only in sync (RFC 3501 7.4.1), the \Recent claim
  * (RFC 3501 2.3.2), flag and keyword changes by file rename, expunge, and
- * the notify descriptor (eventfd from other sessions + inotify) for IDLE.
+ * and the view's change watch for IDLE (maildir-watch.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#ifdef HAVE_SYS_INOTIFY_H
-#include <sys/inotify.h>
-#endif
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
@@ -36,7 +31,7 @@ static bool
 msg_differs(const struct store_msg *m, const struct maildir_rec *r)
 {
 	return (m->flags & STORE_FLAGS_PERMANENT) != r->flags ||
-	       m->keyword_count != r->kw_n ||
+	       m->modseq != r->modseq || m->keyword_count != r->kw_n ||
 	       (r->kw_n > 0 && memcmp(m->keywords, r->kw,
 				      r->kw_n * sizeof(unsigned)) != 0);
 }
@@ -65,20 +60,6 @@ maildir_view_remove(struct maildir_mailbox *v, uint32_t seq)
 	v->count--;
 }
 
-static void
-drain(struct maildir_mailbox *v)
-{
-	char buf[4096];
-	uint64_t n;
-
-	if (v->event_fd >= 0)
-		while (read(v->event_fd, &n, sizeof(n)) > 0) {
-		}
-	if (v->inotify_fd >= 0)
-		while (read(v->inotify_fd, buf, sizeof(buf)) > 0) {
-		}
-}
-
 /* merge: bring v's messages up to f's (f->lock held). */
 static void
 merge(struct maildir_mailbox *v, uint32_t recent_from,
@@ -86,7 +67,7 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 {
 	struct maildir_folder *f = v->f;
 	struct store_msg *out = xcalloc(f->n + 1, sizeof(*out));
-	uint32_t *gone = xmalloc((v->count + 1) * sizeof(*gone));
+	uint32_t *gone = xmalloc((v->count + 1) * 2 * sizeof(*gone));
 	uint32_t *chg = xmalloc((f->n + 1) * sizeof(*chg));
 	size_t i = 0, k = 0, o = 0, ng = 0, nc = 0;
 	uint32_t old_count = v->count, old_recent = v->recent;
@@ -97,7 +78,8 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 		struct store_msg *m = i < v->count ? &v->msgs[i] : NULL;
 		struct maildir_rec *r = k < f->n ? &f->recs[k] : NULL;
 		if (m != NULL && (r == NULL || m->uid < r->uid)) {
-			gone[ng++] = (uint32_t)i + 1;
+			gone[2 * ng] = (uint32_t)i + 1;
+			gone[2 * ng++ + 1] = m->uid;
 			free((void *)m->keywords);
 			i++;
 			continue;
@@ -111,11 +93,13 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 				msg_set_kw(&out[o], r);
 				out[o].flags = r->flags |
 					(m->flags & STORE_FLAG_RECENT);
+				out[o].modseq = r->modseq;
 				chg[nc++] = (uint32_t)o + 1;
 			}
 			i++;
 		} else {
 			out[o].flags = r->flags;
+			out[o].modseq = r->modseq;
 			msg_set_kw(&out[o], r);
 			if (!v->readonly && r->uid >= recent_from &&
 			    r->uid >= known_next)
@@ -133,10 +117,12 @@ merge(struct maildir_mailbox *v, uint32_t recent_from,
 	v->uidnext = f->uidnext;
 	v->uidvalidity = f->uidvalidity;
 	v->gen = f->gen;
+	v->highestmodseq = maildir_modseq_highest(f);
 	view_copy_kw(v);
 	for (i = ng; i > 0; i--)
 		if (cb->expunged != NULL)
-			cb->expunged(ctx, gone[i - 1]);
+			cb->expunged(ctx, gone[2 * (i - 1)],
+				     gone[2 * (i - 1) + 1]);
 	if (cb->exists != NULL && v->count > old_count - ng)
 		cb->exists(ctx, v->count);
 	if (cb->recent != NULL && v->recent != old_recent)
@@ -156,7 +142,6 @@ maildir_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 	uint32_t recent_from = UINT32_MAX;
 	int r;
 
-	drain(v);
 	pthread_mutex_lock(&v->f->lock);
 	r = maildir_folder_refresh(v->f, false, !v->readonly, &recent_from);
 	if (r == 0)
@@ -187,7 +172,6 @@ maildir_mailbox_open(struct store_user *u, const char *name, bool readonly,
 	v->base.user = u;
 	v->f = f;
 	v->readonly = readonly;
-	v->event_fd = v->inotify_fd = v->epoll_fd = -1;
 	if ((r = maildir_mailbox_sync(&v->base, &none, NULL)) < 0) {
 		maildir_folder_put(&v->f);
 		free(v);
@@ -212,16 +196,7 @@ maildir_mailbox_close(struct store_mailbox *mb)
 		}
 	if (v->pop3_locked)
 		maildir_pop3_unlock(mb);
-	if (v->event_fd >= 0) {
-		pthread_mutex_lock(&v->f->lock);
-		maildir_folder_del_notify(v->f, v->event_fd);
-		pthread_mutex_unlock(&v->f->lock);
-		close(v->event_fd);
-	}
-	if (v->inotify_fd >= 0)
-		close(v->inotify_fd);
-	if (v->epoll_fd >= 0)
-		close(v->epoll_fd);
+	maildir_mailbox_unwatch(mb);
 	for (uint32_t i = 0; i < v->count; i++)
 		free((void *)v->msgs[i].keywords);
 	for (uint32_t i = 0; i < v->pop3_n; i++)
@@ -234,37 +209,26 @@ maildir_mailbox_close(struct store_mailbox *mb)
 }
 
 int
-maildir_mailbox_notify_fd(struct store_mailbox *mb)
+maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+		      void *ctx)
 {
 	struct maildir_mailbox *v = VIEW(mb);
-	struct epoll_event ev = { .events = EPOLLIN };
-	char path[MAILDIR_PATH_MAX];
 
-	if (v->epoll_fd >= 0)
-		return v->epoll_fd;
-	v->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	v->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (v->epoll_fd < 0 || v->event_fd < 0)
-		return -1;
-	epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->event_fd, &ev);
-	pthread_mutex_lock(&v->f->lock);
-	maildir_folder_add_notify(v->f, v->event_fd);
-	pthread_mutex_unlock(&v->f->lock);
-#ifdef HAVE_SYS_INOTIFY_H
-	v->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (v->inotify_fd >= 0) {
-		uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-				IN_MOVED_TO;
-		maildir_path(path, sizeof(path), v->f->dir, "new", NULL);
-		inotify_add_watch(v->inotify_fd, path, mask);
-		maildir_path(path, sizeof(path), v->f->dir, "cur", NULL);
-		inotify_add_watch(v->inotify_fd, path, mask);
-		epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->inotify_fd, &ev);
-	}
-#else
-	(void)path;
-#endif
-	return v->epoll_fd;
+	maildir_mailbox_unwatch(mb);
+	v->watcher.fn = fn;
+	v->watcher.ctx = ctx;
+	return maildir_watch_add(v->f, &v->watcher);
+}
+
+void
+maildir_mailbox_unwatch(struct store_mailbox *mb)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+
+	if (v->watcher.fn == NULL)
+		return;
+	maildir_watch_del(v->f, &v->watcher);
+	v->watcher.fn = NULL;
 }
 
 static int
@@ -292,8 +256,8 @@ rename_rec(struct maildir_folder *f, struct maildir_rec *r, unsigned flags)
 
 static int
 set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
-		 enum store_flags_mode mode, unsigned flags,
-		 const char *const *keywords, size_t n)
+		 uint64_t unchangedsince, enum store_flags_mode mode,
+		 unsigned flags, const char *const *keywords, size_t n)
 {
 	struct maildir_folder *f = v->f;
 	struct maildir_rec *r = maildir_folder_find(f, m->uid);
@@ -302,6 +266,8 @@ set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
 
 	if (r == NULL)
 		return 0;
+	if (r->modseq > unchangedsince)
+		return 1;	/* RFC 7162 3.1.3: changed since */
 	flags &= STORE_FLAGS_PERMANENT;
 	nf = mode == STORE_FLAGS_SET ? flags : mode == STORE_FLAGS_ADD ?
 	     r->flags | flags : r->flags & ~flags;
@@ -320,10 +286,11 @@ set_flags_locked(struct maildir_mailbox *v, struct store_msg *m,
 			return 0;
 		ret = rename_rec(f, r, nf);
 	}
-	if (ret < 0)
+	if (ret < 0 || (ret = maildir_modseq_touch(f, r)) < 0)
 		return ret;
 	if (msg_differs(m, r)) {
 		m->flags = r->flags | (m->flags & STORE_FLAG_RECENT);
+		m->modseq = r->modseq;
 		msg_set_kw(m, r);
 		kwc = 1;
 	}
@@ -349,8 +316,8 @@ maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq)
 
 int
 maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
-		      enum store_flags_mode mode, unsigned flags,
-		      const char *const *keywords, size_t n)
+		      uint64_t unchangedsince, enum store_flags_mode mode,
+		      unsigned flags, const char *const *keywords, size_t n)
 {
 	struct maildir_mailbox *v = VIEW(mb);
 	int r;
@@ -363,7 +330,8 @@ maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		if ((r = maildir_keywords_check(keywords[i])) < 0)
 			return r;
 	pthread_mutex_lock(&v->f->lock);
-	r = set_flags_locked(v, &v->msgs[seq - 1], mode, flags, keywords, n);
+	r = set_flags_locked(v, &v->msgs[seq - 1], unchangedsince, mode,
+			     flags, keywords, n);
 	pthread_mutex_unlock(&v->f->lock);
 	if (r < 0)
 		maildir_set_error(mb->user, "set flags", errno);
@@ -382,7 +350,7 @@ in_ranges(uint32_t uid, const struct store_uid_range *ranges, size_t n)
 int
 maildir_mailbox_expunge(struct store_mailbox *mb,
 			const struct store_uid_range *ranges, size_t n,
-			void (*expunged)(void *ctx, uint32_t seq), void *ctx)
+			store_expunged_fn *expunged, void *ctx)
 {
 	struct maildir_mailbox *v = VIEW(mb);
 	struct maildir_folder *f = v->f;
@@ -405,7 +373,7 @@ maildir_mailbox_expunge(struct store_mailbox *mb,
 			struct stat st;
 			maildir_path(path, sizeof(path), f->dir, "cur",
 				     r->name);
-			if (stat(path, &st) == 0)
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
 				size = (uint64_t)st.st_size;
 		}
 		maildir_path(path, sizeof(path), f->dir, "cur", r->name);
@@ -416,10 +384,11 @@ maildir_mailbox_expunge(struct store_mailbox *mb,
 		}
 		bytes -= (int64_t)size;
 		msgs--;
-		maildir_folder_remove(f, m->uid);
+		uint32_t uid = m->uid;
+		maildir_folder_remove(f, uid);
 		maildir_view_remove(v, seq);
 		if (expunged != NULL)
-			expunged(ctx, seq);
+			expunged(ctx, seq, uid);
 	}
 	if (msgs != 0)
 		maildir_folder_changed(f);

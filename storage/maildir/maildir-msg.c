@@ -2,12 +2,14 @@
  *
  * Per-message accessors of a view: lookup by sequence number or UID, the
  * CRLF size (",W=" or counted once and cached), INTERNALDATE (mtime), the
- * file itself, and the view counters.
+ * file itself, the view counters, HIGHESTMODSEQ and the UIDs that vanished
+ * since a modseq (RFC 7162).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "core/arena.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -141,20 +143,15 @@ maildir_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r)
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd_r >= 0)
-		return 0;
-	if (errno != ENOENT)
-		return maildir_errno(errno);
+	ret = maildir_msg_file_open(path, fd_r);
+	if (ret != -ERR_NOTFOUND)
+		return ret;
 	pthread_mutex_lock(&v->f->lock);
 	ret = locate(v, seq, path, sizeof(path), &r);
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	*fd_r = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd_r < 0)
-		return maildir_errno(errno);
-	return 0;
+	return maildir_msg_file_open(path, fd_r);
 }
 
 int
@@ -222,8 +219,8 @@ maildir_msg_size(struct store_mailbox *mb, uint32_t seq, uint64_t *size_r)
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return maildir_errno(errno);
+	if ((ret = maildir_msg_file_open(path, &fd)) < 0)
+		return ret;
 	ret = maildir_crlf_size(fd, &size);
 	close(fd);
 	if (ret < 0)
@@ -252,8 +249,83 @@ maildir_msg_internal_date(struct store_mailbox *mb, uint32_t seq,
 	pthread_mutex_unlock(&v->f->lock);
 	if (ret < 0)
 		return ret;
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0)
 		return maildir_errno(errno);
+	if (!S_ISREG(st.st_mode))	/* never a link's target's date */
+		return -ERR_NOTFOUND;
 	*date_r = st.st_mtime;
+	return 0;
+}
+
+uint64_t
+maildir_mailbox_highestmodseq(const struct store_mailbox *mb)
+{
+	return CVIEW(mb)->highestmodseq;
+}
+
+static int
+cmp_uid(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* add_range: append uid to the ranges, extending the last one when it
+ * follows it */
+static void
+add_range(struct store_uid_range *rg, size_t *n, uint32_t first,
+	  uint32_t last)
+{
+	if (*n > 0 && rg[*n - 1].last + 1 == first) {
+		rg[*n - 1].last = last;
+		return;
+	}
+	rg[*n].first = first;
+	rg[(*n)++].last = last;
+}
+
+int
+maildir_mailbox_vanished(struct store_mailbox *mb, uint64_t since,
+			 struct arena *a, struct store_uid_range **ranges_r,
+			 size_t *n_r)
+{
+	struct maildir_mailbox *v = VIEW(mb);
+	struct store_uid_range *rg;
+	uint32_t *gone, prev = 0;
+	size_t ng, n = 0;
+	int all;
+
+	pthread_mutex_lock(&v->f->lock);
+	all = maildir_modseq_gone_since(v->f, since, &gone, &ng);
+	pthread_mutex_unlock(&v->f->lock);
+	rg = arena_alloc(a, ((all ? v->count : ng) + 1) * sizeof(*rg));
+	if (rg == NULL) {
+		free(gone);
+		return -ERR_LIMIT;
+	}
+	if (all) {	/* RFC 7162 3.2.5.2: every UID we cannot see */
+		for (uint32_t i = 0; i < v->count; i++) {
+			if (v->msgs[i].uid > prev + 1)
+				add_range(rg, &n, prev + 1,
+					  v->msgs[i].uid - 1);
+			prev = v->msgs[i].uid;
+		}
+		if (v->uidnext > prev + 1)
+			add_range(rg, &n, prev + 1, v->uidnext - 1);
+	} else {
+		/* a message the view still shows is reported at its next
+		 * sync point, with its sequence number */
+		qsort(gone, ng, sizeof(*gone), cmp_uid);
+		for (size_t i = 0; i < ng; i++)
+			if (gone[i] < v->uidnext && gone[i] != prev &&
+			    maildir_msg_seq_by_uid(mb, gone[i]) == 0) {
+				add_range(rg, &n, gone[i], gone[i]);
+				prev = gone[i];
+			}
+	}
+	free(gone);
+	*ranges_r = rg;
+	*n_r = n;
 	return 0;
 }

@@ -56,7 +56,8 @@ sum_dir(const char *dir, uint64_t *bytes, uint64_t *msgs)
 		if (!maildir_size_parse(de->d_name, 'S', &size)) {
 			struct stat st;
 			if (maildir_path(path, sizeof(path), dir, de->d_name,
-					 NULL) < 0 || stat(path, &st) < 0)
+					 NULL) < 0 || lstat(path, &st) < 0 ||
+			    !S_ISREG(st.st_mode))
 				continue;
 			size = (uint64_t)st.st_size;
 		}

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <time.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
@@ -29,6 +30,20 @@ listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* is_file: entry de of d is a regular file. A symbolic link, FIFO or
+ * device is never a message: a link in cur/ would serve its target (another
+ * user's message, /etc/passwd) and a FIFO would block the reader. */
+static bool
+is_file(DIR *d, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_REG;
+	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
 /* move_new: rename every new/X to cur/X:2, (Courier does the same). */
 static int
 move_new(struct maildir_folder *f)
@@ -43,7 +58,7 @@ move_new(struct maildir_folder *f)
 	if ((d = opendir(path)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
+		if (!maildir_filename_ok(de->d_name) || !is_file(d, de))
 			continue;
 		if (snprintf(from, sizeof(from), "%s/%s", path,
 			     de->d_name) >= (int)sizeof(from) ||
@@ -73,7 +88,7 @@ scan_cur(struct maildir_folder *f, struct listing *l)
 	if ((d = opendir(path)) == NULL)
 		return maildir_errno(errno);
 	while ((de = readdir(d)) != NULL) {
-		if (!maildir_filename_ok(de->d_name))
+		if (!maildir_filename_ok(de->d_name) || !is_file(d, de))
 			continue;
 		if (l->n == l->cap) {
 			l->cap = l->cap ? l->cap * 2 : 256;
@@ -196,6 +211,7 @@ rebuild(struct maildir_folder *f, struct listing *l,
 		if (k < old_n && old[k].uid == e[i].uid) {
 			r->kw = old[k].kw;
 			r->kw_n = old[k].kw_n;
+			r->modseq = old[k].modseq;
 			old[k].kw = NULL;
 			if (r->vsize == 0)
 				r->vsize = old[k].vsize;
@@ -303,7 +319,7 @@ maildir_folder_same_header(struct maildir_folder *f, const char *path,
 			 &recent) == 3;
 	fclose(fp);
 	return ok && v == f->uidvalidity && next == f->uidnext &&
-	       recent == f->first_recent;
+	       recent == f->first_recent && maildir_compat_same(f);
 }
 
 /* folder_replaced: the folder was deleted and created again (a new UID
@@ -356,6 +372,7 @@ load_exact(struct maildir_folder *f, const struct maildir_uidlist *ul)
 		if (k < old_n && old[k].uid == r->uid) {
 			r->kw = old[k].kw;
 			r->kw_n = old[k].kw_n;
+			r->modseq = old[k].modseq;
 			old[k].kw = NULL;
 			changed |= strcmp(old[k].name, r->name) != 0;
 		} else
@@ -416,6 +433,7 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 	struct maildir_stamp st;
 	struct listing l = { 0 };
 	bool dirty = false;
+	unsigned held;
 	int r;
 
 	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
@@ -424,10 +442,16 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r;
+	maildir_compat_decide(f);
+	if ((r = maildir_compat_lock(f, &held)) < 0) {
+		maildir_lockfile_release(lock);
+		return r;
+	}
 	maildir_stamp_get(path, &st);
 	if (!maildir_folder_same_header(f, path, &st)) {
 		r = maildir_uidlist_read(f->dir, &ul);
 		if (r == 0) {
+			maildir_compat_merge(f, &ul);
 			r = merge_list(f, &ul, &l, &dirty, changed_r);
 			if (st.ino == 0)	/* imported */
 				dirty = true;
@@ -467,10 +491,12 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 			dirty = true;
 		}
 	}
-	r = dirty ? maildir_uidlist_write(f) : 0;
+	/* the other servers' lists are rewritten when they lag ours */
+	r = dirty ? maildir_uidlist_write(f) : maildir_compat_write(f);
 out:
 	if (r < 0)
 		memset(&f->st_cur, 0, sizeof(f->st_cur));
+	maildir_compat_unlock(f, held);
 	maildir_lockfile_release(lock);
 	listing_free(&l);
 	return r;
@@ -502,7 +528,8 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	bool dirs = force || !f->loaded ||
 		    !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);
-	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist);
+	bool ulc = !maildir_stamp_eq(&ul, &f->st_uidlist) ||
+		   !maildir_compat_same(f);
 	bool want_claim = claim && (!f->loaded || ulc ||
 				    f->first_recent < f->uidnext);
 	if (claim)
@@ -529,6 +556,10 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	if (r > 0)
 		changed = true;
 	r = r < 0 ? r : 0;
+	/* keyword changes, and lines another process logged, reach the
+	 * records' modseqs too */
+	if (changed || (f->loaded && maildir_modseq_stale(f)))
+		f->ms_dirty = changed = true;
 	if (changed)
 		maildir_folder_changed(f);
 	f->loaded = true;

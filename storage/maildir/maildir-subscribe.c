@@ -4,12 +4,55 @@
  * line in Courier's namespace ("INBOX" or "INBOX.<name>", the name spelled
  * as folder directories are: modified UTF-7, or UTF-8 like Courier-IMAP 5),
  * rewritten atomically. Lines without the "INBOX." prefix (other tools) are
- * read as plain names.
+ * read as plain names. Dovecot's "subscriptions" (version 2: a "V\t2" line,
+ * a blank line, then one name a line with the hierarchy as tabs, no
+ * namespace prefix) is kept beside it when Dovecot's files are kept; the
+ * newer of the two is read, so a change made by either server wins.
  */
 #include <errno.h>
+#include <unistd.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
 #include "core/compat.h"
+
+#define DOVECOT_SUBS_HEAD "V\t2\n\n"
+
+/* dovecot_kept: Dovecot's subscriptions file is kept for u's Maildir. */
+static bool
+dovecot_kept(struct maildir_user *u)
+{
+	char path[MAILDIR_PATH_MAX];
+	unsigned set = maildir_settings.compat;
+
+	if ((set & MAILDIR_COMPAT_AUTO) == 0)
+		return (set & MAILDIR_COMPAT_DOVECOT) != 0;
+	return (maildir_path(path, sizeof(path), u->root,
+			     MAILDIR_DOVECOT_SUBSCRIBED, NULL) == 0 &&
+		access(path, F_OK) == 0) ||
+	       (maildir_path(path, sizeof(path), u->root,
+			     MAILDIR_DOVECOT_UIDLIST, NULL) == 0 &&
+		access(path, F_OK) == 0);
+}
+
+/* newer_file: which of Courier's (false) and Dovecot's (true) files to
+ * read: the one changed last; Courier's when only it exists. */
+static bool
+dovecot_newer(struct maildir_user *u)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct maildir_stamp c, d;
+
+	maildir_path(path, sizeof(path), u->root, MAILDIR_SUBSCRIBED, NULL);
+	maildir_stamp_get(path, &c);
+	maildir_path(path, sizeof(path), u->root, MAILDIR_DOVECOT_SUBSCRIBED,
+		     NULL);
+	maildir_stamp_get(path, &d);
+	if (d.ino == 0)
+		return false;
+	return c.ino == 0 || d.mtime.tv_sec > c.mtime.tv_sec ||
+	       (d.mtime.tv_sec == c.mtime.tv_sec &&
+		d.mtime.tv_nsec > c.mtime.tv_nsec);
+}
 
 char **
 maildir_subscriptions_load(struct maildir_user *u, size_t *n_r)
@@ -18,14 +61,22 @@ maildir_subscriptions_load(struct maildir_user *u, size_t *n_r)
 	char name[STORE_NAME_MAXLEN + 1];
 	char **names = NULL;
 	size_t len, n = 0;
+	bool dovecot = dovecot_newer(u);
 
 	*n_r = 0;
-	maildir_path(path, sizeof(path), u->root, MAILDIR_SUBSCRIBED, NULL);
+	maildir_path(path, sizeof(path), u->root, dovecot ?
+		     MAILDIR_DOVECOT_SUBSCRIBED : MAILDIR_SUBSCRIBED, NULL);
 	if (maildir_read_file(path, &data, &len, 4 * 1024 * 1024) < 0)
 		return NULL;
-	for (line = strtok_r(data, "\n", &save); line != NULL;
+	line = data;
+	if (dovecot && strncmp(data, DOVECOT_SUBS_HEAD, 5) == 0)
+		line = data + 5;
+	for (line = strtok_r(line, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *p = line;
+		if (dovecot)	/* its hierarchy separator is a tab */
+			for (char *t = line; (t = strchr(t, '\t')) != NULL;)
+				*t = '.';
 		if (strcmp(line, "INBOX") == 0) {
 			str_copy(name, "INBOX", sizeof(name));
 		} else {
@@ -42,29 +93,59 @@ maildir_subscriptions_load(struct maildir_user *u, size_t *n_r)
 	return names;
 }
 
-static int
-save(struct maildir_user *u, char **names, size_t n)
+/* render: names in Courier's layout, or Dovecot's (dovecot). */
+static char *
+render(char **names, size_t n, bool dovecot, size_t *len_r)
 {
 	size_t cap = 64, len = 0;
 	char *text = xmalloc(cap), enc[STORE_NAME_MAXLEN * 4];
-	int r;
 
+	if (dovecot)
+		len = (size_t)snprintf(text, cap, "%s", DOVECOT_SUBS_HEAD);
 	for (size_t i = 0; i < n; i++) {
-		if (maildir_name_is_inbox(names[i]))
+		bool inbox = maildir_name_is_inbox(names[i]);
+		if (inbox)
 			str_copy(enc, "INBOX", sizeof(enc));
 		else if (maildir_name_encode(names[i], enc, sizeof(enc)) < 0)
 			continue;
+		if (dovecot)
+			for (char *t = enc; (t = strchr(t, '.')) != NULL;)
+				*t = '\t';
 		size_t need = strlen(enc) + 8;
 		if (len + need >= cap) {
 			cap = (cap + need) * 2;
 			text = xrealloc(text, cap);
 		}
 		len += (size_t)snprintf(text + len, cap - len, "%s%s\n",
-					maildir_name_is_inbox(names[i]) ?
-					"" : "INBOX.", enc);
+					inbox || dovecot ? "" : "INBOX.", enc);
 	}
+	*len_r = len;
+	return text;
+}
+
+static int
+save(struct maildir_user *u, char **names, size_t n)
+{
+	char path[MAILDIR_PATH_MAX], *text;
+	size_t len;
+	int r;
+
+	text = render(names, n, false, &len);
 	r = maildir_write_atomic(u->root, MAILDIR_SUBSCRIBED, text, len);
 	free(text);
+	if (r < 0 || !dovecot_kept(u))
+		return r;
+	/* under Dovecot's dotlock of the file, as its subsfile code takes */
+	if ((r = maildir_path(path, sizeof(path), u->root,
+			      MAILDIR_DOVECOT_SUBSCRIBED ".lock", NULL)) < 0 ||
+	    (r = maildir_dotlock_take(path, maildir_settings.lock_timeout,
+				      maildir_settings.lock_stale)) < 0)
+		return r;
+	text = render(names, n, true, &len);
+	r = maildir_write_atomic(u->root, MAILDIR_DOVECOT_SUBSCRIBED, text,
+				 len);
+	free(text);
+	maildir_lockfile_release(path);
 	return r;
 }
 

@@ -186,6 +186,8 @@ maildir_uidlist_parse_dovecot(char *data, size_t len,
 			ul->uidvalidity = (uint32_t)strtoul(p + 1, NULL, 10);
 		else if (*p == 'N')
 			ul->uidnext = (uint32_t)strtoul(p + 1, NULL, 10);
+		else if (*p == 'G' && strspn(p + 1, "0123456789abcdef") == 32)
+			memcpy(ul->guid, p + 1, 32);
 	}
 	if (ul->uidvalidity == 0)
 		return -ERR_CORRUPT;
@@ -240,6 +242,8 @@ maildir_uidlist_free(struct maildir_uidlist *ul)
 {
 	free(ul->e);
 	free(ul->data);
+	free(ul->more[0]);
+	free(ul->more[1]);
 	memset(ul, 0, sizeof(*ul));
 }
 
@@ -301,6 +305,7 @@ maildir_uidlist_write(struct maildir_folder *f)
 		maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST,
 			     NULL);
 		maildir_stamp_get(path, &f->st_uidlist);
+		r = maildir_compat_write(f);
 	}
 	return r;
 }

@@ -20,6 +20,7 @@ struct maildir_settings maildir_settings = {
 	.lock_stale = 120,
 	.pop3_lock_stale = 1800,
 	.fsync = true,
+	.compat = MAILDIR_COMPAT_AUTO,
 };
 
 int
@@ -104,6 +105,50 @@ maildir_fsync_dir(const char *dir)
 		r = maildir_errno(errno);
 	close(fd);
 	return r;
+}
+
+int
+maildir_msg_file_open(const char *path, int *fd_r)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ELOOP ? -ERR_NOTFOUND : maildir_errno(errno);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return maildir_errno(e);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ERR_NOTFOUND;
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+bool
+maildir_folder_is_link(const char *dir)
+{
+	static const char *const sub[] = { NULL, "cur", "new" };
+	char path[MAILDIR_PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < N_ELEMENTS(sub); i++)
+		if (maildir_path(path, sizeof(path), dir, sub[i], NULL) < 0 ||
+		    (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+			return true;
+	return false;
+}
+
+int
+maildir_folder_served(const char *root, const char *dir)
+{
+	if (maildir_settings.follow_symlinks || strcmp(root, dir) == 0 ||
+	    !maildir_folder_is_link(dir))
+		return 0;
+	return -ERR_NOTFOUND;
 }
 
 int
@@ -245,7 +290,8 @@ lock_stale(const char *path, unsigned stale)
 	if (maildir_read_file(path, &data, &len, 256) < 0)
 		return false;
 	bool dead = false;
-	if (sscanf(data, "%ld %63s", &pid, buf) != 2)
+	/* "pid host" (ours) or "pid:host" (Courier's and Dovecot's) */
+	if (sscanf(data, "%ld%*1[ :]%63s", &pid, buf) != 2)
 		dead = age > 5;
 	else if (gethostname(host, sizeof(host)) == 0 &&
 		 strncmp(buf, host, sizeof(host)) == 0 && pid > 0 &&
@@ -271,8 +317,8 @@ lock_link(const char *tmp, const char *path)
 	return e == EEXIST ? 1 : maildir_errno(e);
 }
 
-int
-maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
+static int
+lock_take(const char *path, unsigned timeout, unsigned stale, char sep)
 {
 	struct timespec start, now, pause = { 0, 5 * 1000 * 1000 };
 	char buf[128], host[64], tmp[MAILDIR_PATH_MAX + 128], uniq[128];
@@ -298,7 +344,9 @@ maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
 	}
 	if (fd < 0)
 		return maildir_errno(errno);
-	int n = snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(), host);
+	int n = sep == ' ' ?
+		snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(), host) :
+		snprintf(buf, sizeof(buf), "%ld%c%s", (long)getpid(), sep, host);
 	if (write(fd, buf, (size_t)n) != n) {
 		close(fd);
 		unlink(tmp);
@@ -322,6 +370,18 @@ maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
 	}
 	unlink(tmp);
 	return r;
+}
+
+int
+maildir_lockfile_take(const char *path, unsigned timeout, unsigned stale)
+{
+	return lock_take(path, timeout, stale, ' ');
+}
+
+int
+maildir_dotlock_take(const char *path, unsigned timeout, unsigned stale)
+{
+	return lock_take(path, timeout, stale, ':');
 }
 
 void

@@ -25,9 +25,19 @@
 #define MAILDIR_POP3_LOCK	"maildock-pop3.lock"
 #define MAILDIR_KEYWORDS_DIR	"courierimapkeywords"
 #define MAILDIR_SUBSCRIBED	"courierimapsubscribed"
+#define MAILDIR_DOVECOT_SUBSCRIBED "subscriptions"
 #define MAILDIR_QUOTA_FILE	"maildirsize"
 #define MAILDIR_FOLDER_MARKER	"maildirfolder"
 #define MAILDIR_PATH_MAX	4096
+#define MAILDIR_COURIER_LOCK	"tmp/courier.lock"
+#define MAILDIR_DOVECOT_LOCK	"dovecot-uidlist.lock"
+
+/* The other servers' state files a folder keeps current (maildir.compat):
+ * Courier-IMAP's courierimapuiddb, Dovecot's dovecot-uidlist. AUTO is the
+ * setting's "whichever the Maildir already has". */
+#define MAILDIR_COMPAT_COURIER	1u
+#define MAILDIR_COMPAT_DOVECOT	2u
+#define MAILDIR_COMPAT_AUTO	4u
 
 /* Tunables (seconds); settings in conf.d/40-maildir.conf feed these.
  * Atomic: every login writes them (a reload reaches new sessions) while
@@ -38,6 +48,8 @@ struct maildir_settings {
 	atomic_uint pop3_lock_stale;	/* same, for the POP3 maildrop lock */
 	atomic_bool fsync;		/* fsync files and directories */
 	atomic_bool utf8_names;		/* folder names on disk in UTF-8 */
+	atomic_bool follow_symlinks;	/* serve folders that are symlinks */
+	atomic_uint compat;		/* MAILDIR_COMPAT_* to keep */
 };
 extern struct maildir_settings maildir_settings;
 
@@ -54,7 +66,10 @@ struct maildir_rec {
 	char *name;		/* file name in cur/ (malloc'd) */
 	unsigned blen;		/* length of its base name (up to ':') */
 	uint64_t vsize;		/* CRLF size, 0 = not known yet */
+	uint64_t modseq;	/* RFC 7162 MODSEQ, 0 until logged */
 	bool mark;		/* scratch for scans */
+	bool oid_known;		/* oid holds the object ids */
+	uint8_t oid[24];	/* EMAILID then THREADID digests (RFC 8474) */
 };
 
 struct maildir_stamp {
@@ -64,7 +79,31 @@ struct maildir_stamp {
 	struct timespec mtime;
 };
 
-/* The shared folder object. Every field below lock is protected by it. */
+/* One of the other servers' UID lists as this process last read or wrote
+ * it: a change by that server shows as a different stamp or first line. */
+struct maildir_compat_seen {
+	struct maildir_stamp st;
+	char head[80];
+	uint32_t uidv, uidnext;		/* what was last written, with n */
+	size_t n;
+};
+
+/* A view waiting for changes of its folder (maildir-watch.c). */
+struct maildir_watcher {
+	struct maildir_watcher *next;
+	store_watch_fn *fn;
+	void *ctx;
+};
+
+/* One inotify watch of a folder's new/ or cur/ (maildir-watch.c). */
+struct maildir_wd {
+	struct maildir_wd *next;	/* in its wd hash chain */
+	struct maildir_folder *f;
+	int wd;				/* -1: none */
+};
+
+/* The shared folder object. Every field below lock is protected by it,
+ * except the watch fields, which maildir-watch.c's own lock protects. */
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
@@ -89,10 +128,16 @@ struct maildir_folder {
 	char **kw_dead;			/* names of a replaced folder, kept */
 	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
+	unsigned compat;		/* MAILDIR_COMPAT_* kept here */
+	struct maildir_compat_seen seen[2];	/* Courier's, Dovecot's */
+	char dovecot_guid[33];		/* Dovecot's mailbox GUID, hex */
 	uint64_t gen;			/* bumped on every change */
 	struct maildir_cache *cache;	/* parsed messages, loaded lazily */
-	int *notify_fds;		/* eventfds of the views */
-	size_t notify_n;
+	struct maildir_modseq *ms;	/* modseq log (maildir-modseq.c) */
+	bool ms_dirty;			/* records added or removed */
+	struct maildir_watcher *watchers;	/* watch lock */
+	struct maildir_wd wd[2];		/* new/, cur/; watch lock */
+	uint64_t watch_batch;			/* watch lock */
 	bool loaded;
 };
 
@@ -109,6 +154,7 @@ struct maildir_mailbox {
 	struct store_msg *msgs;		/* the view, sorted by uid */
 	uint32_t count, cap;
 	uint32_t uidvalidity, uidnext, recent;
+	uint64_t highestmodseq;		/* as of the last sync */
 	const char **kw_names;		/* copy of the folder's array */
 	unsigned kw_n;
 	uint64_t gen;
@@ -116,7 +162,7 @@ struct maildir_mailbox {
 	bool pop3_locked;
 	char **pop3_uidls;		/* per seq, built on first use */
 	uint32_t pop3_n;
-	int event_fd, inotify_fd, epoll_fd;
+	struct maildir_watcher watcher;	/* fn != NULL: watching */
 };
 
 /* ---- maildir-names.c / mutf7.c */
@@ -163,6 +209,22 @@ int maildir_path(char *buf, size_t size, const char *a, const char *b,
 /* maildir_fsync_dir: fsync directory dir (no-op when maildir.fsync is
  * off). 0 or -ERR_*. */
 int maildir_fsync_dir(const char *dir);
+/* maildir_msg_file_open: open the message file at path for reading into
+ * *fd_r (the caller closes it), never through a symbolic link (O_NOFOLLOW)
+ * and only when it is a regular file: a link planted in cur/ must not
+ * serve another user's message or /etc/passwd, and a FIFO would block the
+ * session. 0; -ERR_NOTFOUND when it is gone or is not a regular file (the
+ * message is then treated as expunged, RFC 2180 4.1); -ERR_*. */
+int maildir_msg_file_open(const char *path, int *fd_r);
+/* maildir_folder_is_link: folder directory dir, or its cur/ or new/, is a
+ * symbolic link (or the path does not fit). */
+bool maildir_folder_is_link(const char *dir);
+/* maildir_folder_served: 0 when the folder directory dir of the Maildir
+ * root may be served: INBOX (root itself, the administrator's choice),
+ * any folder when maildir.follow_folder_symlinks is on, else a folder
+ * whose directory and cur/ and new/ are not symbolic links. -ERR_NOTFOUND
+ * otherwise (it is then as if absent; DELETE removes the link alone). */
+int maildir_folder_served(const char *root, const char *dir);
 /* maildir_mkdir_maildir: make dir with tmp/ new/ cur/ (mode 0700; existing
  * ones are fine), plus "maildirfolder" when folder. 0 or -ERR_*. */
 int maildir_mkdir_maildir(const char *dir, bool folder);
@@ -183,6 +245,10 @@ void maildir_unique(char *buf, size_t size);
  * 0, -ERR_TIMEOUT, -ERR_*. maildir_lockfile_release removes it. */
 int maildir_lockfile_take(const char *path, unsigned timeout,
 			  unsigned stale);
+/* maildir_dotlock_take: the same, with the owner written "pid:host" as
+ * Courier's liblock and Dovecot's file-dotlock write and read it, so that
+ * they can tell a live holder from a dead one. */
+int maildir_dotlock_take(const char *path, unsigned timeout, unsigned stale);
 void maildir_lockfile_release(const char *path);
 /* maildir_stamp_get / _eq: device, inode, size and mtime of path (all 0
  * when it does not exist), and their comparison. */
@@ -210,6 +276,8 @@ struct maildir_uidlist {
 	struct maildir_uidlist_entry *e;
 	size_t n;
 	char *data;			/* file text the bases point into */
+	char *more[2];			/* texts of lists merged in */
+	char guid[33];			/* dovecot-uidlist's G, or "" */
 };
 /* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
  * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
@@ -230,6 +298,38 @@ void maildir_uidlist_free(struct maildir_uidlist *ul);
 /* maildir_uidlist_write: write f's records (f->lock and the lock file
  * held). */
 int maildir_uidlist_write(struct maildir_folder *f);
+
+/* ---- maildir-compat.c: Courier's courierimapuiddb and Dovecot's
+ * dovecot-uidlist kept current beside maildock-uidlist (f->lock held) */
+/* maildir_compat_decide: set f->compat from maildir.compat; under AUTO,
+ * the lists that the folder or the Maildir root already has. */
+void maildir_compat_decide(struct maildir_folder *f);
+/* maildir_compat_lock: take the lock each kept server honours (Dovecot's
+ * dovecot-uidlist.lock, then Courier's tmp/courier.lock) after maildock's
+ * own; *held_r gets what to release. 0, -ERR_TIMEOUT, -ERR_*.
+ * maildir_compat_unlock releases them. */
+int maildir_compat_lock(struct maildir_folder *f, unsigned *held_r);
+void maildir_compat_unlock(struct maildir_folder *f, unsigned held);
+/* maildir_compat_same: no kept list changed since this process last read
+ * or wrote it (true when none is kept). */
+bool maildir_compat_same(struct maildir_folder *f);
+/* maildir_compat_merge: add to ul (just read, same UIDVALIDITY) the
+ * file -> UID pairs that a kept list has and ul lacks, and raise
+ * ul->uidnext to theirs, so that a UID the other server gave is never
+ * given again; a pair whose UID ul gives another file is dropped (that
+ * file gets a new UID). Records what was read in f->seen. */
+void maildir_compat_merge(struct maildir_folder *f,
+			  struct maildir_uidlist *ul);
+/* maildir_compat_write: write each kept list from f's records as that
+ * server writes it (temp file + rename) when it differs from what is on
+ * disk. 0 or -ERR_*. */
+int maildir_compat_write(struct maildir_folder *f);
+/* maildir_compat_kw_letters: when Dovecot's files are kept, rename r's
+ * file so that its keyword letters (a-z after ":2,") name r's keywords
+ * as dovecot-keywords numbers them, adding names there (26 at most).
+ * 0 or -ERR_*. */
+int maildir_compat_kw_letters(struct maildir_folder *f,
+			      struct maildir_rec *r);
 
 /* ---- maildir-deliver.c: number files already in dir/cur and set their
  * keywords (kw_src may be NULL). */
@@ -286,11 +386,22 @@ void maildir_folder_recs_clear(struct maildir_folder *f);
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
-/* maildir_folder_changed: bump f->gen and wake every view's eventfd.
- * maildir_folder_add_notify / _del_notify: register a view's eventfd. */
+/* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
-void maildir_folder_add_notify(struct maildir_folder *f, int fd);
-void maildir_folder_del_notify(struct maildir_folder *f, int fd);
+
+/* ---- maildir-watch.c: the process's inotify instance (started on first
+ * use, again in a forked child) and the watchers of each folder. Thread-
+ * safe; may be called with f->lock held (the watch lock orders after it).
+ * maildir_watch_add: w (fn, ctx set; linked here) is called from now on
+ * whenever f may have changed, from any thread, until maildir_watch_del;
+ * the first watcher of f adds the inotify watches of new/ and cur/, the
+ * last one's removal drops them. Returns 1 when changes by other
+ * processes are seen too, 0 when not (no inotify, watch limit reached,
+ * NFS): the caller then checks the folder itself every few seconds.
+ * maildir_watch_notify: call every watcher of f now. */
+int maildir_watch_add(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_del(struct maildir_folder *f, struct maildir_watcher *w);
+void maildir_watch_notify(struct maildir_folder *f);
 
 /* ---- maildir-keywords.c (f->lock held) */
 /* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
@@ -314,6 +425,31 @@ int maildir_keywords_save(struct maildir_folder *f,
 int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 			 enum store_flags_mode mode,
 			 const char *const *names, size_t n);
+
+/* ---- maildir-modseq.c: the modseq log "maildock-modseq" (RFC 7162), f->lock
+ * held for all; the log's own flock(2) is taken inside. */
+struct maildir_modseq;
+/* maildir_modseq_sync: give every record its modseq (r->modseq), logging
+ * a new one for each record that is new or whose flags or keywords differ
+ * from its last line, and an expunge for each logged UID below uidnext
+ * that has no record. 0 or -ERR_*. */
+int maildir_modseq_sync(struct maildir_folder *f);
+/* maildir_modseq_touch: the same for one record after this process
+ * changed it (STORE), without the walk over the folder. 0 or -ERR_*. */
+int maildir_modseq_touch(struct maildir_folder *f, struct maildir_rec *r);
+/* maildir_modseq_stale: another process appended to or rewrote the log
+ * since this one read it (or it was never read). */
+bool maildir_modseq_stale(struct maildir_folder *f);
+/* maildir_modseq_highest: the folder's HIGHESTMODSEQ (0 before a sync). */
+uint64_t maildir_modseq_highest(const struct maildir_folder *f);
+/* maildir_modseq_gone_since: the UIDs expunged with a modseq above since,
+ * into *uids_r (malloc'd, caller frees; unsorted), *n_r of them; returns
+ * 0, or 1 when since is older than the expunges still remembered (the
+ * caller must then assume every UID it cannot see may be gone). */
+int maildir_modseq_gone_since(const struct maildir_folder *f, uint64_t since,
+			      uint32_t **uids_r, size_t *n_r);
+/* maildir_modseq_free: close and free (folder teardown). NULL-safe. */
+void maildir_modseq_free(struct maildir_modseq *ms);
 
 /* ---- maildir-subscribe.c */
 /* maildir_subscriptions_load: the subscribed UTF-8 names (malloc'd array
@@ -391,18 +527,25 @@ int maildir_msg_path(struct store_mailbox *mb, uint32_t seq, char *buf,
 		     size_t size);
 const char *const *maildir_mailbox_keywords(const struct store_mailbox *mb,
 					    unsigned *count_r);
-int maildir_mailbox_notify_fd(struct store_mailbox *mb);
+int maildir_mailbox_watch(struct store_mailbox *mb, store_watch_fn *fn,
+			  void *ctx);
+void maildir_mailbox_unwatch(struct store_mailbox *mb);
 int maildir_mailbox_sync(struct store_mailbox *mb,
 			 const struct store_sync_cb *cb, void *ctx);
 /* maildir_msg_expunged: store_msg_expunged for Maildir: the message's UID
  * is no longer in the shared folder's records. */
 bool maildir_msg_expunged(struct store_mailbox *mb, uint32_t seq);
 int maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
-			  enum store_flags_mode mode, unsigned flags,
-			  const char *const *keywords, size_t n);
+			  uint64_t unchangedsince, enum store_flags_mode mode,
+			  unsigned flags, const char *const *keywords,
+			  size_t n);
+uint64_t maildir_mailbox_highestmodseq(const struct store_mailbox *mb);
+int maildir_mailbox_vanished(struct store_mailbox *mb, uint64_t since,
+			     struct arena *a,
+			     struct store_uid_range **ranges_r, size_t *n_r);
 int maildir_mailbox_expunge(struct store_mailbox *mb,
 			    const struct store_uid_range *ranges, size_t n,
-			    void (*expunged)(void *ctx, uint32_t seq),
+			    store_expunged_fn *expunged,
 			    void *ctx);
 void maildir_view_remove(struct maildir_mailbox *v, uint32_t seq);
 int maildir_append_begin(struct store_user *u, const char *name,
@@ -411,13 +554,13 @@ int maildir_append_begin(struct store_user *u, const char *name,
 			 uint64_t expected_size, struct store_append **a_r);
 int maildir_append_write(struct store_append *a, const void *data,
 			 size_t n);
-int maildir_append_finish(struct store_append *a, uint32_t *uidvalidity_r,
-			  uint32_t *uid_r);
+int maildir_append_finish(struct store_append **as, size_t n,
+			  uint32_t *uidvalidity_r, uint32_t *uids_r);
 void maildir_append_abort(struct store_append *a);
 int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		 const char *dest, bool move, uint32_t *uidvalidity_r,
 		 uint32_t *dest_uids_r,
-		 void (*expunged)(void *ctx, uint32_t seq), void *ctx);
+		 store_expunged_fn *expunged, void *ctx);
 int maildir_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
 		      size_t size);
 int maildir_pop3_lock(struct store_mailbox *mb);

@@ -64,6 +64,19 @@ decode_qp(struct arena *a, struct sview in, bool underscore_space,
 	for (i = 0; i < n; i++) {
 		if (s[i] == '_' && underscore_space) {
 			out[o++] = ' ';
+		} else if ((s[i] == ' ' || s[i] == '\t') && !underscore_space) {
+			/* white space at the end of a line was added in
+			 * transport: deleted (RFC 2045 6.7 rule 3) */
+			size_t j = i;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (!(j == n || s[j] == '\n' ||
+			      (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n'))) {
+				memcpy(out + o, s + i, j - i);
+				o += j - i;
+			}
+			i = j - 1;
 		} else if (s[i] != '=') {
 			out[o++] = (char)s[i];
 		} else if (i + 2 < n && hexval(s[i + 1]) >= 0 &&

@@ -110,6 +110,27 @@ filter_header(struct arena *a, const struct mime_message *m,
 	return 0;
 }
 
+/* empty_multipart: the multipart without parts that holds part nums
+ * (its number 1) when there is one: BODYSTRUCTURE lists such a multipart
+ * with one empty text/plain part, as Dovecot does, and that part must be
+ * fetchable, as an empty string (RFC 3501 6.4.5, 7.4.2) */
+static const struct mime_part *
+empty_multipart(const struct mime_message *m, const unsigned int *nums,
+		size_t n)
+{
+	const struct mime_part *p;
+
+	if (n == 0 || nums[n - 1] != 1)
+		return NULL;
+	p = n == 1 ? m->root : mime_part_find(m, nums, n - 1);
+	if (p != NULL && n > 1 && (p->flags & MIME_PART_RFC822) != 0)
+		p = p->children;
+	if (p == NULL || (p->flags & MIME_PART_MULTIPART) == 0 ||
+	    p->children != NULL)
+		return NULL;
+	return p;
+}
+
 int
 mime_section_locate(struct arena *a, const struct mime_message *m,
 		    const struct mime_section *s, struct mime_extract *ex_r)
@@ -120,6 +141,13 @@ mime_section_locate(struct arena *a, const struct mime_message *m,
 	if ((s->n == 0 && s->kind == MIME_SECTION_MIME) || m->data == NULL)
 		return -ERR_INVAL;	/* no part number / not attached */
 	part = mime_part_find(m, s->nums, s->n);
+	if (part == NULL && (s->kind == MIME_SECTION_FULL ||
+			     s->kind == MIME_SECTION_MIME) &&
+	    (part = empty_multipart(m, s->nums, s->n)) != NULL) {
+		ex_r->offset = part->offset + part->header.raw +
+			       part->body.raw;
+		return 0;	/* zero length */
+	}
 	if (part == NULL)
 		return -ERR_NOTFOUND;
 	if (s->n == 0 && s->kind == MIME_SECTION_FULL) {

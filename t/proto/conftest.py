@@ -181,6 +181,8 @@ class Maildock:
             "auth.max_failures_per_user": "0",
             "mail.location": str(self.mail_root) + "/%d/%n/Maildir",
             "log.level": "debug",
+            # maildock-admin's sockets: the test's own, not the system's
+            "control.socket_dir": str(self.dir / "run"),
         }
         self.settings.update(settings or {})
         self.conf = self.dir / "maildock.conf"

@@ -49,17 +49,37 @@ def stress_server(workdir, users=10, settings=None):
     return Maildock(workdir / "srv", conf).start()
 
 
-def stress_run(binary, port, clients, secs, users=10, tls=False, seed=42):
-    """Run imaptest's mixed workload; returns (errors, output) where errors
-    are its `Error:` lines."""
+def stress_run(binary, port, clients, secs, users=10, tls=False, seed=42,
+               extra=()):
+    """Run imaptest's mixed workload (extra: more imaptest options, e.g.
+    "qresync" to resynchronise each selected mailbox with QRESYNC); returns
+    (errors, output) where errors are its `Error:` lines."""
     args = [str(binary), "host=127.0.0.1", "port=%d" % port,
             "user=testuser%d", "users=%d" % users, "pass=" + PASSWORD,
             "mbox=%s" % stress_mbox(), "clients=%d" % clients,
             "secs=%d" % secs, "seed=%d" % seed]
     if tls:
         args.append("ssl=any-cert")
+    args += list(extra)
     proc = subprocess.run(args, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=secs + 120)
     out = proc.stdout.decode("utf-8", "replace")
     errors = [l for l in out.splitlines() if l.startswith("Error:")]
     return errors, out
+
+
+def script_run(binary, port, name, workdir, user, password):
+    """One of imaptest's scripted tests (tests/NAME with its .mbox, else
+    default.mbox) against 127.0.0.1:PORT; returns (rc, output). rc 0:
+    passed; 2: a command failed; other: imaptest itself failed."""
+    tests = stress_mbox().parent
+    folder = pathlib.Path(workdir) / name
+    folder.mkdir(parents=True)
+    for f in (name, name + ".mbox", "default.mbox"):
+        if (tests / f).is_file():
+            (folder / f).symlink_to(tests / f)
+    proc = subprocess.run(
+        [str(binary), "host=127.0.0.1", "port=%d" % port, "user=" + user,
+         "pass=" + password, "box=imaptest", "test=%s" % folder],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace")

@@ -170,3 +170,8 @@ def test_tls_expired_certificate_is_a_warning(tmp_path):
     r = check(srv)
     assert r.returncode == 0, r.stderr
     assert "tls.cert_file: %s: the certificate expired" % pem in r.stderr
+
+
+def test_unknown_admin_group_is_refused(tmp_path):
+    err = refused(tmp_path, "control.admin_group", "mailadminsx")
+    assert 'no such group "mailadminsx"' in err

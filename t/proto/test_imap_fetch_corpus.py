@@ -136,3 +136,43 @@ def test_fetch_corpus_preview(corpus_box):
     typ, again = fetch(imap, "1:50", "(PREVIEW (LAZY))")
     typ, first = fetch(imap, "1:50", "(PREVIEW)")
     assert again == first
+
+
+def leaf_parts(bs, num=()):
+    """(part number, size) of every part BODYSTRUCTURE lists that BODY[n]
+    can fetch: the non-multipart ones, message/rfc822 included, and the
+    parts of the message each message/rfc822 holds (RFC 3501 6.4.5)."""
+    if isinstance(bs[0], list):                     # multipart
+        for i, child in enumerate(bs):
+            if not isinstance(child, list):
+                return                              # the subtype
+            yield from leaf_parts(child, num + (i + 1,))
+    num = num or (1,)
+    yield ".".join(map(str, num)), int(bs[6])
+    if bytes(bs[0]).lower() == b"message" and \
+            bytes(bs[1]).lower() == b"rfc822" and len(bs) > 8:
+        inner = bs[8]
+        yield from leaf_parts(inner, num if isinstance(inner[0], list)
+                              else num + (1,))
+
+
+def test_fetch_corpus_every_listed_part_fetchable(corpus_box):
+    """Issue 15's second rule: every part BODYSTRUCTURE lists is a string
+    under BODY.PEEK[n] (never NIL) as long as the size it reports."""
+    imap, files, golden = corpus_box
+    bad = []
+    for seq in range(1, len(files)):
+        typ, r = fetch(imap, str(seq), "(BODYSTRUCTURE)")
+        parts = list(leaf_parts(r[seq]["BODYSTRUCTURE"]))
+        got = {}
+        for i in range(0, len(parts), 50):      # the FETCH item cap
+            items = " ".join("BODY.PEEK[%s]" % p for p, _ in parts[i:i + 50])
+            typ, r = fetch(imap, str(seq), "(%s)" % items)
+            assert typ == "OK"
+            got.update(r[seq])
+        for p, size in parts:
+            data = got.get("BODY[%s]" % p)
+            if data is None or len(data) != size:
+                bad.append((files[seq], p, size,
+                            None if data is None else len(data)))
+    assert bad == [], (len(bad), bad[:10])

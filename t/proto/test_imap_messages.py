@@ -438,16 +438,19 @@ def test_copy_from_read_only_b11(s):
     assert s.status.startswith("OK [COPYUID")
 
 
-def test_multiappend_refused(s):
+def test_append_literal_out_of_place(s):
+    """After the message, a literal that starts no next message (MULTIAPPEND
+    is in test_imap_multiappend.py): BAD without "+", or BYE when it is
+    non-synchronizing and cannot be framed."""
     s.raw.send(b"m1 APPEND INBOX {167}\r\n")
     assert s.raw.readline().startswith("+ ")
-    s.raw.send(F1 + b" {167}\r\n")
+    s.raw.send(F1 + b" ({3}\r\n")
     line = s.raw.read_until_tagged("m1")[-1]
-    assert line.startswith("m1 BAD")      # no "+" for the second message
+    assert line.startswith("m1 BAD")      # no "+" for that literal
     assert s.ok("NOOP")
     assert s.cmd("STATUS INBOX (MESSAGES)") == [
         '* STATUS "INBOX" (MESSAGES 0)']
-    s.raw.send(b"m2 APPEND INBOX {167+}\r\n" + F1 + b" {167+}\r\n")
+    s.raw.send(b"m2 APPEND INBOX {167+}\r\n" + F1 + b" ({3+}\r\n")
     assert s.raw.readline().startswith("* BYE")
 
 

@@ -127,3 +127,13 @@ def test_invalid_utf8_replaced(w):
            "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").encode() \
         + b"ok \xf4\x41 \xc3\xa9 end\x85\r\n"
     assert preview(w, msg) == "ok \ufffdA \u00e9 end\ufffd"
+
+
+def test_large_part_read_from_its_start(w):
+    # only the first 64 KiB of a part are decoded for its preview
+    body = base64.encodebytes(("start of a long text " + "z" * 3000000)
+                              .encode()).decode().replace("\n", "\r\n")
+    msg = (HDR + "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" + body)
+    got = preview(w, msg)
+    assert got.startswith("start of a long text zzz") and len(got) == 256

@@ -118,3 +118,27 @@ def test_sort_arrival_ties_keep_sequence_order(s):
         ["* SORT 2 4 5 3 1"]
     assert s.cmd("SORT (ARRIVAL REVERSE SIZE) US-ASCII ALL") == \
         ["* SORT 1 3 2 5 4"]
+
+
+@pytest.mark.parametrize("body", [
+    b"--b--\r\n",                   # only the closing boundary
+    b"no boundary at all\r\n",      # none
+    b"",                            # an empty body
+])
+def test_multipart_without_parts_fetches_its_empty_part(server, alice, body):
+    """BODYSTRUCTURE lists a multipart without parts with one empty
+    text/plain part (as Dovecot); BODY[1] and BODY[1.MIME] of it are empty
+    strings, not NIL (RFC 3501 6.4.5; issue 15's second rule)."""
+    server.deliver("alice", b'Content-Type: multipart/mixed; boundary="b"'
+                   b"\r\n\r\n" + body)
+    s = Session(server)
+    assert s.ok("SELECT INBOX")
+    lines = s.cmd("FETCH 1 (BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[1.MIME] "
+                  "BODY.PEEK[1]<0.10>)")
+    assert s.status.startswith("OK")
+    text = "\n".join(lines)
+    assert '(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0' \
+        in text
+    assert "BODY[1] {0}" in text or 'BODY[1] ""' in text, text
+    assert "BODY[1.MIME] {0}" in text or 'BODY[1.MIME] ""' in text, text
+    assert "NIL)" not in text.split("BODY[1]")[1], text

@@ -204,3 +204,33 @@ def test_pipelined_transactions_on_one_connection(lmtp_server):
         ids = {m[1].split(b"Message-ID: ")[1].split(b"\r\n")[0]
                for m in msgs}
         assert len(ids) == n
+
+
+def test_unix_socket_listener(make_server, tmp_path):
+    """lmtp.listen may be a UNIX socket path, as Postfix's lmtp:unix:
+    transport connects to it (mode 0666: the MTA runs as its own user)."""
+    path = tmp_path / "lmtp.sock"
+    path.write_text("")          # a non-socket there is an error...
+    srv = make_server({"lmtp.listen": str(path)}, start=False)
+    r = subprocess.run([str(BUILDDIR / "maildockd"), "-F", "-c",
+                        str(srv.conf)], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode != 0 and "lmtp.listen" in r.stderr
+    path.unlink()
+    srv.start()
+    srv.reset_user("alice")
+    assert oct(path.stat().st_mode & 0o777) == "0o666"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(path))
+    c = Lmtp.__new__(Lmtp)
+    c.sock, c.f = s, s.makefile("rb")
+    assert c.reply()[0] == 220
+    c.cmd("LHLO mta.example.net")
+    rr, dr = transaction(c, "s@example.net", ["alice@example.org"], MSG)
+    assert dr[0][0] == 250
+    c.cmd("QUIT")
+    assert len(inbox(srv, "alice")) == 1
+    # ...and a socket left by an earlier run is replaced at the next start
+    srv.stop()
+    srv.start()
+    assert path.is_socket()

@@ -463,8 +463,25 @@ def test_uidl_dovecot_format(make_server):
     m.logout()
     p = login(srv)
     assert [x.split()[1] for x in p.uidl()[1]] == \
-        [b"%08X%08X" % (u, uidvalidity) for u in uids]
-    assert p.uidl(2) == b"+OK 2 %08X%08X" % (uids[1], uidvalidity)
+        [b"%08x%08x" % (u, uidvalidity) for u in uids]
+    assert p.uidl(2) == b"+OK 2 %08x%08x" % (uids[1], uidvalidity)
+    p.quit()
+
+
+def test_uidl_dovecot_bytes(make_server):
+    """What Dovecot 2.3.19's pop3d answered for UID 11 of UIDVALIDITY
+    1796632410 (its %08Xu%08Xv prints lower-case hex): fetchmail compares
+    the bytes, so "0000000B6B166F5A" made it download everything again."""
+    srv = make_server({"pop3.uidl_format": "dovecot"})
+    md = srv.maildir()
+    for sub in ("tmp", "new", "cur"):
+        (md / sub).mkdir(parents=True, exist_ok=True)
+    (md / "cur" / "1700000011.M1P1.dovecot:2,S").write_bytes(F1)
+    (md / "dovecot-uidlist").write_text(
+        "3 V1796632410 N12 G3085f01b7f11094c501100008c4a11c1\n"
+        "11 :1700000011.M1P1.dovecot\n")
+    p = login(srv)
+    assert p.uidl(1) == b"+OK 1 0000000b6b166f5a"
     p.quit()
 
 

@@ -158,3 +158,24 @@ def test_rename_inbox_to_existing_name_is_refused(alice):
     assert typ == "NO"
     assert m.select("INBOX")[1] == [b"1"]
     m.logout()
+
+
+def test_deleted_folder_cannot_be_selected_while_another_session_holds_it(
+        alice):
+    """Found by the model test: a folder deleted while a session had it
+    selected could still be SELECTed and EXAMINEd (empty), since the shared
+    folder object outlived the folder."""
+    holder, actor = alice.login_imap(), alice.login_imap()
+    assert actor.create("Gone")[0] == "OK"
+    assert actor.append("Gone", None, None, msg("g"))[0] == "OK"
+    assert holder.select("Gone")[1] == [b"1"]
+    assert actor.delete("Gone")[0] == "OK"
+    assert actor.select("Gone")[0] == "NO"
+    assert actor.select("Gone", readonly=True)[0] == "NO"
+    assert actor.status("Gone", "(MESSAGES)")[0] == "NO"
+    assert actor.append("Gone", None, None, msg("h"))[0] == "NO"
+    # the holder learns that its messages are gone
+    assert holder.noop()[0] == "OK"
+    assert holder.response("EXPUNGE")[1] == [b"1"]
+    holder.logout()
+    actor.logout()

@@ -229,6 +229,29 @@ test_imap_thread_references(void **state)
 	arena_free(&a);
 }
 
+/* THREAD=REFS: REFERENCES' links and pruning, no subject merging, threads
+ * in the order of their latest message (Dovecot) */
+static void
+test_imap_thread_refs(void **state)
+{
+	static const char *const r_m1[1] = { "m1" };
+	struct arena *a = arena_new(0);
+	struct imap_sort_rec r[4];
+
+	r[0] = rec(1, "topic", false, 100, "m1", no_refs, 0);
+	r[1] = rec(2, "topic", true, 200, "m2", no_refs, 0);
+	r[2] = rec(3, "other", false, 150, "m3", no_refs, 0);
+	r[3] = rec(4, "topic", false, 300, "m4", no_refs, 0);
+	assert_string_equal(thread(a, r, 4, IMAP_THREAD_REFS),
+			    "(1)(3)(2)(4)");
+	/* a late reply moves its thread last; the reply stays its child */
+	r[1] = rec(2, "topic", true, 500, "m2", r_m1, 1);
+	assert_string_equal(thread(a, r, 4, IMAP_THREAD_REFS),
+			    "(3)(4)(1 2)");
+	assert_string_equal(thread(a, r, 0, IMAP_THREAD_REFS), "");
+	arena_free(&a);
+}
+
 static void
 test_imap_thread_long_chain(void **state)
 {
@@ -272,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_imap_sort_records_b35),
 		cmocka_unit_test(test_imap_thread_b35),
 		cmocka_unit_test(test_imap_thread_references),
+		cmocka_unit_test(test_imap_thread_refs),
 		cmocka_unit_test(test_imap_thread_long_chain),
 	};
 

@@ -187,6 +187,42 @@ test_maildir_folder_hash_follows_replaced_records(void **state)
 	maildir_folder_put(&f);
 }
 
+/* A message parsed again while the cache holds an entry this process
+ * added for it (two sessions parsing one message; a file rewritten under
+ * the same name): the new entry replaces the old one, whose memory is
+ * freed (the ASan build's LeakSanitizer run of this test shows a leak
+ * otherwise: 88,895 bytes in 486 allocations after imaptest, issue 12). */
+static void
+test_maildir_folder_cache_replaced_entry_freed(void **state)
+{
+	const char *md = *state;
+	struct store_user *u;
+	struct store_mailbox *mb;
+	struct mime_message *m;
+	struct arena *a = arena_new(1 << 20);
+	const char *err;
+	static const char *texts[] = {
+		"Subject: first\n\nshort\n",
+		"Subject: second\n\na longer body than the first\n",
+		"Subject: third\n\nx\n",
+	};
+
+	put_file(md, "cur", "1000.M1.h:2,", texts[0]);
+	assert_int_equal(store_user_open(md, NULL, &u, &err), 0);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	for (size_t i = 0; i < 3; i++) {
+		/* no ",S=" in the name: only the parse knows the size */
+		put_file(md, "cur", "1000.M1.h:2,", texts[i]);
+		assert_int_equal(store_msg_parsed(mb, 1, a, true, &m), 0);
+		assert_int_equal(m->size, strlen(texts[i]));
+		assert_int_equal(store_msg_parsed(mb, 1, a, false, &m), 0);
+		assert_int_equal(m->size, strlen(texts[i]));
+	}
+	store_mailbox_close(&mb);
+	store_user_close(&u);
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -199,6 +235,9 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_folder_hash_follows_replaced_records,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_folder_cache_replaced_entry_freed,
 			setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

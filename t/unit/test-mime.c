@@ -327,7 +327,11 @@ test_mime_bodystructure_defaults(void **state)
 	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
 	    "0 0) \"mixed\")");
 	/* part 1 is the empty placeholder: FETCH sends "" (size 0 above) */
-	assert_null(fetch(f, "1", MIME_SECTION_FULL, 0, UINT64_MAX));
+	assert_string_equal(fetch(f, "1", MIME_SECTION_FULL, 0, UINT64_MAX),
+			    "");
+	assert_string_equal(fetch(f, "1", MIME_SECTION_MIME, 0, UINT64_MAX),
+			    "");
+	assert_null(fetch(f, "2", MIME_SECTION_FULL, 0, UINT64_MAX));
 	parse(f, f2b, strlen(f2b));
 	bs = bodystructure(f, true);
 	assert_non_null(strstr(bs, "(\"text\" \"plain\" (\"charset\" "

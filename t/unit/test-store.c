@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <poll.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
@@ -21,15 +23,16 @@ static const char msg1[] = "From: a@example.org\nSubject: one\n\nbody\n";
 static const char msg2[] = "From: b@example.org\r\nSubject: two\r\n\r\nx\r\n";
 
 struct events {
-	uint32_t expunged[16], nexp;
+	uint32_t expunged[16], expunged_uid[16], nexp;
 	uint32_t exists;
 	uint32_t changed[16], nchg;
 };
 
 static void
-on_expunged(void *ctx, uint32_t seq)
+on_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
 	struct events *e = ctx;
+	e->expunged_uid[e->nexp] = uid;
 	e->expunged[e->nexp++] = seq;
 }
 
@@ -50,6 +53,27 @@ static const struct store_sync_cb cbs = {
 	.expunged = on_expunged, .exists = on_exists,
 	.flags_changed = on_changed,
 };
+
+/* watch_fd: an eventfd that the view's watch callback writes to, as IDLE
+ * would be woken */
+static void
+on_watch(void *ctx)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(*(int *)ctx, &one, sizeof(one)), 8);
+}
+
+static int *
+watch_fd(struct store_mailbox *mb)
+{
+	int *fd = malloc(sizeof(*fd));
+
+	*fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(*fd >= 0);
+	assert_int_equal(store_mailbox_watch(mb, on_watch, fd), 1);
+	return fd;
+}
 
 static int
 setup(void **state)
@@ -184,8 +208,7 @@ test_store_sync_between_sessions(void **state)
 		assert_int_equal(append_text(u, "INBOX", msg1, 0, NULL), 0);
 	assert_int_equal(store_mailbox_open(u, "INBOX", false, &a), 0);
 	assert_int_equal(store_mailbox_open(u, "INBOX", false, &b), 0);
-	int fd = store_mailbox_notify_fd(b);
-	assert_true(fd >= 0);
+	int *wfd = watch_fd(b), fd = *wfd;
 	assert_int_equal(store_msg_set_flags(a, 2, STORE_FLAGS_ADD,
 					     STORE_FLAG_DELETED, NULL, 0), 0);
 	assert_int_equal(store_msg_set_flags(a, 4, STORE_FLAGS_ADD,
@@ -198,6 +221,8 @@ test_store_sync_between_sessions(void **state)
 	assert_int_equal(ea.nexp, 2);
 	assert_int_equal(ea.expunged[0], 4);
 	assert_int_equal(ea.expunged[1], 2);
+	assert_int_equal(ea.expunged_uid[0], 4);	/* for VANISHED */
+	assert_int_equal(ea.expunged_uid[1], 2);
 	assert_int_equal(store_mailbox_count(a), 2);
 	/* b's numbering is unchanged until it syncs */
 	assert_int_equal(store_mailbox_count(b), 4);
@@ -207,6 +232,7 @@ test_store_sync_between_sessions(void **state)
 	assert_int_equal(e.nexp, 2);
 	assert_int_equal(e.expunged[0], 4);
 	assert_int_equal(e.expunged[1], 2);
+	assert_int_equal(e.expunged_uid[1], 2);
 	assert_int_equal(e.nchg, 1);
 	assert_int_equal(e.changed[0], 1);
 	assert_int_equal(store_mailbox_count(b), 2);
@@ -217,18 +243,20 @@ test_store_sync_between_sessions(void **state)
 	assert_int_equal(store_mailbox_sync(b, &cbs, &e), 0);
 	assert_int_equal(e.nexp + e.nchg + e.exists, 0);
 	store_user_close(&u);
+	close(fd);
+	free(wfd);
 }
 
 static void
-test_store_notify_fd_sees_other_process_delivery(void **state)
+test_store_watch_sees_other_process_delivery(void **state)
 {
 	struct store_user *u = user(state);
 	struct store_mailbox *mb;
 	struct events e = { 0 };
+	uint64_t n;
 
 	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
-	int fd = store_mailbox_notify_fd(mb);
-	assert_true(fd >= 0);
+	int *wfd = watch_fd(mb), fd = *wfd;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 0), 0);		/* quiet */
 	pid_t pid = fork();
@@ -247,13 +275,62 @@ test_store_notify_fd_sees_other_process_delivery(void **state)
 	assert_int_equal(store_mailbox_sync(mb, &cbs, &e), 0);
 	assert_int_equal(e.exists, 1);
 	assert_int_equal(store_mailbox_recent_count(mb), 1);
-	/* moving the file into cur/ may wake it once more (drained before
-	 * the refresh, so no change is ever missed); then it is quiet */
+	/* moving the file into cur/ wakes it once more; then it is quiet */
+	usleep(100000);
+	assert_int_equal(read(fd, &n, sizeof(n)), 8);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(store_mailbox_sync(mb, &cbs, &e), 0);
 	assert_int_equal(e.exists + e.nexp + e.nchg, 0);
-	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(poll(&pfd, 1, 100), 0);
+	/* after unwatch, nothing is called */
+	store_mailbox_unwatch(mb);
+	put_file(*state, "new", "3001.M1P1.mta", msg1);
+	assert_int_equal(poll(&pfd, 1, 200), 0);
 	store_user_close(&u);
+	close(fd);
+	free(wfd);
+}
+
+#define MANY_FOLDERS 300	/* > fs.inotify.max_user_instances (128) */
+
+static void
+on_watch_count(void *ctx)
+{
+	atomic_fetch_add((atomic_uint *)ctx, 1);
+}
+
+static void
+test_store_watch_scales_past_inotify_instances(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox **mb = calloc(MANY_FOLDERS, sizeof(*mb));
+	atomic_uint *woken = calloc(MANY_FOLDERS, sizeof(*woken));
+	char name[32], dir[4096];
+	int left = MANY_FOLDERS;
+
+	for (int i = 0; i < MANY_FOLDERS; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		assert_int_equal(store_folder_create(u, name), 0);
+		assert_int_equal(store_mailbox_open(u, name, false, &mb[i]), 0);
+		assert_int_equal(store_mailbox_watch(mb[i], on_watch_count,
+						     &woken[i]), 1);
+	}
+	for (int i = 0; i < MANY_FOLDERS; i++) {
+		snprintf(dir, sizeof(dir), "%s/.f%d", (char *)*state, i);
+		put_file(dir, "new", "3000.M1P1.mta", msg1);
+	}
+	for (int t = 0; t < 500 && left > 0; t++) {
+		usleep(10000);
+		left = 0;
+		for (int i = 0; i < MANY_FOLDERS; i++)
+			left += atomic_load(&woken[i]) == 0;
+	}
+	assert_int_equal(left, 0);	/* each folder's watcher was called */
+	for (int i = 0; i < MANY_FOLDERS; i++)
+		store_mailbox_close(&mb[i]);
+	store_user_close(&u);
+	free(mb);
+	free(woken);
 }
 
 static void
@@ -603,7 +680,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_store_sync_between_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_store_notify_fd_sees_other_process_delivery, setup,
+			test_store_watch_sees_other_process_delivery, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store_watch_scales_past_inotify_instances, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_store_flags_persist_in_file_name, setup,

@@ -1,0 +1,318 @@
+/* Maildock - SPDX-License-Identifier: MIT
+ *
+ * maildock-admin: ask a running maildockd about its sessions, or tell it
+ * something, over its control sockets (one per server process, found in
+ * control.socket_dir of the same configuration file as maildockd -c). The
+ * answers of every process are merged; output is aligned text or JSON.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "core/conf.h"
+#include "core/control.h"
+#include "core/error.h"
+#include "core/proto.h"
+#include "core/sbuf.h"
+#include "core/settings.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
+#define REPLY_MAX (16u << 20)
+#define COLS_MAX 16
+
+/* exit codes an admin's script can test */
+enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOSERVER, EXIT_PERM };
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: maildock-admin [-c FILE] [-j] COMMAND\n"
+		"  who               sessions: id, user, ip, protocol, tls, since\n"
+		"  kick USER|IP      end every session of that user or address\n"
+		"  reload            reload the configuration (as SIGHUP)\n"
+		"  stats             the counters (as served on metrics.listen)\n"
+		"  log level LEVEL   error, warning, info or debug, until reload\n"
+		"  -c FILE  maildockd's configuration (default %s)\n"
+		"  -j       JSON output\n"
+		"exit: 0 done, 1 refused or nothing matched, 2 usage or "
+		"configuration, 3 no server, 4 permission denied\n",
+		DEFAULT_CONF);
+}
+
+/* One server's reply, "OK\n" or "ERR reason\n" then rows, read whole. */
+static int
+ask(const char *path, const char *line, struct sbuf *reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[8192];
+	ssize_t n;
+
+	if (str_copy(sa.sun_path, path, sizeof(sa.sun_path)) >=
+	    sizeof(sa.sun_path))
+		return -ERR_INVAL;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -ERR_IO;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EACCES || e == EPERM ? -ERR_PERM : -ERR_NOTFOUND;
+	}
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return -ERR_IO;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		sbuf_append(reply, buf, (size_t)n);
+	close(fd);
+	if (sbuf_failed(reply))
+		return -ERR_LIMIT;
+	if (strncmp(reply->data, "ERR permission", 14) == 0)
+		return -ERR_PERM;
+	return 0;
+}
+
+static void
+json_string(const char *s, size_t n)
+{
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Split a tab-separated line into at most COLS_MAX fields, in place. */
+static size_t
+split(char *line, char **f)
+{
+	size_t n = 0;
+	for (char *p = line; n < COLS_MAX; p++) {
+		f[n++] = p;
+		p = strchr(p, '\t');
+		if (p == NULL)
+			break;
+		*p = '\0';
+	}
+	return n;
+}
+
+static bool
+numeric(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/* rows: the header line, then the merged data lines */
+static void
+print_table(char *rows, bool json)
+{
+	char *save = NULL, *head[COLS_MAX], *f[COLS_MAX];
+	size_t width[COLS_MAX] = { 0 };
+	char *line = strtok_r(rows, "\n", &save);
+	if (line == NULL)
+		return;
+	size_t ncols = split(line, head);
+	char *data = save;	/* the rest, measured then printed */
+	struct sbuf copy;
+	sbuf_init(&copy, NULL, REPLY_MAX);
+	sbuf_appends(&copy, data != NULL ? data : "");
+	for (size_t i = 0; i < ncols; i++)
+		width[i] = strlen(head[i]);
+	for (char *l = strtok_r(copy.data, "\n", &save); l != NULL;
+	     l = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0, n = split(l, f); i < n && i < ncols; i++)
+			width[i] = strlen(f[i]) > width[i] ? strlen(f[i]) : width[i];
+	sbuf_free(&copy);
+	if (json)
+		putchar('[');
+	else
+		for (size_t i = 0; i < ncols; i++)
+			printf("%-*s%s", (int)width[i], head[i],
+			       i + 1 < ncols ? "  " : "\n");
+	bool first = true;
+	for (char *l = strtok_r(data, "\n", &save); l != NULL;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t n = split(l, f);
+		if (json)
+			printf("%s{", first ? "" : ",");
+		for (size_t i = 0; i < n && i < ncols; i++) {
+			if (!json) {
+				printf("%-*s%s", (int)width[i], f[i],
+				       i + 1 < n ? "  " : "\n");
+				continue;
+			}
+			json_string(head[i], strlen(head[i]));
+			putchar(':');
+			if (numeric(f[i]))
+				fputs(f[i], stdout);
+			else
+				json_string(f[i], strlen(f[i]));
+			if (i + 1 < n)
+				putchar(',');
+		}
+		if (json)
+			putchar('}');
+		first = false;
+	}
+	if (json)
+		puts("]");
+}
+
+/* stats: Prometheus text as is, or {"sample": value, ...} */
+static void
+print_stats(const char *text, bool json)
+{
+	if (!json) {
+		fputs(text, stdout);
+		return;
+	}
+	bool first = true;
+	putchar('{');
+	for (const char *l = text; *l != '\0';) {
+		size_t len = strcspn(l, "\n");
+		const char *sp = memrchr(l, ' ', len);
+		if (*l != '#' && sp != NULL) {
+			printf("%s", first ? "" : ",");
+			json_string(l, (size_t)(sp - l));
+			printf(":%.*s", (int)(len - (size_t)(sp - l) - 1), sp + 1);
+			first = false;
+		}
+		l += len + (l[len] == '\n');
+	}
+	puts("}");
+}
+
+/* Ask every control.* socket in dir; merge the rows into merged (the
+ * first reply's header once). Returns an exit code. */
+static int
+fan_out(const char *dir, const char *line, bool first_only,
+	struct sbuf *merged, unsigned *servers_r)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool perm = false, refused = false;
+
+	*servers_r = 0;
+	if (d == NULL)
+		return errno == EACCES ? EXIT_PERM : EXIT_NOSERVER;
+	while ((de = readdir(d)) != NULL && !(first_only && *servers_r > 0)) {
+		char path[4096];
+		struct sbuf reply;
+		if (strncmp(de->d_name, "control.", 8) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		sbuf_init(&reply, NULL, REPLY_MAX);
+		int r = ask(path, line, &reply);
+		if (r == -ERR_PERM)
+			perm = true;
+		if (r == 0 && strncmp(reply.data, "OK\n", 3) != 0) {
+			fprintf(stderr, "maildock-admin: %s", reply.data + 4);
+			refused = true;
+		} else if (r == 0) {
+			const char *rows = reply.data + 3;
+			if (*servers_r > 0)	/* the header once */
+				rows += strcspn(rows, "\n") + (rows[0] != '\0');
+			sbuf_appends(merged, rows);
+			(*servers_r)++;
+		}
+		sbuf_free(&reply);
+	}
+	closedir(d);
+	if (refused)
+		return EXIT_REFUSED;
+	if (*servers_r == 0)
+		return perm ? EXIT_PERM : EXIT_NOSERVER;
+	return EXIT_OK;
+}
+
+/* kick: the sum of every server's count */
+static int
+print_kicked(const char *rows, const char *who, bool json)
+{
+	unsigned long n = 0;
+	for (const char *p = strchr(rows, '\n'); p != NULL && p[1] != '\0';
+	     p = strchr(p + 1, '\n'))
+		n += strtoul(p + 1, NULL, 10);
+	if (json)
+		printf("{\"kicked\":%lu}\n", n);
+	else
+		printf("kicked %lu session%s of %s\n", n, n == 1 ? "" : "s", who);
+	return n > 0 ? EXIT_OK : EXIT_REFUSED;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = DEFAULT_CONF;
+	bool json = false;
+	char *error = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "+c:jh")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	struct sbuf line;
+	sbuf_init(&line, NULL, 1000);
+	for (int i = optind; i < argc; i++) {
+		if (argv[i][strcspn(argv[i], " \t\r\n")] != '\0') {
+			fprintf(stderr, "maildock-admin: blanks in \"%s\"\n", argv[i]);
+			sbuf_free(&line);
+			return EXIT_USAGE;
+		}
+		sbuf_appendf(&line, "%s%s", i > optind ? " " : "", argv[i]);
+	}
+	sbuf_appendc(&line, '\n');
+	if (optind == argc || sbuf_failed(&line)) {
+		usage(stderr);
+		sbuf_free(&line);
+		return EXIT_USAGE;
+	}
+	struct conf *conf;
+	settings_register_all(protocols, protocols_conf_tables);
+	if (conf_load(conf_path, &conf, &error) < 0) {
+		fprintf(stderr, "maildock-admin: %s\n", error);
+		free(error);
+		sbuf_free(&line);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[optind];
+	struct sbuf merged;
+	unsigned servers;
+	sbuf_init(&merged, NULL, REPLY_MAX);
+	/* the counters are shared by every process: one answer is all */
+	int r = fan_out(control_socket_dir(conf), line.data,
+			strcmp(cmd, "stats") == 0, &merged, &servers);
+	if (r == EXIT_NOSERVER)
+		fprintf(stderr, "maildock-admin: no maildockd answers in %s\n",
+			control_socket_dir(conf));
+	else if (r == EXIT_PERM)
+		fprintf(stderr, "maildock-admin: permission denied (root or "
+			"control.admin_group only)\n");
+	else if (r == EXIT_OK && strcmp(cmd, "who") == 0)
+		print_table(merged.data, json);
+	else if (r == EXIT_OK && strcmp(cmd, "kick") == 0)
+		r = print_kicked(merged.data, argv[optind + 1], json);
+	else if (r == EXIT_OK && strcmp(cmd, "stats") == 0)
+		print_stats(merged.data, json);
+	else if (r == EXIT_OK && json)
+		printf("{\"ok\":true,\"servers\":%u}\n", servers);
+	sbuf_free(&merged);
+	sbuf_free(&line);
+	conf_unref(&conf);
+	return r;
+}
