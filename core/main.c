@@ -358,9 +358,20 @@ shutdown_grace(void)
 static int
 worker_main(unsigned index)
 {
+	char *error = NULL;
+	struct conf *conf = conf_current();
+
 	in_worker = true;
 	setup_signals();
 	stats_process_register();
+	/* the sessions are here: this worker's own control socket lists and
+	 * kicks them (maildock-admin asks every process's socket) */
+	if (control_bind(conf, &error) < 0 || control_start(&error) < 0) {
+		log_warn("core", "worker %u: no control socket: %s", index,
+			 error);
+		free(error);
+	}
+	conf_unref(&conf);
 	listener_run(sig_pipe[0], on_wake);
 
 	log_debug("core", "worker %u stopping sessions=%u", index,
