@@ -15,7 +15,7 @@ FUZZ_SECONDS = 60
 FUZZ_JOBS = 1
 FUZZ_TARGETS = fuzz/fuzz-conf fuzz/fuzz-mutf7 fuzz/fuzz-pwfile fuzz/fuzz-sasl \
 	fuzz/fuzz-imap-parser fuzz/fuzz-pop3 fuzz/fuzz-mime fuzz/fuzz-imap-search \
-	fuzz/fuzz-authmod-templates fuzz/fuzz-auth-user
+	fuzz/fuzz-authmod-templates fuzz/fuzz-auth-user fuzz/fuzz-storage-ops
 EXTRA_PROGRAMS = $(FUZZ_TARGETS)
 CLEANFILES += $(FUZZ_TARGETS)
 EXTRA_DIST += fuzz/run.sh fuzz/replay.sh fuzz/seeds t/regress
@@ -77,6 +77,11 @@ fuzz_fuzz_auth_user_CFLAGS = $(fuzz_cflags)
 fuzz_fuzz_auth_user_LDFLAGS = $(fuzz_ldflags)
 fuzz_fuzz_auth_user_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
 
+fuzz_fuzz_storage_ops_SOURCES = fuzz/fuzz-storage-ops.c
+fuzz_fuzz_storage_ops_CFLAGS = $(fuzz_cflags)
+fuzz_fuzz_storage_ops_LDFLAGS = $(fuzz_ldflags)
+fuzz_fuzz_storage_ops_LDADD = $(fuzz_ldadd)
+
 # `make check`: every harness also built with a plain main() (fuzz/replay.c)
 # by the configured compiler, and run by fuzz/replay.sh over its seeds and
 # kept crash inputs, so t/regress/ is replayed in the gcc, ASan and TSan
@@ -84,7 +89,7 @@ fuzz_fuzz_auth_user_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
 check_PROGRAMS += fuzz/replay-conf fuzz/replay-mutf7 fuzz/replay-pwfile \
 	fuzz/replay-sasl fuzz/replay-imap-parser fuzz/replay-pop3 \
 	fuzz/replay-mime fuzz/replay-imap-search fuzz/replay-authmod-templates \
-	fuzz/replay-auth-user
+	fuzz/replay-auth-user fuzz/replay-storage-ops
 TESTS += fuzz/replay.sh
 fuzz_replay_conf_SOURCES = fuzz/fuzz-conf.c fuzz/replay.c
 fuzz_replay_conf_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
@@ -108,6 +113,8 @@ fuzz_replay_authmod_templates_SOURCES = fuzz/fuzz-authmod-templates.c \
 fuzz_replay_authmod_templates_LDADD = core/libcore.la
 fuzz_replay_auth_user_SOURCES = fuzz/fuzz-auth-user.c fuzz/replay.c
 fuzz_replay_auth_user_LDADD = core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS)
+fuzz_replay_storage_ops_SOURCES = fuzz/fuzz-storage-ops.c fuzz/replay.c
+fuzz_replay_storage_ops_LDADD = $(fuzz_ldadd)
 
 .PHONY: fuzz fuzz-build
 fuzz-build:

@@ -25,6 +25,7 @@ class Effects:
         # one COPY, MOVE or RENAME per burst: two could put one message
         # twice in a folder, which the model (by Message-ID) cannot tell
         self.transfer = False
+        self.deletes = []
         self.pop_quit = False
 
 
@@ -47,8 +48,8 @@ class Burst(Run):
             if p is None or fx.pop_quit:
                 return None
             fx.pop_quit = True
-            fx.remove["INBOX"] |= {p[1][n] for n in p[2]}
-            fx.destroy |= {p[1][n] for n in p[2]}
+            fx.remove["INBOX"] |= {p[1][n][0] for n in p[2]}
+            fx.destroy |= {p[1][n][0] for n in p[2]}
             p[0].sock.sendall(b"QUIT\r\n")
             return ("pop3", user)
         if op in ("store", "expunge", "copy", "move") and (f is None or
@@ -89,9 +90,8 @@ class Burst(Run):
         if op in ("create", "delete"):
             name = self.rng.choice(NAMES[1:])
             (fx.appear if op == "create" else fx.vanish).add(name)
-            if op == "delete":
-                fx.destroy |= set(model.folders.get(name, Folder()).msgs)
-                fx.destroy |= fx.add[name]
+            if op == "delete":	# what it held: see reconcile
+                fx.deletes.append(name)
             return s.send("%s %s" % (op.upper(), name))
         if op == "rename":
             a, b = self.rng.choice(NAMES), self.rng.choice(NAMES[1:])
@@ -148,6 +148,8 @@ class Burst(Run):
             for a, b in fx.renames:
                 fx.add[b] |= before.get(a, set()) | fx.add[a]
                 fx.remove[a] |= before.get(a, set()) | fx.add[a]
+        for name in fx.deletes:	# after the renames: D -> B, DELETE B
+            fx.destroy |= before.get(name, set()) | fx.add[name]
         names = self.server_folders(user) | {"INBOX"}
         old = set(before)
         if not names <= old | fx.appear:
@@ -185,8 +187,10 @@ class Burst(Run):
         st, un, _ = self.verifier[user].cmd('LSUB "" "*"')
         model.subscribed = {self.lsub_name(t) for t, _ in un
                             if t.startswith("* LSUB")}
+        moved = fx.vanish | fx.appear | {a for a, _ in fx.renames}
         for u, s in self.sessions:
-            if u == user and s.selected not in model.folders:
+            if u == user and (s.selected not in model.folders or
+                              s.selected in moved):
                 s.stale = True
         self.verifier[user].cmd("UNSELECT")
         for u, s in self.sessions:

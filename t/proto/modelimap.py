@@ -93,6 +93,10 @@ class Imap:
                 if self.trace is not None:
                     self.trace.append("%s %s" % (self.name, text[:100]))
                 return status, untagged, text
+            if self.trace is not None and (text.startswith("* OK [UID") or
+                                           "EXISTS" in text or
+                                           "EXPUNGE" in text):
+                self.trace.append("%s   %s" % (self.name, text[:100]))
             untagged.append((text, lits))
 
     def cmd(self, command, literal=None):

@@ -302,6 +302,10 @@ class Run(World):
                 self.fail("POP3 maildrop %s, model INBOX %s" % (
                     sorted(snap.values()),
                     sorted(model.folders["INBOX"].msgs)))
+            # POP3 deletes the files it listed: a copy of one of those
+            # messages brought back later (same Message-ID) stays
+            inbox = model.folders["INBOX"].msgs
+            snap = {n: (mid, inbox[mid]["uid"]) for n, mid in snap.items()}
             self.pop[user] = (conn, snap, set())
         elif p[1] and len(p[2]) < len(p[1]) and self.rng.random() < 0.6:
             n = self.rng.choice(sorted(set(p[1]) - p[2]))
@@ -320,8 +324,10 @@ class Run(World):
             self.fail("POP3 QUIT: " + reply)
         inbox = self.models[user].folders["INBOX"]
         for n in marked:
-            inbox.msgs.pop(snap[n], None)
-        return {snap[n] for n in marked}
+            mid, uid = snap[n]
+            if mid in inbox.msgs and inbox.msgs[mid]["uid"] == uid:
+                del inbox.msgs[mid]
+        return {snap[n][0] for n in marked}
 
 
 OPS = {"select": 3, "noop": 3, "append": 5, "store": 5, "expunge": 2,

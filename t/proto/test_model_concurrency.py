@@ -21,7 +21,7 @@ FACTOR = max(1.0, float(os.environ.get("MAILDOCK_TIME_FACTOR", "1")))
 SEEDS = [int(x) for x in os.environ.get("MAILDOCK_MODEL_SEEDS",
                                         "1,2,3,4,5,6").split(",")]
 STEPS = int(int(os.environ.get("MAILDOCK_MODEL_STEPS",
-                               "80" if QUICK else "200")) / FACTOR)
+                               "120" if QUICK else "200")) / FACTOR)
 SOAK = float(os.environ.get("MAILDOCK_MODEL_SECONDS", "0"))
 REPORT = os.environ.get("MAILDOCK_MODEL_REPORT")
 
