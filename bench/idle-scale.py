@@ -8,7 +8,8 @@ to the hard limit), then opens IDLE sessions in steps (default 1,000,
 5,000, 10,000; PER_USER sessions per user, each on its user's INBOX) from
 PROCS client processes (asyncio), and at each step prints the daemon's RSS
 and PSS (/proc/PID/smaps_rollup), descriptors and threads, and per-session
-figures. At the --latency-at step it delivers SAMPLES messages one at a
+figures (descriptors per session include the per-folder files that storage
+keeps open, shared by the sessions of a folder). At the --latency-at step it delivers SAMPLES messages one at a
 time, each to a random user, first by APPEND from another session, then as
 files renamed from tmp/ into new/, and prints the time from the delivery
 to each of that user's idlers reading "* N EXISTS" (p50, p99, max).
@@ -259,7 +260,7 @@ def main():
                 readyq.get(timeout=600)
             have = step
             took = time.time() - t0
-            time.sleep(3)       # parking threads end
+            time.sleep(12)      # idle resume threads end after 10 s
             while not events.empty():
                 events.get()
             fig = proc_figures(proc.pid)

@@ -20,8 +20,12 @@
 
 #define PARK_SCAN_MS 1000	/* deadline and shutdown check interval */
 #define PARK_BURST 16		/* resume threads started without delay */
-#define PARK_SPAWN_MS 20	/* past that, one more per wait this long */
+#define PARK_SPAWN_MS 50	/* past that, one more per wait this long
+				   (busy threads may be blocked on a slow
+				   client; on a loaded machine more threads
+				   only share the same cores) */
 #define PARK_WORKER_IDLE_S 10	/* a resume thread without work ends */
+#define PARK_IDLE_KEEP 4	/* idle resume threads kept after a burst */
 #define PARK_EVENTS 256
 #define PARK_POLLER_STACK (128u * 1024)
 
@@ -120,6 +124,10 @@ worker(void *arg)
 		struct session *s;
 		while (q_head == NULL) {
 			struct timespec ts;
+			/* a condition variable wakes its waiters in turn: the
+			 * surplus of a burst would never sit out the timeout */
+			if (idle_workers >= PARK_IDLE_KEEP)
+				goto out;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += PARK_WORKER_IDLE_S;
 			idle_workers++;

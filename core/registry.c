@@ -21,10 +21,11 @@ struct entry {
 	bool tls, kicked;
 	time_t since;
 	char user[USER_MAX];
+	char ip[INET6_ADDRSTRLEN];	/* copies: the session may change its own */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct entry head = { &head, &head, NULL, -1, false, false, 0, "" };
+static struct entry head = { &head, &head, NULL, -1, false, false, 0, "", "" };
 
 static struct entry *
 find(const struct session *s)
@@ -43,6 +44,7 @@ registry_add(struct session *s, int fd)
 	e->fd = fd;
 	e->tls = s->implicit_tls;
 	e->since = time(NULL);
+	str_copy(e->ip, s->remote_ip, sizeof(e->ip));
 	pthread_mutex_lock(&lock);
 	e->next = head.next;
 	e->prev = &head;
@@ -76,6 +78,7 @@ registry_update(struct session *s, bool tls)
 		e->tls = tls;
 		str_copy(e->user, s->user != NULL ? s->user : "",
 			 sizeof(e->user));
+		str_copy(e->ip, s->remote_ip, sizeof(e->ip));
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -99,7 +102,7 @@ registry_who(struct sbuf *b)
 		append_field(b, e->s->id);
 		sbuf_appendc(b, '\t');
 		append_field(b, e->user);
-		sbuf_appendf(b, "\t%s\t%s\t%d\t%lld\n", e->s->remote_ip,
+		sbuf_appendf(b, "\t%s\t%s\t%d\t%lld\n", e->ip,
 			     e->s->proto->name, e->tls ? 1 : 0,
 			     (long long)e->since);
 	}
@@ -112,7 +115,7 @@ registry_kick(const char *who)
 	unsigned n = 0;
 	pthread_mutex_lock(&lock);
 	for (struct entry *e = head.next; e != &head; e = e->next) {
-		if (strcmp(e->user, who) != 0 && strcmp(e->s->remote_ip, who) != 0)
+		if (strcmp(e->user, who) != 0 && strcmp(e->ip, who) != 0)
 			continue;
 		if (!e->kicked)
 			shutdown(e->fd, SHUT_RDWR);

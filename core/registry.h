@@ -20,8 +20,8 @@ struct session;
 void registry_add(struct session *s, int fd);
 bool registry_remove(struct session *s);
 
-/* registry_update: refresh what "who" shows of s (user, TLS) from the
- * session thread itself, after login. Thread-safe. */
+/* registry_update: refresh what "who" shows of s (user, client address,
+ * TLS) from the session thread itself, after login. Thread-safe. */
 void registry_update(struct session *s, bool tls);
 
 /* registry_who: append one tab-separated line per session: id, user ("-"

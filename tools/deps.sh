@@ -16,7 +16,8 @@ test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       offlineimap3 mutt libargon2-1 python3-cryptography dovecot-core
       dovecot-dev
       postfix dovecot-imapd dovecot-pop3d
-      haproxy nginx-light libnginx-mod-mail prometheus)
+      haproxy nginx-light libnginx-mod-mail prometheus
+      dpkg-dev debhelper lintian)
 # Courier-IMAP conflicts in dpkg with dovecot-imapd (both provide
 # imap-server): the migration tests run it unpacked here (dpkg-deb -x),
 # in a mount namespace of its own (t/proto/courier-run.sh)

@@ -106,10 +106,13 @@ split(char *line, char **f)
 	return n;
 }
 
+/* The columns that are numbers in JSON; the rest are strings (a session
+ * id may be all digits, with a leading zero). */
 static bool
-numeric(const char *s)
+numeric(const char *column, const char *s)
 {
-	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+	return (strcmp(column, "tls") == 0 || strcmp(column, "since") == 0) &&
+	       *s != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
 /* rows: the header line, then the merged data lines */
@@ -153,7 +156,7 @@ print_table(char *rows, bool json)
 			}
 			json_string(head[i], strlen(head[i]));
 			putchar(':');
-			if (numeric(f[i]))
+			if (numeric(head[i], f[i]))
 				fputs(f[i], stdout);
 			else
 				json_string(f[i], strlen(f[i]));

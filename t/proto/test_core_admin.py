@@ -55,6 +55,8 @@ def test_who_lists_imap_and_pop3_sessions(make_server):
     assert by_user["bob@example.org"]["tls"] == 0
     assert by_user["-"]["protocol"] == "imap"
     assert all(r["ip"] == "127.0.0.1" for r in rows)
+    # ids are 8 hex digits: strings, even when all digits ("01234567")
+    assert all(isinstance(r["id"], str) and len(r["id"]) == 8 for r in rows)
     assert all(abs(r["since"] - time.time()) < 120 for r in rows)
     text = admin(srv, "who")
     assert text.returncode == 0
