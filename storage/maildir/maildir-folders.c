@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include "storage/maildir/maildir.h"
 #include "core/error.h"
 #include "core/compat.h"
@@ -269,8 +270,58 @@ remove_tree(int dirfd, const char *name, unsigned depth)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
+/* DELETE and RENAME of one Maildir run one at a time, across sessions and
+ * worker processes: each is several steps on the directory tree (RENAME
+ * INBOX creates the new folder, then moves the messages into it; a
+ * hierarchy RENAME moves each child), and a DELETE of the same name
+ * between two steps deleted messages that a RENAME had just moved (both
+ * answered OK). An flock(2) on the Maildir's own directory; where the
+ * file system has no flock the steps run unlocked, as before. Returns
+ * the descriptor to pass to tree_unlock. */
+static int
+tree_lock(const struct store_user *u)
+{
+	int fd = open(MU(u)->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	while (fd >= 0 && flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
+static void
+tree_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* releases the flock */
+}
+
+static int folder_delete(struct store_user *u, const char *name);
+static int folder_rename(struct store_user *u, const char *oldname,
+			 const char *newname);
+
 int
 maildir_folder_delete(struct store_user *u, const char *name)
+{
+	int fd = tree_lock(u);
+	int r = folder_delete(u, name);
+
+	tree_unlock(fd);
+	return r;
+}
+
+int
+maildir_folder_rename(struct store_user *u, const char *oldname,
+		      const char *newname)
+{
+	int fd = tree_lock(u);
+	int r = folder_rename(u, oldname, newname);
+
+	tree_unlock(fd);
+	return r;
+}
+
+static int
+folder_delete(struct store_user *u, const char *name)
 {
 	char dir[MAILDIR_PATH_MAX], trash[MAILDIR_PATH_MAX], uniq[128];
 	struct stat st;
@@ -423,9 +474,8 @@ rename_inbox(struct store_user *u, const char *newname)
 	return r < 0 ? r : r2;
 }
 
-int
-maildir_folder_rename(struct store_user *u, const char *oldname,
-		      const char *newname)
+static int
+folder_rename(struct store_user *u, const char *oldname, const char *newname)
 {
 	struct name_list all = { 0 };
 	char from[MAILDIR_PATH_MAX], to[MAILDIR_PATH_MAX];
