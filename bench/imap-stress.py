@@ -7,9 +7,9 @@ figure for the cost of recording modseqs: compare two builds), and the
 
     cd build && python3 ../bench/imap-stress.py [--clients 50] [--secs 300] [--tls]
 
-Uses t/proto/stress_util.py (the imaptest binary named by MAILDOCK_IMAPTEST
-or the prebuilt one; MAILDOCK_CORPUS names ../shared/corpus when the
-checkout is elsewhere). The short run is t/proto/test_imap_stress.py.
+Uses t/proto/stress_util.py (imaptest built once by t/proto/imaptest_util.py
+from ../shared/imaptest, or the binary MAILDOCK_IMAPTEST names;
+MAILDOCK_CORPUS names ../shared/corpus when the checkout is elsewhere). The short run is t/proto/test_imap_stress.py.
 """
 import argparse
 import collections

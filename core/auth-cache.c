@@ -1,28 +1,19 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * Failure counters and the login cache: small chained hash tables under
- * one mutex each. Both are bounded; when full, expired entries go first
- * and then the oldest, so a flood of names cannot grow memory.
+ * The login cache: a small chained hash table under one mutex, bounded;
+ * when full, the oldest entry goes, so a flood of names cannot grow
+ * memory. Each worker process has its own (it is only a cache).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include "core/auth-cache.h"
+#include "core/auth-throttle.h"
 
 #define BUCKETS 4096
-#define THROTTLE_MAX 65536
 #define KEY_MAX 300
-
-struct counter {
-	char key[KEY_MAX];	/* "i:<ip>" or "u:<user>" */
-	unsigned count;
-	time_t since;
-	struct counter *next;
-};
 
 struct cached {
 	char user[KEY_MAX];
@@ -31,10 +22,6 @@ struct cached {
 	struct authmod_user u;
 	struct cached *next;
 };
-
-static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static struct counter *counters[BUCKETS];
-static unsigned ncounters;
 
 static pthread_mutex_t clock_ = PTHREAD_MUTEX_INITIALIZER;
 static struct cached *cache[BUCKETS];
@@ -50,152 +37,6 @@ hash(const char *s)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h % BUCKETS;
 }
-
-static struct counter **
-counter_find(const char *key)
-{
-	struct counter **pp = &counters[hash(key)];
-	for (; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->key, key) == 0)
-			return pp;
-	return pp;
-}
-
-static unsigned
-counter_get(const char *key, unsigned window, time_t now)
-{
-	struct counter *c = *counter_find(key);
-	if (c == NULL || now - c->since >= (time_t)window)
-		return 0;
-	return c->count;
-}
-
-/* drop counters: expired ones (level 0), then also single failures
- * (level 1), then everything (level 2). A flood of new names thus evicts
- * the flood first, not the counters that block someone. */
-static void
-counters_purge(unsigned window, time_t now, int level)
-{
-	for (unsigned b = 0; b < BUCKETS; b++) {
-		struct counter **pp = &counters[b];
-		while (*pp != NULL) {
-			struct counter *c = *pp;
-			if (level >= 2 || now - c->since >= (time_t)window ||
-			    (level == 1 && c->count <= 1)) {
-				*pp = c->next;
-				free(c);
-				ncounters--;
-			} else {
-				pp = &c->next;
-			}
-		}
-	}
-}
-
-static void
-counter_add(const char *key, unsigned window, time_t now)
-{
-	struct counter **pp = counter_find(key), *c = *pp;
-	if (c != NULL) {
-		if (now - c->since >= (time_t)window) {
-			c->count = 0;
-			c->since = now;
-		}
-		c->count++;
-		return;
-	}
-	for (int level = 0; ncounters >= THROTTLE_MAX && level <= 2; level++) {
-		counters_purge(window, now, level);
-		pp = counter_find(key);
-	}
-	c = xcalloc(1, sizeof(*c));
-	str_copy(c->key, key, sizeof(c->key));
-	c->count = 1;
-	c->since = now;
-	*pp = c;
-	ncounters++;
-}
-
-static void
-mkkey(char *buf, size_t size, char kind, const char *s)
-{
-	snprintf(buf, size, "%c:%s", kind, s);
-}
-
-/* An IPv6 client usually owns a whole /64: count its failures together,
- * or it could take a fresh address for every guess. */
-static void
-ipkey(char *buf, size_t size, const char *ip)
-{
-	struct in6_addr a;
-	char net[INET6_ADDRSTRLEN];
-
-	if (strchr(ip, ':') != NULL && inet_pton(AF_INET6, ip, &a) == 1 &&
-	    !IN6_IS_ADDR_V4MAPPED(&a)) {
-		memset(a.s6_addr + 8, 0, 8);
-		if (inet_ntop(AF_INET6, &a, net, sizeof(net)) != NULL) {
-			snprintf(buf, size, "i:%s/64", net);
-			return;
-		}
-	}
-	mkkey(buf, size, 'i', ip);
-}
-
-bool
-auth_throttle_blocked(const char *ip, const char *user, unsigned max_ip,
-		      unsigned max_user, unsigned window, time_t now)
-{
-	char key[KEY_MAX];
-	bool blocked = false;
-
-	pthread_mutex_lock(&tlock);
-	if (max_ip > 0 && ip != NULL && *ip != '\0') {
-		ipkey(key, sizeof(key), ip);
-		blocked = counter_get(key, window, now) >= max_ip;
-	}
-	if (!blocked && max_user > 0 && user != NULL) {
-		mkkey(key, sizeof(key), 'u', user);
-		blocked = counter_get(key, window, now) >= max_user;
-	}
-	pthread_mutex_unlock(&tlock);
-	return blocked;
-}
-
-void
-auth_throttle_fail(const char *ip, const char *user, unsigned window,
-		   time_t now)
-{
-	char key[KEY_MAX];
-
-	pthread_mutex_lock(&tlock);
-	if (ip != NULL && *ip != '\0') {
-		ipkey(key, sizeof(key), ip);
-		counter_add(key, window, now);
-	}
-	if (user != NULL) {
-		mkkey(key, sizeof(key), 'u', user);
-		counter_add(key, window, now);
-	}
-	pthread_mutex_unlock(&tlock);
-}
-
-void
-auth_throttle_success(const char *user)
-{
-	char key[KEY_MAX];
-
-	mkkey(key, sizeof(key), 'u', user);
-	pthread_mutex_lock(&tlock);
-	struct counter **pp = counter_find(key), *c = *pp;
-	if (c != NULL) {
-		*pp = c->next;
-		free(c);
-		ncounters--;
-	}
-	pthread_mutex_unlock(&tlock);
-}
-
-/* ---- the login cache ---- */
 
 static bool
 mac(const char *user, const char *password, unsigned char out[32])
@@ -332,7 +173,5 @@ auth_cache_clear(void)
 	}
 	ncached = 0;
 	pthread_mutex_unlock(&clock_);
-	pthread_mutex_lock(&tlock);
-	counters_purge(0, 0, 2);
-	pthread_mutex_unlock(&tlock);
+	auth_throttle_clear();
 }

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/auth.h"
 #include "core/auth-cache.h"
+#include "core/auth-throttle.h"
 #include "core/auth-chain.h"
 #include "core/auth-password.h"
 #include "core/auth-sysuser.h"

@@ -7,5 +7,6 @@ core_libcore_la_SOURCES += \
 	core/auth-loader.c core/auth-loader.h \
 	core/auth-password.c core/auth-password.h \
 	core/auth-sysuser.c core/auth-sysuser.h \
+	core/auth-throttle.c core/auth-throttle.h \
 	core/auth-user.c \
 	core/authd.c core/authd.h

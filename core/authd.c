@@ -4,6 +4,10 @@
  * by one response; the helper is single-threaded and trusts nothing in a
  * request: sizes, the module index, the operation and NUL-free strings
  * are checked before a module sees them. Passwords are wiped after use.
+ * The helpers serve every worker process: a helper's socket is taken
+ * under a robust mutex in shared memory, and each answer carries the id
+ * of its request, so an answer that a dead or timed-out caller left
+ * behind is recognised and dropped, never handed to the next caller.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +22,7 @@
 #include "core/authd.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/shm.h"
 
 #define AUTHD_MAGIC 0x4d444175u	/* "uADM" */
 #define AUTHD_OP_VERIFY 1u
@@ -29,11 +34,11 @@
 #define AUTHD_NULL UINT32_MAX
 
 struct authd_req {
-	uint32_t magic, op, index, user_len, pass_len;
+	uint32_t magic, id, op, index, user_len, pass_len;
 };
 
 struct authd_resp {
-	uint32_t magic;
+	uint32_t magic, id;		/* id: that of the request */
 	int32_t result;
 	uint32_t uid, gid;
 	uint32_t len[AUTHD_NSTR];	/* AUTHD_NULL: unset */
@@ -46,15 +51,22 @@ struct authd_resp {
  * failure delay, a slow NSS) does not hold up every other login. */
 #define AUTHD_WORKERS 4
 
+/* shared by the daemon's worker processes, one per helper */
+struct worker_shared {
+	pthread_mutex_t lock;	/* one request at a time on the socket */
+	uint32_t next_id;
+};
+
 struct worker {
-	int sock;
+	int sock;		/* this process's copy; -1: given up on */
 	pid_t pid;
-	pthread_mutex_t lock;	/* one request at a time on sock */
+	struct worker_shared *sh;
 };
 
 static struct worker workers[AUTHD_WORKERS] = {
-	[0 ... AUTHD_WORKERS - 1] = { -1, -1, PTHREAD_MUTEX_INITIALIZER } };
+	[0 ... AUTHD_WORKERS - 1] = { -1, -1, NULL } };
 static unsigned nworkers;
+static pid_t owner;		/* the process that forked the helpers */
 static atomic_uint next_worker;
 static char *helper_names[AUTHD_MODS_MAX];
 static unsigned helper_count;
@@ -89,9 +101,11 @@ resp_fields(struct authmod_user *u, const char **f)
 }
 
 static size_t
-build_resp(int result, struct authmod_user *u, unsigned char *out)
+build_resp(uint32_t id, int result, struct authmod_user *u,
+	   unsigned char *out)
 {
-	struct authd_resp r = { .magic = AUTHD_MAGIC, .result = result };
+	struct authd_resp r = { .magic = AUTHD_MAGIC, .id = id,
+				.result = result };
 	const char *f[AUTHD_NSTR];
 	size_t off = sizeof(r);
 
@@ -151,7 +165,7 @@ serve_one(struct auth_module **mods, unsigned char *req, size_t n,
 	}
 	if (result > AUTHMOD_OK || result < AUTHMOD_ERROR)
 		result = AUTHMOD_ERROR;
-	*out_len = build_resp(result, u, out);
+	*out_len = build_resp(q.id, result, u, out);
 	free(u);
 	return 0;
 }
@@ -217,6 +231,8 @@ fork_worker(struct worker *w, struct auth_module **hm)
 	close(sv[1]);
 	w->sock = sv[0];
 	w->pid = pid;
+	w->sh = shm_alloc(sizeof(*w->sh));
+	shm_mutex_init(&w->sh->lock);
 	return 0;
 }
 
@@ -234,6 +250,7 @@ authd_start(struct auth_module *mods, size_t count, char **error_r)
 	if (n == 0)
 		return 0;
 	helper_count = n;
+	owner = getpid();
 	for (unsigned i = 0; i < AUTHD_WORKERS; i++) {
 		if (fork_worker(&workers[i], hm) < 0) {
 			*error_r = xstrdup("authd: cannot start the privileged "
@@ -254,7 +271,7 @@ authd_start(struct auth_module *mods, size_t count, char **error_r)
 
 static int
 parse_resp(const unsigned char *buf, size_t n, struct authmod_user *u)
-{
+{	/* the id was checked by exchange() */
 	struct authd_resp r;
 	const char **f[AUTHD_NSTR] = { &u->user, &u->home, &u->mail,
 				       &u->quota, &u->options,
@@ -286,26 +303,60 @@ parse_resp(const unsigned char *buf, size_t n, struct authmod_user *u)
 	return AUTHMOD_OK;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* send req and wait for the answer that carries its id; answers to
+ * earlier requests (a caller that died or gave up) are dropped */
 static int
 exchange(struct worker *w, const unsigned char *req, size_t len,
 	 unsigned char *resp, size_t *resp_len)
 {
 	struct pollfd p = { .fd = w->sock, .events = POLLIN };
+	struct authd_req q;
+	long long deadline = now_ms() + AUTHD_TIMEOUT_MS;
 
+	memcpy(&q, req, sizeof(q));
 	if (w->sock < 0 ||
 	    send(w->sock, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return -1;
-	int r;
-	do
-		r = poll(&p, 1, AUTHD_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return -1;
-	ssize_t n = recv(w->sock, resp, RESP_MAX, 0);
-	if (n <= 0)
-		return -1;
-	*resp_len = (size_t)n;
-	return 0;
+	for (;;) {
+		long long left = deadline - now_ms();
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		ssize_t n = recv(w->sock, resp, RESP_MAX, 0);
+		if (n <= 0)
+			return -1;
+		uint32_t id;
+		if ((size_t)n < sizeof(struct authd_resp))
+			return -1;
+		memcpy(&id, resp + offsetof(struct authd_resp, id), sizeof(id));
+		if (id == q.id) {
+			*resp_len = (size_t)n;
+			return 0;
+		}
+	}
+}
+
+static bool
+worker_lock(struct worker *w, bool wait)
+{
+	if (wait) {
+		shm_lock(&w->sh->lock);	/* a dead holder: the ids cope */
+		return true;
+	}
+	int r = pthread_mutex_trylock(&w->sh->lock);
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(&w->sh->lock);
+	return r == 0 || r == EOWNERDEAD;
 }
 
 /* a free worker if there is one, else wait for one in turn; locked */
@@ -315,18 +366,18 @@ worker_get(void)
 	unsigned start = atomic_fetch_add(&next_worker, 1);
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[(start + i) % nworkers];
-		if (pthread_mutex_trylock(&w->lock) == 0) {
+		if (worker_lock(w, false)) {
 			if (w->sock >= 0)
 				return w;
-			pthread_mutex_unlock(&w->lock);
+			shm_unlock(&w->sh->lock);
 		}
 	}
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[(start + i) % nworkers];
-		pthread_mutex_lock(&w->lock);
+		worker_lock(w, true);
 		if (w->sock >= 0)
 			return w;
-		pthread_mutex_unlock(&w->lock);
+		shm_unlock(&w->sh->lock);
 	}
 	return NULL;
 }
@@ -357,6 +408,8 @@ authd_call(int index, const char *user, const char *password,
 	struct worker *w;
 	for (unsigned tries = 0; r < 0 && tries < AUTHD_WORKERS &&
 	     (w = worker_get()) != NULL; tries++) {
+		q.id = ++w->sh->next_id;
+		memcpy(req, &q, sizeof(q));
 		r = exchange(w, req, sizeof(q) + ul + pl, resp, &len);
 		if (r < 0) {
 			/* a late answer would pair with the next request: give
@@ -366,7 +419,7 @@ authd_call(int index, const char *user, const char *password,
 			close(w->sock);
 			w->sock = -1;
 		}
-		pthread_mutex_unlock(&w->lock);
+		shm_unlock(&w->sh->lock);
 	}
 	ret = r < 0 ? AUTHMOD_TEMPFAIL : parse_resp(resp, len, u_r);
 	explicit_bzero(req, REQ_MAX);
@@ -384,23 +437,25 @@ authd_socket(unsigned i)
 void
 authd_stop(void)
 {
+	/* a worker process closes its copies; only the process that forked
+	 * the helpers ends them (others still use them) */
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
-		pthread_mutex_lock(&w->lock);
+		worker_lock(w, true);	/* not under a thread's exchange */
 		if (w->sock >= 0)
 			close(w->sock);
 		w->sock = -1;
-		pthread_mutex_unlock(&w->lock);
+		shm_unlock(&w->sh->lock);
 	}
-	for (unsigned i = 0; i < nworkers; i++) {
+	for (unsigned i = 0; i < nworkers && owner == getpid(); i++) {
 		struct worker *w = &workers[i];
 		if (w->pid > 0) {
 			/* closing the socket ends it; the signal is for a
 			 * helper stuck in a module */
 			kill(w->pid, SIGTERM);
 			waitpid(w->pid, NULL, 0);
-			w->pid = -1;
 		}
+		w->pid = -1;
 	}
 	nworkers = 0;
 	for (unsigned i = 0; i < helper_count; i++)

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include "core/conf.h"
 #include "core/conn.h"
+#include "core/connlimit.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/listener.h"
@@ -26,7 +27,6 @@
 
 #define MAX_PROTOS 8
 #define MAX_LISTENERS 64
-#define IP_BUCKETS 1024
 #define MAX_REFUSING 64		/* refusal threads at once; more are closed */
 /* Descriptors one session may hold at once: its socket, and during a
  * command a message or folder file (IDLE holds only its socket: the
@@ -52,12 +52,6 @@ struct listen_settings {
 	const char *listen[2 * MAX_PROTOS];
 };
 
-struct ip_count {
-	struct ip_count *next;
-	unsigned count;
-	char ip[INET6_ADDRSTRLEN];
-};
-
 static struct conf_setting listen_settings[2 * MAX_PROTOS];
 static struct conf_table listen_table = { "listen", listen_settings, 0,
 					  sizeof(struct listen_settings), NULL };
@@ -67,10 +61,11 @@ static bool setting_tls[2 * MAX_PROTOS];
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
 
+/* this process's connection threads (the limits themselves are global,
+ * in core/connlimit) */
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t count_cond = PTHREAD_COND_INITIALIZER;
 static unsigned active, refusing;
-static struct ip_count *ip_table[IP_BUCKETS];
 
 /* Accept-loop state (the loop's own thread only): a descriptor kept open
  * so that, out of descriptors, one connection can still be accepted and
@@ -332,60 +327,29 @@ listener_count(void)
 	return nlisteners;
 }
 
-static struct ip_count **
-ip_slot(const char *ip)
-{
-	unsigned h = 5381;
-	for (const char *p = ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	struct ip_count **pp = &ip_table[h % IP_BUCKETS];
-	while (*pp != NULL && strcmp((*pp)->ip, ip) != 0)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-/* Count ip in; false when max_connections_per_ip is reached. Called with
- * count_lock held. */
-static bool
-ip_count_in(const char *ip, const struct core_settings *set)
-{
-	struct ip_count **pp = ip_slot(ip);
-
-	if (*pp != NULL && (*pp)->count >= set->max_connections_per_ip)
-		return false;
-	if (*pp == NULL) {
-		*pp = xcalloc(1, sizeof(**pp));
-		str_copy((*pp)->ip, ip, sizeof((*pp)->ip));
-	}
-	(*pp)->count++;
-	return true;
-}
-
-/* Count the connection in; returns the refusal reason or NULL. A trusted
- * proxy's connections count toward the total only: each is counted
- * under its client's address once the PROXY header names it. */
+/* Count the connection in (st->slot); returns the refusal reason, "" to
+ * close without one (too many refusals at once), or NULL. A trusted
+ * proxy's connections count toward the total only: each is counted under
+ * its client's address once the PROXY header names it. */
 static const char *
-admit(struct session_start *st, const char *ip,
-      const struct core_settings *set)
+admit(struct session_start *st, const struct core_settings *set)
 {
 	const char *reason = NULL;
+	unsigned max = set->max_connections;
 	bool proxy = proxy_protocol_trusted(set->proxy_trusted_networks,
 					    &st->remote);
+
+	if (max > connlimit_capacity())
+		max = connlimit_capacity();	/* grows only at restart */
+	st->slot = connlimit_admit(&st->remote, !proxy, max,
+				   set->max_connections_per_ip, &reason);
 	pthread_mutex_lock(&count_lock);
-	if (active >= set->max_connections)
-		reason = "Too many connections, try again later.";
-	else if (!proxy && !ip_count_in(ip, set))
-		reason = "Too many connections from your address.";
-	else {
-		st->ip_counted = !proxy;
+	if (reason == NULL)
 		active++;
-	}
-	if (reason != NULL) {
-		if (refusing >= MAX_REFUSING)
-			reason = "";
-		else
-			refusing++;
-	}
+	else if (refusing >= MAX_REFUSING)
+		reason = "";
+	else
+		refusing++;
 	pthread_mutex_unlock(&count_lock);
 	return reason;
 }
@@ -396,45 +360,25 @@ listener_session_readdress(struct session_start *st,
 			   const char **reason_r)
 {
 	const struct core_settings *set = session_core_settings(st->conf);
-	char ip[INET6_ADDRSTRLEN];
-	unsigned port;
-	int r = 0;
 
 	st->remote = *client;
-	sockaddr_ip(client, ip, sizeof(ip), &port);
-	pthread_mutex_lock(&count_lock);
-	if (!st->ip_counted && !ip_count_in(ip, set)) {
-		*reason_r = "Too many connections from your address.";
-		r = -ERR_LIMIT;
-	} else {
-		st->ip_counted = true;
-	}
-	pthread_mutex_unlock(&count_lock);
-	return r;
+	return connlimit_readdress(st->slot, client,
+				   set->max_connections_per_ip, reason_r);
 }
 
 void
 listener_session_ended(const struct session_start *st)
 {
-	char ip[INET6_ADDRSTRLEN];
-	unsigned port;
-	bool was_refused = st->refuse;
-
-	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
+	/* counted by its slot, not by st->refuse: a connection admitted and
+	 * then refused (implicit TLS without a certificate) holds a slot */
+	if (st->slot >= 0)
+		connlimit_release(st->slot);
 	pthread_mutex_lock(&count_lock);
-	if (was_refused) {
+	if (st->slot < 0)
 		refusing--;
-		pthread_cond_broadcast(&count_cond);
-	} else {
-		struct ip_count **pp = ip_slot(ip);
-		if (st->ip_counted && *pp != NULL && --(*pp)->count == 0) {
-			struct ip_count *dead = *pp;
-			*pp = dead->next;
-			free(dead);
-		}
+	else
 		active--;
-		pthread_cond_broadcast(&count_cond);
-	}
+	pthread_cond_broadcast(&count_cond);
 	pthread_mutex_unlock(&count_lock);
 }
 
@@ -529,9 +473,6 @@ accept_one(const struct listener *l)
 {
 	struct session_start *st = xcalloc(1, sizeof(*st));
 	socklen_t len = sizeof(st->remote);
-	char ip[INET6_ADDRSTRLEN];
-	unsigned port;
-
 	st->fd = accept4(l->fd, (struct sockaddr *)&st->remote, &len,
 			 SOCK_CLOEXEC);
 	if (st->fd < 0) {
@@ -554,8 +495,7 @@ accept_one(const struct listener *l)
 	st->conf = conf_current();
 	st->tls = tlsconn_current();
 	const struct core_settings *set = session_core_settings(st->conf);
-	sockaddr_ip(&st->remote, ip, sizeof(ip), &port);
-	const char *reason = admit(st, ip, set);
+	const char *reason = admit(st, set);
 	if (reason != NULL && reason[0] == '\0') {
 		/* already refusing too many: just close */
 		close(st->fd);

@@ -6,11 +6,13 @@ core_libcore_la_SOURCES = \
 	core/compat.c core/compat.h \
 	core/conf.c core/conf.h core/conf-private.h core/conf-value.c \
 	core/conn.c core/conn.h \
+	core/connlimit.c core/connlimit.h \
 	core/control.c core/control.h \
 	core/conn-deflate.c core/conn-deflate.h \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \
 	core/log.c core/log.h \
+	core/master.c core/master.h \
 	core/metrics.c core/metrics.h \
 	core/notify.c core/notify.h \
 	core/park.c core/park.h \
@@ -23,6 +25,7 @@ core_libcore_la_SOURCES = \
 	core/sbuf.c core/sbuf.h \
 	core/session.c core/session.h core/session-private.h \
 	core/settings.c core/settings.h \
+	core/shm.c core/shm.h \
 	core/stats.c core/stats.h \
 	core/tlsconn.c core/tlsconn.h
 core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SYSTEMD_CFLAGS) \

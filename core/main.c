@@ -1,10 +1,12 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * maildockd: read the configuration, bind the listeners, load TLS keys and
- * auth modules, drop privileges, then accept connections until SIGTERM.
- * SIGHUP reloads the configuration, certificates and auth modules for new
- * connections; a reload that fails keeps the running configuration. SIGUSR1
- * reopens log.file (after logrotate moved it).
+ * auth modules, drop privileges, then fork the worker processes (see
+ * core/master) that accept connections until SIGTERM. SIGHUP reloads the
+ * configuration, certificates and auth modules for new connections, in
+ * the master and then in each worker; a reload that fails keeps the
+ * running configuration. SIGUSR1 reopens log.file (after logrotate moved
+ * it), in the master and every worker.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +18,14 @@
 #include "core/auth.h"
 #include "core/auth-sysuser.h"
 #include "core/conf.h"
+#include "core/auth-throttle.h"
 #include "core/conn.h"
+#include "core/connlimit.h"
 #include "core/control.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/master.h"
 #include "core/metrics.h"
 #include "core/notify.h"
 #include "core/pidfile.h"
@@ -38,6 +43,7 @@
 static int sig_pipe[2] = { -1, -1 };
 static int stop_pipe[2] = { -1, -1 };
 static const char *conf_path = DEFAULT_CONF;
+static bool in_worker;
 
 static void
 usage(FILE *out)
@@ -110,9 +116,10 @@ load(bool starting, char **error_r)
 		conf_unref(&conf);
 		return r;
 	}
-	if (!starting) {
+	if (!starting && !in_worker) {
 		const char *keys[] = { "server.user", "server.group",
-				       "server.pid_file", "log.file" };
+				       "server.pid_file", "log.file",
+				       "server.workers" };
 		struct conf *old = conf_current();
 		for (size_t i = 0; i < N_ELEMENTS(keys); i++)
 			if (strcmp(conf_value(old, keys[i]),
@@ -120,6 +127,11 @@ load(bool starting, char **error_r)
 				log_warn("core", "reload: %s changes only at restart",
 					 keys[i]);
 		conf_unref(&old);
+		if (session_core_settings(conf)->max_connections >
+		    connlimit_capacity())
+			log_warn("core", "reload: limits.max_connections above "
+				 "%u takes effect at restart",
+				 connlimit_capacity());
 	}
 	apply_log_level(conf);
 	tlsconn_current_set(tls);
@@ -174,6 +186,37 @@ drop_privileges(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
+/* SIGHUP, SIGUSR1, SIGTERM and SIGINT in the master, before they are
+ * passed on to the workers (a reload only when it took here) */
+static bool
+master_signal(int sig)
+{
+	char *error = NULL;
+
+	if (sig == SIGUSR1) {
+		if (log_reopen(&error) < 0) {
+			log_error("core", "cannot reopen log.file: %s", error);
+			free(error);
+		}
+		return true;
+	}
+	if (sig != SIGHUP) {
+		notify_stopping();
+		return true;
+	}
+	notify_reloading();
+	if (load(false, &error) == 0) {
+		log_debug("core", "reload: read %s", conf_path);
+		return true;
+	}
+	log_error("core", "reload failed, keeping the running configuration: "
+		  "%s", error);
+	free(error);
+	notify_reloaded(false);
+	return false;
+}
+
+/* the signal pipe in a worker: SIGHUP (from the master) reloads */
 static bool
 on_wake(void)
 {
@@ -189,18 +232,14 @@ on_wake(void)
 				error = NULL;
 			}
 		} else if (sig == SIGHUP) {
-			notify_reloading();
-			bool ok = load(false, &error) == 0;
-			notify_reloaded(ok);
-			if (ok) {
-				log_info("core", "reload: configuration reloaded from %s",
-					 conf_path);
-			} else {
-				log_error("core", "reload failed, keeping the running "
-					  "configuration: %s", error);
+			int r = load(false, &error);
+			if (r < 0) {
+				log_error("core", "reload failed in this worker, "
+					  "keeping its configuration: %s", error);
 				free(error);
 				error = NULL;
 			}
+			master_worker_reloaded(r == 0);
 		} else if (sig == SIGTERM || sig == SIGINT) {
 			return false;
 		}
@@ -208,11 +247,21 @@ on_wake(void)
 	return true;
 }
 
+/* Signals become bytes on sig_pipe, read by the master's loop or a
+ * worker's accept loop; a forked worker calls this again for pipes of its
+ * own (it must not read the master's) and leaves SIGCHLD alone. */
 static void
 setup_signals(void)
 {
 	struct sigaction sa = { 0 };
+	sigset_t set;
 
+	for (int i = 0; i < 2; i++) {
+		if (sig_pipe[i] >= 0)
+			close(sig_pipe[i]);
+		if (stop_pipe[i] >= 0)
+			close(stop_pipe[i]);
+	}
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    pipe2(stop_pipe, O_CLOEXEC) < 0) {
 		log_error("core", "pipe: %s", strerror(errno));
@@ -226,7 +275,18 @@ setup_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (in_worker)
+		signal(SIGCHLD, SIG_DFL);
+	else
+		sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* The sink chosen by the configuration: log.file, else syslog (stderr with
@@ -285,12 +345,59 @@ check_startup(char **error_r)
 	return r;
 }
 
+static unsigned
+shutdown_grace(void)
+{
+	struct conf *conf = conf_current();
+	unsigned grace = session_core_settings(conf)->shutdown_timeout;
+	conf_unref(&conf);
+	return grace;
+}
+
+/* a worker process: today's thread-per-connection server */
+static int
+worker_main(unsigned index)
+{
+	char *error = NULL;
+	struct conf *conf = conf_current();
+
+	in_worker = true;
+	setup_signals();
+	stats_process_register();
+	/* the sessions are here: this worker's own control socket lists and
+	 * kicks them (maildock-admin asks every process's socket) */
+	if (control_bind(conf, &error) < 0 || control_start(&error) < 0) {
+		log_warn("core", "worker %u: no control socket: %s", index,
+			 error);
+		free(error);
+	}
+	conf_unref(&conf);
+	listener_run(sig_pipe[0], on_wake);
+
+	log_debug("core", "worker %u stopping sessions=%u", index,
+		  listener_active());
+	unsigned grace = shutdown_grace();
+	listener_close_all();
+	session_set_stopping();
+	ssize_t w = write(stop_pipe[1], "x", 1);
+	(void)w;
+	if (!listener_wait_idle(grace))
+		log_warn("core", "worker %u stopped with %u sessions still open",
+			 index, listener_active());
+	auth_deinit();
+	tlsconn_current_set(NULL);
+	conf_current_set(NULL);
+	return 0;
+}
+
 static int
 serve(void)
 {
 	char *error = NULL;
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
+	static const struct master_hooks hooks = {
+		worker_main, master_signal, notify_reloaded, shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -316,22 +423,17 @@ serve(void)
 	}
 	if (listener_count() == 0)
 		log_warn("core", "no listeners configured");
-	log_info("core", "started version=%s listeners=%zu", PACKAGE_VERSION,
-		 listener_count());
-	unsigned grace = set->shutdown_timeout;
+	/* what the workers share: made before they are forked */
+	connlimit_init(set->max_connections);
+	auth_throttle_init();
+	unsigned n = master_worker_count(set->workers);
+	log_info("core", "started version=%s listeners=%zu workers=%u",
+		 PACKAGE_VERSION, listener_count(), n);
 	conf_unref(&conf);
 	notify_ready();
-	listener_run(sig_pipe[0], on_wake);
-	notify_stopping();
+	master_run(sig_pipe[0], n, &hooks);
 
-	log_info("core", "stopping sessions=%u", listener_active());
 	listener_close_all();
-	session_set_stopping();
-	ssize_t w = write(stop_pipe[1], "x", 1);
-	(void)w;
-	if (!listener_wait_idle(grace))
-		log_warn("core", "stopped with %u sessions still open",
-			 listener_active());
 	auth_deinit();
 	tlsconn_current_set(NULL);
 	conf_current_set(NULL);

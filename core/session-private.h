@@ -15,8 +15,8 @@ struct session_start {
 	const struct proto_ops *proto;
 	bool implicit_tls;
 	bool refuse;			/* a limit was hit: refuse and close */
-	bool ip_counted;		/* counted under remote's address */
 	const char *refuse_reason;
+	int slot;			/* in core/connlimit; < 0: refused by a limit */
 	struct sockaddr_storage remote, local;
 	struct conf *conf;		/* referenced */
 	struct tlsconn_ctx *tls;	/* referenced or NULL */

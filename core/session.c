@@ -34,6 +34,8 @@ static const struct conf_setting core_conf_settings[] = {
 	  .doc = "group to run as; empty: the user's primary group"),
 	S("server.hostname", CONF_STRING, server_hostname, "",
 	  .doc = "name in greetings; empty: the system's host name"),
+	S("server.workers", CONF_UINT, workers, "1", .max = 64,
+	  .doc = "worker processes; 0: one per CPU core, at least 2"),
 	S("server.pid_file", CONF_STRING, pid_file, "",
 	  .doc = "pidfile for init systems without service tracking; empty: none"),
 	S("server.shutdown_timeout", CONF_DURATION, shutdown_timeout, "10s",

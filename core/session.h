@@ -27,6 +27,7 @@ struct core_settings {
 	const char *server_hostname;
 	const char *pid_file;		/* "": none */
 	unsigned shutdown_timeout;	/* seconds */
+	unsigned workers;		/* 0: one per CPU (core/master) */
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
 	unsigned login_timeout;		/* seconds before login */

@@ -8,9 +8,9 @@ if HAVE_CMOCKA
 core_test_ldadd = core/libcore.la $(OPENSSL_LIBS) $(CMOCKA_LIBS)
 core_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 check_PROGRAMS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf \
-	t/unit/test-proxy-protocol t/unit/test-stats
+	t/unit/test-proxy-protocol t/unit/test-stats t/unit/test-connlimit
 TESTS += t/unit/test-arena t/unit/test-sbuf t/unit/test-conf \
-	t/unit/test-proxy-protocol t/unit/test-stats
+	t/unit/test-proxy-protocol t/unit/test-stats t/unit/test-connlimit
 t_unit_test_arena_SOURCES = t/unit/test-arena.c
 t_unit_test_arena_CFLAGS = $(core_test_cflags)
 t_unit_test_arena_LDADD = $(core_test_ldadd)
@@ -26,6 +26,9 @@ t_unit_test_proxy_protocol_LDADD = $(core_test_ldadd)
 t_unit_test_stats_SOURCES = t/unit/test-stats.c
 t_unit_test_stats_CFLAGS = $(core_test_cflags)
 t_unit_test_stats_LDADD = $(core_test_ldadd)
+t_unit_test_connlimit_SOURCES = t/unit/test-connlimit.c
+t_unit_test_connlimit_CFLAGS = $(core_test_cflags)
+t_unit_test_connlimit_LDADD = $(core_test_ldadd)
 endif
 
 clean-local: clean-local-proto

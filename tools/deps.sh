@@ -18,6 +18,22 @@ test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       postfix dovecot-imapd dovecot-pop3d
       haproxy nginx-light libnginx-mod-mail prometheus
       dpkg-dev debhelper lintian)
+# Courier-IMAP conflicts in dpkg with dovecot-imapd (both provide
+# imap-server): the migration tests run it unpacked here (dpkg-deb -x),
+# in a mount namespace of its own (t/proto/courier-run.sh)
+courier=(courier-imap courier-base courier-authdaemon courier-authlib
+	 courier-authlib-userdb libcourier-unicode4 libgamin0 gamin)
+courier_root=${MAILDOCK_COURIER_ROOT:-/var/cache/maildock/courier}
+unpack_courier() {
+	[ -x "$courier_root/usr/bin/imapd" ] && return 0
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get -o DPkg::Lock::Timeout=600 download \
+		"${courier[@]}") || { rm -rf "$tmp"; return 1; }
+	mkdir -p "$courier_root"
+	for f in "$tmp"/*.deb; do dpkg-deb -x "$f" "$courier_root"; done
+	rm -rf "$tmp"
+}
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")
 missing=()
@@ -25,6 +41,9 @@ for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$p")
 done
+if [ "${1:-build}" = test ] && [ "$(id -u)" -eq 0 ]; then
+	unpack_courier
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "missing packages (run as root to install): ${missing[*]}" >&2

@@ -233,12 +233,15 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	const char *charset, *error;
 	uint32_t *seqs, n, i;
 	unsigned opts = 0;
+	struct imap_esearch_partial partial = { 0 };
 	struct sbuf b;
 	int ret;
 
 	/* ESORT (RFC 5267 3): SORT RETURN (options) criteria ... */
 	if (cmd->argc >= 2 && imap_arg_atom_eq(&cmd->args[0], "RETURN")) {
-		if (imap_cmd_search_return_parse(&cmd->args[1], &opts) < 0)
+		if (imap_cmd_search_return_parse(&cmd->args[1], &opts,
+						 &partial) < 0 ||
+		    (opts & IMAP_ESEARCH_SAVE))	/* SEARCH's only */
 			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		cmd->args += 2;
@@ -257,7 +260,8 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	if (opts != 0) {
 		for (i = 0; i < n; i++)
 			seqs[i] = cmd->uid ? recs[i].uid : recs[i].seq;
-		ret = imap_cmd_search_esearch_write(cmd, opts, seqs, n, 0);
+		ret = imap_cmd_search_esearch_write(cmd, opts, &partial, seqs,
+						    n, 0);
 		if (ret < 0)
 			return ret == -ERR_LIMIT ?
 			       imap_search_cmd_run_error(cmd, ret) : ret;

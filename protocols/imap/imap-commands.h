@@ -132,6 +132,16 @@ bool imap_session_may_unauthenticate(const struct imap_session *sess);
 int imap_session_read_line(struct imap_session *sess, size_t max,
 			   struct sview *line_r);
 
+/* imap_cmd_searchres_set: save n UIDs (ascending) as the session's "$"
+ * (SEARCHRES, RFC 5182), replacing the last; n 0 empties it. Copies.
+ * imap_cmd_searchres_seqs: the sequence numbers, ascending, of the saved
+ * messages still in the view, in cmd->arena (0 or -ERR_NOMEM); for
+ * "$" wherever a sequence set is taken. (cmd-search.c) */
+void imap_cmd_searchres_set(struct imap_session *sess, const uint32_t *uids,
+			    uint32_t n);
+int imap_cmd_searchres_seqs(struct imap_cmd *cmd, uint32_t **seqs_r,
+			    uint32_t *n_r);
+
 /* imap_session_bye: write "* BYE text" and flush; the caller then ends
  * the session (returns a negative error). The session writes no second
  * BYE when it ends. */

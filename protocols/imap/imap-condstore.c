@@ -193,7 +193,9 @@ matched_uid(struct imap_session *sess, const struct imap_select_params *p)
 		return 0;
 	s = p->match_seqs.ranges[0].lo;
 	u = p->match_uids.ranges[0].lo;
-	for (;;) {
+	/* sequence numbers ascend: past the view's count nothing matches
+	 * (and a client's 1:4294967295 costs no more than the view) */
+	for (uint32_t count = store_mailbox_count(sess->box); s <= count;) {
 		const struct store_msg *m = store_msg_get(sess->box, s);
 		if (m != NULL && m->uid == u)
 			best = u;

@@ -688,6 +688,55 @@ imap_search_cmd_convert(struct arena *a, const struct imap_arg *in,
 	return 0;
 }
 
+/* searchres_subst: each "$" key (RFC 5182 2.1: the saved result, as
+ * UIDs whatever the command) becomes the list (UID <set>), or (NOT ALL)
+ * when nothing is saved */
+static int
+searchres_subst(struct imap_cmd *cmd, struct imap_search_arg *args,
+		unsigned n)
+{
+	struct imap_session *sess = cmd->sess;
+	struct imap_search_arg *sub;
+	struct sbuf b;
+	int ret;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (args[i].type == IMAP_SEARCH_ARG_LIST) {
+			/* lists come from imap_search_cmd_convert, in
+			 * cmd->arena, writable */
+			ret = searchres_subst(cmd,
+				(struct imap_search_arg *)args[i].list,
+				(unsigned)args[i].count);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if (args[i].type != IMAP_SEARCH_ARG_ATOM || args[i].len != 1 ||
+		    args[i].str[0] != '$')
+			continue;
+		sub = arena_zalloc(cmd->arena, 2 * sizeof(*sub));
+		if (sub == NULL)
+			return -ERR_LIMIT;
+		sub[0].type = sub[1].type = IMAP_SEARCH_ARG_ATOM;
+		sub[0].str = sess->searchres_n > 0 ? "UID" : "NOT";
+		sub[1].str = "ALL";
+		if (sess->searchres_n > 0) {
+			sbuf_init(&b, cmd->arena, 0);
+			imap_seqset_append_uids(&b, sess->searchres,
+						sess->searchres_n);
+			if (sbuf_failed(&b))
+				return -ERR_LIMIT;
+			sub[1].str = b.data;
+		}
+		sub[0].len = strlen(sub[0].str);
+		sub[1].len = strlen(sub[1].str);
+		args[i].type = IMAP_SEARCH_ARG_LIST;
+		args[i].list = sub;
+		args[i].count = 2;
+	}
+	return 0;
+}
+
 int
 imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
 			unsigned argc, const char *charset,
@@ -697,7 +746,8 @@ imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
 	int ret;
 
 	if ((ret = imap_search_cmd_convert(cmd->arena, args, argc,
-					   &sargs)) < 0) {
+					   &sargs)) < 0 ||
+	    (ret = searchres_subst(cmd, sargs, argc)) < 0) {
 		*error_r = ret == -ERR_LIMIT ? "Search program too large" :
 			   "Invalid search argument";
 		return ret;

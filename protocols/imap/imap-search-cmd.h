@@ -22,11 +22,24 @@ struct store_mailbox;
 #define IMAP_ESEARCH_MAX	(1u << 1)
 #define IMAP_ESEARCH_ALL	(1u << 2)
 #define IMAP_ESEARCH_COUNT	(1u << 3)
+#define IMAP_ESEARCH_PARTIAL	(1u << 4)	/* RFC 9394 */
+#define IMAP_ESEARCH_SAVE	(1u << 5)	/* RFC 5182 SEARCHRES */
+
+/* PARTIAL's window: positions lo..hi (1-based, lo <= hi) of the answer
+ * list, counted from its end when from_end ("-1:-100", the last 100);
+ * text is the range as the client wrote it, echoed in the answer. */
+struct imap_esearch_partial {
+	uint32_t lo, hi;
+	bool from_end;
+	const char *text;
+};
 
 /* imap_cmd_search_return_parse: the list after RETURN into IMAP_ESEARCH_*
- * bits in *ret_r; "()" means ALL. Returns 0 or -ERR_SYNTAX (unknown or
- * malformed option). (cmd-search.c) */
-int imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r);
+ * bits in *ret_r and PARTIAL's range in *partial_r; "()" means ALL.
+ * Returns 0 or -ERR_SYNTAX (unknown or malformed option, a range mixing
+ * signs or with 0, PARTIAL with ALL). (cmd-search.c) */
+int imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r,
+				 struct imap_esearch_partial *partial_r);
 
 /* imap_cmd_search_esearch_write: "* ESEARCH (TAG "t") [UID] ..." for the
  * n ids in their answer order: ascending for SEARCH, the sort order for
@@ -34,6 +47,7 @@ int imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r);
  * and ALL keeps that order; " MODSEQ m" when modseq > 0 (RFC 7162
  * 3.1.10). Returns as imap_reply_line. (cmd-search.c) */
 int imap_cmd_search_esearch_write(struct imap_cmd *cmd, unsigned opts,
+				  const struct imap_esearch_partial *partial,
 				  const uint32_t *ids, uint32_t n,
 				  uint64_t modseq);
 

@@ -75,6 +75,7 @@ imap_session_unselect(struct imap_session *sess)
 	store_mailbox_close(&sess->box);
 	sess->acl = NULL;	/* lived in box_arena */
 	arena_free(&sess->box_arena);
+	imap_cmd_searchres_set(sess, NULL, 0);	/* RFC 5182 2.1 */
 	sess->box_name = NULL;
 	sess->readonly = false;
 	if (sess->state == IMAP_ST_SELECTED)
@@ -109,6 +110,8 @@ imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 	*n_r = 0;
 	if (!imap_arg_atom(arg, &s))
 		return -ERR_SYNTAX;
+	if (strcmp(s, "$") == 0)	/* SEARCHRES (RFC 5182 2.1) */
+		return imap_cmd_searchres_seqs(cmd, seqs_r, n_r);
 	if ((r = imap_seqset_parse(cmd->arena, s, &set)) < 0)
 		return r;
 	if (cmd->uid) {

@@ -1,10 +1,10 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * The untagged updates of a selected mailbox (RFC 3501 7.3-7.4): EXPUNGE
- * (VANISHED with QRESYNC),
- * EXISTS, RECENT, FETCH (FLAGS) of other sessions' and processes' changes
- * from store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder
- * gained keywords.
+ * (VANISHED with QRESYNC), EXISTS, RECENT, FETCH (FLAGS, with MODSEQ under
+ * CONDSTORE) of other sessions' and processes' changes from
+ * store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder gained
+ * keywords.
  */
 #include "core/sbuf.h"
 #include "storage/store.h"
@@ -13,13 +13,7 @@
 #include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
-/* untagged updates from store_mailbox_sync */
-static void
-sync_expunged(void *ctx, uint32_t seq, uint32_t uid)
-{
-	imap_condstore_expunged(ctx, seq, uid);
-}
-
+/* untagged updates from store_mailbox_sync (removals: imap_cmd_expunged) */
 static void
 sync_exists(void *ctx, uint32_t count)
 {
@@ -94,7 +88,7 @@ int
 imap_sync_mailbox(struct imap_session *sess)
 {
 	static const struct store_sync_cb cb = {
-		sync_expunged, sync_exists, sync_flags, sync_recent,
+		imap_cmd_expunged, sync_exists, sync_flags, sync_recent,
 	};
 
 	if (sess->state != IMAP_ST_SELECTED || sess->box == NULL)

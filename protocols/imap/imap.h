@@ -104,6 +104,8 @@ struct imap_session {
 	struct store_mailbox *box;
 	const char *box_name;		/* UTF-8, in box_arena */
 	struct arena *box_arena;	/* freed at unselect */
+	uint32_t *searchres;		/* SEARCHRES "$" (RFC 5182): saved */
+	uint32_t searchres_n;		/* UIDs, ascending; heap, unselect */
 	bool readonly;			/* EXAMINE, or read-only view */
 	uint32_t exists_sent;		/* EXISTS count the client knows */
 	uint32_t recent_sent;		/* RECENT count the client knows */

@@ -387,9 +387,14 @@ maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 		     enum store_flags_mode mode, const char *const *names,
 		     size_t n)
 {
-	unsigned *ids = xmalloc((r->kw_n + n + 1) * sizeof(*ids)), k = 0;
 	size_t i, j;
 
+	/* +FLAGS/-FLAGS change the message's current list: another process
+	 * (a second worker, Courier) may have written it since this folder
+	 * was read, and the whole list is written back */
+	if (mode != STORE_FLAGS_SET && maildir_keywords_load(f, false) < 0)
+		return -ERR_IO;
+	unsigned *ids = xmalloc((r->kw_n + n + 1) * sizeof(*ids)), k = 0;
 	if (mode != STORE_FLAGS_SET)
 		for (i = 0; i < r->kw_n; i++)
 			ids[k++] = r->kw[i];

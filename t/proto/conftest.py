@@ -18,6 +18,10 @@ the FIELD-BUGS.md test accounts, kept in a pwfile (`{PLAIN}` passwords):
     server.deliver(user, data, folder=None)  write a message into new/ as an MTA
     server.log()                        the daemon's stderr so far (str)
     server.reload()                     SIGHUP and wait for the reload line
+    server.worker_pids()                the worker processes' pids (the
+                                        daemon's own pid is the master's)
+    server.pids()                       the master's and the workers' pids
+    server.kill_all()                   SIGKILL the whole daemon at once
     server.cert_pem                     the server certificate (PEM text)
 A test that needs its own settings uses the `make_server` factory:
     srv = make_server({"limits.max_connections_per_ip": "2"})
@@ -202,7 +206,8 @@ class Maildock:
         self.proc = subprocess.Popen([str(BUILDDIR / "maildockd"), "-F", "-c",
                                       str(self.conf)], stdout=self.log_fh,
                                      stderr=subprocess.STDOUT, env=env,
-                                     preexec_fn=preexec_fn)
+                                     preexec_fn=preexec_fn,
+                                     start_new_session=True)
         # Ready when it says so: probing the ports would take connection
         # slots that limit tests count.
         deadline = time.time() + 30
@@ -226,6 +231,32 @@ class Maildock:
                 self.proc.wait()
         self.proc = None
         self.log_fh.close()
+
+    def worker_pids(self):
+        """The pids of the worker processes (named maildock-w<N>)."""
+        try:
+            with open("/proc/%d/task/%d/children" % (self.proc.pid,
+                                                     self.proc.pid)) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+        workers = []
+        for pid in kids:
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().startswith("maildock-w"):
+                        workers.append(pid)
+            except OSError:
+                pass
+        return workers
+
+    def pids(self):
+        return [self.proc.pid] + self.worker_pids()
+
+    def kill_all(self):
+        """SIGKILL the master and every worker at once (the session the
+        daemon leads), as a crash of the whole machine would."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
 
     def check_sanitizers(self):
         text = self.log()

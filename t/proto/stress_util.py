@@ -4,32 +4,33 @@ test_imap_stress.py and bench/imap-stress.py).
 imaptest (Dovecot's tester) runs many concurrent clients doing random
 LOGIN/SELECT/FETCH/STORE/EXPUNGE/APPEND/LOGOUT on the same mailboxes and
 prints one line starting with `Error:` per protocol violation it sees; a
-correct server prints none. The binary is the one named by
-MAILDOCK_IMAPTEST, else the prebuilt /work/imaptest-build/src/imaptest
-(the test is skipped when neither exists).
+correct server prints none. The binary is imaptest_util's (built once
+from ../shared/imaptest, or MAILDOCK_IMAPTEST).
 """
-import os
 import pathlib
 import subprocess
 
-from conftest import CORPUS, Maildock
+import pytest
 
-PREBUILT = pathlib.Path("/work/imaptest-build/src/imaptest")
+from conftest import Maildock
+from imaptest_util import TESTS, imaptest_binary
+
 PASSWORD = "pass"
 
 
 def stress_binary():
-    """The imaptest binary, or None when there is none."""
-    given = os.environ.get("MAILDOCK_IMAPTEST")
-    if given:
-        return pathlib.Path(given)
-    return PREBUILT if PREBUILT.is_file() else None
+    """For scripts outside pytest (bench/): the binary imaptest_util
+    builds or MAILDOCK_IMAPTEST names, or None when imaptest's source is
+    absent."""
+    try:
+        return imaptest_binary()
+    except pytest.skip.Exception:
+        return None
 
 
 def stress_mbox():
     """An mbox of messages with unique Message-IDs (imaptest's own)."""
-    return CORPUS.parent / "imaptest" / "src" / "src" / "tests" / \
-        "default.mbox"
+    return TESTS / "default.mbox"
 
 
 def stress_server(workdir, users=10, settings=None):
@@ -67,19 +68,3 @@ def stress_run(binary, port, clients, secs, users=10, tls=False, seed=42,
     errors = [l for l in out.splitlines() if l.startswith("Error:")]
     return errors, out
 
-
-def script_run(binary, port, name, workdir, user, password):
-    """One of imaptest's scripted tests (tests/NAME with its .mbox, else
-    default.mbox) against 127.0.0.1:PORT; returns (rc, output). rc 0:
-    passed; 2: a command failed; other: imaptest itself failed."""
-    tests = stress_mbox().parent
-    folder = pathlib.Path(workdir) / name
-    folder.mkdir(parents=True)
-    for f in (name, name + ".mbox", "default.mbox"):
-        if (tests / f).is_file():
-            (folder / f).symlink_to(tests / f)
-    proc = subprocess.run(
-        [str(binary), "host=127.0.0.1", "port=%d" % port, "user=" + user,
-         "pass=" + password, "box=imaptest", "test=%s" % folder],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-    return proc.returncode, proc.stdout.decode("utf-8", "replace")

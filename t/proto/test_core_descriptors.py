@@ -52,7 +52,8 @@ def test_raises_soft_limit_to_hard(make_server):
 
 def test_emfile_refuses_queued_clients_and_recovers(make_server):
     srv = make_server({"limits.max_connections_per_ip": "100000",
-                       "log.level": "info"}, start=False)
+                       "server.workers": "2", "log.level": "info"},
+                      start=False)
     srv.start(preexec_fn=low_nofile)
     assert any("RLIMIT_NOFILE is %d" % NOFILE in l
                for l in srv.log().splitlines()), srv.log()

@@ -83,8 +83,22 @@ def test_warning_when_syslog_has_no_dev_log(tmp_path):
         assert r.returncode == 0, r.stderr
         assert "/dev/log does not exist: syslog lines will be lost" in r.stderr
     finally:
-        wait_for(lambda: text(pid).strip() != "", "the pidfile")
-        os.kill(int(text(pid)), signal.SIGTERM)
+        wait_for(lambda: text(pid).endswith("\n"), "the pidfile")
+        stop_daemon(int(text(pid)))
+
+
+def stop_daemon(pid):
+    """SIGTERM, then SIGKILL if it is still there after 15 s: a test must
+    not leave a daemon behind."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
 
 
 def daemon_pid(pid_file, srv, stale):
@@ -118,8 +132,8 @@ def test_pidfile_locked_while_running_and_removed_at_stop(tmp_path):
             in r.stderr
         assert int(text(pid_file)) == pid
     finally:
-        os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not pid_file.exists(), "the pidfile's removal")
+        stop_daemon(pid)
+    assert not pid_file.exists()
 
 
 def test_systemd_unit_verifies(tmp_path):

@@ -49,7 +49,7 @@ def norm(data):
 def restart(srv):
     """SIGKILL (if still running) and start again on the same ports."""
     if srv.proc is not None and srv.proc.poll() is None:
-        srv.proc.send_signal(signal.SIGKILL)
+        srv.kill_all()
     if srv.proc is not None:
         srv.proc.wait()
         srv.log_fh.close()
@@ -160,7 +160,7 @@ def run_and_kill(srv, worker, rng):
     t = threading.Thread(target=body, daemon=True)
     t.start()
     time.sleep(rng.uniform(0.05, 0.6))
-    srv.proc.send_signal(signal.SIGKILL)
+    srv.kill_all()
     stop.set()
     t.join(30)
     assert not t.is_alive(), "client thread hung after the kill"

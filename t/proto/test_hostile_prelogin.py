@@ -25,13 +25,16 @@ QUICK = os.environ.get("MAILDOCK_QUICK") == "1"
 
 
 def rss(srv):
-    """Resident anonymous memory of the daemon (heap, stacks), in bytes:
-    mapped files (a message being sent) are page cache, not counted."""
-    with open("/proc/%d/status" % srv.proc.pid) as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no RssAnon")
+    """Resident anonymous memory of the daemon (heap, stacks), in bytes,
+    over the master and its workers: mapped files (a message being sent)
+    are page cache, not counted."""
+    total = 0
+    for pid in srv.pids():
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    total += int(line.split()[1]) * 1024
+    return total
 
 
 def connect(port, source="127.0.0.1", timeout=10):

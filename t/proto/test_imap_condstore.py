@@ -185,10 +185,13 @@ def state(c):
     return {uid: flags for uid, (flags, _) in fetched(lines).items()}
 
 
-def test_qresync_walkthrough(alice):
+@pytest.mark.parametrize("known", ["1:6", "1:6 (1:6 1:6)",
+                                   "1:6 (1:4294967295 1:4294967295)"])
+def test_qresync_walkthrough(alice, known):
     """A client records UIDVALIDITY, HIGHESTMODSEQ, UIDs and flags; other
     sessions and another program change flags, expunge and deliver; its
-    SELECT (QRESYNC ...) rebuilds exactly what a full FETCH now shows."""
+    SELECT (QRESYNC ...) rebuilds exactly what a full FETCH now shows, with
+    known UIDs alone and with seq-match-data (RFC 7162 3.2.5.2)."""
     deliver(alice, 6)
     a = login(alice, enable="QRESYNC")
     lines = ok(a, "s", "SELECT INBOX")
@@ -207,7 +210,8 @@ def test_qresync_walkthrough(alice):
     os.rename(cur / uid6, cur / (uid6.split(":")[0] + ":2,F"))
     b.close()
     a = login(alice, enable="QRESYNC")
-    lines = ok(a, "r", "SELECT INBOX (QRESYNC (%d %d 1:6))" % (uidv, highest))
+    lines = ok(a, "r", "SELECT INBOX (QRESYNC (%d %d %s))"
+               % (uidv, highest, known))
     for l in lines:
         m = re.match(r"^\* VANISHED \(EARLIER\) (.*)$", l)
         if m:

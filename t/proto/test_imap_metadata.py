@@ -166,3 +166,47 @@ def test_kept_across_restart(make_server, alice):
     assert w.cmd('GETMETADATA "" /shared/s') == \
         ['* METADATA "" (/shared/s "v2")']
     w.close()
+
+
+def test_sigkill_leaves_old_or_new_entries(make_server, alice):
+    """SIGKILL while SETMETADATA runs in a loop: after a restart the entry
+    holds the last acknowledged value or the one in flight, never a damaged
+    file; the MAILBOXID (same kind of file) does not change."""
+    import random
+    import threading
+    import time
+    from test_crash_kill import restart
+    srv = make_server()
+    w = Wire(srv)
+    assert w.ok("CREATE Crash")
+    mid = w.cmd("STATUS Crash (MAILBOXID)")[0]
+    w.close()
+    rnd = random.Random(5464)
+    for rnd_round in range(3):
+        acked = [None]
+
+        def loop():
+            try:
+                c = Wire(srv)
+                for i in range(100000):
+                    big = "%d:" % i + "v" * (i % 500)
+                    if not c.ok('SETMETADATA Crash (/private/n "%s" '
+                                '/shared/m "%s")' % (big, big)):
+                        return
+                    acked[0] = i
+            except Exception:
+                return
+        t = threading.Thread(target=loop)
+        t.start()
+        time.sleep(0.2 + rnd.random() * 0.5)
+        restart(srv)
+        t.join()
+        w = Wire(srv)
+        got = w.cmd("GETMETADATA Crash (/private/n /shared/m)")
+        assert w.status.startswith("OK"), w.status
+        vals = re.findall(r'"(\d+):v*"', got[0])
+        assert len(vals) == 2 and vals[0] == vals[1], got
+        assert acked[0] is not None and \
+            int(vals[0]) in (acked[0], acked[0] + 1), (acked, vals)
+        assert w.cmd("STATUS Crash (MAILBOXID)")[0] == mid
+        w.close()

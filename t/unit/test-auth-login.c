@@ -8,9 +8,11 @@
  * policy.
  */
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include "t/authmods/test-util.h"
 #include "core/arena.h"
 #include "core/auth-cache.h"
+#include "core/auth-throttle.h"
 #include "core/auth-chain.h"
 #include "core/error.h"
 #include "core/proto.h"
@@ -480,6 +482,32 @@ test_auth_throttle_survives_flood(void **state)
 	auth_cache_clear();
 }
 
+/* the counters are one table for every worker process: failures counted
+ * in a forked process block here */
+static void
+test_auth_throttle_shared_across_processes(void **state)
+{
+	auth_throttle_init();
+	auth_cache_clear();
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			auth_throttle_fail("203.0.113.5", "shared@example.org",
+					   300, 1000);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(auth_throttle_blocked("203.0.113.5", NULL, 3, 0, 300,
+					  1001));
+	assert_true(auth_throttle_blocked("", "shared@example.org", 0, 3, 300,
+					  1001));
+	auth_throttle_success("shared@example.org");
+	assert_false(auth_throttle_blocked("", "shared@example.org", 0, 3,
+					   300, 1001));
+	auth_cache_clear();
+}
+
 static void
 test_auth_throttle_ipv6_prefix(void **state)
 {
@@ -520,6 +548,7 @@ main(void)
 		T(test_auth_lookup_user),
 		cmocka_unit_test(test_auth_throttle_survives_flood),
 		cmocka_unit_test(test_auth_throttle_ipv6_prefix),
+		cmocka_unit_test(test_auth_throttle_shared_across_processes),
 	};
 	auth_register_settings();
 	auth_set_delay_hook(fake_delay);
