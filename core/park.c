@@ -91,7 +91,9 @@ wake_locked(struct session *s, int why)
 	q_len++;
 	if (idle_workers > 0)
 		pthread_cond_signal(&park_cond);
-	else if (evfd >= 0) {
+	/* a signalled thread counts as idle until it runs: more sessions
+	 * queued than that, and the poller starts more threads */
+	if (q_len > idle_workers && evfd >= 0) {
 		uint64_t one = 1;
 		if (write(evfd, &one, sizeof(one)) < 0) {
 			/* counter full: the poller is woken already */

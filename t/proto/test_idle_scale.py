@@ -293,3 +293,19 @@ def test_system_users_resumed_sessions_act_as_their_user(accounts, make_server):
         c.close()
     for name, (_, uid) in who.items():
         assert (accounts / name / "Maildir" / ".Work").stat().st_uid == uid
+
+
+def test_kick_ends_parked_sessions(make_server):
+    """maildock-admin kick shuts a parked session's socket down: the
+    poller sees it, and the session ends as kicked."""
+    from test_core_admin import admin
+    srv = scale_server(make_server)
+    idlers = open_idlers(srv, 3) + open_idlers(srv, 1, tls=True)
+    bob, = open_idlers(srv, 1, user="bob")
+    time.sleep(0.2)
+    r = admin(srv, "kick", USERS["alice"][0])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "kicked 4 sessions of alice@example.org"
+    assert settle(lambda: srv.log().count("disconnect reason=kicked") == 4)
+    srv.deliver("bob", MSG)
+    assert wait_all([bob], lambda l: l == "* 1 EXISTS") == 0
