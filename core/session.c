@@ -286,8 +286,9 @@ session_resume(struct session *s, int why)
  * proxy.trusted_networks must start with a header naming the client the
  * proxy relays, and from then on the session is that client's (limits,
  * logs, auth.plaintext = loopback, the auth modules' address). A
- * connection from anywhere else that opens with a header is refused: no
- * client may claim another's address. Returns 0, or a negative error
+ * connection from anywhere else that opens with a header is refused, also
+ * when no proxy is trusted at all: no client may claim another's address,
+ * and a proxy that is not listed learns why its sessions fail. Returns 0, or a negative error
  * after logging it (the session then ends). */
 static int
 session_proxy_header(struct session *s, struct session_start *st)
@@ -297,8 +298,6 @@ session_proxy_header(struct session *s, struct session_start *st)
 	const char *reason;
 	int r;
 
-	if (*nets == '\0')
-		return 0;
 	if (!proxy_protocol_trusted(nets, &st->remote)) {
 		unsigned char peek[12];
 		/* a proxy sends its header at once; a mail client sends

@@ -70,7 +70,8 @@ list_files(const char *dir, struct folder_state *fs)
 		}
 		closedir(d);
 	}
-	qsort(fs->files, fs->nfiles, sizeof(char *), cmp_str);
+	if (fs->nfiles > 1)	/* qsort wants a pointer even for none */
+		qsort(fs->files, fs->nfiles, sizeof(char *), cmp_str);
 }
 
 static int
@@ -315,8 +316,9 @@ check_folder(const char *root, const char *dir, const char *disk,
 		}
 		fs.ul[k].data = data;
 		fs.have[k] = true;
-		qsort(fs.ul[k].e, fs.ul[k].n, sizeof(*fs.ul[k].e),
-		      cmp_entry_base);
+		if (fs.ul[k].n > 1)
+			qsort(fs.ul[k].e, fs.ul[k].n, sizeof(*fs.ul[k].e),
+			      cmp_entry_base);
 	}
 	report_lists(&fs);
 	report_keywords(dir, &fs);
@@ -369,7 +371,8 @@ main(int argc, char **argv)
 		subs[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(subs, n, sizeof(char *), cmp_str);
+	if (n > 1)
+		qsort(subs, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		maildir_path(path, sizeof(path), argv[2], subs[i], NULL);
 		check_folder(argv[2], path, subs[i] + 1, &total);

@@ -255,8 +255,7 @@ read_data(struct lmtp_session *l, int fd, uint64_t *size_r, int *fail_r)
 static const char *
 trace_prefix(struct lmtp_session *l, const struct lmtp_rcpt *rcpt)
 {
-	const char *host = l->s->set->server_hostname;
-	char date[64];
+	char host[256], date[64];
 	struct tm tm;
 	time_t now = time(NULL);
 
@@ -267,7 +266,7 @@ trace_prefix(struct lmtp_session *l, const struct lmtp_rcpt *rcpt)
 			    "Received: from %s ([%s])\r\n\tby %s (Maildock) "
 			    "with LMTP id %s\r\n\tfor <%s>; %s\r\n",
 			    l->mail_from, rcpt->address, l->helo,
-			    l->s->remote_ip, *host ? host : "maildock",
+			    l->s->remote_ip, lmtp_hostname(l, host, sizeof(host)),
 			    l->s->id, rcpt->address, date);
 }
 
@@ -278,11 +277,14 @@ reply_one(struct lmtp_session *l, const struct delivery *d)
 	bool perm = strcmp(l->set->quota_full, "permanent") == 0;
 	char q[LMTP_PATH_MAX * 4 + 8];
 
-	slog_info(l->s, "%s user=%s to=%s size=%llu uid=%u error=\"%s\"",
-		  d->result == 0 ? "saved" : "failed", d->rcpt->user->user,
-		  log_quote_cstr(q, sizeof(q), addr),
-		  (unsigned long long)d->size, d->uid,
-		  d->result == 0 ? "" : err_str(d->result));
+	if (d->result == 0)
+		slog_info(l->s, "saved user=%s to=%s size=%llu uid=%u",
+			  d->rcpt->user->user, log_quote_cstr(q, sizeof(q), addr),
+			  (unsigned long long)d->size, d->uid);
+	else
+		slog_info(l->s, "failed user=%s to=%s size=%llu error=\"%s\"",
+			  d->rcpt->user->user, log_quote_cstr(q, sizeof(q), addr),
+			  (unsigned long long)d->size, err_str(d->result));
 	switch (d->result) {
 	case 0:
 		return lmtp_reply(l, "250 2.0.0 <%s> Saved as UID %u", addr,

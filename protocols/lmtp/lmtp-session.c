@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "core/arena.h"
 #include "core/auth.h"
 #include "core/conn.h"
@@ -30,6 +31,19 @@ lmtp_reply(struct lmtp_session *l, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	return conn_printf(l->s->conn, "%s\r\n", line);
+}
+
+const char *
+lmtp_hostname(const struct lmtp_session *l, char *buf, size_t size)
+{
+	const char *host = l->s->set->server_hostname;
+
+	if (*host != '\0')
+		str_copy(buf, host, size);
+	else if (gethostname(buf, size) < 0 || buf[0] == '\0')
+		str_copy(buf, "localhost", size);
+	buf[size - 1] = '\0';
+	return buf;
 }
 
 static void
@@ -96,7 +110,7 @@ parse_path(const char **p, char *buf, size_t size)
 static int
 cmd_lhlo(struct lmtp_session *l, const char *arg)
 {
-	const char *host = l->s->set->server_hostname;
+	char host[256];
 
 	if (*arg == '\0' || strlen(arg) > LMTP_PATH_MAX)
 		return lmtp_reply(l, "501 5.5.4 LHLO needs a host name");
@@ -104,7 +118,7 @@ cmd_lhlo(struct lmtp_session *l, const char *arg)
 	tx_reset(l);
 	if (conn_printf(l->s->conn, "250-%s\r\n250-PIPELINING\r\n"
 			"250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n",
-			*host ? host : "maildock") < 0)
+			lmtp_hostname(l, host, sizeof(host))) < 0)
 		return -ERR_IO;
 	if (l->set->max_message_size > 0)
 		return lmtp_reply(l, "250 SIZE %zu", l->set->max_message_size);
@@ -315,7 +329,7 @@ lmtp_run(struct session *s)
 		.s = s,
 		.set = conf_section(s->conf, &lmtp_conf_table),
 	};
-	const char *host = s->set->server_hostname;
+	char host[256];
 
 	/* no login: an MTA's session is bounded per command, not overall */
 	conn_set_deadline(s->conn, 0);
@@ -323,7 +337,7 @@ lmtp_run(struct session *s)
 	l.tx = arena_new(LMTP_TX_MEMORY);
 	s->proto_state = &l;
 	if (conn_printf(s->conn, "220 %s Maildock LMTP ready\r\n",
-			*host ? host : "maildock") == 0)
+			lmtp_hostname(&l, host, sizeof(host))) == 0)
 		s->end_reason = command_loop(&l);
 	arena_free(&l.tx);
 	s->proto_state = NULL;

@@ -58,6 +58,11 @@ struct lmtp_session {
 	unsigned bad_commands;
 };
 
+/* lmtp_hostname: server.hostname, else the system's host name (for the
+ * greeting, LHLO and Received), in buf. Returns buf. */
+const char *lmtp_hostname(const struct lmtp_session *l, char *buf,
+			  size_t size);
+
 /* lmtp_reply: write "code text\r\n". Returns 0 or a conn error. */
 int lmtp_reply(struct lmtp_session *l, const char *fmt, ...)
 	ATTR_PRINTF(2, 3);

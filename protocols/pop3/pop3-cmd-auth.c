@@ -193,8 +193,8 @@ pop3_cmd_auth(struct pop3_session *p, const struct pop3_cmd *cmd)
 	}
 	if (!auth_plaintext_allowed(p->s))
 		return refuse_plaintext(p);
-	a = arena_new_wiped(SECRET_ARENA);
-	r = sasl_exchange(p, &m, a, cmd, &io);
+	/* the name first: cmd->arg points into the connection's buffer,
+	 * which the exchange's next line (the credentials) overwrites */
 	str_copy(mech, "?", sizeof(mech));
 	if (cmd->arg.len < sizeof(mech)) {
 		memcpy(mech, cmd->arg.p, cmd->arg.len);
@@ -203,6 +203,8 @@ pop3_cmd_auth(struct pop3_session *p, const struct pop3_cmd *cmd)
 			if (*q >= 'a' && *q <= 'z')
 				*q = (char)(*q - 'a' + 'A');
 	}
+	a = arena_new_wiped(SECRET_ARENA);
+	r = sasl_exchange(p, &m, a, cmd, &io);
 	if (io < 0)
 		r = io;
 	else if (r == AUTHMECH_DONE)

@@ -3,6 +3,7 @@ without an initial response (RFC 5034; B46), response codes (RFC 2449,
 3206), plaintext policy. Fixtures: conftest.py."""
 import base64
 import poplib
+import re
 import time
 
 import pytest
@@ -245,3 +246,31 @@ def test_unusable_maildir_is_sys_code(alice):
         line.startswith("-ERR [SYS/TEMP]"), line
     c.sendline("STAT")
     assert c.readline().startswith("-ERR")
+
+
+def test_sasl_login_logs_the_mechanism_not_the_credentials(server, alice):
+    """AUTH PLAIN with its response on the next line, and AUTH LOGIN: the
+    log names the mechanism; no byte of the base64 credentials (read into
+    the same connection buffer as the command) ever reaches it."""
+    user, pw = "alice@example.org", "secret-1"
+    plain = base64.b64encode(b"\0" + user.encode() + b"\0" +
+                             pw.encode()).decode()
+    before = len(server.log())
+    for mech, lines in (("PLAIN", [plain]),
+                        ("LOGIN", [base64.b64encode(user.encode()).decode(),
+                                   base64.b64encode(pw.encode()).decode()])):
+        c = server.raw(server.pop3_port)
+        assert c.readline().startswith("+OK")
+        c.sendline("AUTH " + mech)
+        for ln in lines:
+            assert c.readline().startswith("+")
+            c.sendline(ln)
+        assert c.readline().startswith("+OK")
+        c.sendline("QUIT")
+        c.readline()
+        c.close()
+    time.sleep(0.3)
+    log = server.log()[before:]
+    mechs = re.findall(r"pop3: login mech=(\S*)", log)
+    assert mechs == ["PLAIN", "LOGIN"], mechs
+    assert "\r" not in log
