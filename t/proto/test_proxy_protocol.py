@@ -142,12 +142,18 @@ HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(HAPROXY), reason="needs haproxy")
 def test_haproxy_in_front(make_server, tmp_path):
-    """HAProxy (TCP mode) from 127.0.0.2 in front of IMAP (send-proxy-v2)
-    and IMAPS (send-proxy); clients from 127.0.0.3 and 127.0.0.4."""
-    srv = make_server({"proxy.trusted_networks": "127.0.0.2",
-                       "limits.max_connections_per_ip": "2"})
+    """HAProxy (TCP mode) from 127.0.0.2 in front of two backends, for IMAP
+    (send-proxy-v2, round robin) and IMAPS (send-proxy); clients from
+    127.0.0.3 and 127.0.0.4: each backend's per-IP limit and log see the
+    client, never HAProxy."""
+    backends = [make_server({"proxy.trusted_networks": "127.0.0.2",
+                             "limits.max_connections_per_ip": "1"})
+                for _ in range(2)]
     p_imap, p_imaps = free_port(), free_port()
     cfg = tmp_path / "haproxy.cfg"
+    servers = "".join(
+        "    server m%d 127.0.0.1:%d source 127.0.0.2 send-proxy-v2\n"
+        % (i, b.imap_port) for i, b in enumerate(backends))
     cfg.write_text(f"""\
 global
     maxconn 100
@@ -160,12 +166,12 @@ frontend imap
     bind 127.0.0.1:{p_imap}
     default_backend imap
 backend imap
-    server m 127.0.0.1:{srv.imap_port} source 127.0.0.2 send-proxy-v2
-frontend imaps
+    balance roundrobin
+{servers}frontend imaps
     bind 127.0.0.1:{p_imaps}
     default_backend imaps
 backend imaps
-    server m 127.0.0.1:{srv.imaps_port} source 127.0.0.2 send-proxy
+    server m 127.0.0.1:{backends[0].imaps_port} source 127.0.0.2 send-proxy
 """)
     hap = subprocess.Popen([HAPROXY, "-db", "-f", str(cfg)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -176,14 +182,22 @@ backend imaps
                 break
             except OSError:
                 time.sleep(0.1)
+        time.sleep(0.5)
+        # one connection per backend from 127.0.0.3 (round robin), each
+        # the client's only one there: both served
         held = []
         for _ in range(2):
             s = connect(p_imap, source="127.0.0.3")
             assert read_line(s).startswith(b"* OK")
             held.append(s)
+        # a third from the same client is over its limit on whichever
+        # backend it reaches; another client is not
         s = connect(p_imap, source="127.0.0.3")
         assert read_line(s).startswith(b"* BYE Too many connections")
         s.close()
+        s = connect(p_imap, source="127.0.0.5")
+        assert read_line(s).startswith(b"* OK")
+        held.append(s)
         # over TLS, from another client address: served, logged as it
         t = client_ssl_context().wrap_socket(connect(p_imaps, "127.0.0.4"),
                                              server_hostname="localhost")
@@ -194,12 +208,13 @@ backend imaps
         for h in held:
             h.close()
         time.sleep(0.3)
-        log = srv.log()
-        assert 'ip=127.0.0.4' in log and 'user="bob@example.org"' in log
-        assert 'ip=127.0.0.3' in log
-        # HAProxy's own address never appears as a client
-        assert "connect port" in log and " ip=127.0.0.2 " not in \
-            "".join(ln for ln in log.splitlines(True) if "connect port" in ln)
+        for b in backends:
+            connects = [ln for ln in b.log().splitlines()
+                        if "connect port" in ln]
+            assert any("ip=127.0.0.3" in ln for ln in connects)
+            # HAProxy's own address never appears as a client
+            assert not any(" ip=127.0.0.2" in ln for ln in connects)
+        assert 'user="bob@example.org" ip=127.0.0.4' in backends[0].log()
     finally:
         hap.terminate()
         hap.wait(timeout=10)
