@@ -38,6 +38,7 @@ struct conn {
 	char tls_info[96];
 	char line_head[CONN_LINE_HEAD];	/* of the last refused line */
 	size_t line_head_len;
+	bool line_crlf;			/* the last line ended in CRLF */
 	struct conn_deflate *z;		/* COMPRESS=DEFLATE, or NULL */
 };
 
@@ -305,7 +306,8 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (lf != NULL) {
 			size_t len = (size_t)(lf - start);
 			c->in_start += len + 1;
-			if (len > 0 && start[len - 1] == '\r')
+			c->line_crlf = len > 0 && start[len - 1] == '\r';
+			if (c->line_crlf)
 				len--;
 			if (!discarding && len > max)
 				keep_head(c, start, len);
@@ -332,6 +334,12 @@ conn_read_line(struct conn *c, size_t max, struct sview *line_r)
 		if (r < 0)
 			return r;
 	}
+}
+
+bool
+conn_line_crlf(const struct conn *c)
+{
+	return c->line_crlf;
 }
 
 size_t

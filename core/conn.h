@@ -80,6 +80,11 @@ int conn_read_line(struct conn *c, size_t max, struct sview *line_r);
 #define CONN_LINE_HEAD 128
 size_t conn_line_head(const struct conn *c, const char **p_r);
 
+/* conn_line_crlf: whether the last line conn_read_line returned ended in
+ * CRLF rather than a bare LF (SMTP and LMTP data end only at CRLF "."
+ * CRLF, RFC 5321 2.3.8 and 4.1.1.4). */
+bool conn_line_crlf(const struct conn *c);
+
 /* conn_read: up to n bytes into buf (at least 1, blocking); *got_r is the
  * count. Same errors as conn_read_line. */
 int conn_read(struct conn *c, void *buf, size_t n, size_t *got_r);

@@ -338,10 +338,14 @@ admit(struct session_start *st, const struct core_settings *set)
 	unsigned max = set->max_connections;
 	bool proxy = proxy_protocol_trusted(set->proxy_trusted_networks,
 					    &st->remote);
+	/* an MTA's or a proxy's own listener (LMTP, auth_http) is not a
+	 * client's: it counts toward the total only, so clients on the MTA's
+	 * address can never defer delivery, nor deliveries take their slots */
+	bool per_ip = !proxy && !st->proto->infrastructure;
 
 	if (max > connlimit_capacity())
 		max = connlimit_capacity();	/* grows only at restart */
-	st->slot = connlimit_admit(&st->remote, !proxy, max,
+	st->slot = connlimit_admit(&st->remote, per_ip, max,
 				   set->max_connections_per_ip, &reason);
 	pthread_mutex_lock(&count_lock);
 	if (reason == NULL)

@@ -6,6 +6,8 @@
 #ifndef CORE_PROTO_H
 #define CORE_PROTO_H
 
+#include <stdbool.h>
+
 struct session;
 struct conf_table;
 
@@ -15,6 +17,10 @@ struct proto_ops {
 	const char *name;
 	const char *default_listen;	/* e.g. "0.0.0.0:143 [::]:143" */
 	const char *default_listen_tls;	/* e.g. "0.0.0.0:993 [::]:993" */
+	/* a listener for infrastructure (an MTA's LMTP, nginx's auth_http),
+	 * not for mail clients: its connections count toward
+	 * limits.max_connections but not per client address */
+	bool infrastructure;
 	/* the module's own settings, registered at start-up; may be NULL */
 	const struct conf_table *settings;
 	/* refuse: write the protocol's own refusal (IMAP "* BYE reason",

@@ -262,7 +262,9 @@ proxy_relay_connect(struct session *s, const struct proxy_relay_backend *b,
 		return -ERR_TEMP;
 	}
 	*c_r = conn_new(fd);
-	conn_set_timeout(*c_r, s->set->idle_timeout);
+	/* until the relay starts, a backend that accepted but does not answer
+	 * (stopped, overloaded) fails the login as soon as one that refuses */
+	conn_set_timeout(*c_r, s->set->proxy_connect_timeout);
 	if (!s->set->proxy_send_header)
 		return 0;
 	/* the backend lists this proxy in its proxy.trusted_networks and
@@ -321,6 +323,7 @@ proxy_relay_run(struct session *s, struct conn *backend,
 	int timeout_ms = (int)(s->set->idle_timeout * 1000);
 
 	tail_r->client[0] = tail_r->backend[0] = '\0';
+	conn_set_timeout(backend, s->set->idle_timeout);
 	for (;;) {
 		int w = conn_buffered(backend) > 0 ? 2 :
 			conn_wait(s->conn, conn_fd(backend), timeout_ms);

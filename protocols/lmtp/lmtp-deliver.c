@@ -232,6 +232,14 @@ read_data(struct lmtp_session *l, int fd, uint64_t *size_r, int *fail_r)
 		}
 		if (r < 0)
 			return r;
+		/* only CRLF "." CRLF ends the data, and a bare LF inside it
+		 * refuses the message: an MTA never sends one, and reading it
+		 * as a line end would let text in a message pass for the end
+		 * of the data and the commands after it (SMTP smuggling) */
+		if (!conn_line_crlf(c)) {
+			*fail_r = *fail_r ? *fail_r : -ERR_SYNTAX;
+			continue;
+		}
 		if (line.len == 1 && line.p[0] == '.')
 			return 0;
 		if (line.len > 0 && line.p[0] == '.') {
@@ -326,9 +334,10 @@ lmtp_data(struct lmtp_session *l)
 				       d.rcpt->address);
 			continue;
 		}
-		if (fail == -ERR_LIMIT) {
-			r = lmtp_reply(l, "554 5.6.0 <%s> Line too long",
-				       d.rcpt->address);
+		if (fail == -ERR_LIMIT || fail == -ERR_SYNTAX) {
+			r = lmtp_reply(l, "554 5.6.0 <%s> %s", d.rcpt->address,
+				       fail == -ERR_LIMIT ? "Line too long" :
+				       "Bare LF in the message");
 			continue;
 		}
 		if (fail == 0) {

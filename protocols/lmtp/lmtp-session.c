@@ -112,7 +112,11 @@ cmd_lhlo(struct lmtp_session *l, const char *arg)
 {
 	char host[256];
 
-	if (*arg == '\0' || strlen(arg) > LMTP_PATH_MAX)
+	/* a domain or an address literal (RFC 5321 4.1.1.1): it goes into
+	 * every Received line, so nothing else may get in */
+	if (*arg == '\0' || strlen(arg) > LMTP_PATH_MAX ||
+	    arg[strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789.-:[]_")] != '\0')
 		return lmtp_reply(l, "501 5.5.4 LHLO needs a host name");
 	str_copy(l->helo, arg, sizeof(l->helo));
 	tx_reset(l);
@@ -347,6 +351,7 @@ const struct proto_ops lmtp_proto = {
 	.name = "lmtp",
 	.default_listen = "",
 	.default_listen_tls = NULL,
+	.infrastructure = true,
 	.settings = &lmtp_conf_table,
 	.refuse = lmtp_refuse,
 	.run = lmtp_run,

@@ -253,6 +253,7 @@ const struct proto_ops nginx_auth_proto = {
 	.name = "nginx_auth",
 	.default_listen = "",
 	.default_listen_tls = NULL,
+	.infrastructure = true,
 	.settings = &nginx_auth_conf_table,
 	.refuse = nginx_auth_refuse,
 	.run = nginx_auth_run,

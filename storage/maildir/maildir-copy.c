@@ -155,6 +155,7 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		free(it);
 		return -ERR_PERM;
 	}
+	int tree = maildir_tree_lock(u->root, false);
 	r = maildir_name_to_dir(u->root, dest, dir, sizeof(dir));
 	if (r == 0 && (maildir_path(path, sizeof(path), dir, "cur", NULL) < 0 ||
 		       access(path, F_OK) < 0 ||
@@ -200,6 +201,7 @@ maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 		free(kwn);
 		free(uids);
 	}
+	maildir_tree_unlock(tree);
 	if (r == 0 && move) {
 		/* report in descending seq order, renumbering as we go */
 		for (uint32_t seq = v->count; seq > 0; seq--) {

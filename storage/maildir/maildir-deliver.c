@@ -236,6 +236,7 @@ maildir_append_finish(struct store_append **sas, size_t n,
 		kwn[i] = (unsigned)as[i]->kw_n;
 		kws[i] = as[i]->kw;
 	}
+	int tree = maildir_tree_lock(as[0]->u->root, false);
 	if (r == 0)
 		r = maildir_quota_check(as[0]->u->root, total, (uint64_t)n);
 	while (r == 0 && linked < n &&
@@ -252,6 +253,7 @@ maildir_append_finish(struct store_append **sas, size_t n,
 		for (size_t i = 0; i < n; i++)
 			as[i]->tmp[0] = '\0';	/* delivered: keep */
 	}
+	maildir_tree_unlock(tree);
 	for (size_t i = 0; i < n; i++) {
 		if (uids_r != NULL)
 			uids_r[i] = uids[i];

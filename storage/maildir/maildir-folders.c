@@ -270,26 +270,22 @@ remove_tree(int dirfd, const char *name, unsigned depth)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* DELETE and RENAME of one Maildir run one at a time, across sessions and
- * worker processes: each is several steps on the directory tree (RENAME
- * INBOX creates the new folder, then moves the messages into it; a
- * hierarchy RENAME moves each child), and a DELETE of the same name
- * between two steps deleted messages that a RENAME had just moved (both
- * answered OK). An flock(2) on the Maildir's own directory; where the
- * file system has no flock the steps run unlocked, as before. Returns
- * the descriptor to pass to tree_unlock. */
-static int
-tree_lock(const struct store_user *u)
+int
+maildir_tree_lock(const char *root, bool exclusive)
 {
-	int fd = open(MU(u)->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	while (fd >= 0 && flock(fd, LOCK_EX) < 0 && errno == EINTR)
-		;
+	while (fd >= 0 && flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
 	return fd;
 }
 
-static void
-tree_unlock(int fd)
+void
+maildir_tree_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);	/* releases the flock */
@@ -299,13 +295,17 @@ static int folder_delete(struct store_user *u, const char *name);
 static int folder_rename(struct store_user *u, const char *oldname,
 			 const char *newname);
 
+/* DELETE and RENAME hold the tree lock exclusively: a DELETE B between
+ * RENAME INBOX B's steps deleted messages the RENAME had just moved, an
+ * APPEND or COPY into a folder being renamed was refused but stored, or
+ * numbered 0 (maildir_tree_lock). */
 int
 maildir_folder_delete(struct store_user *u, const char *name)
 {
-	int fd = tree_lock(u);
+	int fd = maildir_tree_lock(MU(u)->root, true);
 	int r = folder_delete(u, name);
 
-	tree_unlock(fd);
+	maildir_tree_unlock(fd);
 	return r;
 }
 
@@ -313,10 +313,10 @@ int
 maildir_folder_rename(struct store_user *u, const char *oldname,
 		      const char *newname)
 {
-	int fd = tree_lock(u);
+	int fd = maildir_tree_lock(MU(u)->root, true);
 	int r = folder_rename(u, oldname, newname);
 
-	tree_unlock(fd);
+	maildir_tree_unlock(fd);
 	return r;
 }
 

@@ -206,6 +206,16 @@ int maildir_errno(int e);
 /* maildir_path: "a[/b[/c]]" into buf (size bytes); 0 or -ERR_LIMIT. */
 int maildir_path(char *buf, size_t size, const char *a, const char *b,
 		 const char *c);
+/* maildir_tree_lock: flock(2) the Maildir root's own directory, exclusive
+ * for DELETE and RENAME (several steps on the folder tree), shared for
+ * APPEND and COPY/MOVE (a file linked into a folder and numbered there):
+ * across sessions and worker processes, a folder never moves or vanishes
+ * between those steps. Returns the descriptor for maildir_tree_unlock
+ * (-1 when the directory cannot be opened or locked: the caller goes on
+ * unlocked). Not reentrant: a holder must not take it again. */
+int maildir_tree_lock(const char *root, bool exclusive);
+void maildir_tree_unlock(int fd);
+
 /* maildir_fsync_dir: fsync directory dir (no-op when maildir.fsync is
  * off). 0 or -ERR_*. */
 int maildir_fsync_dir(const char *dir);

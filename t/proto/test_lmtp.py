@@ -234,3 +234,49 @@ def test_unix_socket_listener(make_server, tmp_path):
     srv.stop()
     srv.start()
     assert path.is_socket()
+
+
+def test_bare_lf_never_ends_the_data(lmtp_server):
+    """Only CRLF "." CRLF ends DATA (RFC 5321 4.1.1.4): a bare-LF "." line
+    inside a message must not end it and let what follows run as commands
+    (SMTP smuggling); a message with a bare LF is refused whole."""
+    c = Lmtp(lmtp_server.lmtp_port)
+    c.cmd("LHLO mta.example.net")
+    smuggled = (b"Subject: smug\r\n\r\nx\n.\nMAIL FROM:<evil@example.net>\n"
+                b"RCPT TO:<bob@example.org>\nDATA\nSubject: evil\n\nevil\r\n"
+                b".\r\n")
+    rr, dr = transaction(c, "s@example.net", ["alice@example.org"], smuggled)
+    assert rr == [250] and dr[0][0] == 554
+    # in step: the next transaction goes through
+    rr, dr = transaction(c, "s@example.net", ["alice@example.org"], MSG)
+    assert dr[0][0] == 250
+    c.cmd("QUIT")
+    assert len(inbox(lmtp_server, "alice")) == 1
+    assert inbox(lmtp_server, "bob") == []
+
+
+def test_lhlo_name_cannot_inject_headers(lmtp_server):
+    c = Lmtp(lmtp_server.lmtp_port)
+    assert c.cmd("LHLO x\rX-Injected: 1")[0] == 501
+    assert c.cmd("LHLO mta.example.net")[0] == 250
+    c.close()
+
+
+def test_clients_on_the_mta_address_cannot_defer_delivery(make_server):
+    """LMTP is the MTA's listener: IMAP connections from the same address,
+    up to limits.max_connections_per_ip, do not refuse deliveries."""
+    port = free_port()
+    srv = make_server({"lmtp.listen": "127.0.0.1:%d" % port,
+                       "limits.max_connections_per_ip": "3"})
+    srv.reset_user("alice")
+    held = [socket.create_connection(("127.0.0.1", srv.imap_port))
+            for _ in range(3)]
+    for h in held:
+        assert h.recv(100).startswith(b"* OK")
+    c = Lmtp(port)
+    c.cmd("LHLO mta.example.net")
+    rr, dr = transaction(c, "s@example.net", ["alice@example.org"], MSG)
+    assert dr[0][0] == 250
+    c.cmd("QUIT")
+    for h in held:
+        h.close()

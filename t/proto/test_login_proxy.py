@@ -221,3 +221,24 @@ def test_failover_to_the_next_backend(cluster, make_server):
     backends[0].stop()
     with pytest.raises(imaplib.IMAP4.error):
         login(fo, "alice@example.org", "secret-1")
+
+
+def test_backend_that_accepts_but_never_answers(cluster):
+    """A stopped backend still accepts connections (the kernel does): the
+    login fails after proxy.connect_timeout, not the idle timeout."""
+    backends, proxies = cluster
+    pids = [backends[0].proc.pid] + [
+        int(p) for p in os.listdir("/proc") if p.isdigit() and
+        open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1] ==
+        str(backends[0].proc.pid)]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        with pytest.raises(imaplib.IMAP4.error) as e:
+            login(proxies[0], "alice@example.org", "secret-1")
+        assert "UNAVAILABLE" in str(e.value)
+        assert time.time() - t0 < 30          # connect_timeout is 5 s
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)

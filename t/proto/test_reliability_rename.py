@@ -179,3 +179,79 @@ def test_deleted_folder_cannot_be_selected_while_another_session_holds_it(
     assert holder.response("EXPUNGE")[1] == [b"1"]
     holder.logout()
     actor.logout()
+
+
+def test_append_and_copy_racing_rename_are_refused_or_stored_once(server,
+                                                                   alice):
+    """APPEND and COPY into a folder that another session keeps renaming
+    away (and creating again): each command either fails and stores
+    nothing, or succeeds and its message is stored exactly once under a
+    real UID; no UID list lock is left behind. Before the folder tree
+    was locked, refused APPENDs were stored anyway, APPENDUID named UID 0,
+    and lock files were leaked (then every command on the folder waited
+    10 s)."""
+    import threading
+    import time
+    secs = 4.0 * float(os.environ.get("MAILDOCK_TIME_FACTOR", "1"))
+    stop = time.time() + secs
+    setup = server.login_imap("alice")
+    setup.append("INBOX", None, None, msg("seed"))
+    setup.logout()
+    results, errors = {}, []
+
+    def append(k):
+        m = server.login_imap("alice")
+        n = 0
+        while time.time() < stop:
+            n += 1
+            tag = "ap-%d-%d" % (k, n)
+            try:
+                typ, data = m.append("L", None, None, msg(tag))
+            except Exception as e:  # imaplib raises on NO
+                typ, data = "NO", [str(e).encode()]
+            results[tag] = (typ, data[0])
+        m.logout()
+
+    def copy():
+        m = server.login_imap("alice")
+        m.select("INBOX")
+        while time.time() < stop:
+            typ, data = m.copy("1", "L")
+            found = re.search(rb"COPYUID \d+ \S+ (\d+)\]", data[0] or b"")
+            if typ == "OK" and found and int(found.group(1)) == 0:
+                errors.append("COPYUID with UID 0")
+        m.logout()
+
+    def rename():
+        m = server.login_imap("alice")
+        n = 0
+        while time.time() < stop:
+            n += 1
+            m.rename("L", "L%d" % n)
+            m.create("L")
+        m.logout()
+
+    threads = [threading.Thread(target=append, args=(k,)) for k in range(3)]
+    threads += [threading.Thread(target=copy), threading.Thread(target=rename)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    root = server.maildir("alice")
+    stored = {}
+    for d in root.glob(".L*"):
+        for sub in ("cur", "new"):
+            for f in (d / sub).iterdir():
+                head = f.read_bytes().split(b"\r\n")[1]
+                tag = head.split(b": ", 1)[1].decode()
+                stored[tag] = stored.get(tag, 0) + 1
+        assert not (d / "maildock-uidlist.lock").exists(), d
+    for tag, (typ, data) in results.items():
+        if typ == "OK":
+            assert stored.get(tag) == 1, (tag, data)
+            found = re.search(rb"APPENDUID \d+ (\d+)\]", data)
+            assert found is None or int(found.group(1)) > 0, data
+        else:
+            assert tag not in stored, (tag, data)
+    assert errors == []
+    assert results
