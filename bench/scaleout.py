@@ -76,10 +76,27 @@ def proxy_server(workdir, backend_port):
 
 
 def status(pid, key):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
+    """key of /proc/PID/status summed over pid and its children (the
+    master and its worker processes)."""
+    pids = [pid] + [int(p) for p in os.listdir("/proc") if p.isdigit() and
+                    _ppid(p) == pid]
+    total = 0
+    for p in pids:
+        try:
+            for line in open("/proc/%d/status" % p):
+                if line.startswith(key + ":"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def _ppid(p):
+    try:
+        return int(open("/proc/%s/stat" % p).read().rsplit(")", 1)[1]
+                   .split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def relay_cost(proxy, n=200):
