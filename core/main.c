@@ -390,6 +390,18 @@ worker_main(unsigned index)
 	return 0;
 }
 
+/* the master's own threads, started after the first fork (master.h) */
+static void
+master_started(void)
+{
+	char *error = NULL;
+
+	if (metrics_start(&error) < 0 || control_start(&error) < 0) {
+		log_error("core", "%s", error);
+		free(error);
+	}
+}
+
 static int
 serve(void)
 {
@@ -397,7 +409,8 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace };
+		worker_main, master_signal, notify_reloaded, shutdown_grace,
+		master_started };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -411,10 +424,6 @@ serve(void)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)
 			    : drop_privileges(conf, set, &error);
-	if (r == 0)
-		r = metrics_start(&error);
-	if (r == 0)
-		r = control_start(&error);
 	if (r < 0) {
 		log_error("core", "%s", error);
 		free(error);
