@@ -370,6 +370,11 @@ worker_main(unsigned index)
 		log_warn("core", "worker %u: no control socket: %s", index,
 			 error);
 		free(error);
+		error = NULL;
+	}
+	if (index == 0 && metrics_start(&error) < 0) {
+		log_error("core", "worker 0: %s", error);
+		free(error);
 	}
 	conf_unref(&conf);
 	listener_run(sig_pipe[0], on_wake);
@@ -390,18 +395,6 @@ worker_main(unsigned index)
 	return 0;
 }
 
-/* the master's own threads, started after the first fork (master.h) */
-static void
-master_started(void)
-{
-	char *error = NULL;
-
-	if (metrics_start(&error) < 0 || control_start(&error) < 0) {
-		log_error("core", "%s", error);
-		free(error);
-	}
-}
-
 static int
 serve(void)
 {
@@ -409,17 +402,20 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace,
-		master_started };
+		worker_main, master_signal, notify_reloaded, shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
 	listener_fit_descriptors(set->max_connections);
 	int r = listener_bind_all(conf, &error);
+	/* the master runs no thread: it forks workers (also to replace one
+	 * that died), and a fork copies a lock another thread holds at that
+	 * instant into the child, held for ever (under the sanitizers a worker
+	 * hung in the allocator's lock, or ThreadSanitizer refused it). Worker
+	 * 0 serves the metrics socket bound here; each worker has its own
+	 * control socket. */
 	if (r == 0)
 		r = metrics_bind(conf, &error);
-	if (r == 0)
-		r = control_bind(conf, &error);
 	if (r == 0)
 		r = auth_system_users(conf)
 			    ? auth_sysuser_restrict(set->server_user, &error)

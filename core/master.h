@@ -29,11 +29,6 @@ struct master_hooks {
 	void (*reloaded)(bool ok);
 	/* seconds SIGTERM lets the workers' sessions end, at most */
 	unsigned (*shutdown_timeout)(void);
-	/* once the first workers are forked: the master starts its own
-	 * threads (control socket, metrics) only now, since a fork copies a
-	 * lock another thread holds at that instant into the child, held
-	 * for ever (a sanitizer's allocator lock hung workers) */
-	void (*started)(void);
 };
 
 /* master_worker_count: the number of workers for the setting
