@@ -512,7 +512,7 @@ accept_one(const struct listener *l)
 		reason = "TLS is not configured.";
 	st->refuse = reason != NULL;
 	st->refuse_reason = reason;
-	start_thread(st, set->thread_stack_size);
+	start_thread(st, session_thread_stack(set));
 }
 
 int

@@ -109,6 +109,12 @@ void session_logged_in(struct session *s, const char *user);
  * timeout and deadline again, counted from now. */
 void session_logged_out(struct session *s);
 
+/* session_thread_stack: the stack size, in bytes, to give a thread that
+ * runs sessions' commands (connection threads, the threads that resume
+ * parked sessions, LMTP deliveries): limits.thread_stack_size, plus what a
+ * ThreadSanitizer build needs beside it. Pure; thread-safe. */
+size_t session_thread_stack(const struct core_settings *set);
+
 /* session_stopping: whether the server is shutting down (thread-safe). */
 bool session_stopping(void);
 

@@ -144,7 +144,8 @@ run_delivery(struct delivery *d)
 	d->result = -ERR_TEMP;
 	if (pthread_attr_init(&attr) != 0)
 		return;
-	pthread_attr_setstacksize(&attr, d->l->s->set->thread_stack_size);
+	pthread_attr_setstacksize(&attr,
+				  session_thread_stack(d->l->s->set));
 	if (pthread_create(&t, &attr, deliver_as_user, d) == 0)
 		pthread_join(t, NULL);
 	pthread_attr_destroy(&attr);
