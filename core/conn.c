@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -20,6 +22,10 @@
 
 #define CONN_INBUF_MIN 8192
 #define CONN_OUTBUF 16384
+/* how long, and how much input, a close waits for and discards so that
+ * a client still sending reads our last words (see linger_input) */
+#define CONN_LINGER_MS 1000
+#define CONN_LINGER_MAX (8u * 1024 * 1024)
 
 static int shutdown_fd = -1;
 
@@ -86,6 +92,50 @@ conn_shrink(struct conn *c)
 		SSL_free_buffers(c->ssl);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* linger_input: before closing a socket that still has input we did not
+ * read, send our FIN and read and discard what the client goes on sending
+ * for a short while. Closing with unread input makes the kernel answer
+ * with a reset, and a reset can destroy the data not yet read on the
+ * client's side: a client in the middle of a large literal would lose the
+ * "* BYE [LIMIT]" that ends its session and see only "connection reset"
+ * (the lingering close of HTTP servers, RFC 9112 section 9.6). */
+static void
+linger_input(struct conn *c)
+{
+	char buf[4096];
+	int pending = 0;
+	size_t drained = 0;
+	long long deadline;
+
+	if ((c->in == NULL || c->in_start == c->in_end) &&
+	    (ioctl(c->fd, FIONREAD, &pending) < 0 || pending <= 0))
+		return;
+	if (shutdown(c->fd, SHUT_WR) < 0)
+		return;
+	deadline = now_ms() + CONN_LINGER_MS;
+	while (drained < CONN_LINGER_MAX) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		n = read(c->fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+		if (n > 0)
+			drained += (size_t)n;
+	}
+}
+
 void
 conn_free(struct conn **cp)
 {
@@ -96,6 +146,7 @@ conn_free(struct conn **cp)
 		SSL_shutdown(c->ssl);
 		SSL_free(c->ssl);
 	}
+	linger_input(c);
 	close(c->fd);
 	conn_deflate_free(&c->z);
 	free(c->in);
@@ -126,14 +177,6 @@ int
 conn_fd(const struct conn *c)
 {
 	return c->fd;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Wait for the socket to become readable (events POLLIN) or writable.

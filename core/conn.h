@@ -21,7 +21,9 @@ struct tlsconn_ctx;
 struct conn *conn_new(int fd);
 
 /* conn_free: close the socket (with a TLS close_notify when in TLS), free
- * everything, set *c to NULL. NULL-safe. */
+ * everything, set *c to NULL. When input is still unread, first waits up
+ * to 1 s, discarding up to 8 MiB, for the client to stop sending, so that
+ * it reads the last response instead of a reset. NULL-safe. */
 void conn_free(struct conn **c);
 
 /* conn_set_timeout: reads (and writes) fail with -ERR_TIMEOUT after seconds

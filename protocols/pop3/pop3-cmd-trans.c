@@ -113,7 +113,7 @@ int
 pop3_cmd_dele(struct pop3_session *p, const struct pop3_cmd *cmd)
 {
 	struct pop3_msg *m;
-	int r;
+	int r = 0;	/* set by get_msg when it answers */
 
 	if ((m = get_msg(p, cmd->num[0], &r)) == NULL)
 		return r;

@@ -167,3 +167,29 @@ def test_session_memory_mid_command(make_server):
         line = c.readline()
     assert line.startswith("* BYE [LIMIT]"), line
     assert c.closed()
+
+
+def test_bye_reaches_a_client_still_sending(make_server):
+    """The session memory runs out in the middle of a literal the client
+    is still sending: once it has sent, the client reads the BYE and then
+    a clean close, never a connection reset (closing a socket with unread
+    input sends a TCP reset, which may destroy the BYE on its way)."""
+    import time
+    srv = make_server({"limits.session_memory": "4M",
+                       "imap.max_literal": "3M", "imap.max_command": "16M"})
+    c = login(srv)
+    big = b"a" * 3000000
+    try:
+        c.sock.sendall(b"t STATUS {3000000+}\r\n" + big +
+                       b" {3000000+}\r\n" + big + b"\r\n")
+    except OSError:
+        pass            # the server may stop reading before the end
+    time.sleep(0.5)     # the server has answered and closed by now
+    c.sock.settimeout(5)
+    got = b""
+    while True:
+        data = c.sock.recv(65536)   # a reset raises ConnectionResetError
+        if not data:
+            break
+        got += data
+    assert got.startswith(b"* BYE [LIMIT]"), got
