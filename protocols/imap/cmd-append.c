@@ -90,7 +90,7 @@ refuse(struct imap_cmd *cmd, const char *status, const char *text)
 		imap_session_bye(cmd->sess, "[TOOBIG] Message too big");
 		return -ERR_EOF;
 	}
-	return answered(imap_reply_tagged(cmd, status, "%s", text));
+	return answered(imap_command_done(cmd, status, "%s", text));
 }
 
 /* stream: copy the literal into a; returns the first store error (the
@@ -241,7 +241,7 @@ resolve(struct imap_cmd *cmd, unsigned first, struct imap_acl_box *ab)
 	int r;
 
 	if (!cmd->literal_pending)
-		return answered(imap_reply_tagged(cmd, "BAD", "%s needs a "
+		return answered(imap_command_done(cmd, "BAD", "%s needs a "
 						  "literal", cmd->name));
 	r = imap_session_mailbox_arg(cmd, &cmd->args[first], &name);
 	if (r < 0)
@@ -276,12 +276,12 @@ imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 		return r == RECV_ANSWERED ? 1 : r;
 	if (serr < 0) {
 		store_append_abort(&a);
-		return answered(imap_reply_tagged(cmd, "NO", "%s",
+		return answered(imap_command_done(cmd, "NO", "%s",
 						  imap_store_error(serr)));
 	}
 	r = store_append_finish(&a, uidv_r, uid_r);
 	if (r < 0)
-		return answered(imap_reply_tagged(cmd, "NO", "%s",
+		return answered(imap_command_done(cmd, "NO", "%s",
 						  imap_store_error(r)));
 	return 0;
 }
@@ -318,15 +318,15 @@ finish(struct imap_cmd *cmd, struct store_append **as, size_t n, int serr)
 		serr = -ERR_NOMEM;
 	if (serr < 0) {
 		abort_all(as, n);
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(serr));
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(serr));
 	}
 	if ((r = store_append_finish_all(as, n, &uidv, uids)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
 	sbuf_init(&b, cmd->arena, 0);
 	imap_seqset_append_uids(&b, uids, n);
 	if (sbuf_failed(&b))
 		return -ERR_NOMEM;
-	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %s] Append "
+	return imap_command_done(cmd, "OK", "[APPENDUID %u %s] Append "
 				 "completed.", uidv, b.data);
 }
 

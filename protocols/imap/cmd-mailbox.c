@@ -22,7 +22,7 @@ name_arg(struct imap_cmd *cmd, unsigned i, const char **name_r)
 	int r = imap_session_mailbox_arg(cmd, &cmd->args[i], name_r);
 
 	if (r == -ERR_INVAL) {
-		r = imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+		r = imap_command_done(cmd, "NO", "[CANNOT] Invalid mailbox "
 				      "name");
 		return r < 0 ? r : 1;
 	}
@@ -33,8 +33,8 @@ static int
 reply_store(struct imap_cmd *cmd, int r, const char *what)
 {
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "%s completed.", what);
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+	return imap_command_done(cmd, "OK", "%s completed.", what);
 }
 
 /* create_uses: "(USE (\Sent ...))" (RFC 6154 3 within RFC 4466's
@@ -83,7 +83,7 @@ create_special(struct imap_cmd *cmd, struct imap_acl_box *ab,
 	if (uses[0] != '\0' &&
 	    (r = store_specialuse_set(ab->store, ab->name, uses)) < 0) {
 		(void)store_folder_delete(ab->store, ab->name);
-		return imap_reply_tagged(cmd, "NO", "[USEATTR] Cannot set the "
+		return imap_command_done(cmd, "NO", "[USEATTR] Cannot set the "
 					 "special use: %s", imap_store_error(r));
 	}
 	/* RFC 8474 4.1: the new folder's MAILBOXID; "name." makes name */
@@ -91,9 +91,9 @@ create_special(struct imap_cmd *cmd, struct imap_acl_box *ab,
 	if ((len = strlen(name)) > 0 && name[len - 1] == '.')
 		name[len - 1] = '\0';
 	if (store_folder_id(ab->store, name, id, sizeof(id)) == 0)
-		return imap_reply_tagged(cmd, "OK", "[MAILBOXID (%s)] Create "
+		return imap_command_done(cmd, "OK", "[MAILBOXID (%s)] Create "
 					 "completed.", id);
-	return imap_reply_tagged(cmd, "OK", "Create completed.");
+	return imap_command_done(cmd, "OK", "Create completed.");
 }
 
 int
@@ -110,11 +110,11 @@ imap_cmd_create(struct imap_cmd *cmd)
 	    (r = create_uses(&cmd->args[1], uses, sizeof(uses))) < 0) {
 		if (r != -ERR_INVAL)
 			return imap_cmd_bad_args(cmd);
-		return imap_reply_tagged(cmd, "NO", "[USEATTR] Unsupported "
+		return imap_command_done(cmd, "NO", "[USEATTR] Unsupported "
 					 "special-use attribute");
 	}
 	if (strcasecmp(name, "INBOX") == 0 || strcasecmp(name, "INBOX.") == 0)
-		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
+		return imap_command_done(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
 	if ((r = imap_acl_require_create(cmd, name, &ab)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: k */
@@ -133,7 +133,7 @@ imap_cmd_delete(struct imap_cmd *cmd)
 	if (r != 0)
 		return r < 0 ? r : IMAP_CMD_DONE;
 	if (strcmp(name, "INBOX") == 0)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] INBOX cannot be "
+		return imap_command_done(cmd, "NO", "[CANNOT] INBOX cannot be "
 					 "deleted");
 	if ((r = imap_acl_require(cmd, name, STORE_ACL_DELETE, &ab)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x */
@@ -153,13 +153,13 @@ imap_cmd_rename(struct imap_cmd *cmd)
 	if (r != 0)
 		return r < 0 ? r : IMAP_CMD_DONE;
 	if (strcmp(to, "INBOX") == 0)
-		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
+		return imap_command_done(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
 	if ((r = imap_acl_require(cmd, from, STORE_ACL_DELETE, &ab)) != 0 ||
 	    (r = imap_acl_require_create(cmd, to, &ab2)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x, k */
 	if (strcmp(ab.owner, ab2.owner) != 0)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Cannot move "
+		return imap_command_done(cmd, "NO", "[CANNOT] Cannot move "
 					 "folders between users");
 	return reply_store(cmd, store_folder_rename(ab.store, ab.name,
 						    ab2.name), "Rename");
@@ -176,7 +176,7 @@ imap_cmd_subscribe(struct imap_cmd *cmd)
 		return r < 0 ? r : IMAP_CMD_DONE;
 	r = store_subscribe(cmd->sess->store, name, on);
 	if (r == -ERR_NOTFOUND && !on)
-		return imap_reply_tagged(cmd, "NO", "[NONEXISTENT] Not "
+		return imap_command_done(cmd, "NO", "[NONEXISTENT] Not "
 					 "subscribed");
 	return reply_store(cmd, r, on ? "Subscribe" : "Unsubscribe");
 }

@@ -46,7 +46,7 @@ where(struct imap_cmd *cmd, const struct imap_arg *arg, unsigned need,
 	    (r = (ab.rights & need) == need ? 0 : -ERR_PERM) < 0 ||
 	    (r = store_folder_exists(ab.store, ab.name) == 1 ? 0 :
 		 -ERR_NOTFOUND) < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", r == -ERR_PERM ?
+		r = imap_command_done(cmd, "NO", "%s", r == -ERR_PERM ?
 				      "[NOPERM] Permission denied" :
 				      imap_store_error(r));
 		return r < 0 ? r : 1;
@@ -223,14 +223,14 @@ imap_cmd_getmetadata(struct imap_cmd *cmd)
 		       &name, &own, &shown)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;
 	if ((r = store_metadata_get(store, name, cmd->arena, &e, &ne)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
 	if ((r = answer(cmd, shown, &g, e, ne, own)) < 0)
 		return r;
 	if (g.longest > 0)
-		return imap_reply_tagged(cmd, "OK", "[METADATA LONGENTRIES "
+		return imap_command_done(cmd, "OK", "[METADATA LONGENTRIES "
 					 "%llu] Getmetadata completed.",
 					 (unsigned long long)g.longest);
-	return imap_reply_tagged(cmd, "OK", "Getmetadata completed.");
+	return imap_command_done(cmd, "OK", "Getmetadata completed.");
 }
 
 int
@@ -265,18 +265,18 @@ imap_cmd_setmetadata(struct imap_cmd *cmd)
 		       &store, &name, &own, &shown)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;
 	if (!own && priv)
-		return imap_reply_tagged(cmd, "NO", "[METADATA NOPRIVATE] No "
+		return imap_command_done(cmd, "NO", "[METADATA NOPRIVATE] No "
 					 "private entries on another user's "
 					 "mailbox");
 	r = store_metadata_set(store, name, e, n / 2);
 	if (r == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "NO", "[METADATA MAXSIZE %u] "
+		return imap_command_done(cmd, "NO", "[METADATA MAXSIZE %u] "
 					 "Value too long",
 					 STORE_METADATA_VALUE_MAX);
 	if (r == -ERR_QUOTA)
-		return imap_reply_tagged(cmd, "NO", "[METADATA TOOMANY] Too "
+		return imap_command_done(cmd, "NO", "[METADATA TOOMANY] Too "
 					 "many entries");
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "Setmetadata completed.");
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+	return imap_command_done(cmd, "OK", "Setmetadata completed.");
 }

@@ -79,8 +79,8 @@ imap_cmd_replace(struct imap_cmd *cmd)
 		r = store_mailbox_expunge(sess->box, &range, 1,
 					  imap_cmd_expunged, sess);
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s The new message was "
+		return imap_command_done(cmd, "NO", "%s The new message was "
 					 "saved, the old one is still there",
 					 imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "Replace completed.");
+	return imap_command_done(cmd, "OK", "Replace completed.");
 }

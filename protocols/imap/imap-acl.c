@@ -200,7 +200,7 @@ static int
 refuse(struct imap_cmd *cmd, unsigned missing)
 {
 	char letters[STORE_ACL_RIGHTS_MAX];
-	int r = imap_reply_tagged(cmd, "NO", "[NOPERM] Permission denied "
+	int r = imap_command_done(cmd, "NO", "[NOPERM] Permission denied "
 				  "(right %s needed)",
 				  store_acl_rights_string(missing, false,
 							  letters));
@@ -216,7 +216,7 @@ imap_acl_require(struct imap_cmd *cmd, const char *name, unsigned need,
 	if (r == -ERR_EOF || r == -ERR_IO)
 		r = -ERR_TEMP;
 	if (r < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		r = imap_command_done(cmd, "NO", "%s", imap_store_error(r));
 		return r < 0 ? r : 1;
 	}
 	if ((b->rights & need) != need)
@@ -240,7 +240,7 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 	    strlen(name + sizeof(IMAP_ACL_NS) - 1))
 		r = -ERR_INVAL;
 	if (r < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		r = imap_command_done(cmd, "NO", "%s", imap_store_error(r));
 		return r < 0 ? r : 1;
 	}
 	/* RFC 4314 4: k on the parent; a top-level folder's parent is
@@ -256,7 +256,7 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 	b->name = name;
 	if (r < 0 || (b->shared && !(b->rights & (STORE_ACL_LOOKUP |
 						  STORE_ACL_READ)))) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(
+		r = imap_command_done(cmd, "NO", "%s", imap_store_error(
 					      r < 0 ? r : -ERR_NOTFOUND));
 		return r < 0 ? r : 1;
 	}

@@ -4,6 +4,7 @@
  * on a command's own syntax happens here, once, before the handler runs
  * (Redis processCommand, Postfix smtpd_cmd_table).
  */
+#include <stdarg.h>
 #include "core/auth.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -96,7 +97,52 @@ imap_command_find(const char *name)
 int
 imap_cmd_bad_args(struct imap_cmd *cmd)
 {
-	return imap_reply_tagged(cmd, "BAD", "Invalid arguments");
+	return imap_command_done(cmd, "BAD", "Invalid arguments");
+}
+
+int
+imap_command_done(struct imap_cmd *cmd, const char *status,
+		  const char *fmt, ...)
+{
+	struct sbuf b;
+	va_list ap;
+
+	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
+	va_start(ap, fmt);
+	sbuf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	cmd->result.status = status;
+	cmd->result.code = NULL;
+	cmd->result.text = b.data;
+	if (sbuf_failed(&b))
+		cmd->result.text = "[SERVERBUG] Reply too long";
+	return IMAP_CMD_DONE;
+}
+
+int
+imap_command_finish(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	int r;
+
+	if (cmd->answered)
+		return IMAP_CMD_DONE;
+	cmd->answered = true;
+	/* untagged updates go before the tagged line of a command that ran;
+	 * never EXPUNGE during FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
+	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
+	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
+	    r != -ERR_IO)
+		return r;
+	if (cmd->result.status == NULL) {
+		/* a handler that decided nothing is a bug, never silence */
+		slog_error(sess->s, "imap: %s ended without an answer",
+			   cmd->name != NULL ? cmd->name : "command");
+		cmd->result.status = "NO";
+		cmd->result.code = NULL;
+		cmd->result.text = "[SERVERBUG] Internal error";
+	}
+	return imap_reply_tagged(sess, cmd->tag, &cmd->result);
 }
 
 const struct imap_command *
@@ -133,7 +179,8 @@ resolve_uid(struct imap_cmd *cmd)
 	return c;
 }
 
-static int
+/* check: whether c may run now; when not, cmd->result says why */
+static bool
 check(struct imap_cmd *cmd, const struct imap_command *c)
 {
 	struct imap_session *sess = cmd->sess;
@@ -141,22 +188,29 @@ check(struct imap_cmd *cmd, const struct imap_command *c)
 	if ((c->states & sess->state) == 0) {
 		sess->bad_count++;
 		if (sess->state == IMAP_ST_NOAUTH)
-			return imap_reply_tagged(cmd, "BAD",
-						 "Not logged in yet");
-		if (c->states == IMAP_ST_NOAUTH)
-			return imap_reply_tagged(cmd, "BAD",
-						 "Already logged in");
-		return imap_reply_tagged(cmd, "BAD", "No mailbox selected");
+			imap_command_done(cmd, "BAD", "Not logged in yet");
+		else if (c->states == IMAP_ST_NOAUTH)
+			imap_command_done(cmd, "BAD", "Already logged in");
+		else
+			imap_command_done(cmd, "BAD", "No mailbox selected");
+		return false;
 	}
-	if (cmd->argc < c->min_args || cmd->argc > c->max_args)
-		return imap_cmd_bad_args(cmd);
-	if ((c->flags & IMAP_CMDF_PLAINTEXT) && !auth_plaintext_allowed(sess->s))
-		return imap_reply_tagged(cmd, "NO", "[PRIVACYREQUIRED] "
-				"Plaintext authentication disallowed on "
-				"non-secure connections");
-	return 1;
+	if (cmd->argc < c->min_args || cmd->argc > c->max_args) {
+		imap_cmd_bad_args(cmd);
+		return false;
+	}
+	if ((c->flags & IMAP_CMDF_PLAINTEXT) &&
+	    !auth_plaintext_allowed(sess->s)) {
+		imap_command_done(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
+				  "authentication disallowed on non-secure "
+				  "connections");
+		return false;
+	}
+	return true;
 }
 
+/* handler_error: the answer for a handler's negative result r, or r when
+ * it ends the session */
 static int
 handler_error(struct imap_cmd *cmd, int r)
 {
@@ -166,7 +220,7 @@ handler_error(struct imap_cmd *cmd, int r)
 		return imap_cmd_bad_args(cmd);
 	case -ERR_LIMIT:
 	case -ERR_NOMEM:
-		return imap_reply_tagged(cmd, "NO", "[LIMIT] Too much data");
+		return imap_command_done(cmd, "NO", "[LIMIT] Too much data");
 	case -ERR_EOF:
 	case -ERR_IO:
 	case -ERR_TIMEOUT:
@@ -174,8 +228,21 @@ handler_error(struct imap_cmd *cmd, int r)
 	case -ERR_SHUTDOWN:
 		return r;
 	default:
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
 	}
+}
+
+/* refused: answer a command that did not run; its pending message
+ * literal is given up after the answer */
+static int
+refused(struct imap_cmd *cmd)
+{
+	int r = imap_command_finish(cmd);
+
+	if (r == 0 && cmd->literal_pending &&
+	    imap_session_literal_refuse(cmd) < 0)
+		return -ERR_LIMIT;
+	return r;
 }
 
 int
@@ -190,24 +257,23 @@ imap_command_dispatch(struct imap_cmd *cmd)
 		c = resolve_uid(cmd);
 		if (c == NULL) {
 			cmd->sess->bad_count++;
-			return imap_reply_tagged(cmd, "BAD",
-						 "Unknown UID command");
+			imap_command_done(cmd, "BAD", "Unknown UID command");
+			return refused(cmd);
 		}
 	}
 	if (c == NULL) {
 		cmd->sess->bad_count++;
-		return imap_reply_tagged(cmd, "BAD", "Unknown command");
+		imap_command_done(cmd, "BAD", "Unknown command");
+		return refused(cmd);
 	}
 	cmd->flags = c->flags;
-	if (cmd->literal_pending && (c->flags & IMAP_CMDF_STREAM) == 0)
-		return imap_reply_tagged(cmd, "BAD", "Unexpected literal");
-	r = check(cmd, c);
-	if (r <= 0) {
-		if (r == 0 && cmd->literal_pending &&
-		    imap_session_literal_refuse(cmd) < 0)
-			return -ERR_LIMIT;
-		return r;
+	if (cmd->literal_pending && (c->flags & IMAP_CMDF_STREAM) == 0) {
+		imap_command_done(cmd, "BAD", "Unexpected literal");
+		return imap_command_finish(cmd);
 	}
+	if (!check(cmd, c))
+		return refused(cmd);
+	cmd->admitted = true;
 	/* only garbage counts towards the limit: unknown commands, syntax
 	 * errors, commands in the wrong state, not a handler's BAD */
 	cmd->sess->bad_count = 0;
@@ -222,9 +288,11 @@ imap_command_dispatch(struct imap_cmd *cmd)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = c->fn(cmd);
 	stats_command("imap", c->name, stats_usec_since(&t0), r);
-	if (r < 0)
-		r = handler_error(cmd, r);
-	return r;
+	if (r == IMAP_CMD_PARKED)
+		return r;
+	if (r < 0 && (r = handler_error(cmd, r)) < 0)
+		return r;
+	return imap_command_finish(cmd);
 }
 
 const char *

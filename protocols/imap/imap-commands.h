@@ -40,10 +40,21 @@ const struct imap_command *imap_command_find_uid(const struct imap_arg *arg);
 
 /* imap_command_dispatch: run cmd (tag, name, args filled by the session):
  * resolve "UID <cmd>", check state, argument count and plaintext policy
- * centrally (answering BAD/NO itself), then call the handler and answer
- * its negative results. Returns 0, or a negative error that ends the
- * session (write failure, shutdown, LOGOUT). */
+ * centrally, call the handler, turn its negative results into answers,
+ * then end the command with imap_command_finish. Returns 0,
+ * IMAP_CMD_PARKED (IDLE), or a negative error that ends the session
+ * (write failure, shutdown, LOGOUT). */
 int imap_command_dispatch(struct imap_cmd *cmd);
+
+/* imap_command_finish: the end of cmd, once: for a command that ran in
+ * SELECTED, the untagged updates its row allows (imap_sync_mailbox; none
+ * for IMAP_CMDF_NO_SYNC rows, RFC 3501 7.4.1), then cmd->result as the
+ * tagged line, flushed. A command refused before its handler ran
+ * (unknown, syntax, state, arity) never syncs. Called by the dispatcher;
+ * by a handler only where the tagged line must precede what it does next
+ * (STARTTLS, COMPRESS, a proxied login) and by the resumed IDLE. Returns
+ * IMAP_CMD_DONE, or a conn or store error that ends the session. */
+int imap_command_finish(struct imap_cmd *cmd);
 
 /* handlers, one file per family */
 int imap_cmd_capability(struct imap_cmd *cmd);	/* cmd-misc.c */
@@ -60,8 +71,8 @@ int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
 /* imap_idle_resume: continue the parked IDLE of sess after the wake-up
  * why (enum park_wake): IMAP_CMD_PARKED when parked again, IMAP_CMD_DONE
- * when IDLE ended with its tagged reply, or an error ending the
- * session. */
+ * when IDLE ended (its answer in sess->idle.cmd.result, for
+ * imap_command_finish), or an error ending the session. */
 int imap_idle_resume(struct imap_session *sess, int why);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
@@ -189,7 +200,7 @@ void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
 
 /* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
  * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
- * SERVERBUG, UNAVAILABLE), for imap_reply_tagged(cmd, "NO", "%s", ...). */
+ * SERVERBUG, UNAVAILABLE), for imap_command_done(cmd, "NO", "%s", ...). */
 const char *imap_store_error(int err);
 
 /* imap_cmd_store_flags: parse a flag list (STORE, APPEND) of n elements:
@@ -226,7 +237,7 @@ struct auth_user;
 int imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
 		     const char *user, const char *password);
 
-/* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
+/* imap_cmd_bad_args: answer BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);
 
 #endif

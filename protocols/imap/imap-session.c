@@ -284,7 +284,7 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 }
 
 /* on_literal: 1 = APPEND streams it (cmd filled), 0 = read, keep parsing,
- * 2 = refused and answered, < 0 = end the session */
+ * 2 = refused (the answer in cmd->result), < 0 = end the session */
 static int
 on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 {
@@ -314,7 +314,7 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		/* no "+" for a command that cannot run now */
 		sess->bad_count++;
 		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", c == NULL &&
+		r = imap_command_done(cmd, "BAD", c == NULL &&
 				      (name == NULL || strcmp(name, "UID")) ?
 				      "Unknown command" :
 				      "Command not valid in this state");
@@ -324,7 +324,7 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 	    !auth_plaintext_allowed(sess->s)) {
 		/* never invite a password over a connection without TLS */
 		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
+		r = imap_command_done(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
 				      "authentication disallowed on non-secure "
 				      "connections");
 		return r < 0 ? r : 2;
@@ -333,7 +333,7 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		/* ~{n} only as APPEND's UTF8 data (no BINARY extension) */
 		sess->bad_count++;
 		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", "Unexpected literal8");
+		r = imap_command_done(cmd, "BAD", "Unexpected literal8");
 		return r < 0 ? r : 2;
 	}
 	if (size > limit || !imap_parser_literal_fits(sess->parser)) {
@@ -344,7 +344,7 @@ on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 		if (!sync)
 			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
 		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Literal too big");
+		r = imap_command_done(cmd, "BAD", "[TOOBIG] Literal too big");
 		return r < 0 ? r : 2;
 	}
 	if (sync && (r = imap_reply_continue(sess, "Ready for literal data")) < 0)
@@ -376,13 +376,14 @@ parse_error(struct imap_session *sess, struct imap_cmd *cmd, int err,
 	cmd->tag = imap_parser_tag(sess->parser);
 	sess->bad_count++;
 	if (err == -ERR_LIMIT)
-		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] %s", why);
+		r = imap_command_done(cmd, "BAD", "[TOOBIG] %s", why);
 	else
-		r = imap_reply_tagged(cmd, "BAD", "Syntax error: %s", why);
+		r = imap_command_done(cmd, "BAD", "Syntax error: %s", why);
 	return r;
 }
 
-/* read_command: 1 = cmd ready, 0 = answered already, < 0 = end */
+/* read_command: 1 = cmd ready, 0 = refused before it could run (the
+ * answer in cmd->result), < 0 = end */
 static int
 read_command(struct imap_session *sess, struct imap_cmd *cmd)
 {
@@ -399,7 +400,7 @@ read_command(struct imap_session *sess, struct imap_cmd *cmd)
 			cmd->tag = imap_parser_tag(sess->parser);
 			if (cmd->tag == NULL)
 				cmd->tag = head_tag(sess, cmd);
-			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
+			r = imap_command_done(cmd, "BAD", "[TOOBIG] Line too long");
 			return r < 0 ? r : 0;
 		}
 		if (r < 0)
@@ -587,6 +588,8 @@ command_loop(struct imap_session *sess)
 		r = read_command(sess, &cmd);
 		if (r > 0)
 			r = imap_command_dispatch(&cmd);
+		else if (r == 0)
+			r = imap_command_finish(&cmd);
 		if (r < 0 || r == IMAP_CMD_PARKED)
 			return r;
 		if (sess->bad_count >= sess->set->max_bad_commands)
@@ -640,6 +643,8 @@ imap_session_resume(struct session *s, int why)
 	struct imap_session *sess = s->proto_state;
 	int r = imap_idle_resume(sess, why);
 
+	if (r == IMAP_CMD_DONE)
+		r = imap_command_finish(&sess->idle.cmd);
 	if (r == IMAP_CMD_DONE &&
 	    sess->bad_count < sess->set->max_bad_commands)
 		r = command_loop(sess);

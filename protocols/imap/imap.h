@@ -3,7 +3,8 @@
  * The IMAP4rev1 module (RFC 3501): imap_proto for the core, and the
  * session, command and helper API shared by the files of protocols/imap/
  * (private to this folder). Command handlers in cmd-*.c see a parsed
- * command (struct imap_cmd) and answer through imap-reply.h.
+ * command (struct imap_cmd), write untagged data through imap-reply.h and
+ * leave their tagged answer in cmd->result for the dispatcher.
  */
 #ifndef IMAP_H
 #define IMAP_H
@@ -59,6 +60,16 @@ extern const struct conf_table imap_conf_table;
 #define IMAP_ENABLED_UTF8 (1u << 0)	/* UTF8=ACCEPT (RFC 6855) */
 #define IMAP_UTF8(sess) (((sess)->enabled & IMAP_ENABLED_UTF8) != 0)
 
+/* The tagged answer of a command (RFC 3501 7.1) as its handler decided
+ * it: the dispatcher writes it after the untagged updates the command
+ * allows (imap_command_finish), so that no handler writes a tagged line. */
+struct imap_result {
+	const char *status;		/* "OK", "NO", "BAD"; NULL: none yet */
+	const char *code;		/* response code without the [], or
+					   NULL (text may hold its own) */
+	const char *text;		/* static or in the command's arena */
+};
+
 /* One parsed command. Every pointer lives in arena (the per-command arena)
  * and is valid until the tagged reply has been sent. */
 struct imap_cmd {
@@ -75,6 +86,10 @@ struct imap_cmd {
 	bool literal_sync;
 	uint64_t literal_size;
 	uint64_t literal_left;		/* octets not read yet */
+	struct imap_result result;	/* set by imap_command_done */
+	bool admitted;			/* its row's checks passed: the
+					   handler ran */
+	bool answered;			/* the tagged line was written */
 };
 
 /* An IDLE command in progress (cmd-idle.c): it outlives the thread that
@@ -116,12 +131,14 @@ struct imap_session {
 	struct imap_idle idle;		/* while IDLE runs */
 };
 
-/* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.
- * A negative -ERR_* means no tagged reply was sent: the dispatcher answers
- * -ERR_SYNTAX/-ERR_INVAL with BAD, -ERR_LIMIT/-ERR_NOMEM with
- * NO [LIMIT], others with NO [SERVERBUG]; -ERR_EOF, -ERR_IO, -ERR_TIMEOUT,
- * -ERR_TLS or -ERR_SHUTDOWN returned after a failed write end the
- * session (write errors are sticky on the conn, see core/conn.h). */
+/* Handler results: IMAP_CMD_DONE after the handler set cmd->result
+ * (imap_command_done); the dispatcher then runs the sync the command's
+ * row allows and writes the tagged line. A negative -ERR_* means no
+ * result was decided: the dispatcher answers -ERR_SYNTAX/-ERR_INVAL with
+ * BAD, -ERR_LIMIT/-ERR_NOMEM with NO [LIMIT], others with NO [SERVERBUG];
+ * -ERR_EOF, -ERR_IO, -ERR_TIMEOUT, -ERR_TLS or -ERR_SHUTDOWN returned
+ * after a failed write end the session (write errors are sticky on the
+ * conn, see core/conn.h). */
 #define IMAP_CMD_DONE 0
 /* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
  * (park_request); the command loop returns at once, and the session
@@ -129,6 +146,15 @@ struct imap_session {
 #define IMAP_CMD_PARKED 1
 
 typedef int imap_cmd_fn(struct imap_cmd *cmd);
+
+/* imap_command_done: set cmd's tagged answer (status "OK", "NO" or "BAD";
+ * text formatted into cmd->arena, may begin with a "[CODE]"); nothing is
+ * written (imap_command_finish in imap-commands.c does). A later call
+ * replaces it. A text over IMAP_REPLY_LINE_MAX becomes "[SERVERBUG] Reply
+ * too long". Returns IMAP_CMD_DONE, for "return imap_command_done(...)"
+ * in a handler. Not thread-safe (the session's thread). */
+int imap_command_done(struct imap_cmd *cmd, const char *status,
+		      const char *fmt, ...) ATTR_PRINTF(3, 4);
 
 /* The command handlers. FETCH and SEARCH (cmd-fetch.c, cmd-search.c) take
  * their UID variant from cmd->uid; argument count and state are checked

@@ -132,6 +132,27 @@ def test_bad_syntax(server, alice):
     assert cmd(raw, "f", "NOOP")[-1].startswith("f OK")
 
 
+def test_refused_command_no_updates(server, alice):
+    """A command refused before it runs (unknown, wrong arguments, a
+    syntax error) is answered alone: the new message is announced at the
+    next command that ran (RFC 3501 7: untagged data belongs to a command's
+    processing; the dispatcher syncs only after a handler)."""
+    server.reset_user("alice")
+    server.deliver("alice", "Subject: one\r\n\r\nbody\r\n")
+    raw = server.raw(server.imap_port)
+    greet(raw)
+    login(raw)
+    assert cmd(raw, "s", "SELECT INBOX")[-1].startswith("s OK")
+    server.deliver("alice", "Subject: two\r\n\r\nbody\r\n")
+    assert cmd(raw, "a", "FROBNICATE") == ["a BAD Unknown command"]
+    assert cmd(raw, "b", "UID FROB 1") == ["b BAD Unknown UID command"]
+    assert cmd(raw, "c", "NOOP extra") == ["c BAD Invalid arguments"]
+    lines = cmd(raw, "d", "FETCH (")
+    assert len(lines) == 1 and lines[0].startswith("d BAD"), lines
+    lines = cmd(raw, "e", "NOOP")
+    assert "* 2 EXISTS" in lines and lines[-1].startswith("e OK"), lines
+
+
 def test_too_many_bad_commands(server, alice):
     raw = server.raw(server.imap_port)
     greet(raw)
