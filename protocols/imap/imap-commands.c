@@ -145,8 +145,10 @@ imap_command_finish(struct imap_cmd *cmd)
 	return imap_reply_tagged(sess, cmd->tag, &cmd->result);
 }
 
-const struct imap_command *
-imap_command_find_uid(const struct imap_arg *arg)
+/* find_uid: the row of the command that arg (an atom in any case) names
+ * after "UID ", or NULL when arg is not one that may follow UID */
+static const struct imap_command *
+find_uid(const struct imap_arg *arg)
 {
 	const struct imap_command *c;
 	const char *sub;
@@ -163,50 +165,80 @@ imap_command_find_uid(const struct imap_arg *arg)
 	return c != NULL && (c->flags & IMAP_CMDF_UID) != 0 ? c : NULL;
 }
 
-/* resolve_uid: "UID FETCH ..." -> FETCH with cmd->uid */
-static const struct imap_command *
-resolve_uid(struct imap_cmd *cmd)
+const struct imap_command *
+imap_command_row(const char *name, const struct imap_arg *args, unsigned argc)
 {
-	const struct imap_command *c;
-
-	if (cmd->argc == 0 ||
-	    (c = imap_command_find_uid(&cmd->args[0])) == NULL)
+	if (name == NULL)
 		return NULL;
-	cmd->uid = true;
-	cmd->name = c->name;
-	cmd->args++;
-	cmd->argc--;
-	return c;
+	if (strcmp(name, "UID") == 0)
+		return argc > 0 ? find_uid(&args[0]) : NULL;
+	return imap_command_find(name);
 }
 
-/* check: whether c may run now; when not, cmd->result says why */
-static bool
-check(struct imap_cmd *cmd, const struct imap_command *c)
+/* refuse: answer status text for a command that will not run; garbage
+ * (unknown, wrong state) counts towards imap.max_bad_commands */
+static int
+refuse(struct imap_cmd *cmd, bool garbage, const char *status,
+       const char *text)
+{
+	if (garbage)
+		cmd->sess->bad_count++;
+	imap_command_done(cmd, status, "%s", text);
+	return IMAP_ADMIT_REFUSED;
+}
+
+/* admit_literal: a literal that is not the handler's message is read
+ * only within the limits; else it is refused before any "+" (RFC 3501
+ * 7.5), also when it would take the command past imap.max_command */
+static int
+admit_literal(struct imap_cmd *cmd, const struct imap_literal_ask *lit)
+{
+	const struct imap_settings *set = cmd->sess->set;
+	uint64_t limit = cmd->sess->state == IMAP_ST_NOAUTH ?
+			 set->max_literal_preauth : set->max_literal;
+
+	if (lit->sync && lit->literal8)	/* ~{n} only as APPEND's UTF8 data */
+		return refuse(cmd, true, "BAD", "Unexpected literal8");
+	if (lit->size <= limit && lit->fits)
+		return IMAP_ADMIT_OK;
+	return lit->sync ? refuse(cmd, false, "BAD", "[TOOBIG] Literal too big")
+			 : -ERR_LIMIT;
+}
+
+int
+imap_command_admit(struct imap_cmd *cmd, const struct imap_command *c,
+		   const struct imap_literal_ask *lit)
 {
 	struct imap_session *sess = cmd->sess;
 
-	if ((c->states & sess->state) == 0) {
-		sess->bad_count++;
-		if (sess->state == IMAP_ST_NOAUTH)
-			imap_command_done(cmd, "BAD", "Not logged in yet");
-		else if (c->states == IMAP_ST_NOAUTH)
-			imap_command_done(cmd, "BAD", "Already logged in");
-		else
-			imap_command_done(cmd, "BAD", "No mailbox selected");
-		return false;
-	}
-	if (cmd->argc < c->min_args || cmd->argc > c->max_args) {
-		imap_cmd_bad_args(cmd);
-		return false;
-	}
+	/* a non-synchronizing literal comes whatever the answer: its
+	 * command is judged whole, at dispatch */
+	if (lit != NULL && !lit->sync)
+		return lit->message && c != NULL &&
+		       (c->states & sess->state) != 0 ? IMAP_ADMIT_STREAM :
+		       admit_literal(cmd, lit);
+	if (c == NULL)
+		return refuse(cmd, true, "BAD", cmd->name != NULL &&
+			      strcmp(cmd->name, "UID") == 0 ?
+			      "Unknown UID command" : "Unknown command");
+	if ((c->states & sess->state) == 0)
+		return refuse(cmd, true, "BAD",
+			      sess->state == IMAP_ST_NOAUTH ?
+			      "Not logged in yet" :
+			      c->states == IMAP_ST_NOAUTH ?
+			      "Already logged in" : "No mailbox selected");
+	if (lit != NULL && lit->message)
+		return IMAP_ADMIT_STREAM;
+	if (lit == NULL &&
+	    (cmd->argc < c->min_args || cmd->argc > c->max_args))
+		return refuse(cmd, false, "BAD", "Invalid arguments");
+	/* never invite or take a password on a connection without TLS */
 	if ((c->flags & IMAP_CMDF_PLAINTEXT) &&
-	    !auth_plaintext_allowed(sess->s)) {
-		imap_command_done(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
-				  "authentication disallowed on non-secure "
-				  "connections");
-		return false;
-	}
-	return true;
+	    !auth_plaintext_allowed(sess->s))
+		return refuse(cmd, false, "NO", "[PRIVACYREQUIRED] Plaintext "
+			      "authentication disallowed on non-secure "
+			      "connections");
+	return lit != NULL ? admit_literal(cmd, lit) : IMAP_ADMIT_OK;
 }
 
 /* handler_error: the answer for a handler's negative result r, or r when
@@ -232,47 +264,24 @@ handler_error(struct imap_cmd *cmd, int r)
 	}
 }
 
-/* refused: answer a command that did not run; its pending message
- * literal is given up after the answer */
-static int
-refused(struct imap_cmd *cmd)
-{
-	int r = imap_command_finish(cmd);
-
-	if (r == 0 && cmd->literal_pending &&
-	    imap_session_literal_refuse(cmd) < 0)
-		return -ERR_LIMIT;
-	return r;
-}
-
 int
 imap_command_dispatch(struct imap_cmd *cmd)
 {
-	const struct imap_command *c = imap_command_find(cmd->name);
+	const struct imap_command *c = imap_command_row(cmd->name, cmd->args,
+							cmd->argc);
 	int r;
 
-	if (c != NULL && strcmp(c->name, "UID") == 0)
-		c = NULL;
-	if (c == NULL && strcmp(cmd->name, "UID") == 0) {
-		c = resolve_uid(cmd);
-		if (c == NULL) {
-			cmd->sess->bad_count++;
-			imap_command_done(cmd, "BAD", "Unknown UID command");
-			return refused(cmd);
-		}
+	if (c != NULL && strcmp(cmd->name, "UID") == 0) {
+		/* "UID FETCH ..." runs FETCH with cmd->uid */
+		cmd->uid = true;
+		cmd->name = c->name;
+		cmd->args++;
+		cmd->argc--;
 	}
-	if (c == NULL) {
-		cmd->sess->bad_count++;
-		imap_command_done(cmd, "BAD", "Unknown command");
-		return refused(cmd);
-	}
-	cmd->flags = c->flags;
-	if (cmd->literal_pending && (c->flags & IMAP_CMDF_STREAM) == 0) {
-		imap_command_done(cmd, "BAD", "Unexpected literal");
+	if (c != NULL)
+		cmd->flags = c->flags;
+	if (imap_command_admit(cmd, c, NULL) != IMAP_ADMIT_OK)
 		return imap_command_finish(cmd);
-	}
-	if (!check(cmd, c))
-		return refused(cmd);
 	cmd->admitted = true;
 	/* only garbage counts towards the limit: unknown commands, syntax
 	 * errors, commands in the wrong state, not a handler's BAD */

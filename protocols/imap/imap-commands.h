@@ -33,17 +33,51 @@ struct imap_command {
 /* imap_command_find: the row for name (upper case), or NULL. Pure. */
 const struct imap_command *imap_command_find(const char *name);
 
-/* imap_command_find_uid: the row of the command that arg (an atom in any
- * case) names after "UID ", or NULL when arg is not one that may follow
- * UID. Pure. */
-const struct imap_command *imap_command_find_uid(const struct imap_arg *arg);
+/* imap_command_row: the row that name (upper case, from the parser) and
+ * its arguments so far name: for "UID" the row of args[0] when that may
+ * follow UID; NULL for an unknown command. Pure. */
+const struct imap_command *imap_command_row(const char *name,
+					    const struct imap_arg *args,
+					    unsigned argc);
+
+/* A literal announced in a command still being read, before any "+"
+ * (RFC 3501 7.5). */
+struct imap_literal_ask {
+	uint64_t size;		/* octets announced */
+	bool sync;		/* {n}: the client waits for "+" */
+	bool literal8;		/* ~{n} (RFC 3516) */
+	bool fits;		/* within imap.max_command with the rest */
+	bool message;		/* at the message's place in a command whose
+				   row streams it (APPEND, REPLACE) */
+};
+
+/* imap_command_admit: whether cmd (tag, name, args, filled by the
+ * session) may go on under row c (imap_command_row; NULL: unknown): the
+ * one admission check of every row, made before a "+" with lit (the
+ * announced literal) and before the handler with lit NULL. Decides the
+ * state (RFC 3501 3), the plaintext-login policy (RFC 3501 6.2.3,
+ * LOGINDISABLED), and before a "+" the literal: a message literal
+ * (lit->message) is the handler's to stream; any other within
+ * imap.max_literal(_preauth) is read; with lit NULL the argument count.
+ * A non-synchronizing literal is already on its way, so only its size is
+ * judged before it. Returns IMAP_ADMIT_OK, IMAP_ADMIT_STREAM (lit's
+ * message literal is left for the handler), IMAP_ADMIT_REFUSED (the
+ * answer in cmd->result; no "+" may be sent) or -ERR_LIMIT (a
+ * non-synchronizing literal that cannot be taken: the caller sends BYE
+ * and closes, its bytes must never run as commands). Counts garbage in
+ * sess->bad_count. Session thread only. */
+#define IMAP_ADMIT_OK		0
+#define IMAP_ADMIT_STREAM	1
+#define IMAP_ADMIT_REFUSED	2
+int imap_command_admit(struct imap_cmd *cmd, const struct imap_command *c,
+		       const struct imap_literal_ask *lit);
 
 /* imap_command_dispatch: run cmd (tag, name, args filled by the session):
- * resolve "UID <cmd>", check state, argument count and plaintext policy
- * centrally, call the handler, turn its negative results into answers,
- * then end the command with imap_command_finish. Returns 0,
- * IMAP_CMD_PARKED (IDLE), or a negative error that ends the session
- * (write failure, shutdown, LOGOUT). */
+ * resolve "UID <cmd>", admit it (imap_command_admit), call the handler,
+ * turn its negative results into answers, then end the command with
+ * imap_command_finish. A message literal still pending after it is the
+ * session's to give up. Returns 0, IMAP_CMD_PARKED (IDLE), or a negative
+ * error that ends the session (write failure, shutdown, LOGOUT). */
 int imap_command_dispatch(struct imap_cmd *cmd);
 
 /* imap_command_finish: the end of cmd, once: for a command that ran in
