@@ -70,7 +70,7 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	int r;
 
 	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
-	if (r == -ERR_SYNTAX || r == -ERR_INVAL)
+	if (r == -ERR_SYNTAX)
 		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (r < 0)
 		return r;
@@ -84,9 +84,9 @@ imap_cmd_copy(struct imap_cmd *cmd)
 		return imap_command_done(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	if ((move && (r = imap_acl_require_selected(cmd, STORE_ACL_DELMSG |
-						    STORE_ACL_EXPUNGE)) != 0) ||
-	    (r = imap_acl_require_copy(cmd, name, &ab, &across)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: i; t e */
+						    STORE_ACL_EXPUNGE)) < 0) ||
+	    (r = imap_acl_require_copy(cmd, name, &ab, &across)) < 0)
+		return r;	/* ACL hook: i; t e */
 	name = ab.name;
 	if (nseq == 0)
 		return imap_command_done(cmd, "OK", "%s completed.",
@@ -111,7 +111,7 @@ imap_cmd_copy(struct imap_cmd *cmd)
 		return imap_command_done(cmd, "NO", "[TRYCREATE] No such "
 					 "mailbox");
 	if (r < 0)
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	code = copyuid(cmd, src, dst, nseq, uidv);
 	if (!move)
 		return imap_command_done(cmd, "OK", "%sCopy completed.",

@@ -219,7 +219,7 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 	if (modifiers(cmd, &since, &vanished, &error) < 0)
 		return imap_command_done(cmd, "BAD", "%s", error);
 	ret = imap_session_seqs(cmd, &cmd->args[0], &seqs, &n);
-	if (ret == -ERR_SYNTAX || ret == -ERR_INVAL)
+	if (ret == -ERR_SYNTAX)
 		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (ret < 0)
 		return ret;

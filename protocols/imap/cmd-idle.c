@@ -79,8 +79,7 @@ step(struct imap_session *sess)
 	r = imap_sync_mailbox(sess);
 	if (r < 0 && r != -ERR_IO && r != -ERR_TIMEOUT) {
 		finish(sess, 0);
-		return imap_command_done(&idle->cmd, "NO", "%s",
-					 imap_store_error(r));
+		return imap_command_error(&idle->cmd, r);
 	}
 	if ((r = imap_reply_flush(sess)) < 0)
 		return finish(sess, r);

@@ -459,8 +459,7 @@ imap_cmd_list(struct imap_cmd *cmd)
 					 (ctx.opts & SEL_SUBSCRIBED),
 					 collect, &ctx);
 		if (r < 0)
-			return imap_command_done(cmd, "NO", "%s",
-						 imap_store_error(r));
+			return imap_command_error(cmd, r);
 	}
 	if ((r = output(&ctx)) < 0)
 		return r;

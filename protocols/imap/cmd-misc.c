@@ -114,12 +114,12 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 	if (sess->readonly)
 		return imap_command_done(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
-	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
+	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) < 0)
+		return r;	/* ACL hook */
 	r = store_mailbox_expunge(sess->box, ranges, n, imap_cmd_expunged,
 				  sess);
 	if (r < 0)
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	return imap_command_done(cmd, "OK", "Expunge completed.");
 }
 

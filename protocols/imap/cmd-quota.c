@@ -52,7 +52,7 @@ imap_cmd_getquotaroot(struct imap_cmd *cmd)
 	sbuf_init(&q, cmd->arena, 4096);
 	has = quota_line(cmd, &q, &err);
 	if (err < 0)
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(err));
+		return imap_command_error(cmd, err);
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* QUOTAROOT ");
 	if (imap_namespace_append(cmd->sess, &b, name) < 0)
@@ -77,8 +77,7 @@ imap_cmd_getquota(struct imap_cmd *cmd)
 	sbuf_init(&q, cmd->arena, 4096);
 	if (*root != '\0' || !quota_line(cmd, &q, &err)) {
 		if (*root == '\0' && err < 0)
-			return imap_command_done(cmd, "NO", "%s",
-						 imap_store_error(err));
+			return imap_command_error(cmd, err);
 		return imap_command_done(cmd, "NO", "[NONEXISTENT] No such "
 					 "quota root");
 	}

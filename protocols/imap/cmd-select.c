@@ -90,11 +90,11 @@ imap_cmd_select(struct imap_cmd *cmd)
 					 "name");
 	if (r < 0)
 		return r;
-	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &ab)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
+	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &ab)) < 0)
+		return r;	/* ACL hook */
 	r = store_mailbox_open(ab.store, ab.name, examine, &mb);
 	if (r < 0)
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	sess->box = mb;
 	sess->box_arena = arena_new(64 * 1024);
 	sess->box_name = arena_strdup(sess->box_arena, ab.name);
@@ -232,6 +232,6 @@ imap_cmd_status(struct imap_cmd *cmd)
 	if (r == -ERR_EOF)
 		return r;
 	if (r < 0)
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	return imap_command_done(cmd, "OK", "Status completed.");
 }

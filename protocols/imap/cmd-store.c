@@ -189,7 +189,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 	if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
 		return imap_command_done(cmd, "BAD", "Invalid flags");
 	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
-	if (r == -ERR_SYNTAX || r == -ERR_INVAL)
+	if (r == -ERR_SYNTAX)
 		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (r < 0)
 		return r;
@@ -203,8 +203,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 		r = imap_acl_set_flags(sess, seqs[i], since, mode, flags, kw,
 				       nkw);	/* ACL hook: s w t */
 		if (r < 0)
-			return imap_command_done(cmd, "NO", "%s",
-						 imap_store_error(r));
+			return imap_command_error(cmd, r);
 		modified[i] = r > 0;
 	}
 	r = silent ? imap_sync_flags(sess) :

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/session.h"
 #include "core/stats.h"
+#include "protocols/mailerr.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-sort.h"
@@ -241,26 +242,40 @@ imap_command_admit(struct imap_cmd *cmd, const struct imap_command *c,
 	return lit != NULL ? admit_literal(cmd, lit) : IMAP_ADMIT_OK;
 }
 
+int
+imap_command_error(struct imap_cmd *cmd, int err)
+{
+	const struct mailerr *e = mailerr_get(err);
+
+	cmd->result.status = "NO";
+	cmd->result.code = e->imap_code;
+	cmd->result.text = e->imap_text;
+	return IMAP_CMD_DONE;
+}
+
 /* handler_error: the answer for a handler's negative result r, or r when
  * it ends the session */
 static int
 handler_error(struct imap_cmd *cmd, int r)
 {
+	if (r == -ERR_SHUTDOWN)
+		return r;
+	/* a handler that knew more than the error's kind (the ACL right
+	 * missing, TRYCREATE) set its answer before failing, as Dovecot's
+	 * mail_storage_set_error does; if the connection broke meanwhile,
+	 * writing it fails (conn errors are sticky) and the session ends */
+	if (cmd->result.status != NULL)
+		return IMAP_CMD_DONE;
 	switch (r) {
-	case -ERR_SYNTAX:
-	case -ERR_INVAL:
-		return imap_cmd_bad_args(cmd);
-	case -ERR_LIMIT:
-	case -ERR_NOMEM:
-		return imap_command_done(cmd, "NO", "[LIMIT] Too much data");
 	case -ERR_EOF:
 	case -ERR_IO:
 	case -ERR_TIMEOUT:
 	case -ERR_TLS:
-	case -ERR_SHUTDOWN:
-		return r;
+		return r;	/* a failed read or write */
+	case -ERR_SYNTAX:
+		return imap_cmd_bad_args(cmd);	/* the client's mistake */
 	default:
-		return imap_command_done(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	}
 }
 
@@ -302,30 +317,4 @@ imap_command_dispatch(struct imap_cmd *cmd)
 	if (r < 0 && (r = handler_error(cmd, r)) < 0)
 		return r;
 	return imap_command_finish(cmd);
-}
-
-const char *
-imap_store_error(int err)
-{
-	switch (err) {
-	case -ERR_NOTFOUND:
-		return "[NONEXISTENT] No such mailbox";
-	case -ERR_EXISTS:
-		return "[ALREADYEXISTS] Mailbox already exists";
-	case -ERR_QUOTA:
-	case -ERR_NOSPACE:
-		return "[OVERQUOTA] Quota exceeded";
-	case -ERR_LIMIT:
-		return "[LIMIT] Limit reached";
-	case -ERR_PERM:
-		return "[CANNOT] Operation not permitted";
-	case -ERR_INVAL:
-		return "[CANNOT] Invalid mailbox name";
-	case -ERR_TIMEOUT:
-	case -ERR_BUSY:
-	case -ERR_TEMP:
-		return "[UNAVAILABLE] Temporary failure, try again";
-	default:
-		return "[SERVERBUG] Internal error";
-	}
 }

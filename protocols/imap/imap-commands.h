@@ -214,28 +214,25 @@ int imap_session_literal_refuse(struct imap_cmd *cmd);
 /* imap_cmd_append_message: APPEND's work for the arguments from
  * cmd->args[first] on (mailbox [flags] [date-time] and the pending
  * literal): checks, streams the message into the folder and returns 0
- * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no reply sent; 1 when
- * it answered the command itself (BAD, NO, ...); or a negative error that
- * ends the session. (cmd-append.c) */
+ * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no answer set; or a
+ * negative error, with the answer (BAD, NO [TRYCREATE], ...) set in
+ * cmd->result when it is more than the error's kind (see imap.h,
+ * handler results). (cmd-append.c) */
 int imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 			    uint32_t *uidv_r, uint32_t *uid_r);
 
 /* imap_cmd_append_refuse: give up on cmd's pending message literal (see
- * imap_session_literal_refuse) and answer status text; 1 when answered,
- * a negative error when the session must end. (cmd-append.c) */
-int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
-			   const char *text);
+ * imap_session_literal_refuse) and answer err: BAD text for -ERR_SYNTAX,
+ * NO text for any other, the table's words (imap_command_error) for text
+ * NULL. Returns err, or -ERR_EOF when the session must end (BYE sent).
+ * (cmd-append.c) */
+int imap_cmd_append_refuse(struct imap_cmd *cmd, int err, const char *text);
 
 /* imap_cmd_expunged: the store_mailbox_expunge callback that writes
  * "* seq EXPUNGE" (VANISHED with QRESYNC, imap_condstore_expunged) and
  * counts it off the EXISTS the client knows; ctx is the struct
  * imap_session. (cmd-misc.c) */
 void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
-
-/* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
- * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
- * SERVERBUG, UNAVAILABLE), for imap_command_done(cmd, "NO", "%s", ...). */
-const char *imap_store_error(int err);
 
 /* imap_cmd_store_flags: parse a flag list (STORE, APPEND) of n elements:
  * system flags into *flags_r (STORE_FLAG_*), keywords (atoms, RFC 3501 9

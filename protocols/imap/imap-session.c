@@ -121,6 +121,8 @@ imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 	} else {
 		r = imap_seqset_resolve(&set, count, true);
 	}
+	if (r == -ERR_INVAL)	/* a number past EXISTS: the client's error */
+		return -ERR_SYNTAX;
 	if (r < 0)
 		return r;
 	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));

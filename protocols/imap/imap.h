@@ -132,13 +132,15 @@ struct imap_session {
 };
 
 /* Handler results: IMAP_CMD_DONE after the handler set cmd->result
- * (imap_command_done); the dispatcher then runs the sync the command's
- * row allows and writes the tagged line. A negative -ERR_* means no
- * result was decided: the dispatcher answers -ERR_SYNTAX/-ERR_INVAL with
- * BAD, -ERR_LIMIT/-ERR_NOMEM with NO [LIMIT], others with NO [SERVERBUG];
- * -ERR_EOF, -ERR_IO, -ERR_TIMEOUT, -ERR_TLS or -ERR_SHUTDOWN returned
- * after a failed write end the session (write errors are sticky on the
- * conn, see core/conn.h). */
+ * (imap_command_done, imap_command_error); the dispatcher then runs the
+ * sync the command's row allows and writes the tagged line. A negative
+ * -ERR_* is a failure: -ERR_SHUTDOWN ends the session; else an answer the
+ * handler set before failing stands (a helper that knows more than the
+ * error's kind sets it and returns the error: no positive "answered"
+ * results); without one, -ERR_EOF, -ERR_IO, -ERR_TIMEOUT and -ERR_TLS (a
+ * failed read or write: write errors are sticky on the conn, see
+ * core/conn.h) end the session, -ERR_SYNTAX is answered BAD (the
+ * client's mistake) and every other code as imap_command_error does. */
 #define IMAP_CMD_DONE 0
 /* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
  * (park_request); the command loop returns at once, and the session
@@ -156,6 +158,12 @@ typedef int imap_cmd_fn(struct imap_cmd *cmd);
 int imap_command_done(struct imap_cmd *cmd, const char *status,
 		      const char *fmt, ...) ATTR_PRINTF(3, 4);
 
+/* imap_command_error: set cmd's tagged answer for the storage error err
+ * (a negative -ERR_*): NO with the RFC 5530 response code and text of
+ * protocols/mailerr.c's table (e.g. -ERR_NOTFOUND: "NO [NONEXISTENT] No
+ * such mailbox"). Returns IMAP_CMD_DONE. */
+int imap_command_error(struct imap_cmd *cmd, int err);
+
 /* The command handlers. FETCH and SEARCH (cmd-fetch.c, cmd-search.c) take
  * their UID variant from cmd->uid; argument count and state are checked
  * by the dispatcher (imap-commands.c) before the call. */
@@ -167,8 +175,8 @@ int imap_cmd_search(struct imap_cmd *cmd);
  * cmd->uid the argument is a UID set (UIDs not in the view are ignored,
  * "*" is the highest UID, RFC 3501 6.4.8), else message numbers (a
  * number above EXISTS is an error). *n_r may be 0. Returns 0,
- * -ERR_SYNTAX (not a sequence set; answer BAD), -ERR_INVAL (number out of
- * range; answer BAD), -ERR_LIMIT or -ERR_NOMEM. Call only in SELECTED. */
+ * -ERR_SYNTAX (not a sequence set, or a number out of range: answer BAD),
+ * -ERR_LIMIT or -ERR_NOMEM. Call only in SELECTED. */
 int imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 		      uint32_t **seqs_r, uint32_t *n_r);
 
