@@ -145,10 +145,20 @@ def test_log_level_stats_reload_and_errors(make_server):
     r = admin(srv, "-j", "stats")
     assert r.returncode == 0
     assert json.loads(r.stdout)["maildock_processes"] >= 1
+    before = len(srv.log())
     assert admin(srv, "reload").returncode == 0
-    bad = admin(srv, "frobnicate")
-    assert bad.returncode == 1 and "unknown command" in bad.stderr
-    assert admin(srv).returncode == 2
+    # the master reloads, and every worker with it
+    deadline = time.time() + 10
+    while ("reload: configuration reloaded" not in srv.log()[before:] and
+           time.time() < deadline):
+        time.sleep(0.05)
+    assert "reload: configuration reloaded" in srv.log()[before:]
+    # usage errors exit 2, as maildock-admin(8) says
+    for args in (["frobnicate"], [], ["who", "extra"], ["kick"],
+                 ["log", "level", "loud"], ["log", "volume", "info"]):
+        bad = admin(srv, *args)
+        assert bad.returncode == 2, args
+        assert bad.stderr.startswith("usage: maildock-admin"), args
 
 
 def test_no_server_answers(make_server):
