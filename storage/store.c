@@ -4,6 +4,7 @@
  * backend's vtable (only Maildir++ today).
  */
 #include "storage/store-private.h"
+#include "storage/store-specialuse.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -341,4 +342,18 @@ void
 store_pop3_unlock(struct store_mailbox *mb)
 {
 	mb->ops->pop3_unlock(mb);
+}
+
+int
+store_specialuse_get(struct store_user *u, const char *name, char *buf,
+		     size_t size)
+{
+	return u->ops->specialuse_get(u, name, buf, size);
+}
+
+int
+store_specialuse_set(struct store_user *u, const char *name,
+		     const char *uses)
+{
+	return u->ops->specialuse_set(u, name, uses);
 }

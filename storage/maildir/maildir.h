@@ -491,6 +491,23 @@ int maildir_msg_read(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		     size_t prefix_max, const void **data_r, size_t *len_r,
 		     bool *whole_r);
 
+/* ---- maildir-acl.c, maildir-specialuse.c: the store_ops members of the
+ * same names; each has the contract of the store_* function it serves
+ * (storage/store-acl.h, storage/store-specialuse.h). */
+int maildir_acl_get(struct store_user *u, const char *name,
+		    struct store_acl *acl);
+int maildir_acl_put(struct store_user *u, const char *name,
+		    const struct store_acl *acl);
+int maildir_acl_modify(struct store_user *u, const char *name,
+		       const char *ident, enum store_acl_mode mode,
+		       unsigned rights, struct store_acl *acl);
+int maildir_acl_shared_owners(struct store_user *u, store_acl_owner_fn *fn,
+			      void *ctx);
+int maildir_specialuse_get(struct store_user *u, const char *name, char *buf,
+			   size_t size);
+int maildir_specialuse_set(struct store_user *u, const char *name,
+			   const char *uses);
+
 /* ---- maildir-quota.c: Maildir++ maildirsize of the Maildir root */
 /* maildir_quota_set_rule: make rule ("<n>S,<n>C") the quota, recounting
  * the usage when it differs from the file's; NULL/"" leaves it. */
