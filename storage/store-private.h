@@ -100,9 +100,10 @@ struct store_ops {
 	int (*append_finish)(struct store_append **as, size_t n,
 			     uint32_t *uidvalidity_r, uint32_t *uids_r);
 	void (*append_abort)(struct store_append *a);
+	/* store_copy_to (d->user has the same ops as mb) */
 	int (*copy)(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
-		    const char *dest, bool move, uint32_t *uidvalidity_r,
-		    uint32_t *dest_uids_r,
+		    const struct store_copy_dest *d, bool move,
+		    uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
 		    store_expunged_fn *expunged, void *ctx);
 	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
 			 uint64_t *bytes_limit, uint64_t *msgs_used,

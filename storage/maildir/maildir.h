@@ -599,8 +599,8 @@ int maildir_append_finish(struct store_append **as, size_t n,
 			  uint32_t *uidvalidity_r, uint32_t *uids_r);
 void maildir_append_abort(struct store_append *a);
 int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
-		 const char *dest, bool move, uint32_t *uidvalidity_r,
-		 uint32_t *dest_uids_r,
+		 const struct store_copy_dest *d, bool move,
+		 uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
 		 store_expunged_fn *expunged, void *ctx);
 int maildir_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
 		      size_t size);
