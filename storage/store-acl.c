@@ -30,6 +30,13 @@ store_acl_rights_parse(const char *s, unsigned *rights_r)
 	return 0;
 }
 
+unsigned
+store_acl_spelling(const char *s)
+{
+	return (strchr(s, 'c') != NULL ? STORE_ACL_AS_C : 0) |
+	       (strchr(s, 'k') != NULL ? STORE_ACL_AS_K : 0);
+}
+
 char *
 store_acl_rights_string(unsigned rights, bool obsolete, char *buf)
 {
@@ -66,8 +73,20 @@ store_acl_find(const struct store_acl *acl, const char *ident)
 {
 	for (unsigned i = 0; i < acl->n; i++)
 		if (strcmp(acl->e[i].ident, ident) == 0)
-			return (int)acl->e[i].rights;
+			return (int)(acl->e[i].rights & STORE_ACL_ALL);
 	return -1;
+}
+
+/* spelled: rights with the create right's letters explicit (Courier's c
+ * when none was given) */
+static unsigned
+spelled(unsigned rights)
+{
+	if ((rights & STORE_ACL_CREATE) == 0)
+		return rights & STORE_ACL_ALL;
+	if ((rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) == 0)
+		rights |= STORE_ACL_AS_C;
+	return rights;
 }
 
 int
@@ -76,6 +95,7 @@ store_acl_update(struct store_acl *acl, const char *ident,
 {
 	unsigned i;
 
+	rights = spelled(rights);
 	if (!store_acl_ident_valid(ident))
 		return -ERR_INVAL;
 	for (i = 0; i < acl->n; i++)
@@ -105,7 +125,12 @@ store_acl_update(struct store_acl *acl, const char *ident,
 		acl->e[i].rights = 0;
 		break;
 	}
-	if (acl->e[i].rights == 0) {
+	/* letters, as Courier keeps them: create stays while c or k does */
+	if ((acl->e[i].rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) != 0)
+		acl->e[i].rights |= STORE_ACL_CREATE;
+	else
+		acl->e[i].rights &= ~STORE_ACL_CREATE;
+	if ((acl->e[i].rights & STORE_ACL_ALL) == 0) {
 		memmove(&acl->e[i], &acl->e[i + 1],
 			(acl->n - i - 1) * sizeof(acl->e[0]));
 		acl->n--;
@@ -140,12 +165,11 @@ store_acl_rights(const struct store_acl *acl, const char *user, bool is_owner)
 			plus |= acl->e[i].rights;
 		}
 	}
-	plus &= ~minus;
+	plus &= ~minus & STORE_ACL_ALL;
 	if (is_owner)
 		plus |= STORE_ACL_ADMIN;
 	return plus;
 }
-
 
 int
 store_acl_get(struct store_user *u, const char *name, struct store_acl *acl)

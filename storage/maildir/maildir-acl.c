@@ -21,7 +21,8 @@
 
 #define MU(u) ((struct maildir_user *)(u))
 
-/* disk_rights: Courier's letters (c = create) in byte order */
+/* disk_rights: the letters in byte order, create spelled as it was
+ * given (Courier's c unless only k was) */
 static void
 disk_rights(unsigned rights, char *buf)
 {
@@ -29,8 +30,11 @@ disk_rights(unsigned rights, char *buf)
 	size_t n = 0;
 
 	store_acl_rights_string(rights & ~STORE_ACL_CREATE, false, tmp);
-	if (rights & STORE_ACL_CREATE)
+	if ((rights & STORE_ACL_CREATE) &&
+	    (rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) != STORE_ACL_AS_K)
 		buf[n++] = 'c';
+	if ((rights & STORE_ACL_CREATE) && (rights & STORE_ACL_AS_K))
+		buf[n++] = 'k';
 	for (const char *p = tmp; *p != '\0'; p++)
 		buf[n++] = *p;
 	buf[n] = '\0';
@@ -69,6 +73,7 @@ parse(char *data, struct store_acl *acl)
 			if (store_acl_rights_parse(one, &r1) == 0)
 				rights |= r1;
 		}
+		rights |= store_acl_spelling(sp);
 		(void)store_acl_update(acl, line, STORE_ACL_REPLACE, rights);
 	}
 }
@@ -137,13 +142,18 @@ maildir_acl_get(struct store_user *u, const char *name,
 	}
 	acl->inherited = true;
 	acl->n = 0;
-	return store_acl_update(acl, "owner", STORE_ACL_REPLACE,
-				STORE_ACL_ALL);
+	/* Courier's default (maildir_acl_read without a file) */
+	if ((r = store_acl_update(acl, "owner", STORE_ACL_REPLACE,
+				  STORE_ACL_COURIER_ALL)) < 0)
+		return r;
+	return store_acl_update(acl, "administrators", STORE_ACL_REPLACE,
+				STORE_ACL_COURIER_ALL);
 }
 
-int
-maildir_acl_put(struct store_user *u, const char *name,
-		const struct store_acl *acl)
+/* put_one: write acl as name's own file (store_acl_put without the
+ * ancestors) */
+static int
+put_one(struct store_user *u, const char *name, const struct store_acl *acl)
 {
 	char dir[MAILDIR_PATH_MAX], text[STORE_ACL_ENTRIES_MAX *
 				       (STORE_ACL_IDENT_MAX + 20)];
@@ -189,6 +199,31 @@ maildir_acl_put(struct store_user *u, const char *name,
 		file = enc;
 	}
 	return maildir_write_atomic(dir, file, text, len);
+}
+
+int
+maildir_acl_put(struct store_user *u, const char *name,
+		const struct store_acl *acl)
+{
+	char buf[STORE_NAME_MAXLEN + 1], *dot;
+	struct store_acl *up;
+	int r = 0;
+
+	if (!maildir_name_is_inbox(name) && maildir_name_check(name) < 0)
+		return -ERR_INVAL;
+	/* as Courier's imapd does: each ancestor without a list of its own
+	 * first gets the one it inherits written down, so the files are the
+	 * ones Courier would have left (nearest first: writing a folder's
+	 * file changes only what lies below it) */
+	up = xmalloc(sizeof(*up));
+	str_copy(buf, name, sizeof(buf));
+	while (r == 0 && (dot = strrchr(buf, '.')) != NULL) {
+		*dot = '\0';
+		if ((r = maildir_acl_get(u, buf, up)) == 0 && up->inherited)
+			r = put_one(u, buf, up);
+	}
+	free(up);
+	return r < 0 ? r : put_one(u, name, acl);
 }
 
 int
