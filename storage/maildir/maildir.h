@@ -289,6 +289,10 @@ struct maildir_uidlist {
 	char *more[2];			/* texts of lists merged in */
 	char guid[33];			/* dovecot-uidlist's G, or "" */
 };
+/* maildir_uid_after: the UIDNEXT that follows uid, held at 2^32-1 when
+ * uid is the last 32-bit value (no UIDNEXT can follow it: the folder is
+ * renumbered, see maildir_folder_reserve_uids). Pure. */
+uint32_t maildir_uid_after(uint32_t uid);
 /* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
  * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
  * none exists, -ERR_CORRUPT, -ERR_IO. Entries sorted by uid. */
@@ -396,6 +400,15 @@ void maildir_folder_recs_clear(struct maildir_folder *f);
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
+/* maildir_folder_reserve_uids: make room for need more UIDs below 2^32
+ * before they are handed out (the UID list locks held). UIDs are 32-bit
+ * and strictly ascending (RFC 3501 2.3.1.1): when the next need UIDs
+ * would pass 2^32-1, or a record already holds the last one (a list
+ * another server wrapped), f gets a new UIDVALIDITY and its records are
+ * renumbered from 1 in their order, as Dovecot does; UID 0 and a UID
+ * handed out before are never given. Returns whether it renumbered (the
+ * caller then writes the UID lists). f->lock held. */
+bool maildir_folder_reserve_uids(struct maildir_folder *f, size_t need);
 /* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
 
