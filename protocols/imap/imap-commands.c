@@ -258,7 +258,8 @@ imap_command_error(struct imap_cmd *cmd, int err)
 static int
 handler_error(struct imap_cmd *cmd, int r)
 {
-	if (r == -ERR_SHUTDOWN)
+	/* the server stops, or the administrator ended the session */
+	if (r == -ERR_SHUTDOWN || r == -ERR_KICKED)
 		return r;
 	/* a handler that knew more than the error's kind (the ACL right
 	 * missing, TRYCREATE) set its answer before failing, as Dovecot's

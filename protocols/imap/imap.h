@@ -134,13 +134,14 @@ struct imap_session {
 /* Handler results: IMAP_CMD_DONE after the handler set cmd->result
  * (imap_command_done, imap_command_error); the dispatcher then runs the
  * sync the command's row allows and writes the tagged line. A negative
- * -ERR_* is a failure: -ERR_SHUTDOWN ends the session; else an answer the
- * handler set before failing stands (a helper that knows more than the
- * error's kind sets it and returns the error: no positive "answered"
- * results); without one, -ERR_EOF, -ERR_IO, -ERR_TIMEOUT and -ERR_TLS (a
- * failed read or write: write errors are sticky on the conn, see
- * core/conn.h) end the session, -ERR_SYNTAX is answered BAD (the
- * client's mistake) and every other code as imap_command_error does. */
+ * -ERR_* is a failure: -ERR_SHUTDOWN and -ERR_KICKED end the session;
+ * else an answer the handler set before failing stands (a helper that
+ * knows more than the error's kind sets it and returns the error: no
+ * positive "answered" results); without one, -ERR_EOF, -ERR_IO,
+ * -ERR_TIMEOUT and -ERR_TLS (a failed read or write: write errors are
+ * sticky on the conn, see core/conn.h) end the session, -ERR_SYNTAX is
+ * answered BAD (the client's mistake) and every other code as
+ * imap_command_error does. */
 #define IMAP_CMD_DONE 0
 /* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
  * (park_request); the command loop returns at once, and the session
