@@ -25,7 +25,10 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-cache.c \
 	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
+storage_libstorage_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+storage_libstorage_la_LIBADD = $(SQLITE_LIBS)
 include storage/mime/local.mk
+include storage/fts/local.mk
 include storage/maildir/acl.mk
 include storage/maildir/specialuse.mk
 include storage/maildir/info.mk
