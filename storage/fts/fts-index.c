@@ -15,15 +15,13 @@
 #include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/fts/fts-index.h"
+#include "storage/fts/fts-text.h"
 #include "core/compat.h"
 
 /* How long a writer waits for another (a session indexing the same user's
  * folder in another process) before giving up: the search then scans. */
 #define FTS_BUSY_TIMEOUT_MS 5000
 #define FTS_PATH_MAX 4096
-/* Characters of a needle turned into trigrams: a longer needle's start
- * narrows as well (any substring of it must occur too). */
-#define QUERY_CHARS_MAX 1024
 
 struct fts_index {
 	sqlite3 *db;
@@ -478,98 +476,6 @@ fts_index_drop(struct fts_index *idx, const char *mailbox_id)
 	return fts_index_commit(idx);
 }
 
-/* the length of the well-formed UTF-8 sequence at p (n bytes left), or 0
- * for a NUL or a byte that starts none */
-static size_t
-seq_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-
-	if (p[0] == 0)
-		return 0;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-void
-fts_index_sanitize(char *text, size_t len)
-{
-	unsigned char *p = (unsigned char *)text;
-	size_t i = 0, l;
-
-	while (i < len) {
-		if ((l = seq_len(p + i, len - i)) == 0) {
-			p[i++] = ' ';
-			continue;
-		}
-		i += l;
-	}
-}
-
-bool
-fts_index_needle_ok(const char *needle, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)needle;
-	size_t i = 0, l, chars = 0;
-
-	while (i < len) {
-		if ((l = seq_len(p + i, len - i)) == 0)
-			return false;
-		i += l;
-		chars++;
-	}
-	return chars >= FTS_INDEX_MIN_CHARS;
-}
-
-/* the MATCH expression: "t1" AND "t2" ..., each a trigram of the needle,
- * quotes doubled (FTS5 strings); long needles use FTS_INDEX_MAX_TERMS of
- * them, first and last included */
-static int
-match_expr(struct sbuf *b, const char *needle, size_t len)
-{
-	size_t starts[QUERY_CHARS_MAX];
-	size_t nchars = 0, i, t, nterms, k;
-
-	for (i = 0; i < len && nchars < N_ELEMENTS(starts);
-	     i += seq_len((const unsigned char *)needle + i, len - i))
-		starts[nchars++] = i;
-	if (i < len)
-		len = i;	/* a very long needle: its start is enough */
-	nterms = nchars - 2;
-	k = nterms < FTS_INDEX_MAX_TERMS ? nterms : FTS_INDEX_MAX_TERMS;
-	for (t = 0; t < k; t++) {
-		/* spread k of the nterms trigrams evenly */
-		size_t c = k > 1 ? t * (nterms - 1) / (k - 1) : 0;
-		size_t from = starts[c];
-		size_t to = c + 3 < nchars ? starts[c + 3] : len;
-
-		if (t > 0)
-			sbuf_appends(b, " AND ");
-		sbuf_appendc(b, '"');
-		for (i = from; i < to; i++) {
-			if (needle[i] == '"')
-				sbuf_appendc(b, '"');
-			sbuf_appendc(b, needle[i]);
-		}
-		sbuf_appendc(b, '"');
-	}
-	return sbuf_failed(b) ? -ERR_LIMIT : 0;
-}
-
 int
 fts_index_query(struct fts_index *idx, int64_t folder, const char *needle,
 		size_t len, uint32_t **uids_r, size_t *n_r)
@@ -581,10 +487,10 @@ fts_index_query(struct fts_index *idx, int64_t folder, const char *needle,
 	size_t n, i;
 	int ret;
 
-	if (!fts_index_needle_ok(needle, len))
+	if (!fts_text_needle_ok(needle, len))
 		return -ERR_INVAL;
 	sbuf_init(&b, NULL, 64 * 1024);
-	if ((ret = match_expr(&b, needle, len)) < 0 ||
+	if ((ret = fts_text_match_expr(&b, needle, len)) < 0 ||
 	    (ret = prepare(idx, "SELECT uid FROM msg WHERE folder = ? AND "
 			   "full = 1 AND id IN (SELECT rowid FROM doc WHERE "
 			   "doc MATCH ?) ORDER BY uid", &st)) < 0) {

@@ -30,11 +30,6 @@
 
 struct fts_index;
 
-/* Bytes of one needle the index can narrow for: at least 3 characters
- * (a trigram); longer needles use FTS_INDEX_MAX_TERMS of their trigrams. */
-#define FTS_INDEX_MIN_CHARS 3
-#define FTS_INDEX_MAX_TERMS 16
-
 /* One message the index holds for a folder. */
 struct fts_index_entry {
 	uint32_t uid;
@@ -77,7 +72,7 @@ int fts_index_commit(struct fts_index *idx);
 void fts_index_rollback(struct fts_index *idx);
 
 /* fts_index_add: store text (len bytes, folded, valid UTF-8: see
- * fts_index_sanitize) for uid of folder. An entry already there (another
+ * fts_text_sanitize) for uid of folder. An entry already there (another
  * session indexed it first) is kept. */
 int fts_index_add(struct fts_index *idx, int64_t folder, uint32_t uid,
 		  const char *text, size_t len, bool full);
@@ -90,9 +85,9 @@ int fts_index_remove(struct fts_index *idx, int64_t folder, uint32_t uid);
 int fts_index_drop(struct fts_index *idx, const char *mailbox_id);
 
 /* fts_index_query: the UIDs of folder's entries whose text may contain
- * needle (folded UTF-8, fts_index_needle_ok) into *uids_r (malloc'd,
+ * needle (folded UTF-8, fts_text_needle_ok) into *uids_r (malloc'd,
  * ascending) and *n_r: every trigram of the needle (at most
- * FTS_INDEX_MAX_TERMS, spread over it) occurs in the text. Only "full"
+ * FTS_TEXT_MAX_TERMS, spread over it) occurs in the text. Only "full"
  * entries are listed. */
 int fts_index_query(struct fts_index *idx, int64_t folder, const char *needle,
 		    size_t len, uint32_t **uids_r, size_t *n_r);
@@ -105,16 +100,5 @@ int fts_index_count(struct fts_index *idx, const char *mailbox_id,
 /* Errors of the calls above: -ERR_IO, -ERR_NOSPACE (SQLITE_FULL),
  * -ERR_BUSY (locked), -ERR_CORRUPT (the file is damaged: close it, the
  * next open starts a new one), -ERR_NOMEM. */
-
-/* fts_index_needle_ok: whether needle (len bytes) is valid UTF-8 without
- * NUL and has at least FTS_INDEX_MIN_CHARS characters. Pure. */
-bool fts_index_needle_ok(const char *needle, size_t len);
-
-/* fts_index_sanitize: replace, in place, each NUL and each byte that does
- * not start a well-formed UTF-8 sequence with a space. A valid UTF-8
- * substring of the input (one fts_index_needle_ok accepts) stays a
- * substring of the output, since a well-formed sequence never ends inside
- * it. Pure. */
-void fts_index_sanitize(char *text, size_t len);
 
 #endif

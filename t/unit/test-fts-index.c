@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "storage/fts/fts-index.h"
+#include "storage/fts/fts-text.h"
 #include "core/error.h"
 
 static char dir[] = "/tmp/test-fts-index.XXXXXX";
@@ -83,19 +84,19 @@ query(struct fts_index *idx, int64_t folder, const char *needle)
 }
 
 static void
-test_fts_index_needle_rules(void **state)
+test_fts_text_needle_rules(void **state)
 {
 	char s[] = "ab\xff\x00" "c\xc3\xa9t\xe2\x82";
 
 	(void)state;
-	assert_true(fts_index_needle_ok("abc", 3));
-	assert_true(fts_index_needle_ok("\xc3\xa9t\xc3\xa9", 5));
-	assert_false(fts_index_needle_ok("ab", 2));
-	assert_false(fts_index_needle_ok("\xc3\xa9t", 3));	/* 2 chars */
-	assert_false(fts_index_needle_ok("ab\xff", 3));
-	assert_false(fts_index_needle_ok("a\0b", 3));
+	assert_true(fts_text_needle_ok("abc", 3));
+	assert_true(fts_text_needle_ok("\xc3\xa9t\xc3\xa9", 5));
+	assert_false(fts_text_needle_ok("ab", 2));
+	assert_false(fts_text_needle_ok("\xc3\xa9t", 3));	/* 2 chars */
+	assert_false(fts_text_needle_ok("ab\xff", 3));
+	assert_false(fts_text_needle_ok("a\0b", 3));
 	/* bad bytes and NUL become spaces, "cét" stays, a cut tail goes */
-	fts_index_sanitize(s, sizeof(s) - 1);
+	fts_text_sanitize(s, sizeof(s) - 1);
 	assert_memory_equal(s, "ab  c\xc3\xa9t  ", sizeof(s) - 1);
 }
 
@@ -169,7 +170,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fts_index_needle_rules),
+		cmocka_unit_test(test_fts_text_needle_rules),
 		cmocka_unit_test(test_fts_index_candidates_superset),
 		cmocka_unit_test(test_fts_index_damaged_or_other_tag_starts_anew),
 	};
