@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "core/arena.h"
 #include "core/auth.h"
 #include "core/auth-chain.h"
@@ -19,6 +20,7 @@
 #include "storage/store.h"
 #include "storage/store-info.h"
 #include "storage/fts/fts-index.h"
+#include "storage/fts/fts-text.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-search.h"
@@ -93,7 +95,7 @@ key_indexable(const struct imap_search_key *k)
 	if (k->type != IMAP_SEARCH_BODY && k->type != IMAP_SEARCH_TEXT &&
 	    k->type != IMAP_SEARCH_HEADER)
 		return false;
-	return fts_index_needle_ok(k->str, k->str_len);
+	return fts_text_needle_ok(k->str, k->str_len);
 }
 
 /* the keys every match must satisfy (nested ANDs included) */
@@ -111,32 +113,48 @@ keys_collect(const struct imap_search_key *k,
 	}
 }
 
-/* the index file of the session's user; NULL when it cannot be named */
-static const char *
-index_path(struct imap_session *sess, const struct search_index_settings *s,
-	   struct arena *a)
+const char *
+imap_search_index_path(const struct conf *conf, struct arena *a,
+			const struct auth_user *u, const char **error_r)
 {
-	const char *path, *error;
+	const struct search_index_settings *s =
+		conf_section(conf, &imap_search_index_conf_table);
+	const char *path;
 	char *dir, *slash;
 
-	if (s->path[0] == '\0')
-		return arena_printf(a, "%s/" INDEX_FILE, sess->user->mail);
-	path = auth_mail_expand(a, NULL, s->path, sess->user->user,
-				sess->user->home, &error);
-	if (path == NULL) {
-		slog_warn(sess->s, "search index: bad search.index_path: %s",
-			  error);
+	if (s == NULL || !s->enabled) {
+		*error_r = "search.index is off";
 		return NULL;
 	}
+	if (s->path[0] == '\0') {
+		path = arena_printf(a, "%s/" INDEX_FILE, u->mail);
+		if (path == NULL)
+			*error_r = "out of memory";
+		return path;
+	}
+	path = auth_mail_expand(a, NULL, s->path, u->user, u->home, error_r);
+	if (path == NULL)
+		return NULL;
 	/* the index may live on another disk: make its own directory */
 	if ((dir = arena_strdup(a, path)) != NULL &&
 	    (slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			slog_warn(sess->s, "search index: mkdir %s: %s", dir,
-				  strerror(errno));
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			*error_r = "cannot make the index's directory";
+			return NULL;
+		}
 	}
 	return path;
+}
+
+void
+imap_search_index_tag(const struct conf *conf, char *buf, size_t size)
+{
+	const struct search_index_settings *s =
+		conf_section(conf, &imap_search_index_conf_table);
+
+	snprintf(buf, size, INDEX_FORMAT " part=%zu",
+		 s != NULL ? s->max_part_size : 0);
 }
 
 static int
@@ -169,7 +187,7 @@ batch_chunk(void *fctx, const char *p, size_t n)
 			size_t len = imap_search_fold(b->raw.data, b->raw.len,
 						      b->text.data + start,
 						      false, NULL);
-			fts_index_sanitize(b->text.data + start, len);
+			fts_text_sanitize(b->text.data + start, len);
 			sbuf_truncate(&b->text, start + len);
 			sbuf_appendc(&b->text, '\n');
 		}
@@ -239,26 +257,23 @@ batch_add(struct batch *b, struct store_mailbox *box, uint32_t seq,
  * index those it lacks. *changed_r tells whether anything was written. */
 static int
 index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
-	   const struct search_index_settings *s, bool *changed_r)
+	   const struct search_index_settings *s,
+	   const struct fts_index_entry *e, size_t n, bool *changed_r)
 {
 	struct store_mailbox *box = sess->box;
 	uint32_t count = store_mailbox_count(box), seq, uid, max_uid;
-	struct fts_index_entry *e;
 	struct arena *scratch;
 	struct batch *b;
-	size_t n, i = 0;
-	int ret;
+	size_t i = 0;
+	int ret = 0;
 
 	*changed_r = false;
-	if ((ret = fts_index_list(idx, folder, &e, &n)) < 0)
-		return ret;
 	max_uid = count > 0 ? store_msg_get(box, count)->uid : 0;
 	b = calloc(1, sizeof(*b));
 	scratch = arena_new(INDEX_MSG_MEMORY);
 	if (b == NULL || scratch == NULL) {
 		free(b);
 		arena_free(&scratch);
-		free(e);
 		return -ERR_NOMEM;
 	}
 	b->max_part = s->max_part_size;
@@ -291,7 +306,6 @@ index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
 	sbuf_free(&b->raw);
 	free(b);
 	arena_free(&scratch);
-	free(e);
 	return ret;
 }
 
@@ -329,12 +343,16 @@ filter_build(struct imap_cmd *cmd, const struct search_index_settings *s,
 	bool changed;
 	int ret;
 
-	if ((path = index_path(sess, s, cmd->arena)) == NULL)
+	path = imap_search_index_path(sess->s->conf, cmd->arena, sess->user,
+				      &error);
+	if (path == NULL) {
+		slog_warn(sess->s, "search index: %s", error);
 		return -ERR_INVAL;
+	}
 	if ((ret = store_folder_id(sess->store, sess->box_name, id,
 				   sizeof(id))) < 0)
 		return ret;
-	snprintf(tag, sizeof(tag), INDEX_FORMAT " part=%zu", s->max_part_size);
+	imap_search_index_tag(sess->s->conf, tag, sizeof(tag));
 	if ((ret = fts_index_open(path, tag, idx, &error)) < 0) {
 		slog_warn(sess->s, "search index: %s: %s", path, error);
 		return ret;
@@ -346,13 +364,21 @@ filter_build(struct imap_cmd *cmd, const struct search_index_settings *s,
 				    store_mailbox_uidvalidity(sess->box),
 				    &folder)) < 0)
 		return ret;
-	ret = index_sync(sess, *idx, folder, s, &changed);
-	if (ret < 0 && ret != -ERR_NOSPACE && ret != -ERR_BUSY)
-		return ret;
-	/* full disk or a busy writer: what is indexed still narrows */
 	if ((ret = fts_index_list(*idx, folder, &f->covered,
 				  &f->ncovered)) < 0)
 		return ret;
+	ret = index_sync(sess, *idx, folder, s, f->covered, f->ncovered,
+			 &changed);
+	if (ret < 0 && ret != -ERR_NOSPACE && ret != -ERR_BUSY)
+		return ret;
+	/* full disk or a busy writer: what is indexed still narrows */
+	if (changed) {
+		free(f->covered);
+		f->covered = NULL;
+		if ((ret = fts_index_list(*idx, folder, &f->covered,
+					  &f->ncovered)) < 0)
+			return ret;
+	}
 	for (k = 0; k < nkeys; k++) {
 		if ((ret = fts_index_query(*idx, folder, keys[k]->str,
 					   keys[k]->str_len, &u, &n)) < 0)
@@ -409,6 +435,28 @@ imap_search_index_filter(struct imap_cmd *cmd,
 		if (ret != -ERR_CORRUPT)
 			return;
 	}
+}
+
+void
+imap_search_index_folder_gone(struct imap_cmd *cmd, const char *mailbox_id)
+{
+	struct imap_session *sess = cmd->sess;
+	struct fts_index *idx;
+	const char *path, *error;
+	char tag[64];
+	int ret;
+
+	path = imap_search_index_path(sess->s->conf, cmd->arena, sess->user,
+				      &error);
+	if (path == NULL || access(path, F_OK) < 0)
+		return;
+	imap_search_index_tag(sess->s->conf, tag, sizeof(tag));
+	if (fts_index_open(path, tag, &idx, &error) < 0)
+		return;
+	if ((ret = fts_index_drop(idx, mailbox_id)) < 0)
+		slog_warn(sess->s, "search index: dropping a deleted folder: "
+			  "%s", err_str(ret));
+	fts_index_close(&idx);
 }
 
 static int

@@ -8,6 +8,7 @@
 #ifndef IMAP_SEARCH_INDEX_H
 #define IMAP_SEARCH_INDEX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "core/compat.h"
 
@@ -16,11 +17,25 @@ struct imap_search_key;
 struct imap_search_index_filter;
 struct store_mailbox;
 struct arena;
+struct conf;
 struct conf_table;
+struct auth_user;
 
 /* the search.* settings (index, index_path, index_max_part_size),
  * registered through protocols_conf_tables */
 extern const struct conf_table imap_search_index_conf_table;
+
+/* imap_search_index_path: the index file of user u under conf (search.
+ * index_path expanded, its directory made; or maildock-fts.sqlite in the
+ * Maildir), in arena a. NULL with *error_r (static) when search.index is
+ * off or the path cannot be made. Thread-safe. */
+const char *imap_search_index_path(const struct conf *conf, struct arena *a,
+				   const struct auth_user *u,
+				   const char **error_r);
+
+/* imap_search_index_tag: what the index's texts depend on (format version,
+ * search.index_max_part_size) into buf, for fts_index_open. */
+void imap_search_index_tag(const struct conf *conf, char *buf, size_t size);
 
 /* imap_search_index_filter: when search.index is on and prog has, among
  * the keys every match must satisfy (the top-level AND), a BODY, TEXT or
@@ -45,6 +60,13 @@ bool imap_search_index_skip(const struct imap_search_index_filter *f,
 
 /* imap_search_index_filter_free: release *f and set it to NULL. */
 void imap_search_index_filter_free(struct imap_search_index_filter **f);
+
+/* imap_search_index_folder_gone: drop the entries of the folder whose
+ * MAILBOXID was mailbox_id (DELETE succeeded; a folder made again under
+ * that name gets a new id, RFC 8474 4.1). Does nothing when the user has
+ * no index file; failures are logged (the entries then only take room). */
+void imap_search_index_folder_gone(struct imap_cmd *cmd,
+				   const char *mailbox_id);
 
 /* imap_search_cmd_index_text: the texts SEARCH matches for message seq of
  * box (decoded header blocks and body parts as TEXT sees them, then the
