@@ -222,3 +222,55 @@ def test_index_off_writes_nothing(make_server, corpus):
     uid_search(imap, "BODY", "the")
     imap.logout()
     assert not index_path(plain).exists()
+
+
+def index_tool(server, *args):
+    import subprocess
+    return subprocess.run([str(conftest.BUILDDIR / "maildock-index"), "-c",
+                           str(server.conf)] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_index_tool_status_and_rebuild(make_server, corpus):
+    indexed, plain = pair(make_server)
+    files = corpus_files(corpus, 50, 60)
+    deliver_all(indexed, "dave", files)
+    queries = make_queries(files, 6, 60)
+    r = index_tool(indexed, "status", "dave@example.org")
+    assert r.returncode == 0, r.stderr
+    assert "no index yet" in r.stdout
+    compare(indexed, plain, queries)
+    r = index_tool(indexed, "status", "dave@example.org")
+    assert r.returncode == 0, r.stderr
+    assert "INBOX\t50\t50\t50\n" in r.stdout
+    r = index_tool(indexed, "rebuild", "dave@example.org", "INBOX")
+    assert r.returncode == 0, r.stderr
+    r = index_tool(indexed, "status", "dave@example.org", "INBOX")
+    assert "INBOX\t50\t0\t0\n" in r.stdout
+    compare(indexed, plain, queries)
+    r = index_tool(indexed, "status", "dave@example.org")
+    assert "INBOX\t50\t50\t50\n" in r.stdout
+    r = index_tool(indexed, "rebuild", "dave@example.org")
+    assert r.returncode == 0 and not index_path(indexed).exists()
+    compare(indexed, plain, queries)
+    assert index_tool(indexed, "status", "nobody@example.org").returncode == 1
+
+
+def test_index_delete_drops_folder_entries(make_server, corpus):
+    import sqlite3
+    indexed = make_server()
+    for path in corpus_files(corpus, 10, 70):
+        indexed.deliver("dave", path.read_bytes(), folder="Work")
+    imap = indexed.login_imap("dave")
+    assert imap.select("Work")[0] == "OK"
+    uid_search(imap, "TEXT", "the")
+    imap.close()
+    db = sqlite3.connect(str(index_path(indexed)))
+    assert db.execute("SELECT count(*) FROM msg").fetchone()[0] == 10
+    db.close()
+    assert imap.delete("Work")[0] == "OK"
+    imap.logout()
+    db = sqlite3.connect(str(index_path(indexed)))
+    assert db.execute("SELECT count(*) FROM msg").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM folder").fetchone()[0] == 0
+    db.close()
