@@ -340,8 +340,7 @@ imap_search_cmd_index_text(struct store_mailbox *box, uint32_t seq,
 	int ret;
 
 	memset(&c, 0, sizeof(c));
-	c.box = box;
-	c.seq = seq;
+	c.mail = store_mail_open(box, seq, scratch);
 	c.scratch = scratch;
 	/* TEXT's texts hold every header value and body text; header keys
 	 * also see the address forms, which are not in the header text */
