@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
 #include "storage/store-private.h"
 #include "storage/store-acl.h"
 #include "core/error.h"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
 #include "storage/store-specialuse.h"
 #include "core/error.h"
 #include "core/compat.h"

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-cache.h"
+#include "storage/maildir/maildir-tree.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 
