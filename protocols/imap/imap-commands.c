@@ -133,8 +133,16 @@ imap_command_finish(struct imap_cmd *cmd)
 	 * never EXPUNGE during FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
 	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
 	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
-	    r != -ERR_IO)
-		return r;
+	    r != -ERR_IO) {
+		/* the view could not be brought up to date (its folder was
+		 * deleted or renamed meanwhile): the command is answered with
+		 * that error, after a second sync that reports what the view
+		 * lost; only a failure of that one ends the session */
+		imap_command_error(cmd, r);
+		if ((r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
+		    r != -ERR_IO)
+			return r;
+	}
 	if (cmd->result.status == NULL) {
 		/* a handler that decided nothing is a bug, never silence */
 		slog_error(sess->s, "imap: %s ended without an answer",
