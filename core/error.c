@@ -25,7 +25,6 @@ static const char *const texts[ERR_MAX] = {
 	[ERR_SHUTDOWN] = "server shutting down",
 	[ERR_AGAIN] = "try again",
 	[ERR_KICKED] = "disconnected by the administrator",
-	[ERR_STALE] = "changed under the caller",
 };
 
 const char *

@@ -27,7 +27,6 @@ enum err_code {
 	ERR_SHUTDOWN,	/* the server is stopping */
 	ERR_AGAIN,	/* no data yet (non-blocking calls only) */
 	ERR_KICKED,	/* an admin ended the session (maildock-admin kick) */
-	ERR_STALE,	/* the object was renumbered or replaced: reopen it */
 	ERR_MAX
 };
 

@@ -77,8 +77,6 @@ step(struct imap_session *sess)
 	int r;
 
 	r = imap_sync_mailbox(sess);
-	if (r == -ERR_STALE)	/* renumbered: the session ends */
-		return finish(sess, r);
 	if (r < 0 && r != -ERR_IO && r != -ERR_TIMEOUT) {
 		finish(sess, 0);
 		return imap_reply_tagged(&idle->cmd, "NO", "%s",

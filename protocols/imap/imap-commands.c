@@ -173,7 +173,6 @@ handler_error(struct imap_cmd *cmd, int r)
 	case -ERR_TLS:
 	case -ERR_SHUTDOWN:
 	case -ERR_KICKED:
-	case -ERR_STALE:	/* the selected mailbox was renumbered */
 		return r;
 	default:
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));

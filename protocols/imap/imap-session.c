@@ -549,7 +549,6 @@ end_reason(struct imap_session *sess, int r)
 		{ -ERR_EOF, "eof", NULL },
 		{ -ERR_SHUTDOWN, "shutdown", "Server shutting down" },
 		{ -ERR_KICKED, "kicked", "Disconnected by the administrator" },
-		{ -ERR_STALE, "uidvalidity", "Mailbox UIDVALIDITY changed" },
 		{ -ERR_TIMEOUT, "timeout", "Autologout; idle for too long" },
 		{ -ERR_LIMIT, "limit", "[LIMIT] Command exceeds a limit" },
 		{ -ERR_SYNTAX, "syntax", "Protocol error" },

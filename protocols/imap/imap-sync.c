@@ -6,7 +6,6 @@
  * store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder gained
  * keywords.
  */
-#include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
@@ -94,14 +93,8 @@ imap_sync_mailbox(struct imap_session *sess)
 
 	if (sess->state != IMAP_ST_SELECTED || sess->box == NULL)
 		return 0;
-	uint32_t uidv = store_mailbox_uidvalidity(sess->box);
 	int r = store_mailbox_sync(sess->box, &cb, sess);
 	if (r < 0)
 		return r;
-	/* renumbered meanwhile (UIDs exhausted, or the UID lists reset):
-	 * UIDs never change within a session (RFC 3501 2.3.1.1), so the
-	 * session ends, as Dovecot ends it, and the client selects again */
-	if (store_mailbox_uidvalidity(sess->box) != uidv)
-		return -ERR_STALE;
 	return imap_sync_flags(sess);
 }
