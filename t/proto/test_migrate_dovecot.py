@@ -281,7 +281,9 @@ def fetchmail_count(port, tmp):
         '  options keep no rewrite sslproto "" mda "/bin/sh %s"\n'
         % (port, USERS["alice"][0], USERS["alice"][1], store))
     rc.chmod(0o600)
-    env = dict(os.environ, HOME=str(tmp), FETCHMAILHOME=str(tmp))
+    # its pid file per run (a stale one names a pid reused meanwhile);
+    # the id file, which carries what it fetched, is shared
+    env = dict(os.environ, HOME=str(run), FETCHMAILHOME=str(run))
     r = subprocess.run([FETCHMAIL, "-f", str(rc), "-i", str(tmp / "ids"),
                         "--nosyslog"], env=env, capture_output=True,
                        timeout=300)
