@@ -9,7 +9,7 @@
 set -euo pipefail
 build=(build-essential autoconf automake libtool pkg-config openssl
        libssl-dev libcrypt-dev libpam0g-dev libldap2-dev libmariadb-dev
-       libcap-dev libsystemd-dev zlib1g-dev)
+       libcap-dev libsystemd-dev zlib1g-dev libsqlite3-dev)
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
