@@ -25,15 +25,15 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 	struct imap_session *sess = cmd->sess;
 	struct sbuf b;
 	va_list ap;
-	int r;
+	int r, sr = 0;
 
 	/* untagged updates go before the tagged reply; never EXPUNGE during
 	 * FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
 	if (sess->state == IMAP_ST_SELECTED &&
 	    (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
-	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
-	    r != -ERR_IO)
-		return r;
+	    (sr = imap_sync_mailbox(sess)) < 0 && sr != -ERR_TIMEOUT &&
+	    sr != -ERR_IO && sr != -ERR_NOTFOUND)
+		return sr;
 	/* COPYUID of a large COPY can be long */
 	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&b, "%s %s ", cmd->tag != NULL ? cmd->tag : "*", status);
@@ -49,6 +49,12 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 	r = conn_write(sess->conn, b.data, b.len);
 	if (r == 0)
 		r = conn_flush(sess->conn);
+	if (r == 0 && sr == -ERR_NOTFOUND) {
+		/* the command's own answer first (a DELETE of the selected
+		 * mailbox did succeed), then the end of the session */
+		imap_sync_gone(sess);
+		return sr;
+	}
 	return r < 0 ? r : IMAP_CMD_DONE;
 }
 

@@ -107,6 +107,10 @@ struct maildir_wd {
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
+	dev_t id_dev;			/* the folder this object is: its */
+	ino_t id_ino;			/* cur/ when made (never changes) */
+	atomic_bool gone;		/* that folder was deleted, renamed
+					 * away or replaced (set under lock) */
 	char *root;			/* the user's Maildir (for quota) */
 	unsigned refs;			/* registry lock */
 	pthread_mutex_t lock;
@@ -125,8 +129,6 @@ struct maildir_folder {
 	unsigned kw_serial;		/* courierimapkeywords counter */
 	bool dovecot_kw;		/* dovecot-keywords exists */
 	bool nfs;			/* on NFS: coarser stamp trust */
-	char **kw_dead;			/* names of a replaced folder, kept */
-	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
 	unsigned compat;		/* MAILDIR_COMPAT_* kept here */
 	struct maildir_compat_seen seen[2];	/* Courier's, Dovecot's */
@@ -364,17 +366,31 @@ void maildir_stamp_settle(const struct maildir_folder *f,
 bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
 				const struct maildir_stamp *st);
 /* maildir_folder_get: the shared object of folder directory dir (user's
- * Maildir root), loaded on first use; a new reference in *f_r. 0,
- * -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
+ * Maildir root), loaded on first use; a new reference in *f_r. An object
+ * known to be gone (deleted, renamed away, or replaced by another folder
+ * of that name), or made for another cur/ directory, is never returned:
+ * its sessions keep it, a new one is made for the folder there now. One
+ * replaced under a reused inode shows at its next refresh (-ERR_NOTFOUND
+ * with f->gone): the caller then puts it and asks again.
+ * 0, -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
  * maildir_folder_put: drop the reference; the last one frees it. */
 int maildir_folder_get(const char *root, const char *dir,
 		       struct maildir_folder **f_r);
 void maildir_folder_put(struct maildir_folder **f);
 /* maildir_folder_refresh: with f->lock held, bring f up to date with the
  * disk; with claim, also take \Recent: *recent_from_r gets the first UID
- * claimed (UIDs >= it and < uidnext are recent to the caller). */
+ * claimed (UIDs >= it and < uidnext are recent to the caller).
+ * -ERR_NOTFOUND, and f->gone set for good, when f's folder is no longer
+ * at f->dir: its cur/ is missing or another directory, or its UID list
+ * has another UIDVALIDITY (RFC 3501 2.3.1.1: the UIDs f knows name
+ * nothing there); f then keeps its records and writes nothing. */
 int maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 			   uint32_t *recent_from_r);
+/* maildir_folder_here: 0 when f's folder is still at f->dir (one stat);
+ * else -ERR_NOTFOUND with f->gone set, as maildir_folder_refresh does.
+ * Writers check it first: a gone object must not rename, expunge or set
+ * keywords in the folder that took its path. f->lock held. */
+int maildir_folder_here(struct maildir_folder *f);
 /* maildir_folder_find / _find_base: the record of uid (binary search) or
  * of the file with base name base[0..len) (hash); NULL when none. Valid
  * until the records change (f->lock held). */
