@@ -60,6 +60,13 @@ struct store_ops {
 	int (*msg_parsed)(struct store_mailbox *mb, uint32_t seq,
 			  struct arena *a, bool with_bytes,
 			  struct mime_message **msg_r);
+	/* the bytes of message seq in a: read whole when small, else the
+	 * first prefix_max octets (*whole_r false) or, with prefix_max 0,
+	 * all of them mapped (released when a is reset). Errors as for
+	 * store_msg_open, -ERR_LIMIT (a's cap). */
+	int (*msg_read)(struct store_mailbox *mb, uint32_t seq,
+			struct arena *a, size_t prefix_max,
+			const void **data_r, size_t *len_r, bool *whole_r);
 	int (*msg_path)(struct store_mailbox *mb, uint32_t seq, char *buf,
 			size_t size);
 	const char *const *(*mailbox_keywords)(const struct store_mailbox *mb,

@@ -267,12 +267,13 @@ int store_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r);
  * allocated in arena a. With !with_bytes it comes from the folder's cache
  * (file "maildock-cache") when present, without reading the message file:
  * ENVELOPE, BODY, BODYSTRUCTURE and RFC822.SIZE can be answered, but
- * sections, header access and text need with_bytes. With with_bytes and
- * a cache hit on a file up to 1 MiB, the cached tree is used and the file
- * is read whole into a (its size must match the entry, else it is parsed
- * again); otherwise (larger file, or a cache miss) the file is mapped
- * into a (released when a is reset) and parsed, and the cache is filled
- * for the next time. Errors:
+ * sections, header access and text need with_bytes. With with_bytes the
+ * file's bytes come into a: read whole up to 256 KiB, mapped above (the
+ * mapping is released when a is reset); on a cache hit the cached tree
+ * takes them (their size must match the entry, else they are parsed
+ * again), on a miss they are parsed and the cache is filled for the next
+ * time. Protocol code wanting a message's bytes or header uses the handle
+ * of storage/store-mail.h, which comes here. Errors:
  * -ERR_INVAL (bad seq), -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
  * -ERR_LIMIT (a's cap). */
 int store_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,

@@ -41,6 +41,13 @@ store_acl_rights_parse(const char *s, unsigned *rights_r)
 	return 0;
 }
 
+unsigned
+store_acl_spelling(const char *s)
+{
+	return (strchr(s, 'c') != NULL ? STORE_ACL_AS_C : 0) |
+	       (strchr(s, 'k') != NULL ? STORE_ACL_AS_K : 0);
+}
+
 char *
 store_acl_rights_string(unsigned rights, bool obsolete, char *buf)
 {
@@ -58,7 +65,8 @@ store_acl_rights_string(unsigned rights, bool obsolete, char *buf)
 	return buf;
 }
 
-/* disk_rights: Courier's letters (c = create) in byte order */
+/* disk_rights: the letters in byte order, create spelled as it was
+ * given (Courier's c unless only k was) */
 static void
 disk_rights(unsigned rights, char *buf)
 {
@@ -66,8 +74,11 @@ disk_rights(unsigned rights, char *buf)
 	size_t n = 0;
 
 	store_acl_rights_string(rights & ~STORE_ACL_CREATE, false, tmp);
-	if (rights & STORE_ACL_CREATE)
+	if ((rights & STORE_ACL_CREATE) &&
+	    (rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) != STORE_ACL_AS_K)
 		buf[n++] = 'c';
+	if ((rights & STORE_ACL_CREATE) && (rights & STORE_ACL_AS_K))
+		buf[n++] = 'k';
 	for (const char *p = tmp; *p != '\0'; p++)
 		buf[n++] = *p;
 	buf[n] = '\0';
@@ -99,8 +110,20 @@ store_acl_find(const struct store_acl *acl, const char *ident)
 {
 	for (unsigned i = 0; i < acl->n; i++)
 		if (strcmp(acl->e[i].ident, ident) == 0)
-			return (int)acl->e[i].rights;
+			return (int)(acl->e[i].rights & STORE_ACL_ALL);
 	return -1;
+}
+
+/* spelled: rights with the create right's letters explicit (Courier's c
+ * when none was given) */
+static unsigned
+spelled(unsigned rights)
+{
+	if ((rights & STORE_ACL_CREATE) == 0)
+		return rights & STORE_ACL_ALL;
+	if ((rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) == 0)
+		rights |= STORE_ACL_AS_C;
+	return rights;
 }
 
 int
@@ -109,6 +132,7 @@ store_acl_update(struct store_acl *acl, const char *ident,
 {
 	unsigned i;
 
+	rights = spelled(rights);
 	if (!ident_ok(ident))
 		return -ERR_INVAL;
 	for (i = 0; i < acl->n; i++)
@@ -138,7 +162,12 @@ store_acl_update(struct store_acl *acl, const char *ident,
 		acl->e[i].rights = 0;
 		break;
 	}
-	if (acl->e[i].rights == 0) {
+	/* letters, as Courier keeps them: create stays while c or k does */
+	if ((acl->e[i].rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) != 0)
+		acl->e[i].rights |= STORE_ACL_CREATE;
+	else
+		acl->e[i].rights &= ~STORE_ACL_CREATE;
+	if ((acl->e[i].rights & STORE_ACL_ALL) == 0) {
 		memmove(&acl->e[i], &acl->e[i + 1],
 			(acl->n - i - 1) * sizeof(acl->e[0]));
 		acl->n--;
@@ -173,7 +202,7 @@ store_acl_rights(const struct store_acl *acl, const char *user, bool is_owner)
 			plus |= acl->e[i].rights;
 		}
 	}
-	plus &= ~minus;
+	plus &= ~minus & STORE_ACL_ALL;
 	if (is_owner)
 		plus |= STORE_ACL_ADMIN;
 	return plus;
@@ -205,6 +234,7 @@ parse(char *data, struct store_acl *acl)
 			if (store_acl_rights_parse(one, &r1) == 0)
 				rights |= r1;
 		}
+		rights |= store_acl_spelling(sp);
 		(void)store_acl_update(acl, line, STORE_ACL_REPLACE, rights);
 	}
 }
@@ -272,13 +302,18 @@ store_acl_get(struct store_user *u, const char *name, struct store_acl *acl)
 	}
 	acl->inherited = true;
 	acl->n = 0;
-	return store_acl_update(acl, "owner", STORE_ACL_REPLACE,
-				STORE_ACL_ALL);
+	/* Courier's default (maildir_acl_read without a file) */
+	if ((r = store_acl_update(acl, "owner", STORE_ACL_REPLACE,
+				  STORE_ACL_COURIER_ALL)) < 0)
+		return r;
+	return store_acl_update(acl, "administrators", STORE_ACL_REPLACE,
+				STORE_ACL_COURIER_ALL);
 }
 
-int
-store_acl_put(struct store_user *u, const char *name,
-	      const struct store_acl *acl)
+/* put_one: write acl as name's own file (store_acl_put without the
+ * ancestors) */
+static int
+put_one(struct store_user *u, const char *name, const struct store_acl *acl)
 {
 	char dir[MAILDIR_PATH_MAX], text[STORE_ACL_ENTRIES_MAX *
 				       (STORE_ACL_IDENT_MAX + 20)];
@@ -324,6 +359,31 @@ store_acl_put(struct store_user *u, const char *name,
 		file = enc;
 	}
 	return maildir_write_atomic(dir, file, text, len);
+}
+
+int
+store_acl_put(struct store_user *u, const char *name,
+	      const struct store_acl *acl)
+{
+	char buf[STORE_NAME_MAXLEN + 1], *dot;
+	struct store_acl *up;
+	int r = 0;
+
+	if (!maildir_name_is_inbox(name) && maildir_name_check(name) < 0)
+		return -ERR_INVAL;
+	/* as Courier's imapd does: each ancestor without a list of its own
+	 * first gets the one it inherits written down, so the files are the
+	 * ones Courier would have left (nearest first: writing a folder's
+	 * file changes only what lies below it) */
+	up = xmalloc(sizeof(*up));
+	str_copy(buf, name, sizeof(buf));
+	while (r == 0 && (dot = strrchr(buf, '.')) != NULL) {
+		*dot = '\0';
+		if ((r = store_acl_get(u, buf, up)) == 0 && up->inherited)
+			r = put_one(u, buf, up);
+	}
+	free(up);
+	return r < 0 ? r : put_one(u, name, acl);
 }
 
 int

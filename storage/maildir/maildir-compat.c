@@ -195,7 +195,7 @@ merge_into(struct maildir_uidlist *ul, const struct maildir_uidlist *o)
 	if (o->uidnext > ul->uidnext)
 		ul->uidnext = o->uidnext;
 	if (ul->n > 0 && ul->e[ul->n - 1].uid >= ul->uidnext)
-		ul->uidnext = ul->e[ul->n - 1].uid + 1;
+		ul->uidnext = maildir_uid_after(ul->e[ul->n - 1].uid);
 	return added;
 }
 

@@ -224,6 +224,8 @@ rebuild(struct maildir_folder *f, struct listing *l,
 		if (!used[i])
 			unknown[nu++] = l->names[i];
 	qsort(unknown, nu, sizeof(*unknown), cmp_arrival);
+	if (nu > 0 && maildir_folder_reserve_uids(f, nu))
+		*dirty_r = changed = true;
 	for (i = 0; i < nu; i++)
 		maildir_rec_append(f, f->uidnext++, unknown[i]);
 	if (nu > 0)
@@ -495,6 +497,9 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 		*changed_r |= rebuild(f, &l, e, f->n, &dirty);
 		free(e);
 	}
+	/* a list another server filled up to 2^32-1 */
+	if (maildir_folder_reserve_uids(f, 0))
+		dirty = *changed_r = true;
 	if (claim) {
 		*recent_from_r = f->first_recent;
 		if (f->first_recent < f->uidnext) {

@@ -100,6 +100,7 @@ const struct store_ops maildir_ops = {
 	.msg_internal_date = maildir_msg_internal_date,
 	.msg_open = maildir_msg_open,
 	.msg_parsed = maildir_msg_parsed,
+	.msg_read = maildir_msg_read,
 	.msg_path = maildir_msg_path,
 	.mailbox_keywords = maildir_mailbox_keywords,
 	.mailbox_sync = maildir_mailbox_sync,

@@ -291,6 +291,10 @@ struct maildir_uidlist {
 	char *more[2];			/* texts of lists merged in */
 	char guid[33];			/* dovecot-uidlist's G, or "" */
 };
+/* maildir_uid_after: the UIDNEXT that follows uid, held at 2^32-1 when
+ * uid is the last 32-bit value (no UIDNEXT can follow it: the folder is
+ * renumbered, see maildir_folder_reserve_uids). Pure. */
+uint32_t maildir_uid_after(uint32_t uid);
 /* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
  * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
  * none exists, -ERR_CORRUPT, -ERR_IO. Entries sorted by uid. */
@@ -412,6 +416,15 @@ void maildir_folder_recs_clear(struct maildir_folder *f);
  * written to uids[] (0 when a file vanished). f->lock held. */
 int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 		       uint32_t *uids);
+/* maildir_folder_reserve_uids: make room for need more UIDs below 2^32
+ * before they are handed out (the UID list locks held). UIDs are 32-bit
+ * and strictly ascending (RFC 3501 2.3.1.1): when the next need UIDs
+ * would pass 2^32-1, or a record already holds the last one (a list
+ * another server wrapped), f gets a new UIDVALIDITY and its records are
+ * renumbered from 1 in their order, as Dovecot does; UID 0 and a UID
+ * handed out before are never given. Returns whether it renumbered (the
+ * caller then writes the UID lists). f->lock held. */
+bool maildir_folder_reserve_uids(struct maildir_folder *f, size_t need);
 /* maildir_folder_changed: bump f->gen and call every watcher of f. */
 void maildir_folder_changed(struct maildir_folder *f);
 
@@ -492,6 +505,20 @@ void maildir_cache_free(struct maildir_cache *c);
 int maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq,
 		       struct arena *a, bool with_bytes,
 		       struct mime_message **msg_r);
+
+/* ---- maildir-read.c: a message file's bytes, one size policy */
+/* maildir_read_fd: the bytes of the regular file open on fd, in arena a:
+ * read whole when at most 256 KiB; else its first prefix_max octets read
+ * (*whole_r false), or with prefix_max 0 the whole file mapped (released
+ * when a is reset). *len_r octets at *data_r. Returns 0, -ERR_IO (not a
+ * regular file, read/fstat/mmap failed), -ERR_LIMIT (a's cap). */
+int maildir_read_fd(struct arena *a, int fd, size_t prefix_max,
+		    const void **data_r, size_t *len_r, bool *whole_r);
+/* maildir_msg_read: maildir_read_fd on message seq of the view (the
+ * store_ops msg_read). Also -ERR_INVAL, -ERR_NOTFOUND as maildir_msg_open. */
+int maildir_msg_read(struct store_mailbox *mb, uint32_t seq, struct arena *a,
+		     size_t prefix_max, const void **data_r, size_t *len_r,
+		     bool *whole_r);
 
 /* ---- maildir-quota.c: Maildir++ maildirsize of the Maildir root */
 /* maildir_quota_set_rule: make rule ("<n>S,<n>C") the quota, recounting
