@@ -89,7 +89,8 @@ void
 imap_sync_gone(struct imap_session *sess)
 {
 	/* the selected mailbox was deleted, renamed away, or replaced by a
-	 * new one of that name (another UIDVALIDITY). RFC 3501 2.3.1.1 and
+	 * new one of that name, or renumbered (another UIDVALIDITY: its UIDs
+	 * ran out, or an admin reset its UID list). RFC 3501 2.3.1.1 and
 	 * RFC 9051 2.3.1.1: the UIDs of one UIDVALIDITY never name other
 	 * messages, and no response unselects a mailbox (RFC 9051 7.1's
 	 * CLOSED code only comes with a SELECT). Dovecot ends such a session
@@ -97,8 +98,8 @@ imap_sync_gone(struct imap_session *sess)
 	 * session state is inconsistent, please relogin."); so do we, rather
 	 * than show the new folder's messages, or a folder emptied by
 	 * EXPUNGEs, under the old UIDVALIDITY. */
-	imap_session_bye(sess, "Selected mailbox was deleted, have to "
-			 "disconnect");
+	imap_session_bye(sess, "Selected mailbox was deleted or its "
+			 "UIDVALIDITY changed, have to disconnect");
 }
 
 int

@@ -144,6 +144,11 @@ maildir_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 
 	pthread_mutex_lock(&v->f->lock);
 	r = maildir_folder_refresh(v->f, false, !v->readonly, &recent_from);
+	/* renumbered under a new UIDVALIDITY (UIDs ran out): the view's
+	 * UIDs name nothing any more, as when the folder is gone */
+	if (r == 0 && v->uidvalidity != 0 &&
+	    v->uidvalidity != v->f->uidvalidity)
+		r = -ERR_NOTFOUND;
 	if (r == 0)
 		merge(v, recent_from, cb, ctx);
 	pthread_mutex_unlock(&v->f->lock);

@@ -57,6 +57,8 @@ def test_model_seeds_found_by_the_soak(server, alice, bob, seed, steps):
     folder renamed onto the name of one deleted while a session still had
     it selected listed none of its messages (2053) or lost their keywords
     (2047), the deleted folder's object serving the path again."""
+    if SOAK > 0:
+        pytest.skip("bench/model-soak.sh runs seeds of its own")
     assert run_seed(server, seed, steps)[0] > 0
 
 
