@@ -5,6 +5,12 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/store-private.h \
 	storage/store-mail.h storage/store-mail.c \
 	storage/maildir/maildir.h \
+	storage/maildir/maildir-uidlist.h \
+	storage/maildir/maildir-keywords.h \
+	storage/maildir/maildir-sync.h \
+	storage/maildir/maildir-cache.h \
+	storage/maildir/maildir-tree.h \
+	storage/maildir/maildir-quota.h \
 	storage/maildir/mutf7.c \
 	storage/maildir/maildir-names.c \
 	storage/maildir/maildir-flags.c \
@@ -27,7 +33,10 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-read.c \
 	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
+storage_libstorage_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+storage_libstorage_la_LIBADD = $(SQLITE_LIBS)
 include storage/mime/local.mk
+include storage/fts/local.mk
 include storage/maildir/acl.mk
 include storage/maildir/specialuse.mk
 include storage/maildir/info.mk

@@ -136,6 +136,11 @@ int store_acl_modify(struct store_user *u, const char *name,
 		     const char *ident, enum store_acl_mode mode,
 		     unsigned rights, struct store_acl *acl);
 
+/* store_acl_ident_valid: whether ident (disk form, with an optional
+ * leading '-') can be an entry's identifier: 1 to STORE_ACL_IDENT_MAX
+ * bytes after the '-', none <= ' ' or DEL. Pure. */
+bool store_acl_ident_valid(const char *ident);
+
 /* store_acl_find: the rights of the entry ident (disk form; STORE_ACL_ALL
  * bits only), or -1 when acl has none. Pure. */
 int store_acl_find(const struct store_acl *acl, const char *ident);

@@ -55,11 +55,11 @@ int imap_acl_resolve(struct imap_cmd *cmd, const char *name,
 		     struct imap_acl_box *b);
 
 /* imap_acl_require: resolve name and check that the user has every right
- * in need (STORE_ACL_*). Returns 0 when allowed; 1 after it answered the
- * command itself (NO [NOPERM], NO [NONEXISTENT], ...); a negative error
- * when that answer could not be written. Callers:
- *	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &b)) != 0)
- *		return r > 0 ? IMAP_CMD_DONE : r;			*/
+ * in need (STORE_ACL_*). Returns 0 when allowed, else a negative error
+ * with the command's answer set (NO [NOPERM] naming the missing rights,
+ * NO [NONEXISTENT], ...: imap.h, handler results). Callers:
+ *	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &b)) < 0)
+ *		return r;						*/
 int imap_acl_require(struct imap_cmd *cmd, const char *name, unsigned need,
 		     struct imap_acl_box *b);
 
@@ -71,20 +71,10 @@ int imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 
 /* imap_acl_require_copy: COPY/MOVE destination name: i on it. *b as
  * imap_acl_require; *across_r tells that it is in another user's Maildir
- * than the selected mailbox (storage copies within one Maildir: use
- * imap_acl_copy_across then). Returns as imap_acl_require. */
+ * than the selected mailbox (copy with store_copy_to then, the copied
+ * flags filtered by imap_acl_flags_mask). Returns as imap_acl_require. */
 int imap_acl_require_copy(struct imap_cmd *cmd, const char *name,
 			  struct imap_acl_box *b, bool *across_r);
-
-/* imap_acl_copy_across: store_copy / store_move (same contract, same
- * outputs) into dst in another Maildir, message by message as APPENDs
- * (imap-acl-copy.c); dst's rights filter the copied flags. Not all or
- * nothing: after a failure, messages copied so far stay in dst; MOVE
- * expunges the sources only after every copy exists, so nothing is lost. */
-int imap_acl_copy_across(struct imap_cmd *cmd, const uint32_t *seqs,
-			 uint32_t n, const struct imap_acl_box *dst, bool move,
-			 uint32_t *uidv_r, uint32_t *dst_uids_r,
-			 store_expunged_fn *expunged, void *ctx);
 
 /* imap_acl_require_selected: the same check on the selected mailbox. */
 int imap_acl_require_selected(struct imap_cmd *cmd, unsigned need);

@@ -16,6 +16,7 @@
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-search.h"
 #include "protocols/imap/imap-search-cmd.h"
+#include "protocols/imap/imap-search-index.h"
 #include "core/compat.h"
 
 /* Memory one message's parse and decoded texts may take. */
@@ -98,15 +99,15 @@ address_texts(struct msg_ctx *c, struct sview raw, imap_search_chunk_fn *fn,
 	return 0;
 }
 
+static const char *const address_fields[] = {
+	"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+};
+
 static bool
 is_address_field(const char *name)
 {
-	static const char *const fields[] = {
-		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-	};
-
-	for (size_t i = 0; i < N_ELEMENTS(fields); i++)
-		if (strcasecmp(name, fields[i]) == 0)
+	for (size_t i = 0; i < N_ELEMENTS(address_fields); i++)
+		if (strcasecmp(name, address_fields[i]) == 0)
 			return true;
 	return false;
 }
@@ -329,6 +330,26 @@ static const struct imap_search_msg_ops msg_ops = {
 	op_header, op_body, op_text
 };
 
+int
+imap_search_cmd_index_text(struct store_mailbox *box, uint32_t seq,
+			   struct arena *scratch,
+			   imap_search_index_chunk_fn *fn, void *fctx)
+{
+	struct msg_ctx c;
+	size_t i;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.mail = store_mail_open(box, seq, scratch);
+	c.scratch = scratch;
+	/* TEXT's texts hold every header value and body text; header keys
+	 * also see the address forms, which are not in the header text */
+	ret = op_text(&c, 0, fn, fctx);
+	for (i = 0; ret == 0 && i < N_ELEMENTS(address_fields); i++)
+		ret = op_header(&c, address_fields[i], fn, fctx);
+	return ret;
+}
+
 /* which cheap fields the program reads */
 struct uses {
 	bool date, size, keywords, save_date, object_ids;
@@ -449,6 +470,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	struct imap_search_msg m;
 	struct msg_ctx c;
 	struct uses u = { false, false, false, false, false };
+	struct imap_search_index_filter *fl;
 	uint32_t *seqs;
 	int ret = 0;
 
@@ -459,7 +481,11 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	}
 	uses_scan(prog, &u);
 	max_uid = count > 0 ? store_msg_get(box, count)->uid : 0;
+	imap_search_index_filter(cmd, prog, &fl);
 	for (seq = 1; seq <= count; seq++) {
+		if (fl != NULL &&
+		    imap_search_index_skip(fl, store_msg_get(box, seq)->uid))
+			continue;
 		memset(&m, 0, sizeof(m));
 		memset(&c, 0, sizeof(c));
 		c.mail = store_mail_open(box, seq, scratch);
@@ -479,6 +505,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 		else if (ret < 0)
 			break;
 	}
+	imap_search_index_filter_free(&fl);
 	arena_free(&scratch);
 	if (ret < 0)
 		return ret;
@@ -508,10 +535,10 @@ int
 imap_search_cmd_run_error(struct imap_cmd *cmd, int err)
 {
 	if (err == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "NO", "[LIMIT] Search needs "
+		return imap_command_done(cmd, "NO", "[LIMIT] Search needs "
 					 "too much memory");
 	slog_warn(cmd->sess->s, "search failed: %s", err_str(err));
-	return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Search failed");
+	return imap_command_done(cmd, "NO", "[SERVERBUG] Search failed");
 }
 
 /* the parser's arguments as the search parser's (lists bounded by the
@@ -628,7 +655,7 @@ int
 imap_search_cmd_parse_error(struct imap_cmd *cmd, int err, const char *error)
 {
 	if (err == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[BADCHARSET ("
+		return imap_command_done(cmd, "NO", "[BADCHARSET ("
 					 IMAP_SEARCH_CHARSETS ")] %s", error);
-	return imap_reply_tagged(cmd, "BAD", "%s", error);
+	return imap_command_done(cmd, "BAD", "%s", error);
 }

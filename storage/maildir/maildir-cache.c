@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-cache.h"
 #include "storage/mime/mime.h"
 #include "core/arena.h"
 #include "core/sbuf.h"

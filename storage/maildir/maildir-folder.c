@@ -11,6 +11,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-cache.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/compat.h"

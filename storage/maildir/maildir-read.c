@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-cache.h"
 #include "storage/mime/mime.h"
 #include "core/arena.h"
 #include "core/error.h"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
 #include "core/error.h"
 #include "core/compat.h"
 

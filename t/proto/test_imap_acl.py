@@ -496,3 +496,40 @@ def test_permanentflags_follow_rights(pair):
     assert any(l.startswith("* OK [PERMANENTFLAGS (\\Answered \\Flagged "
                             "\\Deleted \\Seen \\Draft") and "\\*)" in l
                for l in lines), lines
+
+
+def test_move_across_owners_is_all_or_nothing(pair):
+    """MOVE into another owner's folder is one storage operation: when the
+    owner's quota refuses the second message, none is copied and the
+    sources stay (streaming each message as an APPEND left the first one
+    in both folders); a MOVE that fits keeps COPYUID and the flags the
+    rights allow."""
+    srv, a, b = pair
+    tagged(a, "CREATE Team")
+    grant(a, "Team", "lrsi")
+    for i in range(2):
+        srv.deliver("bob", "Subject: m%d\r\n\r\n%s\r\n" % (i, "x" * 150))
+    (srv.maildir("alice") / "maildirsize").write_text("250S,1000C\n0 0\n")
+    lines, t = tagged(b, "SELECT INBOX")
+    assert "* 2 EXISTS" in lines, lines
+    tagged(b, "STORE 1:2 +FLAGS (\\Seen \\Flagged)")
+    lines, t = tagged(b, 'UID MOVE 1:2 "%sTeam"' % SHARED)
+    assert t.startswith("NO [OVERQUOTA]"), t
+    assert not any("EXPUNGE" in l for l in lines), lines
+    lines, _ = tagged(a, "STATUS Team (MESSAGES)")
+    assert "MESSAGES 0" in lines[0], lines
+    lines, _ = tagged(b, "STATUS INBOX (MESSAGES)")
+    assert "MESSAGES 2" in lines[0], lines
+    # one message fits: moved, COPYUID names it, \Seen kept (s), \Flagged
+    # dropped (no w)
+    lines, t = tagged(b, 'UID MOVE 2 "%sTeam"' % SHARED)
+    assert t.startswith("OK"), t
+    assert any(re.match(r"\* OK \[COPYUID \d+ 2 1\]", l) for l in lines), \
+        lines
+    assert "* 2 EXPUNGE" in lines, lines
+    tagged(a, "SELECT Team")
+    lines, _ = tagged(a, "FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert "\\Seen" in lines[0] and "\\Flagged" not in lines[0], lines
+    assert any("m1" in l for l in lines), lines
+    lines, _ = tagged(b, "STATUS INBOX (MESSAGES)")
+    assert "MESSAGES 1" in lines[0], lines
