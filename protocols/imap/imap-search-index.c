@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/arena.h"
 #include "core/auth.h"
@@ -62,6 +63,12 @@ const struct conf_table imap_search_index_conf_table = {
 #define INDEX_MAX_KEYS 16
 /* A batch of decoded messages is written in one transaction, so the
  * write lock is held for the inserts only, never while decoding. */
+/* how long one SEARCH spends adding messages to the index: a first SEARCH
+ * of a 100,000-message folder would otherwise wait minutes for the whole
+ * folder (and the client time out); what is left unindexed is scanned,
+ * and each later SEARCH indexes the next part */
+#define INDEX_TIME_BUDGET_MS 2000
+
 #define INDEX_BATCH_MSGS 256
 #define INDEX_BATCH_BYTES (16u * 1024 * 1024)
 /* Memory for one message's parse and decoding (as the scan's). */
@@ -252,9 +259,21 @@ batch_add(struct batch *b, struct store_mailbox *box, uint32_t seq,
 	b->start[++b->n] = b->text.len;
 }
 
+/* milliseconds of CLOCK_MONOTONIC since *start */
+static long long
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 /* bring folder's entries in line with the view: drop the UIDs the view no
  * longer has (up to its last UID: newer ones are other sessions' news),
- * index those it lacks. *changed_r tells whether anything was written. */
+ * index those it lacks, for at most INDEX_TIME_BUDGET_MS. *changed_r tells
+ * whether anything was written. */
 static int
 index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
 	   const struct search_index_settings *s,
@@ -264,6 +283,8 @@ index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
 	uint32_t count = store_mailbox_count(box), seq, uid, max_uid;
 	struct arena *scratch;
 	struct batch *b;
+	struct timespec start;
+	bool out_of_time = false;
 	size_t i = 0;
 	int ret = 0;
 
@@ -280,7 +301,8 @@ index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
 	b->text_max = INDEX_BATCH_BYTES + s->max_part_size * 2;
 	sbuf_init(&b->text, NULL, b->text_max + 1);
 	sbuf_init(&b->raw, NULL, s->max_part_size + 1);
-	for (seq = 1; seq <= count && ret == 0; seq++) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (seq = 1; seq <= count && ret == 0 && !out_of_time; seq++) {
 		uid = store_msg_get(box, seq)->uid;
 		for (; i < n && e[i].uid < uid; i++) {
 			/* expunged */
@@ -293,10 +315,15 @@ index_sync(struct imap_session *sess, struct fts_index *idx, int64_t folder,
 		}
 		batch_add(b, box, seq, uid, scratch);
 		*changed_r = true;
-		if (b->n == INDEX_BATCH_MSGS || b->text.len >= INDEX_BATCH_BYTES)
+		if (b->n == INDEX_BATCH_MSGS ||
+		    b->text.len >= INDEX_BATCH_BYTES) {
 			ret = batch_flush(idx, folder, b);
+			out_of_time = elapsed_ms(&start) >= INDEX_TIME_BUDGET_MS;
+		}
 	}
-	for (; ret == 0 && i < n && e[i].uid <= max_uid; i++) {
+	/* entries past where the budget stopped belong to messages still
+	 * there: only a pass to the end knows which others were expunged */
+	for (; ret == 0 && !out_of_time && i < n && e[i].uid <= max_uid; i++) {
 		ret = fts_index_remove(idx, folder, e[i].uid);
 		*changed_r = true;
 	}

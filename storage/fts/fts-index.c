@@ -174,8 +174,22 @@ cut_short(const char *path)
 static int
 open_once(const char *path, const char *tag, struct fts_index *idx)
 {
-	int rc, ret;
+	struct stat st;
+	int rc, ret, fd;
+	bool ok;
 
+	/* only a regular file is ours to open: a FIFO there would block the
+	 * open (and the SEARCH) for ever. Made here, the file is the user's
+	 * alone (SQLite would make it 0644, and its -wal and -shm files take
+	 * the database's mode): it holds the text of the user's mail. */
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return -ERR_IO;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	if (!ok)
+		return -ERR_IO;
 	if (cut_short(path))
 		return -ERR_CORRUPT;
 	rc = sqlite3_open_v2(path, &idx->db, SQLITE_OPEN_READWRITE |

@@ -6,6 +6,7 @@ index file is damaged, and after a SIGKILL while indexing."""
 import email
 import email.policy
 import os
+import stat
 import random
 import threading
 import time
@@ -212,6 +213,28 @@ def test_index_sigkill_while_indexing(make_server, corpus):
         indexed.proc = None
         indexed.start()
     compare(indexed, plain, queries)
+
+
+def test_index_is_the_users_alone(make_server, corpus):
+    """The index holds the text of the user's mail: mode 0600, with its
+    WAL files, whatever the umask."""
+    indexed, plain = pair(make_server)
+    files = corpus_files(corpus, 20, 60)
+    deliver_all(indexed, "dave", files)
+    compare(indexed, plain, make_queries(files, 2, 60))
+    for p in index_path(indexed).parent.glob(INDEX_FILE + "*"):
+        assert p.stat().st_mode & 0o077 == 0, p
+
+
+def test_index_path_not_a_file_falls_back_to_scan(make_server, corpus):
+    """Something else than a regular file where the index goes (a FIFO,
+    whose open would block for ever) leaves SEARCH answering by scan."""
+    indexed, plain = pair(make_server)
+    files = corpus_files(corpus, 20, 70)
+    deliver_all(indexed, "dave", files)
+    os.mkfifo(index_path(indexed))
+    compare(indexed, plain, make_queries(files, 5, 70))
+    assert stat.S_ISFIFO(index_path(indexed).lstat().st_mode)
 
 
 def test_index_off_writes_nothing(make_server, corpus):
