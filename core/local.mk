@@ -8,6 +8,7 @@ core_libcore_la_SOURCES = \
 	core/conn.c core/conn.h \
 	core/connlimit.c core/connlimit.h \
 	core/control.c core/control.h \
+	core/detach.c core/detach.h \
 	core/conn-deflate.c core/conn-deflate.h \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \

@@ -22,6 +22,7 @@
 #include "core/conn.h"
 #include "core/connlimit.h"
 #include "core/control.h"
+#include "core/detach.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -314,7 +315,7 @@ open_log_sink(bool foreground, char **error_r)
 	return r;
 }
 
-/* After daemon(): the pid is final. Before the privilege drop: the
+/* After detach_start(): the pid is final. Before the privilege drop: the
  * pidfile's directory is usually root's. */
 static int
 write_pidfile(char **error_r)
@@ -362,6 +363,7 @@ worker_main(unsigned index)
 	struct conf *conf = conf_current();
 
 	in_worker = true;
+	detach_forget();
 	setup_signals();
 	stats_process_register();
 	/* the sessions are here: this worker's own control socket lists and
@@ -377,6 +379,7 @@ worker_main(unsigned index)
 		free(error);
 	}
 	conf_unref(&conf);
+	master_worker_ready();
 	listener_run(sig_pipe[0], on_wake);
 
 	log_debug("core", "worker %u stopping sessions=%u", index,
@@ -395,6 +398,19 @@ worker_main(unsigned index)
 	return 0;
 }
 
+static unsigned nworkers;
+
+/* every worker serves: what tests, systemd and the shell that started us
+ * wait for */
+static void
+ready(void)
+{
+	log_info("core", "started version=%s listeners=%zu workers=%u",
+		 PACKAGE_VERSION, listener_count(), nworkers);
+	notify_ready();
+	detach_ready();
+}
+
 static int
 serve(void)
 {
@@ -402,7 +418,8 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace };
+		worker_main, master_signal, notify_reloaded, shutdown_grace,
+		ready };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -422,6 +439,7 @@ serve(void)
 			    : drop_privileges(conf, set, &error);
 	if (r < 0) {
 		log_error("core", "%s", error);
+		detach_fail(error);
 		free(error);
 		conf_unref(&conf);
 		return 1;
@@ -431,12 +449,9 @@ serve(void)
 	/* what the workers share: made before they are forked */
 	connlimit_init(set->max_connections);
 	auth_throttle_init();
-	unsigned n = master_worker_count(set->workers);
-	log_info("core", "started version=%s listeners=%zu workers=%u",
-		 PACKAGE_VERSION, listener_count(), n);
+	nworkers = master_worker_count(set->workers);
 	conf_unref(&conf);
-	notify_ready();
-	master_run(sig_pipe[0], n, &hooks);
+	master_run(sig_pipe[0], nworkers, &hooks);
 
 	listener_close_all();
 	auth_deinit();
@@ -511,14 +526,16 @@ main(int argc, char **argv)
 		free(error);
 		return 1;
 	}
-	if (!foreground && daemon(0, 0) < 0) {
-		log_error("core", "daemon: %s", strerror(errno));
+	if (!foreground && detach_start(&error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
 		return 1;
 	}
 	if (write_pidfile(&error) < 0) {
 		log_error("core", "%s", error);
 		if (foreground)
 			fprintf(stderr, "maildockd: %s\n", error);
+		detach_fail(error);
 		free(error);
 		return 1;
 	}

@@ -29,6 +29,9 @@ struct master_hooks {
 	void (*reloaded)(bool ok);
 	/* seconds SIGTERM lets the workers' sessions end, at most */
 	unsigned (*shutdown_timeout)(void);
+	/* every worker of the first start said master_worker_ready: the
+	 * server serves (called once) */
+	void (*ready)(void);
 };
 
 /* master_worker_count: the number of workers for the setting
@@ -49,5 +52,10 @@ int master_run(int sig_fd, unsigned n, const struct master_hooks *h);
  * master asked for; ok says whether it took. The master logs the reload
  * once every worker has answered. Async-signal-unsafe; thread-safe. */
 void master_worker_reloaded(bool ok);
+
+/* master_worker_ready: in a worker, when it serves (its control socket
+ * made, about to accept). The master calls hooks->ready once every worker
+ * of the first start has said so. Thread-safe. */
+void master_worker_ready(void);
 
 #endif

@@ -4,6 +4,7 @@ systemd unit."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -158,7 +159,6 @@ def test_systemd_unit_verifies(tmp_path):
 def test_sd_notify_ready_reloading_stopping(tmp_path):
     if "#define HAVE_SYSTEMD 1" not in (BUILDDIR / "config.h").read_text():
         pytest.skip("built without libsystemd (libsystemd-dev)")
-    import socket
     addr = str(tmp_path / "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(addr)
@@ -184,3 +184,41 @@ def test_sd_notify_ready_reloading_stopping(tmp_path):
         proc.wait(timeout=30)
         log.close()
         sock.close()
+
+
+def test_background_start_waits_until_it_serves(tmp_path):
+    """Without -F the command returns once the server serves: 0, with the
+    control socket made and the port answering at once."""
+    pid_file = tmp_path / "maildockd.pid"
+    srv = Maildock(tmp_path, {"server.pid_file": str(pid_file),
+                              "log.file": str(tmp_path / "log")})
+    r = subprocess.run([str(BUILDDIR / "maildockd"), "-c", str(srv.conf)],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        assert r.returncode == 0, r.stderr
+        assert "core: started" in text(tmp_path / "log")
+        assert srv.imap().noop()[0] == "OK"
+        who = subprocess.run([str(BUILDDIR / "maildock-admin"), "-c",
+                              str(srv.conf), "who"], capture_output=True,
+                             text=True, timeout=30)
+        assert who.returncode == 0, who.stderr
+    finally:
+        wait_for(lambda: text(pid_file).endswith("\n"), "the pidfile")
+        stop_daemon(int(text(pid_file)))
+
+
+def test_background_start_that_fails_exits_1_and_says_why(tmp_path):
+    srv = Maildock(tmp_path, {"log.file": str(tmp_path / "log")})
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", srv.imap_port))
+    taken.listen(1)
+    try:
+        r = subprocess.run([str(BUILDDIR / "maildockd"), "-c",
+                            str(srv.conf)], capture_output=True, text=True,
+                           timeout=60)
+    finally:
+        taken.close()
+    assert r.returncode == 1
+    assert "127.0.0.1:%d" % srv.imap_port in r.stderr
+    assert "in use" in r.stderr
+    assert "core: started" not in text(tmp_path / "log")
