@@ -37,7 +37,7 @@ struct control_settings {
 #define S(k, f, d, doc_) { k, CONF_STRING, \
 	offsetof(struct control_settings, f), d, .doc = doc_ }
 static const struct conf_setting control_conf_settings[] = {
-	S("control.socket_dir", socket_dir, RUNSTATEDIR "/maildock",
+	S("control.socket_dir", socket_dir, "/run/maildock",
 	  "where each server process makes its control socket"),
 	S("control.admin_group", admin_group, "",
 	  "group whose members may use maildock-admin; empty: root only"),

@@ -222,3 +222,23 @@ def test_background_start_that_fails_exits_1_and_says_why(tmp_path):
     assert "127.0.0.1:%d" % srv.imap_port in r.stderr
     assert "in use" in r.stderr
     assert "core: started" not in text(tmp_path / "log")
+
+
+def test_make_install_puts_manuals_and_documents(tmp_path):
+    """What an admin reads after make install: every manual page and the
+    documents (doc/*.md, README.md) in the documentation directory."""
+    r = subprocess.run(["make", "-s", "-C", str(BUILDDIR), "install-data",
+                        "DESTDIR=" + str(tmp_path)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    installed = {p.name for p in tmp_path.rglob("*") if p.is_file()}
+    for page in ("maildockd.8", "maildock.conf.5", "maildock-admin.8",
+                 "maildock-auth.8", "maildock-pw.1", "maildirmake.1",
+                 "maildock-migrate.1"):
+        assert page in installed, page
+    docs = next(tmp_path.rglob("doc/maildock"))
+    for name in ("README.md", "ARCHITECTURE.md", "SECURITY.md", "auth.md",
+                 "maildock.logrotate"):
+        assert (docs / name).is_file(), name
+    conf5 = next(tmp_path.rglob("maildock.conf.5")).read_text()
+    assert "@confdir@" not in conf5
