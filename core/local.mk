@@ -1,6 +1,7 @@
 # core/: sockets, threads, TLS streams, configuration, logging, auth loader.
 noinst_LTLIBRARIES += core/libcore.la
 core_libcore_la_SOURCES = \
+	core/acceptor.c core/acceptor.h \
 	core/arena.c core/arena.h \
 	core/auth.c core/auth.h \
 	core/compat.c core/compat.h \

@@ -375,7 +375,7 @@ worker_main(unsigned index)
 		error = NULL;
 	}
 	if (index == 0 && metrics_start(&error) < 0) {
-		log_error("core", "worker 0: %s", error);
+		log_error("core", "worker 0: metrics: %s", error);
 		free(error);
 	}
 	conf_unref(&conf);
