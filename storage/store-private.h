@@ -99,6 +99,7 @@ struct store_ops {
 	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
 			 uint64_t *bytes_limit, uint64_t *msgs_used,
 			 uint64_t *msgs_limit);
+	int (*quota_recalc)(struct store_user *u);
 	int (*pop3_uidl)(struct store_mailbox *mb, uint32_t seq, char *buf,
 			 size_t size);
 	int (*pop3_lock)(struct store_mailbox *mb);

@@ -325,6 +325,12 @@ store_quota_get(struct store_user *u, uint64_t *bytes_used,
 }
 
 int
+store_quota_recalc(struct store_user *u)
+{
+	return u->ops->quota_recalc(u);
+}
+
+int
 store_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
 		size_t size)
 {

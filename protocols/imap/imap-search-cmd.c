@@ -574,7 +574,14 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 			 const struct imap_search_key *prog,
 			 uint32_t **seqs_r, uint32_t *n_r)
 {
-	struct store_mailbox *box = cmd->sess->box;
+	return imap_search_box(cmd->sess->box, cmd->arena, prog, seqs_r, n_r);
+}
+
+int
+imap_search_box(struct store_mailbox *box, struct arena *a,
+		const struct imap_search_key *prog, uint32_t **seqs_r,
+		uint32_t *n_r)
+{
 	uint32_t count = store_mailbox_count(box), seq, n = 0, max_uid;
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct imap_search_msg m;
@@ -583,7 +590,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	uint32_t *seqs;
 	int ret = 0;
 
-	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));
+	seqs = arena_alloc(a, (count ? count : 1) * sizeof(*seqs));
 	if (seqs == NULL) {
 		arena_free(&scratch);
 		return -ERR_LIMIT;
