@@ -5,6 +5,7 @@
  */
 #include "storage/store-private.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/compat.h"
 
 int
@@ -192,8 +193,10 @@ store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 		   void *ctx)
 {
 	static const struct store_sync_cb none;
+	int r = mb->ops->mailbox_sync(mb, cb != NULL ? cb : &none, ctx);
 
-	return mb->ops->mailbox_sync(mb, cb != NULL ? cb : &none, ctx);
+	stats_mailbox_sync(r == 0);
+	return r;
 }
 
 int

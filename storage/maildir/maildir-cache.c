@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/sbuf.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/compat.h"
 
 #define CACHE_FILE	"maildock-cache"
@@ -312,6 +313,7 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		if (r != 0)
 			cached = NULL;	/* parse the file below */
 		else if (!with_bytes) {
+			stats_cache_lookup(true);
 			*msg_r = cached;
 			return 0;
 		}
@@ -321,6 +323,7 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		return r;
 	if (cached != NULL && (r = attach_fd(a, fd, cached)) == 0) {
 		close(fd);
+		stats_cache_lookup(true);
 		*msg_r = cached;
 		return 0;
 	}
@@ -328,6 +331,7 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		close(fd);
 		return -ERR_IO;
 	}
+	stats_cache_lookup(false);
 	r = mime_parse_fd(a, fd, msg_r);
 	close(fd);
 	if (r < 0 || blen == 0 || ent_size == (*msg_r)->size)
