@@ -4,6 +4,7 @@
  * something, over its control sockets (one per server process, found in
  * control.socket_dir of the same configuration file as maildockd -c). The
  * answers of every process are merged; output is aligned text or JSON.
+ * The account and mail commands run here, on the Maildir (admin-mail.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,13 +25,6 @@
 #define REPLY_MAX (16u << 20)
 #define COLS_MAX 16
 
-enum {
-	EXIT_OK = ADMIN_EXIT_OK,
-	EXIT_REFUSED = ADMIN_EXIT_REFUSED,
-	EXIT_USAGE = ADMIN_EXIT_USAGE,
-	EXIT_NOSERVER = ADMIN_EXIT_NOSERVER,
-	EXIT_PERM = ADMIN_EXIT_PERM,
-};
 /* arguments of a query or of a list of folders, at most */
 #define ARGS_MAX 256
 
@@ -237,7 +231,7 @@ fan_out(const char *dir, const char *line, bool first_only,
 
 	*servers_r = 0;
 	if (d == NULL)
-		return errno == EACCES ? EXIT_PERM : EXIT_NOSERVER;
+		return errno == EACCES ? ADMIN_EXIT_PERM : ADMIN_EXIT_NOSERVER;
 	while ((de = readdir(d)) != NULL && !(first_only && *servers_r > 0)) {
 		char path[4096];
 		struct sbuf reply;
@@ -262,10 +256,10 @@ fan_out(const char *dir, const char *line, bool first_only,
 	}
 	closedir(d);
 	if (refused)
-		return EXIT_REFUSED;
+		return ADMIN_EXIT_REFUSED;
 	if (*servers_r == 0)
-		return perm ? EXIT_PERM : EXIT_NOSERVER;
-	return EXIT_OK;
+		return perm ? ADMIN_EXIT_PERM : ADMIN_EXIT_NOSERVER;
+	return ADMIN_EXIT_OK;
 }
 
 /* kick: the sum of every server's count */
@@ -281,7 +275,7 @@ print_kicked(char *rows, char **args, bool json)
 	else
 		printf("kicked %lu session%s of %s\n", n, n == 1 ? "" : "s",
 		       args[0]);
-	return n > 0 ? EXIT_OK : EXIT_REFUSED;
+	return n > 0 ? ADMIN_EXIT_OK : ADMIN_EXIT_REFUSED;
 }
 
 static int
@@ -289,7 +283,7 @@ print_who(char *rows, char **args, bool json)
 {
 	(void)args;
 	print_table(rows, json);
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 static int
@@ -297,7 +291,7 @@ print_counters(char *rows, char **args, bool json)
 {
 	(void)args;
 	print_stats(rows, json);
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 /* commands that only say OK */
@@ -308,7 +302,7 @@ print_done(char *rows, char **args, bool json)
 	(void)args;
 	if (json)
 		puts("{\"ok\":true}");
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 /* "log level LEVEL": checked here, so a typo is a usage error (exit 2) */
@@ -382,7 +376,7 @@ ask_servers(const struct command *cmd, struct conf *conf, int argc,
 			fprintf(stderr, "maildock-admin: blanks in \"%s\"\n",
 				argv[i]);
 			sbuf_free(&line);
-			return EXIT_USAGE;
+			return ADMIN_EXIT_USAGE;
 		}
 		sbuf_appendf(&line, "%s%s", i > 0 ? " " : "", argv[i]);
 	}
@@ -390,18 +384,18 @@ ask_servers(const struct command *cmd, struct conf *conf, int argc,
 	if (sbuf_failed(&line)) {
 		fprintf(stderr, "maildock-admin: command too long\n");
 		sbuf_free(&line);
-		return EXIT_USAGE;
+		return ADMIN_EXIT_USAGE;
 	}
 	sbuf_init(&merged, NULL, REPLY_MAX);
 	int r = fan_out(control_socket_dir(conf), line.data, cmd->first_only,
 			&merged, &servers);
-	if (r == EXIT_NOSERVER)
+	if (r == ADMIN_EXIT_NOSERVER)
 		fprintf(stderr, "maildock-admin: no maildockd answers in %s\n",
 			control_socket_dir(conf));
-	else if (r == EXIT_PERM)
+	else if (r == ADMIN_EXIT_PERM)
 		fprintf(stderr, "maildock-admin: permission denied (root or "
 			"control.admin_group only)\n");
-	else if (r == EXIT_OK)
+	else if (r == ADMIN_EXIT_OK)
 		r = cmd->print(merged.data, args, json);
 	sbuf_free(&merged);
 	sbuf_free(&line);
@@ -420,22 +414,22 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'j': json = true; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout); return ADMIN_EXIT_OK;
+		default: usage(stderr); return ADMIN_EXIT_USAGE;
 		}
 	}
 	const struct command *cmd = optind < argc ?
 		command_find(argc - optind, argv + optind, &args) : NULL;
 	if (cmd == NULL) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return ADMIN_EXIT_USAGE;
 	}
 	struct conf *conf;
 	settings_register_all(protocols, protocols_conf_tables);
 	if (conf_load(conf_path, &conf, &error) < 0) {
 		fprintf(stderr, "maildock-admin: %s\n", error);
 		free(error);
-		return EXIT_USAGE;
+		return ADMIN_EXIT_USAGE;
 	}
 	int r;
 	if (cmd->local != NULL) {
