@@ -4,7 +4,7 @@ dist_doc_DATA += README.md doc/ARCHITECTURE.md doc/SECURITY.md \
 	doc/SCALING.md doc/PERFORMANCE.md doc/acl.md \
 	doc/expunged-messages.md \
 	doc/imap-extensions.md
-dist_man_MANS += doc/maildock-pw.1 doc/maildock-admin.8
+dist_man_MANS += doc/maildock-pw.1 doc/maildock-admin.8 doc/maildock-index.8
 # pages that name installed paths: written with this build's directories
 man_MANS += doc/maildockd.8 doc/maildock.conf.5 doc/maildock-auth.8
 EXTRA_DIST += doc/maildockd.8.in doc/maildock.conf.5.in doc/maildock-auth.8.in
