@@ -175,8 +175,8 @@ int imap_search_parse(struct arena *arena, const struct imap_search_arg *args,
 int imap_search_match(const struct imap_search_key *prog,
 		      const struct imap_search_msg *msg);
 
-/* imap_search_box: run prog over every message of the view box (as
- * SEARCH does, and maildock-admin fetch/expunge, without a session);
+/* imap_search_box: run prog over every message of the view box, without
+ * a session and without the search index (maildock-admin fetch/expunge);
  * *seqs_r (in arena a) gets the matching sequence numbers, ascending, *n_r
  * their count. Messages whose file vanished do not match. Returns 0,
  * -ERR_LIMIT (arena cap) or a storage error. Not thread-safe on one box.
