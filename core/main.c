@@ -187,6 +187,17 @@ drop_privileges(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
+/* every worker of the first start serves (master_hooks.started): what
+ * tests, systemd and the shell that started us wait for */
+static void
+master_started(unsigned workers)
+{
+	log_info("core", "started version=%s listeners=%zu workers=%u",
+		 PACKAGE_VERSION, listener_count(), workers);
+	notify_ready();
+	detach_ready();
+}
+
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT in the master, before they are
  * passed on to the workers (a reload only when it took here) */
 static bool
@@ -398,19 +409,6 @@ worker_main(unsigned index)
 	return 0;
 }
 
-static unsigned nworkers;
-
-/* every worker serves: what tests, systemd and the shell that started us
- * wait for */
-static void
-ready(void)
-{
-	log_info("core", "started version=%s listeners=%zu workers=%u",
-		 PACKAGE_VERSION, listener_count(), nworkers);
-	notify_ready();
-	detach_ready();
-}
-
 static int
 serve(void)
 {
@@ -418,8 +416,8 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace,
-		ready };
+		worker_main, master_started, master_signal, notify_reloaded,
+		shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -449,9 +447,8 @@ serve(void)
 	/* what the workers share: made before they are forked */
 	connlimit_init(set->max_connections);
 	auth_throttle_init();
-	nworkers = master_worker_count(set->workers);
 	conf_unref(&conf);
-	master_run(sig_pipe[0], nworkers, &hooks);
+	master_run(sig_pipe[0], master_worker_count(set->workers), &hooks);
 
 	listener_close_all();
 	auth_deinit();

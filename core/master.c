@@ -263,7 +263,7 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 				wake = workers[i].restart_ms;
 		}
 		if (!ready && (ready = all_ready()))
-			h->ready();
+			h->started(n);
 		else if (!ready && (wake < 0 || wake > now + 20))
 			wake = now + 20;	/* look again soon */
 		if (reload_deadline != 0) {

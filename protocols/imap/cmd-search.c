@@ -286,7 +286,7 @@ imap_cmd_search(struct imap_cmd *cmd)
 	if (argc >= 2 && imap_arg_atom_eq(&args[0], "RETURN")) {
 		if (imap_cmd_search_return_parse(&args[1], &opts,
 						 &partial) < 0)
-			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
+			return imap_command_done(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		esearch = true;
 		args += 2;
@@ -317,5 +317,5 @@ imap_cmd_search(struct imap_cmd *cmd)
 		ret = write_plain(cmd->sess, ids, n, modseq);
 	if (ret < 0)
 		return ret;
-	return imap_reply_tagged(cmd, "OK", "Search completed.");
+	return imap_command_done(cmd, "OK", "Search completed.");
 }

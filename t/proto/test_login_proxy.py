@@ -223,23 +223,11 @@ def test_failover_to_the_next_backend(cluster, make_server):
         login(fo, "alice@example.org", "secret-1")
 
 
-def parent_of(pid):
-    """The parent pid of pid, or None once it has gone (other processes
-    come and go while /proc is read)."""
-    try:
-        with open("/proc/%s/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[1]
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
 def test_backend_that_accepts_but_never_answers(cluster):
     """A stopped backend still accepts connections (the kernel does): the
     login fails after proxy.connect_timeout, not the idle timeout."""
     backends, proxies = cluster
-    pids = [backends[0].proc.pid] + [
-        int(p) for p in os.listdir("/proc") if p.isdigit() and
-        parent_of(p) == str(backends[0].proc.pid)]
+    pids = backends[0].pids()
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
