@@ -35,6 +35,8 @@ class Courier:
         d.mkdir(parents=True)
         self.dir = d
         self.imap_port, self.pop3_port = free_port(), None
+        if (ROOT / "usr/lib/courier/courier/courierpop3d").exists():
+            self.pop3_port = free_port()
         lines = []
         for login, pw in USERS.values():
             crypt = subprocess.run(["openssl", "passwd", "-6", pw],
@@ -49,14 +51,15 @@ class Courier:
         self.log = open(d / "courier.log", "wb")
         self.proc = subprocess.Popen(
             ["unshare", "-m", "sh", str(HERE / "courier-run.sh"), str(ROOT),
-             str(d / "work"), str(self.imap_port), str(d / "userdb")],
+             str(d / "work"), str(self.imap_port), str(d / "userdb"),
+             str(self.pop3_port or "")],
             stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.time() + 20
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.imap_port),
-                                         1).close()
+                for port in filter(None, (self.imap_port, self.pop3_port)):
+                    socket.create_connection(("127.0.0.1", port), 1).close()
                 break
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
