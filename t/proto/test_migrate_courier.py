@@ -68,12 +68,30 @@ class Courier:
                 time.sleep(0.1)
 
     def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        """End every process of the session courier-run.sh leads:
+        couriertcpd moves itself into a process group of its own, so a
+        group kill would leave the pop3d listener running."""
+        for pid in session_pids(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self.proc.wait(10)
         self.log.close()
+
+
+def session_pids(sid):
+    """The pids of the processes in session sid (from /proc)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            continue        # not a process, or it ended meanwhile
+        if int(fields[3]) == sid:
+            pids.append(int(d))
+    return pids
 
 
 @pytest.fixture
