@@ -11,6 +11,7 @@
 #include "core/stats.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "protocols/imap/imap-sort.h"
 #include "core/compat.h"
 
@@ -24,6 +25,7 @@ static const struct imap_command commands[] = {
 	{ "APPEND", imap_cmd_append, LOGGEDIN, 1, 4, IMAP_CMDF_STREAM },
 	{ "AUTHENTICATE", imap_cmd_authenticate, IMAP_ST_NOAUTH, 1, 2,
 	  IMAP_CMDF_PLAINTEXT },
+	{ "CANCELUPDATE", imap_cmd_cancelupdate, SEL, 1, MANY, 0 },
 	{ "CAPABILITY", imap_cmd_capability, ANY, 0, 0, 0 },
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },

@@ -13,6 +13,7 @@
 #include "core/sbuf.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "core/compat.h"
 
 /* longest string sent quoted; longer ones go as literals */
@@ -34,6 +35,11 @@ imap_reply_tagged(struct imap_cmd *cmd, const char *status,
 	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
 	    r != -ERR_IO)
 		return r;
+	/* a STORE's or FETCH's own flag changes reach updating searches
+	 * (RFC 5267 4.3: not EXPUNGE, so allowed here) */
+	if (sess->state == IMAP_ST_SELECTED &&
+	    (cmd->flags & IMAP_CMDF_NO_SYNC) != 0)
+		(void)imap_search_update_sync(sess);
 	/* COPYUID of a large COPY can be long */
 	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
 	sbuf_appendf(&b, "%s %s ", cmd->tag != NULL ? cmd->tag : "*", status);

@@ -15,6 +15,7 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "core/compat.h"
 
 #define RFC3501_MIN_AUTOLOGOUT 1800	/* RFC 3501 5.4: at least 30 min */
@@ -76,6 +77,7 @@ imap_session_unselect(struct imap_session *sess)
 	sess->acl = NULL;	/* lived in box_arena */
 	arena_free(&sess->box_arena);
 	imap_cmd_searchres_set(sess, NULL, 0);	/* RFC 5182 2.1 */
+	imap_search_update_clear(sess);		/* RFC 5267 4.3.5 */
 	sess->box_name = NULL;
 	sess->readonly = false;
 	if (sess->state == IMAP_ST_SELECTED)
