@@ -7,6 +7,7 @@
  * longer than its timeout.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -46,12 +47,21 @@ struct conn {
 	size_t line_head_len;
 	bool line_crlf;			/* the last line ended in CRLF */
 	struct conn_deflate *z;		/* COMPRESS=DEFLATE, or NULL */
+	atomic_bool kicked;		/* set by another thread: conn_kick */
 };
 
 void
 conn_set_shutdown_fd(int fd)
 {
 	shutdown_fd = fd;
+}
+
+void
+conn_kick(struct conn *c)
+{
+	atomic_store(&c->kicked, true);
+	/* the read side only: the session still writes its goodbye */
+	shutdown(c->fd, SHUT_RD);
 }
 
 struct conn *
@@ -234,6 +244,10 @@ read_raw(struct conn *c, char *buf, size_t room, bool wait)
 
 	for (;;) {
 		int r;
+		/* before the stream: a TLS read would take the end of input
+		 * conn_kick made for an error and spoil the last write */
+		if (atomic_load(&c->kicked))
+			return -ERR_KICKED;
 		if (c->ssl != NULL) {
 			ERR_clear_error();
 			r = SSL_read(c->ssl, buf, (int)room);

@@ -40,6 +40,13 @@ void conn_set_deadline(struct conn *c, unsigned seconds);
  * start-up before any connection. */
 void conn_set_shutdown_fd(int fd);
 
+/* conn_kick: end c for an admin (maildock-admin kick): its reads, blocked
+ * or later, return -ERR_KICKED, and a session parked on its socket wakes,
+ * while writes still work, so the protocol can say goodbye (IMAP "* BYE",
+ * RFC 3501 7.1.5). Thread-safe: called from the control thread while the
+ * session's own thread uses c. */
+void conn_kick(struct conn *c);
+
 /* conn_starttls: run the TLS server handshake on c (implicit TLS right
  * after accept, or STARTTLS/STLS after the OK was flushed). Every byte that
  * was buffered in plaintext is discarded first, so commands pipelined
@@ -72,7 +79,8 @@ const char *conn_tls_info(const struct conn *c);
  * (pointing into the conn's buffer, valid until the next read call).
  * A line longer than max bytes is read and thrown away up to its LF and
  * -ERR_LIMIT is returned: it is never truncated and run.
- * Errors: -ERR_EOF, -ERR_TIMEOUT, -ERR_SHUTDOWN, -ERR_IO, -ERR_TLS. */
+ * Errors: -ERR_EOF, -ERR_TIMEOUT, -ERR_SHUTDOWN, -ERR_KICKED, -ERR_IO,
+ * -ERR_TLS. */
 int conn_read_line(struct conn *c, size_t max, struct sview *line_r);
 
 /* conn_line_head: after conn_read_line returned -ERR_LIMIT, the first

@@ -214,8 +214,9 @@ run_command(char *line, struct sbuf *out)
 			 log_quote_cstr(q, sizeof(q), arg), n);
 		sbuf_appendf(out, "OK\nkicked\n%u\n", n);
 	} else if (strcmp(cmd, "reload") == 0 && arg == NULL) {
-		/* the main loop reloads, as for an admin's SIGHUP */
-		kill(getpid(), SIGHUP);
+		/* the master reloads, as for an admin's SIGHUP, and passes
+		 * it on to every worker (this socket is a worker's) */
+		kill(getppid(), SIGHUP);
 		sbuf_appends(out, "OK\n");
 	} else if (strcmp(cmd, "stats") == 0 && arg == NULL) {
 		sbuf_appends(out, "OK\n");

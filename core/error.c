@@ -24,6 +24,7 @@ static const char *const texts[ERR_MAX] = {
 	[ERR_BUSY] = "busy",
 	[ERR_SHUTDOWN] = "server shutting down",
 	[ERR_AGAIN] = "try again",
+	[ERR_KICKED] = "disconnected by the administrator",
 };
 
 const char *

@@ -26,6 +26,7 @@ enum err_code {
 	ERR_BUSY,	/* locked by someone else */
 	ERR_SHUTDOWN,	/* the server is stopping */
 	ERR_AGAIN,	/* no data yet (non-blocking calls only) */
+	ERR_KICKED,	/* an admin ended the session (maildock-admin kick) */
 	ERR_MAX
 };
 

@@ -1,12 +1,13 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * The session list behind "maildock-admin who" and "kick": a list of
- * entries under one mutex. Kicking shuts the socket down (never closes it:
- * the descriptor stays the session's until it leaves the list), which wakes
- * the session thread from its read with end of file.
+ * entries under one mutex. Kicking ends the connection's input (never
+ * closes it: the descriptor stays the session's until it leaves the list),
+ * which wakes the session thread, or its parked IDLE, with -ERR_KICKED; the
+ * protocol then says goodbye on the still open output.
  */
 #include <pthread.h>
-#include <sys/socket.h>
+#include "core/conn.h"
 #include "core/proto.h"
 #include "core/registry.h"
 #include "core/sbuf.h"
@@ -17,7 +18,7 @@
 struct entry {
 	struct entry *next, *prev;
 	const struct session *s;
-	int fd;
+	struct conn *conn;	/* the session's, until it leaves */
 	bool tls, kicked;
 	time_t since;
 	char user[USER_MAX];
@@ -25,7 +26,7 @@ struct entry {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct entry head = { &head, &head, NULL, -1, false, false, 0, "", "" };
+static struct entry head = { &head, &head, NULL, NULL, false, false, 0, "", "" };
 
 static struct entry *
 find(const struct session *s)
@@ -37,11 +38,11 @@ find(const struct session *s)
 }
 
 void
-registry_add(struct session *s, int fd)
+registry_add(struct session *s)
 {
 	struct entry *e = xcalloc(1, sizeof(*e));
 	e->s = s;
-	e->fd = fd;
+	e->conn = s->conn;
 	e->tls = s->implicit_tls;
 	e->since = time(NULL);
 	str_copy(e->ip, s->remote_ip, sizeof(e->ip));
@@ -118,7 +119,7 @@ registry_kick(const char *who)
 		if (strcmp(e->user, who) != 0 && strcmp(e->ip, who) != 0)
 			continue;
 		if (!e->kicked)
-			shutdown(e->fd, SHUT_RDWR);
+			conn_kick(e->conn);
 		e->kicked = true;
 		n++;
 	}

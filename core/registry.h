@@ -14,10 +14,10 @@
 struct sbuf;
 struct session;
 
-/* registry_add / registry_remove: enter s (with its socket fd, still open)
- * / leave it. registry_remove returns true when the session was kicked
- * (its socket shut down by registry_kick). Thread-safe. */
-void registry_add(struct session *s, int fd);
+/* registry_add / registry_remove: enter s (with s->conn, which must stay
+ * until s leaves) / leave it. registry_remove returns true when the
+ * session was kicked (registry_kick). Thread-safe. */
+void registry_add(struct session *s);
 bool registry_remove(struct session *s);
 
 /* registry_update: refresh what "who" shows of s (user, client address,
@@ -29,9 +29,9 @@ void registry_update(struct session *s, bool tls);
  * Thread-safe. */
 void registry_who(struct sbuf *b);
 
-/* registry_kick: shut down the socket of every session whose user or
- * client IP equals who, which then ends as "kicked". Returns how many.
- * Thread-safe. */
+/* registry_kick: conn_kick every session whose user or client IP equals
+ * who: it says goodbye in its protocol (IMAP "* BYE", POP3 "-ERR") and
+ * ends as "kicked". Returns how many. Thread-safe. */
 unsigned registry_kick(const char *who);
 
 #endif

@@ -374,7 +374,7 @@ session_thread(void *arg)
 				  st->implicit_tls);
 		/* after the PROXY header: who shows the real client */
 		stats_session_started(s->proto->name);
-		registry_add(s, st->fd);
+		registry_add(s);
 		if (r == 0 && st->implicit_tls)
 			r = conn_starttls(s->conn, s->tls);
 		if (r == 0)

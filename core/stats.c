@@ -228,6 +228,7 @@ static const char *const err_kinds[ERR_MAX] = {
 	[ERR_NOSPACE] = "nospace", [ERR_QUOTA] = "quota", [ERR_TLS] = "tls",
 	[ERR_CORRUPT] = "corrupt", [ERR_BUSY] = "busy",
 	[ERR_SHUTDOWN] = "shutdown", [ERR_AGAIN] = "again",
+	[ERR_KICKED] = "kicked",
 };
 
 void

@@ -14,6 +14,7 @@
 #include "core/conf.h"
 #include "core/control.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/proto.h"
 #include "core/sbuf.h"
 #include "core/settings.h"
@@ -240,7 +241,7 @@ fan_out(const char *dir, const char *line, bool first_only,
 
 /* kick: the sum of every server's count */
 static int
-print_kicked(const char *rows, const char *who, bool json)
+print_kicked(char *rows, char **args, bool json)
 {
 	unsigned long n = 0;
 	for (const char *p = strchr(rows, '\n'); p != NULL && p[1] != '\0';
@@ -249,8 +250,76 @@ print_kicked(const char *rows, const char *who, bool json)
 	if (json)
 		printf("{\"kicked\":%lu}\n", n);
 	else
-		printf("kicked %lu session%s of %s\n", n, n == 1 ? "" : "s", who);
+		printf("kicked %lu session%s of %s\n", n, n == 1 ? "" : "s",
+		       args[0]);
 	return n > 0 ? EXIT_OK : EXIT_REFUSED;
+}
+
+static int
+print_who(char *rows, char **args, bool json)
+{
+	(void)args;
+	print_table(rows, json);
+	return EXIT_OK;
+}
+
+static int
+print_counters(char *rows, char **args, bool json)
+{
+	(void)args;
+	print_stats(rows, json);
+	return EXIT_OK;
+}
+
+/* commands that only say OK */
+static int
+print_done(char *rows, char **args, bool json)
+{
+	(void)rows;
+	(void)args;
+	if (json)
+		puts("{\"ok\":true}");
+	return EXIT_OK;
+}
+
+/* "log level LEVEL": checked here, so a typo is a usage error (exit 2) */
+static bool
+valid_log(char **args)
+{
+	enum log_level lvl;
+	return strcmp(args[0], "level") == 0 &&
+	       log_level_parse(args[1], &lvl) == 0;
+}
+
+/* One row per command: the arguments it takes, whether one process's
+ * answer is all (state every process shares) and how to print the
+ * merged answer. A command line that fits no row is a usage error. */
+static const struct command {
+	const char *name;
+	unsigned min_args, max_args;
+	bool first_only;
+	bool (*valid)(char **args);
+	int (*print)(char *rows, char **args, bool json);
+} commands[] = {
+	{ "kick", 1, 1, false, NULL, print_kicked },
+	{ "log", 2, 2, false, valid_log, print_done },
+	{ "reload", 0, 0, true, NULL, print_done },
+	{ "stats", 0, 0, true, NULL, print_counters },
+	{ "who", 0, 0, false, NULL, print_who },
+};
+
+static const struct command *
+command_find(int argc, char **argv)
+{
+	unsigned nargs = (unsigned)argc - 1;
+	for (size_t i = 0; i < N_ELEMENTS(commands); i++) {
+		const struct command *c = &commands[i];
+		if (strcmp(argv[0], c->name) == 0 && nargs >= c->min_args &&
+		    nargs <= c->max_args &&
+		    (c->valid == NULL || c->valid(argv + 1)))
+			return c;
+	}
+	return NULL;
 }
 
 int
@@ -269,6 +338,12 @@ main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	const struct command *cmd =
+		optind < argc ? command_find(argc - optind, argv + optind) : NULL;
+	if (cmd == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	struct sbuf line;
 	sbuf_init(&line, NULL, 1000);
 	for (int i = optind; i < argc; i++) {
@@ -280,8 +355,8 @@ main(int argc, char **argv)
 		sbuf_appendf(&line, "%s%s", i > optind ? " " : "", argv[i]);
 	}
 	sbuf_appendc(&line, '\n');
-	if (optind == argc || sbuf_failed(&line)) {
-		usage(stderr);
+	if (sbuf_failed(&line)) {
+		fprintf(stderr, "maildock-admin: command too long\n");
 		sbuf_free(&line);
 		return EXIT_USAGE;
 	}
@@ -293,27 +368,19 @@ main(int argc, char **argv)
 		sbuf_free(&line);
 		return EXIT_USAGE;
 	}
-	const char *cmd = argv[optind];
 	struct sbuf merged;
 	unsigned servers;
 	sbuf_init(&merged, NULL, REPLY_MAX);
-	/* the counters are shared by every process: one answer is all */
-	int r = fan_out(control_socket_dir(conf), line.data,
-			strcmp(cmd, "stats") == 0, &merged, &servers);
+	int r = fan_out(control_socket_dir(conf), line.data, cmd->first_only,
+			&merged, &servers);
 	if (r == EXIT_NOSERVER)
 		fprintf(stderr, "maildock-admin: no maildockd answers in %s\n",
 			control_socket_dir(conf));
 	else if (r == EXIT_PERM)
 		fprintf(stderr, "maildock-admin: permission denied (root or "
 			"control.admin_group only)\n");
-	else if (r == EXIT_OK && strcmp(cmd, "who") == 0)
-		print_table(merged.data, json);
-	else if (r == EXIT_OK && strcmp(cmd, "kick") == 0)
-		r = print_kicked(merged.data, argv[optind + 1], json);
-	else if (r == EXIT_OK && strcmp(cmd, "stats") == 0)
-		print_stats(merged.data, json);
-	else if (r == EXIT_OK && json)
-		printf("{\"ok\":true,\"servers\":%u}\n", servers);
+	else if (r == EXIT_OK)
+		r = cmd->print(merged.data, argv + optind + 1, json);
 	sbuf_free(&merged);
 	sbuf_free(&line);
 	conf_unref(&conf);

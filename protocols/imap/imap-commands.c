@@ -174,6 +174,7 @@ handler_error(struct imap_cmd *cmd, int r)
 	case -ERR_TIMEOUT:
 	case -ERR_TLS:
 	case -ERR_SHUTDOWN:
+	case -ERR_KICKED:
 		return r;
 	default:
 		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));

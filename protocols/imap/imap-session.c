@@ -550,6 +550,7 @@ end_reason(struct imap_session *sess, int r)
 		{ 0, "logout", NULL },
 		{ -ERR_EOF, "eof", NULL },
 		{ -ERR_SHUTDOWN, "shutdown", "Server shutting down" },
+		{ -ERR_KICKED, "kicked", "Disconnected by the administrator" },
 		{ -ERR_TIMEOUT, "timeout", "Autologout; idle for too long" },
 		{ -ERR_LIMIT, "limit", "[LIMIT] Command exceeds a limit" },
 		{ -ERR_SYNTAX, "syntax", "Protocol error" },

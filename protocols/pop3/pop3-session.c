@@ -60,6 +60,8 @@ reason_word(int r)
 		return "timeout";
 	case -ERR_SHUTDOWN:
 		return "shutdown";
+	case -ERR_KICKED:
+		return "kicked";
 	case -ERR_TLS:
 		return "tls";
 	case -ERR_LIMIT:
@@ -88,8 +90,12 @@ command_loop(struct pop3_session *p)
 		if (r == -ERR_LIMIT) {
 			r = bad_command(p, "Line too long.");
 		} else if (r < 0) {
+			/* POP3 has no unsolicited answer: an -ERR where the
+			 * next command's would be, then the close (RFC 1939 3) */
 			if (r == -ERR_SHUTDOWN)
 				pop3_reply_err(p, "[SYS/TEMP] Server shutting down.");
+			else if (r == -ERR_KICKED)
+				pop3_reply_err(p, "Disconnected by the administrator.");
 			else if (r == -ERR_TIMEOUT)
 				pop3_reply_err(p, "Disconnected for inactivity.");
 			conn_flush(c);

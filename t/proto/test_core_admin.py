@@ -98,6 +98,33 @@ def test_kick_ends_exactly_that_users_sessions(make_server):
     b.logout()
 
 
+def test_kick_says_goodbye_in_each_protocol(make_server):
+    """A kicked IMAP session reads "* BYE" (RFC 3501 7.1.5), over TLS and
+    while parked in IDLE too; a POP3 session reads "-ERR" before the close."""
+    srv = make_server()
+    plain = srv.login_imap("alice")
+    tls = srv.imaps()
+    tls.login(*USERS["alice"])
+    idler = srv.login_imap("alice")
+    idler.select("INBOX")
+    idler.send(b"i1 IDLE\r\n")
+    assert idler.readline().startswith(b"+ ")
+    pop = srv.pop3()
+    pop.user(USERS["alice"][0])
+    pop.pass_(USERS["alice"][1])
+    wait_sessions(srv, lambda r: len(r) == 4)
+    time.sleep(0.3)                 # the IDLE session parks
+    r = admin(srv, "kick", USERS["alice"][0])
+    assert r.stdout.strip() == "kicked 4 sessions of alice@example.org"
+    for m in (plain, tls, idler):
+        assert (m.readline() ==
+                b"* BYE Disconnected by the administrator\r\n")
+        assert m.readline() == b""
+    assert pop.file.readline() == b"-ERR Disconnected by the administrator.\r\n"
+    assert pop.file.readline() == b""
+    assert wait_sessions(srv, lambda r: r == []) == []
+
+
 def test_kick_by_address(make_server):
     srv = make_server()
     held = [srv.login_imap("alice"), srv.login_imap("bob")]
@@ -118,10 +145,20 @@ def test_log_level_stats_reload_and_errors(make_server):
     r = admin(srv, "-j", "stats")
     assert r.returncode == 0
     assert json.loads(r.stdout)["maildock_processes"] >= 1
+    before = len(srv.log())
     assert admin(srv, "reload").returncode == 0
-    bad = admin(srv, "frobnicate")
-    assert bad.returncode == 1 and "unknown command" in bad.stderr
-    assert admin(srv).returncode == 2
+    # the master reloads, and every worker with it
+    deadline = time.time() + 10
+    while ("reload: configuration reloaded" not in srv.log()[before:] and
+           time.time() < deadline):
+        time.sleep(0.05)
+    assert "reload: configuration reloaded" in srv.log()[before:]
+    # usage errors exit 2, as maildock-admin(8) says
+    for args in (["frobnicate"], [], ["who", "extra"], ["kick"],
+                 ["log", "level", "loud"], ["log", "volume", "info"]):
+        bad = admin(srv, *args)
+        assert bad.returncode == 2, args
+        assert bad.stderr.startswith("usage: maildock-admin"), args
 
 
 def test_no_server_answers(make_server):
