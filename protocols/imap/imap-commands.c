@@ -22,7 +22,7 @@
 
 /* sorted by name (strcmp) */
 static const struct imap_command commands[] = {
-	{ "APPEND", imap_cmd_append, LOGGEDIN, 1, 4, IMAP_CMDF_STREAM },
+	{ "APPEND", imap_cmd_append, LOGGEDIN, 1, MANY, IMAP_CMDF_STREAM },
 	{ "AUTHENTICATE", imap_cmd_authenticate, IMAP_ST_NOAUTH, 1, 2,
 	  IMAP_CMDF_PLAINTEXT },
 	{ "CANCELUPDATE", imap_cmd_cancelupdate, SEL, 1, MANY, 0 },

@@ -447,6 +447,39 @@ imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 	return r;
 }
 
+/* catenate_list: the literal is an element of an open "CATENATE (" list
+ * (RFC 4469 5), directly in it */
+static bool
+catenate_list(struct imap_session *sess)
+{
+	const struct imap_arg *a;
+	unsigned count, n;
+
+	a = imap_parser_args(sess->parser, &n);
+	return imap_parser_depth(sess->parser, &count) == 1 && n >= 2 &&
+	       a[n - 1].type == IMAP_ARG_LIST &&
+	       imap_arg_atom_eq(&a[n - 2], "CATENATE");
+}
+
+/* list_literal: a literal in a list after a streamed message (APPEND's
+ * CATENATE TEXT), under the limits of any literal of a command: 0, or
+ * -ERR_SYNTAX (too big, synchronizing: no "+" was sent), -ERR_LIMIT (too
+ * big, non-synchronizing: cannot be framed) or a conn error */
+static int
+list_literal(struct imap_session *sess, uint64_t size, bool sync)
+{
+	int r;
+
+	if (size > sess->set->max_literal ||
+	    !imap_parser_literal_fits(sess->parser) ||
+	    (sync && imap_parser_literal8(sess->parser)))
+		return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+	if (sync && (r = imap_reply_continue(sess, "Ready for literal "
+					     "data")) < 0)
+		return r;
+	return feed_literal(sess, size);
+}
+
 int
 imap_session_literal_end(struct imap_cmd *cmd)
 {
@@ -486,6 +519,13 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			imap_parser_literal(sess->parser, &size, &sync, &top,
 					    &argc);
 			sc = stream_command(sess, cmd->name, &skip);
+			if (sc != NULL && !top && catenate_list(sess)) {
+				/* a literal inside a list (CATENATE's TEXT,
+				 * RFC 4469 5): read with the command */
+				if ((r = list_literal(sess, size, sync)) < 0)
+					return r;
+				continue;
+			}
 			if (sc == NULL ||
 			    !stream_position(sess, sc, skip, top, argc))
 				return sync ? -ERR_SYNTAX : -ERR_LIMIT;
