@@ -10,6 +10,7 @@ dist_confd_DATA = \
 	conf.d/32-auth-ldap.conf \
 	conf.d/33-auth-mysql.conf \
 	conf.d/40-maildir.conf \
+	conf.d/41-search.conf \
 	conf.d/50-metrics.conf \
 	conf.d/51-control.conf \
 	conf.d/90-log.conf

@@ -443,8 +443,13 @@ size_t
 conn_buffered(const struct conn *c)
 {
 	size_t n = c->in_end - c->in_start;
-	if (c->ssl != NULL)
+	/* with read-ahead (core/tlsconn.c), OpenSSL may hold whole records
+	 * it read from the socket but has not decrypted yet: SSL_pending
+	 * counts only decrypted ones, SSL_has_pending both */
+	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		n += (size_t)SSL_pending(c->ssl);
+	else if (c->ssl != NULL && SSL_has_pending(c->ssl))
+		n++;	/* records not decrypted yet */
 	if (c->z != NULL && conn_deflate_pending(c->z))
 		n++;	/* compressed octets not inflated yet */
 	return n;

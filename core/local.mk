@@ -27,7 +27,8 @@ core_libcore_la_SOURCES = \
 	core/settings.c core/settings.h \
 	core/shm.c core/shm.h \
 	core/stats.c core/stats.h \
-	core/tlsconn.c core/tlsconn.h
+	core/tlsconn.c core/tlsconn.h \
+	core/tlsconn-ticket.c core/tlsconn-ticket.h
 core_libcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SYSTEMD_CFLAGS) \
 	$(ZLIB_CFLAGS)
 core_libcore_la_LIBADD = $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \

@@ -20,13 +20,16 @@
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "core/tlsconn.h"
+#include "core/tlsconn-ticket.h"
 
 #define TLS_MAX_SNI 256
 
 struct tls_settings {
 	const char *cert_file, *key_file, *ca_file;
+	const char *ecdsa_cert_file, *ecdsa_key_file;
 	const char *min_protocol, *ciphers, *ciphersuites;
-	bool prefer_server_ciphers;
+	bool prefer_server_ciphers, session_tickets;
+	unsigned ticket_lifetime;
 };
 
 struct sni_entry {
@@ -52,6 +55,10 @@ static const struct conf_setting tls_conf_settings[] = {
 	  "PEM private key; empty when it is in tls.cert_file"),
 	S("tls.ca_file", CONF_STRING, ca_file, "", .doc =
 	  "PEM intermediate certificates sent after the certificate"),
+	S("tls.ecdsa_cert_file", CONF_STRING, ecdsa_cert_file, "", .doc =
+	  "PEM ECDSA certificate chain served beside tls.cert_file's RSA one"),
+	S("tls.ecdsa_key_file", CONF_STRING, ecdsa_key_file, "", .doc =
+	  "PEM ECDSA private key; empty when it is in tls.ecdsa_cert_file"),
 	S("tls.min_protocol", CONF_ENUM, min_protocol, "TLSv1.2",
 	  .values = protocols, .doc = "oldest TLS version accepted"),
 	S("tls.ciphers", CONF_STRING, ciphers,
@@ -60,6 +67,11 @@ static const struct conf_setting tls_conf_settings[] = {
 	  .doc = "TLS 1.3 ciphersuites; empty: OpenSSL's default"),
 	S("tls.prefer_server_ciphers", CONF_BOOL, prefer_server_ciphers, "yes",
 	  .doc = "use the server's cipher order"),
+	S("tls.session_tickets", CONF_BOOL, session_tickets, "yes",
+	  .doc = "let clients resume TLS sessions with tickets"),
+	S("tls.session_ticket_lifetime", CONF_DURATION, ticket_lifetime, "1h",
+	  .min = 1, .max = 604800, .doc = "how often ticket keys rotate; a "
+	  "ticket stays valid one to two lifetimes"),
 };
 #undef S
 
@@ -234,6 +246,16 @@ load_ctx(const struct conf *conf, const struct tls_settings *set,
 				  SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 			      SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* Read whatever the socket holds, not a record header and then its
+	 * body: half the read(2) calls. Input then waits inside OpenSSL
+	 * where poll cannot see it: core/conn.c asks SSL_has_pending. */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	if (tlsconn_ticket_setup(ctx, set->session_tickets,
+				 set->ticket_lifetime) < 0) {
+		*error_r = ssl_error(conf, "tls.session_tickets",
+				     "cannot set up session tickets");
+		goto fail;
+	}
 	if (set->ciphers[0] != '\0' &&
 	    SSL_CTX_set_cipher_list(ctx, set->ciphers) != 1) {
 		*error_r = ssl_error(conf, "tls.ciphers", "bad cipher list");
@@ -279,6 +301,64 @@ load_ctx(const struct conf *conf, const struct tls_settings *set,
 fail:
 	SSL_CTX_free(ctx);
 	return -ERR_INVAL;
+}
+
+static bool
+is_ecdsa(const X509 *x)
+{
+	EVP_PKEY *pk = x != NULL ? X509_get0_pubkey(x) : NULL;
+	return pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC;
+}
+
+/* The ECDSA certificate beside the RSA one. OpenSSL keeps one certificate
+ * per key type in a context and picks, for each handshake, one that the
+ * client's signature algorithms (TLS 1.3, RFC 8446 4.2.3) or cipher
+ * suites (TLS 1.2) accept, ECDSA first when both fit: its signature costs
+ * the server a fraction of an RSA one. */
+static int
+add_ecdsa(const struct conf *conf, const struct tls_settings *set,
+	  SSL_CTX *ctx, char **error_r)
+{
+	const char *cert = set->ecdsa_cert_file, *key = set->ecdsa_key_file;
+	const char *ck = "tls.ecdsa_cert_file", *kk = "tls.ecdsa_key_file";
+	const char *kf = key[0] != '\0' ? key : cert;
+	int r;
+
+	if (cert[0] == '\0') {
+		if (key[0] == '\0')
+			return 0;
+		*error_r = conf_errorf(conf, kk, "set without %s", ck);
+		return -ERR_INVAL;
+	}
+	if (is_ecdsa(SSL_CTX_get0_certificate(ctx))) {
+		*error_r = conf_errorf(conf, ck, "tls.cert_file holds an ECDSA "
+				       "certificate already (the RSA one goes "
+				       "there)");
+		return -ERR_INVAL;
+	}
+	if ((r = check_readable(conf, ck, cert, error_r)) < 0 ||
+	    (kf != cert && (r = check_readable(conf, kk, kf, error_r)) < 0))
+		return r;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		*error_r = file_error(conf, ck, cert, false);
+		return -ERR_INVAL;
+	}
+	if (!is_ecdsa(SSL_CTX_get0_certificate(ctx))) {
+		*error_r = conf_errorf(conf, ck, "%s: not an ECDSA certificate",
+				       cert);
+		return -ERR_INVAL;
+	}
+	warn_validity(conf, ck, cert, ctx);
+	if (SSL_CTX_use_PrivateKey_file(ctx, kf, SSL_FILETYPE_PEM) != 1) {
+		*error_r = file_error(conf, kf == key ? kk : ck, kf, true);
+		return -ERR_INVAL;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		*error_r = ssl_error(conf, kf == key ? kk : ck, "the private "
+				     "key does not match the certificate");
+		return -ERR_INVAL;
+	}
+	return 0;
 }
 
 static int
@@ -364,10 +444,18 @@ tlsconn_ctx_new(const struct conf *conf, struct tlsconn_ctx **ctx_r,
 	*ctx_r = NULL;
 	if (set->cert_file[0] == '\0')
 		return 0;
+	/* first made in the master, before the workers fork: they share it */
+	if (tlsconn_ticket_init() < 0) {
+		*error_r = ssl_error(conf, "tls.session_tickets",
+				     "no randomness for the ticket secret");
+		return -ERR_TLS;
+	}
 	t = xcalloc(1, sizeof(*t));
 	atomic_init(&t->refs, 1);
 	int r = load_ctx(conf, set, set->cert_file, "tls.cert_file",
 			 set->key_file, "tls.key_file", &t->ctx, error_r);
+	if (r == 0)
+		r = add_ecdsa(conf, set, t->ctx, error_r);
 	if (r < 0) {
 		ctx_free(t);
 		return r;

@@ -1,8 +1,10 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * TLS server contexts (OpenSSL): certificate and key loading (combined PEM
- * as Courier's TLS_CERTFILE, or separate files), protocol floor, ciphers,
- * and SNI with per-domain certificates (tls.sni.<domain>.cert_file/key_file).
+ * as Courier's TLS_CERTFILE, or separate files), an ECDSA certificate
+ * beside the RSA one, protocol floor, ciphers, session tickets
+ * (core/tlsconn-ticket.h), and SNI with per-domain certificates
+ * (tls.sni.<domain>.cert_file/key_file).
  */
 #ifndef CORE_TLSCONN_H
 #define CORE_TLSCONN_H
@@ -17,7 +19,8 @@ struct tlsconn_ctx;
  * Start-up only. */
 void tlsconn_register_settings(void);
 
-/* tlsconn_ctx_new: build a context from conf's tls.* keys. Every file is
+/* tlsconn_ctx_new: build a context from conf's tls.* keys (read-ahead on:
+ * see conn_input_pending). Every file is
  * loaded and the key checked against the certificate now, so a bad file
  * fails start-up or reload, not the first client. With no tls.cert_file
  * set, *ctx_r is NULL and 0 is returned (no TLS service).

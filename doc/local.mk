@@ -1,5 +1,5 @@
 # doc/: manual pages and admin documentation.
-dist_man_MANS += doc/maildock-pw.1 doc/maildock-admin.8
+dist_man_MANS += doc/maildock-pw.1 doc/maildock-admin.8 doc/maildock-index.8
 # pages that name installed paths: written with this build's directories
 man_MANS += doc/maildockd.8 doc/maildock.conf.5 doc/maildock-auth.8
 EXTRA_DIST += doc/maildockd.8.in doc/maildock.conf.5.in doc/maildock-auth.8.in

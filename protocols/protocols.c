@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "core/proto.h"
 #include "protocols/imap/imap.h"
+#include "protocols/imap/imap-search-index.h"
 #include "protocols/pop3/pop3.h"
 #include "protocols/lmtp/lmtp.h"
 #include "protocols/nginx-auth/nginx-auth.h"
@@ -16,5 +17,5 @@ const struct proto_ops *const protocols[] = {
 };
 
 const struct conf_table *const protocols_conf_tables[] = {
-	&store_conf_table, NULL
+	&store_conf_table, &imap_search_index_conf_table, NULL
 };

@@ -3,7 +3,14 @@ noinst_LTLIBRARIES += storage/libstorage.la
 storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/store-settings.c \
 	storage/store-private.h \
+	storage/store-mail.h storage/store-mail.c \
 	storage/maildir/maildir.h \
+	storage/maildir/maildir-uidlist.h \
+	storage/maildir/maildir-keywords.h \
+	storage/maildir/maildir-sync.h \
+	storage/maildir/maildir-cache.h \
+	storage/maildir/maildir-tree.h \
+	storage/maildir/maildir-quota.h \
 	storage/maildir/mutf7.c \
 	storage/maildir/maildir-names.c \
 	storage/maildir/maildir-flags.c \
@@ -23,9 +30,13 @@ storage_libstorage_la_SOURCES = storage/store.h storage/store.c \
 	storage/maildir/maildir-quota.c \
 	storage/maildir/maildir-pop3.c \
 	storage/maildir/maildir-cache.c \
+	storage/maildir/maildir-read.c \
 	storage/maildir/maildir-watch.c \
 	storage/maildir/maildir-user.c
+storage_libstorage_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+storage_libstorage_la_LIBADD = $(SQLITE_LIBS)
 include storage/mime/local.mk
+include storage/fts/local.mk
 include storage/maildir/acl.mk
 include storage/maildir/specialuse.mk
 include storage/maildir/info.mk
@@ -37,11 +48,15 @@ storage_test_ldadd = storage/libstorage.la core/libcore.la $(OPENSSL_LIBS) \
 check_PROGRAMS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
 	t/unit/test-maildir-compat t/unit/test-maildir-folder \
-	t/unit/test-store-modseq
+	t/unit/test-store-modseq t/unit/test-store-mail
 TESTS += t/unit/test-store t/unit/test-store-folders \
 	t/unit/test-maildir-flags t/unit/test-maildir-uidlist \
 	t/unit/test-maildir-compat t/unit/test-maildir-folder \
-	t/unit/test-store-modseq
+	t/unit/test-store-modseq t/unit/test-store-mail
+t_unit_test_store_mail_SOURCES = t/unit/test-store-mail.c \
+	t/unit/storetest.h
+t_unit_test_store_mail_CFLAGS = $(storage_test_cflags)
+t_unit_test_store_mail_LDADD = $(storage_test_ldadd)
 t_unit_test_store_modseq_SOURCES = t/unit/test-store-modseq.c \
 	t/unit/storetest.h
 t_unit_test_store_modseq_CFLAGS = $(storage_test_cflags)

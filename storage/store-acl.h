@@ -17,13 +17,18 @@
  * - identifiers: "owner", "anyone" (and its synonym "anonymous"),
  *   "user=<login>", "group=<name>", "administrators"; a leading '-' makes
  *   a negative entry, whose rights are taken away;
- * - rights letters are RFC 4314's, except that the "create subfolders"
- *   right is written 'c' (Courier's ACL_CREATE) where RFC 4314 says 'k';
- *   reading maps 'c' to k and a stray RFC 2086 'd' to x t e.
+ * - rights letters are RFC 4314's; the "create subfolders" right is
+ *   written as the client spelled it, 'k' (RFC 4314) or 'c' (RFC 2086,
+ *   Courier's ACL_CREATE, also in its default entries), as Courier's
+ *   imapd keeps it (STORE_ACL_AS_C / _AS_K); reading maps both to k, and
+ *   RFC 2086's 'd' to x t e (Courier's imapd writes it "etx").
  * A folder without a file inherits the ACL of its nearest ancestor folder
  * that has one (Courier copies the parent's list on first use); INBOX's
  * ACL is NOT inherited by top-level folders, so sharing INBOX shares
- * nothing else. Without any file the owner has every right.
+ * nothing else. Without any file the ACL is Courier's default,
+ * "owner aceilrstwx" and "administrators aceilrstwx" (every right but p,
+ * Courier's ACL_ALL): the first SETACL writes those entries too, so the
+ * file is the one Courier's imapd would have written.
  *
  * Threads: every function is thread-safe; none keeps state between calls.
  */
@@ -48,6 +53,13 @@ struct store_user;
 #define STORE_ACL_EXPUNGE	(1u << 9)	/* e: EXPUNGE */
 #define STORE_ACL_ADMIN		(1u << 10)	/* a: SETACL, GETACL ... */
 #define STORE_ACL_ALL		0x7ffu
+/* How an entry's create right is spelled on disk (see above): beside
+ * STORE_ACL_CREATE in entries only, never in a rights check; neither bit
+ * means 'c'. */
+#define STORE_ACL_AS_C		(1u << 11)
+#define STORE_ACL_AS_K		(1u << 12)
+/* Courier's ACL_ALL, "aceilrstwx": the rights of its default entries */
+#define STORE_ACL_COURIER_ALL	(STORE_ACL_ALL & ~STORE_ACL_POST)
 #define STORE_ACL_LETTERS	"lrswipkxtea"
 
 #define STORE_ACL_IDENT_MAX	255	/* bytes of an identifier */
@@ -75,6 +87,12 @@ struct store_acl {
  * silently dropped, RFC 4314 3.1). Pure. */
 int store_acl_rights_parse(const char *s, unsigned *rights_r);
 
+/* store_acl_spelling: STORE_ACL_AS_C and/or STORE_ACL_AS_K for each of
+ * 'c' and 'k' in the rights string s, to keep beside its parsed rights in
+ * an entry (store_acl_update) so that the file says what the client or
+ * the other server wrote. Pure. */
+unsigned store_acl_spelling(const char *s);
+
 /* store_acl_rights_string: rights as letters in STORE_ACL_LETTERS order
  * into buf (>= STORE_ACL_RIGHTS_MAX bytes, NUL-terminated); with obsolete,
  * 'c' is added when k is present and 'd' when any of x t e is (RFC 4314
@@ -88,7 +106,8 @@ int store_acl_get(struct store_user *u, const char *name,
 		  struct store_acl *acl);
 
 /* store_acl_put: write acl as folder name's own ACL (atomically: temp file
- * + rename). Errors: -ERR_INVAL (bad name), -ERR_PERM (acl would leave the
+ * + rename); each ancestor folder without an ACL of its own first gets
+ * the one it inherits written down, as Courier's imapd does. Errors: -ERR_INVAL (bad name), -ERR_PERM (acl would leave the
  * owner without l or a, which Courier refuses too), -ERR_NOTFOUND (no
  * such folder or parent), -ERR_IO. */
 int store_acl_put(struct store_user *u, const char *name,
@@ -117,8 +136,13 @@ int store_acl_modify(struct store_user *u, const char *name,
 		     const char *ident, enum store_acl_mode mode,
 		     unsigned rights, struct store_acl *acl);
 
-/* store_acl_find: the rights of the entry ident (disk form), or -1 when
- * acl has none. Pure. */
+/* store_acl_ident_valid: whether ident (disk form, with an optional
+ * leading '-') can be an entry's identifier: 1 to STORE_ACL_IDENT_MAX
+ * bytes after the '-', none <= ' ' or DEL. Pure. */
+bool store_acl_ident_valid(const char *ident);
+
+/* store_acl_find: the rights of the entry ident (disk form; STORE_ACL_ALL
+ * bits only), or -1 when acl has none. Pure. */
 int store_acl_find(const struct store_acl *acl, const char *ident);
 
 /* store_acl_rights: the rights of login user on a folder with acl, by

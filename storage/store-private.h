@@ -8,6 +8,7 @@
 #define STORAGE_STORE_PRIVATE_H
 
 #include "storage/store.h"
+#include "storage/store-acl.h"
 
 struct store_ops;
 
@@ -60,6 +61,13 @@ struct store_ops {
 	int (*msg_parsed)(struct store_mailbox *mb, uint32_t seq,
 			  struct arena *a, bool with_bytes,
 			  struct mime_message **msg_r);
+	/* the bytes of message seq in a: read whole when small, else the
+	 * first prefix_max octets (*whole_r false) or, with prefix_max 0,
+	 * all of them mapped (released when a is reset). Errors as for
+	 * store_msg_open, -ERR_LIMIT (a's cap). */
+	int (*msg_read)(struct store_mailbox *mb, uint32_t seq,
+			struct arena *a, size_t prefix_max,
+			const void **data_r, size_t *len_r, bool *whole_r);
 	int (*msg_path)(struct store_mailbox *mb, uint32_t seq, char *buf,
 			size_t size);
 	const char *const *(*mailbox_keywords)(const struct store_mailbox *mb,
@@ -92,13 +100,27 @@ struct store_ops {
 	int (*append_finish)(struct store_append **as, size_t n,
 			     uint32_t *uidvalidity_r, uint32_t *uids_r);
 	void (*append_abort)(struct store_append *a);
+	/* store_copy_to (d->user has the same ops as mb) */
 	int (*copy)(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
-		    const char *dest, bool move, uint32_t *uidvalidity_r,
-		    uint32_t *dest_uids_r,
+		    const struct store_copy_dest *d, bool move,
+		    uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
 		    store_expunged_fn *expunged, void *ctx);
 	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
 			 uint64_t *bytes_limit, uint64_t *msgs_used,
 			 uint64_t *msgs_limit);
+	int (*acl_get)(struct store_user *u, const char *name,
+		       struct store_acl *acl);
+	int (*acl_put)(struct store_user *u, const char *name,
+		       const struct store_acl *acl);
+	int (*acl_modify)(struct store_user *u, const char *name,
+			  const char *ident, enum store_acl_mode mode,
+			  unsigned rights, struct store_acl *acl);
+	int (*acl_shared_owners)(struct store_user *u,
+				 store_acl_owner_fn *fn, void *ctx);
+	int (*specialuse_get)(struct store_user *u, const char *name,
+			      char *buf, size_t size);
+	int (*specialuse_set)(struct store_user *u, const char *name,
+			      const char *uses);
 	int (*pop3_uidl)(struct store_mailbox *mb, uint32_t seq, char *buf,
 			 size_t size);
 	int (*pop3_lock)(struct store_mailbox *mb);
@@ -108,5 +130,13 @@ struct store_ops {
 /* maildir_user_open: the Maildir++ backend's store_user_open. */
 int maildir_user_open(const char *path, const char *quota_rule,
 		      struct store_user **u_r, const char **error_r);
+
+/* maildir_acl_user_open: the Maildir++ backend's store_acl_user_open
+ * (maildir is absolute). */
+int maildir_acl_user_open(const char *maildir, struct store_user **u_r);
+
+/* maildir_acl_shared_note: the Maildir++ backend's store_acl_shared_note
+ * (arguments already checked). */
+int maildir_acl_shared_note(const char *grantee_maildir, const char *owner);
 
 #endif

@@ -4,6 +4,7 @@
  * backend's vtable (only Maildir++ today).
  */
 #include "storage/store-private.h"
+#include "storage/store-specialuse.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -302,7 +303,9 @@ int
 store_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	   const char *dest, uint32_t *uidvalidity_r, uint32_t *dest_uids_r)
 {
-	return mb->ops->copy(mb, seqs, n, dest, false, uidvalidity_r,
+	struct store_copy_dest d = { mb->user, dest, ~0u, true };
+
+	return mb->ops->copy(mb, seqs, n, &d, false, uidvalidity_r,
 			     dest_uids_r, NULL, NULL);
 }
 
@@ -311,7 +314,21 @@ store_move(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	   const char *dest, uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
 	   store_expunged_fn *expunged, void *ctx)
 {
-	return mb->ops->copy(mb, seqs, n, dest, true, uidvalidity_r,
+	struct store_copy_dest d = { mb->user, dest, ~0u, true };
+
+	return mb->ops->copy(mb, seqs, n, &d, true, uidvalidity_r,
+			     dest_uids_r, expunged, ctx);
+}
+
+int
+store_copy_to(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
+	      const struct store_copy_dest *dest, bool move,
+	      uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
+	      store_expunged_fn *expunged, void *ctx)
+{
+	if (dest->user->ops != mb->ops)
+		return -ERR_INVAL;	/* one backend copies within itself */
+	return mb->ops->copy(mb, seqs, n, dest, move, uidvalidity_r,
 			     dest_uids_r, expunged, ctx);
 }
 
@@ -341,4 +358,18 @@ void
 store_pop3_unlock(struct store_mailbox *mb)
 {
 	mb->ops->pop3_unlock(mb);
+}
+
+int
+store_specialuse_get(struct store_user *u, const char *name, char *buf,
+		     size_t size)
+{
+	return u->ops->specialuse_get(u, name, buf, size);
+}
+
+int
+store_specialuse_set(struct store_user *u, const char *name,
+		     const char *uses)
+{
+	return u->ops->specialuse_set(u, name, uses);
 }

@@ -267,12 +267,13 @@ int store_msg_open(struct store_mailbox *mb, uint32_t seq, int *fd_r);
  * allocated in arena a. With !with_bytes it comes from the folder's cache
  * (file "maildock-cache") when present, without reading the message file:
  * ENVELOPE, BODY, BODYSTRUCTURE and RFC822.SIZE can be answered, but
- * sections, header access and text need with_bytes. With with_bytes and
- * a cache hit on a file up to 1 MiB, the cached tree is used and the file
- * is read whole into a (its size must match the entry, else it is parsed
- * again); otherwise (larger file, or a cache miss) the file is mapped
- * into a (released when a is reset) and parsed, and the cache is filled
- * for the next time. Errors:
+ * sections, header access and text need with_bytes. With with_bytes the
+ * file's bytes come into a: read whole up to 256 KiB, mapped above (the
+ * mapping is released when a is reset); on a cache hit the cached tree
+ * takes them (their size must match the entry, else they are parsed
+ * again), on a miss they are parsed and the cache is filled for the next
+ * time. Protocol code wanting a message's bytes or header uses the handle
+ * of storage/store-mail.h, which comes here. Errors:
  * -ERR_INVAL (bad seq), -ERR_NOTFOUND (expunged by someone else), -ERR_IO,
  * -ERR_LIMIT (a's cap). */
 int store_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
@@ -463,6 +464,34 @@ int store_move(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
 	       const char *dest, uint32_t *uidvalidity_r,
 	       uint32_t *dest_uids_r,
 	       store_expunged_fn *expunged, void *ctx);
+
+/* Where store_copy_to puts the copies. */
+struct store_copy_dest {
+	struct store_user *user;	/* mb's own user, or another one */
+	const char *name;		/* a folder of user (UTF-8) */
+	unsigned keep_flags;		/* STORE_FLAG_* the copies keep */
+	bool keep_keywords;		/* else the copies have none */
+};
+
+/* store_copy_to: store_copy (move false) or store_move (move true) into
+ * folder dest->name of dest->user, which may be another user's Maildir (a
+ * shared folder, RFC 4314; the caller has checked the rights there and
+ * says through keep_flags and keep_keywords what the copies may keep).
+ * Same contract and outputs as store_copy/store_move: all or nothing,
+ * COPYUID's UIDs assigned under the destination's UID list lock, a moved
+ * message in exactly one folder at every instant (rename(2)). Across two
+ * Maildirs, a file is linked or renamed when it is on the destination's
+ * file system and owned by the destination's owner, else copied through
+ * the destination's tmp/ (a moved source is removed only once every copy
+ * exists); the copies must fit the destination's quota whole (COPY and
+ * MOVE), and the source's usage loses what moved. Both Maildirs' tree
+ * locks are held shared, taken in the order of their paths. Errors as
+ * store_move, -ERR_INVAL when dest->user is of another backend.
+ * Threads: as every call on mb (the session's thread). */
+int store_copy_to(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
+		  const struct store_copy_dest *dest, bool move,
+		  uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
+		  store_expunged_fn *expunged, void *ctx);
 
 /* ------------------------------------------------------------------ */
 /* Quota (Maildir++ maildirsize; RFC 2087 QUOTA) */

@@ -9,7 +9,7 @@
 set -euo pipefail
 build=(build-essential autoconf automake libtool pkg-config openssl
        libssl-dev libcrypt-dev libpam0g-dev libldap2-dev libmariadb-dev
-       libcap-dev libsystemd-dev zlib1g-dev)
+       libcap-dev libsystemd-dev zlib1g-dev libsqlite3-dev)
 test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
       libfuzzer-14-dev libpam-wrapper libnss-wrapper slapd ldap-utils
       mariadb-server mariadb-client fetchmail getmail6 isync curl procps
@@ -21,11 +21,14 @@ test=(libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev
 # Courier-IMAP conflicts in dpkg with dovecot-imapd (both provide
 # imap-server): the migration tests run it unpacked here (dpkg-deb -x),
 # in a mount namespace of its own (t/proto/courier-run.sh)
-courier=(courier-imap courier-base courier-authdaemon courier-authlib
-	 courier-authlib-userdb libcourier-unicode4 libgamin0 gamin)
+courier=(courier-imap courier-pop courier-base courier-authdaemon
+	 courier-authlib courier-authlib-userdb libcourier-unicode4 libgamin0
+	 gamin)
 courier_root=${MAILDOCK_COURIER_ROOT:-/var/cache/maildock/courier}
 unpack_courier() {
-	[ -x "$courier_root/usr/bin/imapd" ] && return 0
+	[ -x "$courier_root/usr/bin/imapd" ] &&
+		[ -x "$courier_root/usr/lib/courier/courier/courierpop3d" ] &&
+		return 0
 	local tmp
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get -o DPkg::Lock::Timeout=600 download \

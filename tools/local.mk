@@ -25,3 +25,9 @@ maildock_admin_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 maildock_admin_LDADD = protocols/libprotocols.la storage/libstorage.la \
 	core/libcore.la $(OPENSSL_LIBS) $(CRYPT_LIBS) $(LIBCAP_LIBS) \
 	$(SYSTEMD_LIBS) $(ZLIB_LIBS)
+
+# maildock-index: a user's full-text search index (status, rebuild)
+sbin_PROGRAMS += maildock-index
+maildock_index_SOURCES = tools/maildock-index.c
+maildock_index_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+maildock_index_LDADD = $(maildock_admin_LDADD)

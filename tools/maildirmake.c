@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
 #include "core/error.h"
 #include "core/compat.h"
 

@@ -2,4 +2,4 @@
 # Included from protocols/imap/local.mk.
 protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-acl.c protocols/imap/imap-acl.h \
-	protocols/imap/imap-acl-copy.c protocols/imap/cmd-acl.c
+	protocols/imap/cmd-acl.c

@@ -160,6 +160,7 @@ imap_cmd_setacl(struct imap_cmd *cmd)
 	if (store_acl_rights_parse(rights, &bits) < 0)
 		return imap_reply_tagged(cmd, "BAD", "Unknown right (RFC 4314 "
 					 "rights are lrswipkxtea)");
+	bits |= store_acl_spelling(rights);	/* c or k, kept as Courier does */
 	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;
 	if ((disk = to_disk(cmd, &b, wire)) == NULL)

@@ -99,10 +99,17 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	mv.max = nseq;
 	for (uint32_t i = 0; i < nseq; i++)
 		src[i] = store_msg_get(sess->box, seqs[i])->uid;
-	if (across)	/* ACL hook: into another user's Maildir */
-		r = imap_acl_copy_across(cmd, seqs, nseq, &ab, move, &uidv,
-					 dst, moved_one, &mv);
-	else if (move)
+	if (across) {	/* ACL hook: into another user's Maildir */
+		struct store_copy_dest d = { ab.store, name,
+					     STORE_FLAGS_PERMANENT, true };
+		size_t nkw = 1;
+
+		/* the flags the rights there allow (RFC 4314 4) */
+		imap_acl_flags_mask(ab.rights, &d.keep_flags, &nkw);
+		d.keep_keywords = nkw != 0;
+		r = store_copy_to(sess->box, seqs, nseq, &d, move, &uidv, dst,
+				  moved_one, &mv);
+	} else if (move)
 		r = store_move(sess->box, seqs, nseq, name, &uidv, dst,
 			       moved_one, &mv);
 	else

@@ -14,11 +14,11 @@
 #include "core/session.h"
 #include "storage/store.h"
 #include "storage/store-info.h"
+#include "storage/store-mail.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-fetch.h"
-#include "protocols/imap/imap-search-cmd.h"
 #include "core/compat.h"
 
 /* Memory one message's parse and filtered sections may take. */
@@ -31,6 +31,7 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 {
 	struct store_mailbox *box = cmd->sess->box;
 	struct mime_message *mime = NULL;
+	struct store_mail *mail;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
@@ -57,9 +58,12 @@ fetch_prepare(struct imap_cmd *cmd, struct arena *scratch,
 		if (items->nsections == 0)
 			ret = store_msg_parsed(box, seq, scratch,
 					       items->needs_text, &mime);
+		else if ((mail = store_mail_open(box, seq, scratch)) == NULL)
+			ret = -ERR_LIMIT;
+		else if (items->header_only)
+			ret = store_mail_header(mail, &mime);
 		else
-			ret = imap_search_cmd_mime(box, seq, scratch,
-						   items->header_only, &mime);
+			ret = store_mail_message(mail, &mime);
 		if (ret < 0)
 			return ret;
 		m->mime = mime;

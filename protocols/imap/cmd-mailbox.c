@@ -12,6 +12,7 @@
 #include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-index.h"
 #include "core/compat.h"
 
 /* name_arg: decode argument i; answers the client itself on failure
@@ -127,7 +128,9 @@ int
 imap_cmd_delete(struct imap_cmd *cmd)
 {
 	struct imap_acl_box ab;
+	char id[STORE_OBJECTID_SIZE];
 	const char *name;
+	bool own;
 	int r = name_arg(cmd, 0, &name);
 
 	if (r != 0)
@@ -137,8 +140,12 @@ imap_cmd_delete(struct imap_cmd *cmd)
 					 "deleted");
 	if ((r = imap_acl_require(cmd, name, STORE_ACL_DELETE, &ab)) != 0)
 		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x */
-	return reply_store(cmd, store_folder_delete(ab.store, ab.name),
-			   "Delete");
+	/* the full-text index's entries go with the folder */
+	own = ab.store == cmd->sess->store &&
+	      store_folder_id(ab.store, ab.name, id, sizeof(id)) == 0;
+	if ((r = store_folder_delete(ab.store, ab.name)) == 0 && own)
+		imap_search_index_folder_gone(cmd, id);
+	return reply_store(cmd, r, "Delete");
 }
 
 int

@@ -12,6 +12,7 @@
 #include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "storage/store-mail.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-search.h"
@@ -159,6 +160,7 @@ rec_fill(struct imap_cmd *cmd, struct arena *scratch, unsigned needs,
 {
 	struct store_mailbox *box = cmd->sess->box;
 	struct mime_message *m;
+	struct store_mail *mail;
 	time_t t = 0;
 	int ret;
 
@@ -173,7 +175,8 @@ rec_fill(struct imap_cmd *cmd, struct arena *scratch, unsigned needs,
 	rec_empty(r);
 	if ((needs & IMAP_SORT_NEED_ENVELOPE) == 0)
 		return 0;
-	ret = imap_search_cmd_mime(box, seq, scratch, true, &m);
+	mail = store_mail_open(box, seq, scratch);
+	ret = mail != NULL ? store_mail_header(mail, &m) : -ERR_LIMIT;
 	if (ret == -ERR_NOTFOUND)
 		return 0;
 	if (ret < 0)

@@ -11,6 +11,8 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-search-cmd.h \
 	protocols/imap/imap-search.h \
 	protocols/imap/imap-search-date.c \
+	protocols/imap/imap-search-index.c \
+	protocols/imap/imap-search-index.h \
 	protocols/imap/imap-search-match.c \
 	protocols/imap/imap-search-parse.c \
 	protocols/imap/imap-search-text.c \

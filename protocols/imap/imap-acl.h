@@ -71,20 +71,10 @@ int imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 
 /* imap_acl_require_copy: COPY/MOVE destination name: i on it. *b as
  * imap_acl_require; *across_r tells that it is in another user's Maildir
- * than the selected mailbox (storage copies within one Maildir: use
- * imap_acl_copy_across then). Returns as imap_acl_require. */
+ * than the selected mailbox (copy with store_copy_to then, the copied
+ * flags filtered by imap_acl_flags_mask). Returns as imap_acl_require. */
 int imap_acl_require_copy(struct imap_cmd *cmd, const char *name,
 			  struct imap_acl_box *b, bool *across_r);
-
-/* imap_acl_copy_across: store_copy / store_move (same contract, same
- * outputs) into dst in another Maildir, message by message as APPENDs
- * (imap-acl-copy.c); dst's rights filter the copied flags. Not all or
- * nothing: after a failure, messages copied so far stay in dst; MOVE
- * expunges the sources only after every copy exists, so nothing is lost. */
-int imap_acl_copy_across(struct imap_cmd *cmd, const uint32_t *seqs,
-			 uint32_t n, const struct imap_acl_box *dst, bool move,
-			 uint32_t *uidv_r, uint32_t *dst_uids_r,
-			 store_expunged_fn *expunged, void *ctx);
 
 /* imap_acl_require_selected: the same check on the selected mailbox. */
 int imap_acl_require_selected(struct imap_cmd *cmd, unsigned need);

@@ -5,172 +5,42 @@
  * and MIME parser (decoded header values and body text, RFC 3501 6.4.4:
  * "BODY and TEXT match the decoded text, headers their RFC 2047 decoding").
  */
-#include <errno.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
 #include "storage/store-info.h"
+#include "storage/store-mail.h"
 #include "storage/mime/mime.h"
 #include "protocols/imap/imap.h"
 #include "protocols/imap/imap-search.h"
 #include "protocols/imap/imap-search-cmd.h"
+#include "protocols/imap/imap-search-index.h"
 #include "core/compat.h"
 
 /* Memory one message's parse and decoded texts may take. */
 #define SEARCH_MSG_MEMORY (256u * 1024 * 1024)
 
 struct msg_ctx {
-	struct store_mailbox *box;
-	uint32_t seq;
+	struct store_mail *mail;
 	struct arena *scratch;
 	struct mime_message *mime;	/* the whole message */
 	struct mime_message *hdr;	/* its header only, or == mime */
-	const char *buf;		/* a small file read whole */
-	size_t buf_len;
-	bool big;			/* over READ_WHOLE_MAX: mapped */
-	int err;			/* of opening/reading: 0 or < 0 */
-	bool opened;
 };
 
-/* Files up to this size are read into the arena; bigger ones are mapped
- * (mime_parse_fd). For the many small messages of a SEARCH, one read()
- * costs far less than mmap + page faults + munmap (and its TLB flush in a
- * threaded process). */
-#define READ_WHOLE_MAX (256u * 1024)
-/* A big file's header is looked for in this much of its start. */
-#define HEADER_PREFIX_MAX (64u * 1024)
-
-static int
-read_upto(int fd, char *buf, size_t size, size_t *got_r)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -ERR_IO;
-		if (n == 0)
-			break;	/* it shrank: parse what is there */
-		got += (size_t)n;
-	}
-	*got_r = got;
-	return 0;
-}
-
-/* the length of the header block at buf (through its empty line), or 0
- * when it does not end within n bytes */
-static size_t
-header_len(const char *buf, size_t n)
-{
-	const char *p = buf, *end = buf + n, *nl;
-
-	if (n > 0 && buf[0] == '\n')
-		return 1;
-	if (n > 1 && buf[0] == '\r' && buf[1] == '\n')
-		return 2;
-	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (nl + 1 < end && nl[1] == '\n')
-			return (size_t)(nl + 2 - buf);
-		if (nl + 2 < end && nl[1] == '\r' && nl[2] == '\n')
-			return (size_t)(nl + 3 - buf);
-		p = nl + 1;
-	}
-	return 0;
-}
-
-/* parse the message, or only its header block when header_only (enough
- * for header keys, SENT*, SORT and THREAD: the body is not parsed) */
-static int
-parse_fd(struct arena *a, int fd, bool header_only, const char **buf_r,
-	 size_t *len_r, struct mime_message **mime_r)
-{
-	struct stat st;
-	size_t got, size, hl;
-	char *buf;
-	int ret;
-
-	*buf_r = NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > READ_WHOLE_MAX) {
-		if (header_only) {
-			if ((buf = arena_alloc(a, HEADER_PREFIX_MAX)) == NULL)
-				return -ERR_LIMIT;
-			if ((ret = read_upto(fd, buf, HEADER_PREFIX_MAX,
-					     &got)) < 0)
-				return ret;
-			if ((hl = header_len(buf, got)) > 0)
-				return mime_parse(a, buf, hl, mime_r);
-			if (lseek(fd, 0, SEEK_SET) < 0)
-				return -ERR_IO;
-		}
-		return mime_parse_fd(a, fd, mime_r);
-	}
-	size = (size_t)st.st_size;
-	if ((buf = arena_alloc(a, size ? size : 1)) == NULL)
-		return -ERR_LIMIT;
-	if ((ret = read_upto(fd, buf, size, &got)) < 0)
-		return ret;
-	*buf_r = buf;
-	*len_r = got;
-	if (header_only && (hl = header_len(buf, got)) > 0)
-		got = hl;
-	return mime_parse(a, buf, got, mime_r);
-}
-
-int
-imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq, struct arena *a,
-		     bool header_only, struct mime_message **mime_r)
-{
-	const char *buf;
-	size_t len;
-	int fd, ret;
-
-	if ((ret = store_msg_open(box, seq, &fd)) < 0)
-		return ret;
-	ret = parse_fd(a, fd, header_only, &buf, &len, mime_r);
-	close(fd);
-	return ret;
-}
-
-/* the header (header_only) or the whole message of c; a small file is
- * read once and parsed twice at most */
+/* the header (header_only) or the whole message of c, parsed once each
+ * by the storage's message handle */
 static int
 load_part(struct msg_ctx *c, bool header_only)
 {
-	int fd;
-
 	if (c->mime != NULL || (header_only && c->hdr != NULL))
 		return 0;
-	if (c->err < 0)
-		return c->err;
-	if (c->buf != NULL) {
-		/* the header was parsed from the buffer: now the rest */
-		c->err = mime_parse(c->scratch, c->buf, c->buf_len, &c->mime);
-		return c->err;
-	}
-	if (!header_only) {
-		/* the cached part tree plus the file's bytes: no re-parse */
-		c->err = store_msg_parsed(c->box, c->seq, c->scratch, true,
-					  &c->mime);
-		if (c->err == 0)
-			c->hdr = c->mime;
-		return c->err;
-	}
-	if ((c->err = store_msg_open(c->box, c->seq, &fd)) < 0)
-		return c->err;
-	c->err = parse_fd(c->scratch, fd, header_only, &c->buf, &c->buf_len,
-			  header_only ? &c->hdr : &c->mime);
-	close(fd);
-	if (c->err == 0 && !header_only)
-		c->hdr = c->mime;
-	return c->err;
+	if (c->mail == NULL)
+		return -ERR_LIMIT;
+	if (header_only)
+		return store_mail_header(c->mail, &c->hdr);
+	return store_mail_message(c->mail, &c->mime);
 }
 
 static int
@@ -229,15 +99,15 @@ address_texts(struct msg_ctx *c, struct sview raw, imap_search_chunk_fn *fn,
 	return 0;
 }
 
+static const char *const address_fields[] = {
+	"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+};
+
 static bool
 is_address_field(const char *name)
 {
-	static const char *const fields[] = {
-		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-	};
-
-	for (size_t i = 0; i < N_ELEMENTS(fields); i++)
-		if (strcasecmp(name, fields[i]) == 0)
+	for (size_t i = 0; i < N_ELEMENTS(address_fields); i++)
+		if (strcasecmp(name, address_fields[i]) == 0)
 			return true;
 	return false;
 }
@@ -460,6 +330,26 @@ static const struct imap_search_msg_ops msg_ops = {
 	op_header, op_body, op_text
 };
 
+int
+imap_search_cmd_index_text(struct store_mailbox *box, uint32_t seq,
+			   struct arena *scratch,
+			   imap_search_index_chunk_fn *fn, void *fctx)
+{
+	struct msg_ctx c;
+	size_t i;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.mail = store_mail_open(box, seq, scratch);
+	c.scratch = scratch;
+	/* TEXT's texts hold every header value and body text; header keys
+	 * also see the address forms, which are not in the header text */
+	ret = op_text(&c, 0, fn, fctx);
+	for (i = 0; ret == 0 && i < N_ELEMENTS(address_fields); i++)
+		ret = op_header(&c, address_fields[i], fn, fctx);
+	return ret;
+}
+
 /* which cheap fields the program reads */
 struct uses {
 	bool date, size, keywords, save_date, object_ids;
@@ -582,8 +472,7 @@ match_one(struct store_mailbox *box, const struct imap_search_key *prog,
 
 	memset(&m, 0, sizeof(m));
 	memset(&c, 0, sizeof(c));
-	c.box = box;
-	c.seq = seq;
+	c.mail = store_mail_open(box, seq, scratch);
 	c.scratch = scratch;
 	m.max_seq = count;
 	m.max_uid = max_uid;
@@ -620,6 +509,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	uint32_t count = store_mailbox_count(box), seq, n = 0, max_uid;
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct uses u = { false, false, false, false, false };
+	struct imap_search_index_filter *fl;
 	uint32_t *seqs;
 	int ret = 0;
 
@@ -630,7 +520,11 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 	}
 	uses_scan(prog, &u);
 	max_uid = count > 0 ? store_msg_get(box, count)->uid : 0;
+	imap_search_index_filter(cmd, prog, &fl);
 	for (seq = 1; seq <= count; seq++) {
+		if (fl != NULL &&
+		    imap_search_index_skip(fl, store_msg_get(box, seq)->uid))
+			continue;
 		ret = match_one(box, prog, &u, scratch, seq, count, max_uid);
 		if (ret < 0)
 			break;
@@ -638,6 +532,7 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 			seqs[n++] = seq;
 		ret = 0;
 	}
+	imap_search_index_filter_free(&fl);
 	arena_free(&scratch);
 	if (ret < 0)
 		return ret;

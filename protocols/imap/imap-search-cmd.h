@@ -14,8 +14,6 @@ struct arena;
 struct imap_arg;
 struct imap_cmd;
 struct imap_search_key;
-struct mime_message;
-struct store_mailbox;
 
 /* ESEARCH result options (RFC 4731 3.1), also ESORT's (RFC 5267 3) */
 #define IMAP_ESEARCH_MIN	(1u << 0)
@@ -106,16 +104,5 @@ int imap_search_cmd_run(struct imap_cmd *cmd,
 
 /* imap_search_cmd_run_error: the tagged NO for a failed run. */
 int imap_search_cmd_run_error(struct imap_cmd *cmd, int err);
-
-/* imap_search_cmd_mime: parse message seq of box in arena a: a small file
- * (<= 256 KiB) is read into a, a larger one mapped (released when a is
- * reset). With header_only, only the header block is parsed (the root
- * part then has an empty body; its header, envelope and HEADER sections
- * are those of the whole message). Returns 0, -ERR_NOTFOUND (expunged by
- * someone else), -ERR_IO, -ERR_LIMIT. Used by SEARCH, SORT/THREAD and
- * FETCH. */
-int imap_search_cmd_mime(struct store_mailbox *box, uint32_t seq,
-			 struct arena *a, bool header_only,
-			 struct mime_message **mime_r);
 
 #endif

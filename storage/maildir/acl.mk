@@ -1,6 +1,6 @@
 # Folder ACLs (RFC 4314, Courier courierimapacl files).
 # Included from storage/local.mk.
-storage_libstorage_la_SOURCES += storage/store-acl.h \
+storage_libstorage_la_SOURCES += storage/store-acl.h storage/store-acl.c \
 	storage/maildir/maildir-acl.c
 
 if HAVE_CMOCKA

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
+#include "storage/store-private.h"
 #include "storage/store-acl.h"
 #include "core/error.h"
 #include "core/compat.h"
@@ -20,45 +22,8 @@
 
 #define MU(u) ((struct maildir_user *)(u))
 
-int
-store_acl_rights_parse(const char *s, unsigned *rights_r)
-{
-	unsigned r = 0;
-
-	for (; *s != '\0'; s++) {
-		const char *p = strchr(STORE_ACL_LETTERS, *s);
-		if (p != NULL)
-			r |= 1u << (p - STORE_ACL_LETTERS);
-		else if (*s == 'c')
-			r |= STORE_ACL_CREATE;
-		else if (*s == 'd')
-			r |= STORE_ACL_DELETE | STORE_ACL_DELMSG |
-			     STORE_ACL_EXPUNGE;
-		else
-			return -ERR_INVAL;
-	}
-	*rights_r = r;
-	return 0;
-}
-
-char *
-store_acl_rights_string(unsigned rights, bool obsolete, char *buf)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; STORE_ACL_LETTERS[i] != '\0'; i++)
-		if (rights & (1u << i))
-			buf[n++] = STORE_ACL_LETTERS[i];
-	if (obsolete && (rights & STORE_ACL_CREATE))
-		buf[n++] = 'c';
-	if (obsolete && (rights & (STORE_ACL_DELETE | STORE_ACL_DELMSG |
-				   STORE_ACL_EXPUNGE)))
-		buf[n++] = 'd';
-	buf[n] = '\0';
-	return buf;
-}
-
-/* disk_rights: Courier's letters (c = create) in byte order */
+/* disk_rights: the letters in byte order, create spelled as it was
+ * given (Courier's c unless only k was) */
 static void
 disk_rights(unsigned rights, char *buf)
 {
@@ -66,8 +31,11 @@ disk_rights(unsigned rights, char *buf)
 	size_t n = 0;
 
 	store_acl_rights_string(rights & ~STORE_ACL_CREATE, false, tmp);
-	if (rights & STORE_ACL_CREATE)
+	if ((rights & STORE_ACL_CREATE) &&
+	    (rights & (STORE_ACL_AS_C | STORE_ACL_AS_K)) != STORE_ACL_AS_K)
 		buf[n++] = 'c';
+	if ((rights & STORE_ACL_CREATE) && (rights & STORE_ACL_AS_K))
+		buf[n++] = 'k';
 	for (const char *p = tmp; *p != '\0'; p++)
 		buf[n++] = *p;
 	buf[n] = '\0';
@@ -78,105 +46,6 @@ disk_rights(unsigned rights, char *buf)
 			buf[j] = buf[j - 1];
 			buf[j - 1] = t;
 		}
-}
-
-static bool
-ident_ok(const char *ident)
-{
-	size_t n = strlen(ident);
-
-	if (n == 0 || n > STORE_ACL_IDENT_MAX + 1 ||
-	    (ident[0] == '-' && n == 1))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)ident; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return false;
-	return true;
-}
-
-int
-store_acl_find(const struct store_acl *acl, const char *ident)
-{
-	for (unsigned i = 0; i < acl->n; i++)
-		if (strcmp(acl->e[i].ident, ident) == 0)
-			return (int)acl->e[i].rights;
-	return -1;
-}
-
-int
-store_acl_update(struct store_acl *acl, const char *ident,
-		 enum store_acl_mode mode, unsigned rights)
-{
-	unsigned i;
-
-	if (!ident_ok(ident))
-		return -ERR_INVAL;
-	for (i = 0; i < acl->n; i++)
-		if (strcmp(acl->e[i].ident, ident) == 0)
-			break;
-	if (i == acl->n) {
-		if (mode == STORE_ACL_DROP || mode == STORE_ACL_REMOVE ||
-		    rights == 0)
-			return 0;
-		if (acl->n == STORE_ACL_ENTRIES_MAX)
-			return -ERR_LIMIT;
-		str_copy(acl->e[i].ident, ident, sizeof(acl->e[i].ident));
-		acl->e[i].rights = 0;
-		acl->n++;
-	}
-	switch (mode) {
-	case STORE_ACL_REPLACE:
-		acl->e[i].rights = rights;
-		break;
-	case STORE_ACL_ADD:
-		acl->e[i].rights |= rights;
-		break;
-	case STORE_ACL_REMOVE:
-		acl->e[i].rights &= ~rights;
-		break;
-	case STORE_ACL_DROP:
-		acl->e[i].rights = 0;
-		break;
-	}
-	if (acl->e[i].rights == 0) {
-		memmove(&acl->e[i], &acl->e[i + 1],
-			(acl->n - i - 1) * sizeof(acl->e[0]));
-		acl->n--;
-	}
-	return 0;
-}
-
-/* matches: whether identifier id (without '-') names user */
-static bool
-matches(const char *id, const char *user, bool is_owner)
-{
-	/* every session is logged in: Dovecot's "authenticated" = anyone */
-	if (strcmp(id, "anyone") == 0 || strcmp(id, "anonymous") == 0 ||
-	    strcmp(id, "authenticated") == 0)
-		return true;
-	if (strcmp(id, "owner") == 0)
-		return is_owner;
-	return strncmp(id, "user=", 5) == 0 && strcmp(id + 5, user) == 0;
-}
-
-unsigned
-store_acl_rights(const struct store_acl *acl, const char *user, bool is_owner)
-{
-	unsigned plus = 0, minus = 0;
-
-	for (unsigned i = 0; i < acl->n; i++) {
-		const char *id = acl->e[i].ident;
-		if (id[0] == '-') {
-			if (matches(id + 1, user, is_owner))
-				minus |= acl->e[i].rights;
-		} else if (matches(id, user, is_owner)) {
-			plus |= acl->e[i].rights;
-		}
-	}
-	plus &= ~minus;
-	if (is_owner)
-		plus |= STORE_ACL_ADMIN;
-	return plus;
 }
 
 /* parse: one courierimapacl file's text (Courier maildir_acl_read_check:
@@ -205,6 +74,7 @@ parse(char *data, struct store_acl *acl)
 			if (store_acl_rights_parse(one, &r1) == 0)
 				rights |= r1;
 		}
+		rights |= store_acl_spelling(sp);
 		(void)store_acl_update(acl, line, STORE_ACL_REPLACE, rights);
 	}
 }
@@ -248,7 +118,8 @@ own_acl(const char *root, const char *name, struct store_acl *acl)
 }
 
 int
-store_acl_get(struct store_user *u, const char *name, struct store_acl *acl)
+maildir_acl_get(struct store_user *u, const char *name,
+		struct store_acl *acl)
 {
 	char buf[STORE_NAME_MAXLEN + 1];
 	char *dot;
@@ -272,13 +143,18 @@ store_acl_get(struct store_user *u, const char *name, struct store_acl *acl)
 	}
 	acl->inherited = true;
 	acl->n = 0;
-	return store_acl_update(acl, "owner", STORE_ACL_REPLACE,
-				STORE_ACL_ALL);
+	/* Courier's default (maildir_acl_read without a file) */
+	if ((r = store_acl_update(acl, "owner", STORE_ACL_REPLACE,
+				  STORE_ACL_COURIER_ALL)) < 0)
+		return r;
+	return store_acl_update(acl, "administrators", STORE_ACL_REPLACE,
+				STORE_ACL_COURIER_ALL);
 }
 
-int
-store_acl_put(struct store_user *u, const char *name,
-	      const struct store_acl *acl)
+/* put_one: write acl as name's own file (store_acl_put without the
+ * ancestors) */
+static int
+put_one(struct store_user *u, const char *name, const struct store_acl *acl)
 {
 	char dir[MAILDIR_PATH_MAX], text[STORE_ACL_ENTRIES_MAX *
 				       (STORE_ACL_IDENT_MAX + 20)];
@@ -327,9 +203,34 @@ store_acl_put(struct store_user *u, const char *name,
 }
 
 int
-store_acl_modify(struct store_user *u, const char *name, const char *ident,
-		 enum store_acl_mode mode, unsigned rights,
-		 struct store_acl *acl)
+maildir_acl_put(struct store_user *u, const char *name,
+		const struct store_acl *acl)
+{
+	char buf[STORE_NAME_MAXLEN + 1], *dot;
+	struct store_acl *up;
+	int r = 0;
+
+	if (!maildir_name_is_inbox(name) && maildir_name_check(name) < 0)
+		return -ERR_INVAL;
+	/* as Courier's imapd does: each ancestor without a list of its own
+	 * first gets the one it inherits written down, so the files are the
+	 * ones Courier would have left (nearest first: writing a folder's
+	 * file changes only what lies below it) */
+	up = xmalloc(sizeof(*up));
+	str_copy(buf, name, sizeof(buf));
+	while (r == 0 && (dot = strrchr(buf, '.')) != NULL) {
+		*dot = '\0';
+		if ((r = maildir_acl_get(u, buf, up)) == 0 && up->inherited)
+			r = put_one(u, buf, up);
+	}
+	free(up);
+	return r < 0 ? r : put_one(u, name, acl);
+}
+
+int
+maildir_acl_modify(struct store_user *u, const char *name,
+		   const char *ident, enum store_acl_mode mode,
+		   unsigned rights, struct store_acl *acl)
 {
 	char lock[MAILDIR_PATH_MAX];
 	int r;
@@ -343,23 +244,20 @@ store_acl_modify(struct store_user *u, const char *name, const char *ident,
 				  maildir_settings.lock_stale);
 	if (r < 0)
 		return r == -ERR_BUSY ? -ERR_TIMEOUT : r;
-	if ((r = store_acl_get(u, name, acl)) == 0 &&
+	if ((r = maildir_acl_get(u, name, acl)) == 0 &&
 	    (r = store_acl_update(acl, ident, mode, rights)) == 0)
-		r = store_acl_put(u, name, acl);
+		r = maildir_acl_put(u, name, acl);
 	maildir_lockfile_release(lock);
 	return r;
 }
 
 int
-store_acl_user_open(const char *maildir, struct store_user **u_r)
+maildir_acl_user_open(const char *maildir, struct store_user **u_r)
 {
 	char path[MAILDIR_PATH_MAX];
 	const char *err;
 	struct stat st;
 
-	*u_r = NULL;
-	if (maildir == NULL || maildir[0] != '/')
-		return -ERR_INVAL;
 	if (maildir_path(path, sizeof(path), maildir, "cur", NULL) < 0)
 		return -ERR_INVAL;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -383,15 +281,13 @@ shared_read(const char *maildir, char **data_r)
 }
 
 int
-store_acl_shared_note(const char *grantee_maildir, const char *owner)
+maildir_acl_shared_note(const char *grantee_maildir, const char *owner)
 {
 	char *data, *line, *save = NULL, *text;
 	size_t n = 0, len = 0, olen = strlen(owner), size;
 	struct stat st;
 	int r;
 
-	if (!ident_ok(owner) || owner[0] == '-' || grantee_maildir[0] != '/')
-		return -ERR_INVAL;
 	if (stat(grantee_maildir, &st) < 0)
 		return -ERR_NOTFOUND;
 	if ((r = shared_read(grantee_maildir, &data)) < 0)
@@ -422,8 +318,8 @@ store_acl_shared_note(const char *grantee_maildir, const char *owner)
 }
 
 int
-store_acl_shared_owners(struct store_user *u, store_acl_owner_fn *fn,
-			void *ctx)
+maildir_acl_shared_owners(struct store_user *u, store_acl_owner_fn *fn,
+			  void *ctx)
 {
 	char *data, *line, *save = NULL;
 	int r = shared_read(MU(u)->root, &data);
@@ -432,7 +328,7 @@ store_acl_shared_owners(struct store_user *u, store_acl_owner_fn *fn,
 		return r;
 	for (line = strtok_r(data, "\n", &save); line != NULL && r == 0;
 	     line = strtok_r(NULL, "\n", &save))
-		if (ident_ok(line) && line[0] != '-')
+		if (store_acl_ident_valid(line) && line[0] != '-')
 			r = fn(ctx, line);
 	free(data);
 	return r;

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-cache.h"
 #include "storage/mime/mime.h"
 #include "core/arena.h"
 #include "core/sbuf.h"
@@ -24,7 +26,6 @@
 #define CACHE_MAGIC	"MDCACHE 1\n"
 #define CACHE_HDR	17u
 #define CACHE_BLOB_MAX	(16u * 1024 * 1024)
-#define CACHE_ATTACH_MAX	(1u << 20)	/* bytes read whole for SEARCH */
 
 struct cache_ent {
 	const char *base;
@@ -250,31 +251,6 @@ store(struct maildir_folder *f, const char *base, unsigned blen,
 	free(buf);
 }
 
-/* attach the bytes of fd to the deserialized m: the file is read whole
- * into a (it must hold exactly m->size bytes, else the cache entry is
- * stale); 0, or -1 with fd rewound to its start for a fresh parse */
-static int
-attach_fd(struct arena *a, int fd, struct mime_message *m)
-{
-	char *buf = arena_alloc(a, m->size + 1);
-	size_t got = 0;
-	ssize_t n = 1;
-
-	while (buf != NULL && got <= m->size && n > 0) {
-		n = read(fd, buf + got, m->size + 1 - got);
-		if (n > 0)
-			got += (size_t)n;
-		else if (n < 0 && errno == EINTR)
-			n = 1;
-	}
-	if (buf != NULL && n == 0 && got == m->size &&
-	    mime_attach(m, buf, m->size) == 0)
-		return 0;
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		return -2;
-	return -1;
-}
-
 int
 maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		   bool with_bytes, struct mime_message **msg_r)
@@ -283,8 +259,10 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 	struct maildir_folder *f = v->f;
 	char base[256];
 	uint64_t size = 0;
-	bool have_size;
-	int r, fd;
+	bool have_size, whole;
+	const void *data;
+	size_t len;
+	int r;
 
 	if (seq == 0 || seq > v->count)
 		return -ERR_INVAL;
@@ -302,11 +280,9 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 	const struct cache_ent *ent = blen ? find(f->cache, base, blen) : NULL;
 	uint64_t ent_size = ent != NULL ? ent->size : UINT64_MAX;
 	struct mime_message *cached = NULL;
-	/* with_bytes: the cached tree plus the file read whole (SEARCH),
-	 * for files up to CACHE_ATTACH_MAX; larger ones are mapped and
-	 * parsed */
-	if (ent != NULL && (!have_size || ent->size == size) &&
-	    (!with_bytes || ent->size <= CACHE_ATTACH_MAX)) {
+	/* with_bytes: the cached tree plus the file's bytes (read or
+	 * mapped as maildir_read_fd decides), without a new parse */
+	if (ent != NULL && (!have_size || ent->size == size)) {
 		r = mime_deserialize(a, ent->blob, ent->len, &cached);
 		pthread_mutex_unlock(&f->lock);
 		if (r != 0)
@@ -317,20 +293,15 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		}
 	} else
 		pthread_mutex_unlock(&f->lock);
-	if ((r = maildir_msg_open(mb, seq, &fd)) < 0)
+	if ((r = maildir_msg_read(mb, seq, a, 0, &data, &len, &whole)) < 0)
 		return r;
-	if (cached != NULL && (r = attach_fd(a, fd, cached)) == 0) {
-		close(fd);
+	/* a size that differs from the entry's means a stale entry */
+	if (cached != NULL && mime_attach(cached, data, len) == 0) {
 		*msg_r = cached;
 		return 0;
 	}
-	if (r == -2) {
-		close(fd);
-		return -ERR_IO;
-	}
-	r = mime_parse_fd(a, fd, msg_r);
-	close(fd);
-	if (r < 0 || blen == 0 || ent_size == (*msg_r)->size)
+	if ((r = mime_parse(a, data, len, msg_r)) < 0 || blen == 0 ||
+	    ent_size == (*msg_r)->size)
 		return r;
 	struct sbuf b;
 	sbuf_init(&b, NULL, CACHE_BLOB_MAX);

@@ -12,6 +12,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -195,7 +197,7 @@ merge_into(struct maildir_uidlist *ul, const struct maildir_uidlist *o)
 	if (o->uidnext > ul->uidnext)
 		ul->uidnext = o->uidnext;
 	if (ul->n > 0 && ul->e[ul->n - 1].uid >= ul->uidnext)
-		ul->uidnext = ul->e[ul->n - 1].uid + 1;
+		ul->uidnext = maildir_uid_after(ul->e[ul->n - 1].uid);
 	return added;
 }
 

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-keywords.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 

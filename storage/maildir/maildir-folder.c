@@ -11,7 +11,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-cache.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/compat.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -99,6 +103,30 @@ maildir_folder_find(struct maildir_folder *f, uint32_t uid)
 			hi = mid;
 	}
 	return NULL;
+}
+
+bool
+maildir_folder_reserve_uids(struct maildir_folder *f, size_t need)
+{
+	uint32_t recent = 1;
+
+	if ((uint64_t)f->uidnext + need <= UINT32_MAX &&
+	    (f->n == 0 || f->recs[f->n - 1].uid < f->uidnext))
+		return false;
+	log_warn("maildir", "UIDs exhausted, renumbered under a new "
+		 "UIDVALIDITY dir=%s uidvalidity=%u uidnext=%u", f->dir,
+		 f->uidvalidity, f->uidnext);
+	/* the order, and which messages are still unclaimed (\Recent),
+	 * stay; the name hash does not index UIDs */
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->recs[i].uid < f->first_recent)
+			recent = (uint32_t)i + 2;
+		f->recs[i].uid = (uint32_t)i + 1;
+	}
+	f->uidvalidity = maildir_uidvalidity_new(f->root);
+	f->uidnext = (uint32_t)f->n + 1;
+	f->first_recent = recent;
+	return true;
 }
 
 void
@@ -318,6 +346,7 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 	maildir_stamp_get(path, &st);
 	if (maildir_folder_same_header(f, path, &st)) {
 		/* nobody else changed the list: number the files directly */
+		maildir_folder_reserve_uids(f, n);
 		for (i = 0; i < n; i++) {
 			struct maildir_rec *rec = maildir_folder_find_base(
 				f, names[i], maildir_base_len(names[i]));

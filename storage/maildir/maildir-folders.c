@@ -11,6 +11,9 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-tree.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "storage/store-info.h"
 #include "core/error.h"
 #include "core/compat.h"

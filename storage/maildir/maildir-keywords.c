@@ -16,6 +16,9 @@
 #include <strings.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
+#include "storage/maildir/maildir-keywords.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/compat.h"
 

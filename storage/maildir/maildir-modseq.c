@@ -28,6 +28,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/compat.h"
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/compat.h"

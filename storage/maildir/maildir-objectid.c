@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
+#include "storage/maildir/maildir-cache.h"
 #include "storage/mime/mime.h"
 #include "storage/store-info.h"
 #include "core/error.h"

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/compat.h"
 

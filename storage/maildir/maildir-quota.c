@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 

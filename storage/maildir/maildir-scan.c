@@ -11,6 +11,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
+#include "storage/maildir/maildir-keywords.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -224,6 +227,8 @@ rebuild(struct maildir_folder *f, struct listing *l,
 		if (!used[i])
 			unknown[nu++] = l->names[i];
 	qsort(unknown, nu, sizeof(*unknown), cmp_arrival);
+	if (nu > 0 && maildir_folder_reserve_uids(f, nu))
+		*dirty_r = changed = true;
 	for (i = 0; i < nu; i++)
 		maildir_rec_append(f, f->uidnext++, unknown[i]);
 	if (nu > 0)
@@ -484,6 +489,9 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 		*changed_r |= rebuild(f, &l, e, f->n, &dirty);
 		free(e);
 	}
+	/* a list another server filled up to 2^32-1 */
+	if (maildir_folder_reserve_uids(f, 0))
+		dirty = *changed_r = true;
 	if (claim) {
 		*recent_from_r = f->first_recent;
 		if (f->first_recent < f->uidnext) {

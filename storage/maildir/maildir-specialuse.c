@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
 #include "storage/store-specialuse.h"
 #include "core/error.h"
 #include "core/compat.h"
@@ -26,8 +27,8 @@ folder_dir(struct store_user *u, const char *name, char *dir, size_t size)
 }
 
 int
-store_specialuse_get(struct store_user *u, const char *name, char *buf,
-		     size_t size)
+maildir_specialuse_get(struct store_user *u, const char *name, char *buf,
+		       size_t size)
 {
 	char dir[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
 	char *data, *line, *next;
@@ -65,8 +66,8 @@ store_specialuse_get(struct store_user *u, const char *name, char *buf,
 }
 
 int
-store_specialuse_set(struct store_user *u, const char *name,
-		     const char *uses)
+maildir_specialuse_set(struct store_user *u, const char *name,
+		       const char *uses)
 {
 	char dir[MAILDIR_PATH_MAX], path[MAILDIR_PATH_MAX];
 	char text[STORE_SPECIALUSE_MAX + 2];

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
 #include "core/error.h"
 #include "core/compat.h"
 

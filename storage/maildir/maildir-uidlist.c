@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -79,8 +80,26 @@ for_lines(char *data, size_t len, struct maildir_uidlist *ul,
 		if (ul->e[i].uid == ul->e[i - 1].uid)
 			return -ERR_CORRUPT;
 	if (ul->n > 0 && ul->e[ul->n - 1].uid >= ul->uidnext)
-		ul->uidnext = ul->e[ul->n - 1].uid + 1;
+		ul->uidnext = maildir_uid_after(ul->e[ul->n - 1].uid);
 	return 0;
+}
+
+uint32_t
+maildir_uid_after(uint32_t uid)
+{
+	return uid == UINT32_MAX ? UINT32_MAX : uid + 1;
+}
+
+/* next_uid: a list header's next-UID field, held at 2^32-1 when it is
+ * past it (another server counted beyond 32 bits). */
+static uint32_t
+next_uid(const char *s)
+{
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	return errno != 0 || v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 static bool
@@ -137,10 +156,14 @@ int
 maildir_uidlist_parse_courier(char *data, size_t len,
 			      struct maildir_uidlist *ul)
 {
+	char *p;
+
 	memset(ul, 0, sizeof(*ul));
-	if (sscanf(data, "1 %u %u", &ul->uidvalidity, &ul->uidnext) != 2 ||
-	    ul->uidvalidity == 0)
+	if (data[0] != '1' || data[1] != ' ' ||
+	    !parse_u32(data + 2, &p, &ul->uidvalidity) || *p != ' ' ||
+	    p[1] < '0' || p[1] > '9' || ul->uidvalidity == 0)
 		return -ERR_CORRUPT;
+	ul->uidnext = next_uid(p + 1);
 	if (ul->uidnext == 0)
 		ul->uidnext = 1;
 	return for_lines(data, len, ul, courier_line);
@@ -185,7 +208,7 @@ maildir_uidlist_parse_dovecot(char *data, size_t len,
 		if (*p == 'V')
 			ul->uidvalidity = (uint32_t)strtoul(p + 1, NULL, 10);
 		else if (*p == 'N')
-			ul->uidnext = (uint32_t)strtoul(p + 1, NULL, 10);
+			ul->uidnext = next_uid(p + 1);
 		else if (*p == 'G' && strspn(p + 1, "0123456789abcdef") == 32)
 			memcpy(ul->guid, p + 1, 32);
 	}

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <unistd.h>
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-cache.h"
+#include "storage/maildir/maildir-tree.h"
+#include "storage/maildir/maildir-quota.h"
 #include "core/error.h"
 #include "core/compat.h"
 
@@ -100,6 +103,13 @@ const struct store_ops maildir_ops = {
 	.msg_internal_date = maildir_msg_internal_date,
 	.msg_open = maildir_msg_open,
 	.msg_parsed = maildir_msg_parsed,
+	.msg_read = maildir_msg_read,
+	.acl_get = maildir_acl_get,
+	.acl_put = maildir_acl_put,
+	.acl_modify = maildir_acl_modify,
+	.acl_shared_owners = maildir_acl_shared_owners,
+	.specialuse_get = maildir_specialuse_get,
+	.specialuse_set = maildir_specialuse_set,
 	.msg_path = maildir_msg_path,
 	.mailbox_keywords = maildir_mailbox_keywords,
 	.mailbox_sync = maildir_mailbox_sync,

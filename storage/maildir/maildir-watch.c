@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #endif
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/compat.h"

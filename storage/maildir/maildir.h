@@ -3,7 +3,10 @@
  * Backend-private types of the Maildir++ storage: the shared per-folder
  * object (one per folder directory per process, reference-counted, under its
  * own mutex), session views, the user, and the helpers the maildir-*.c files
- * share. Nothing outside storage/ includes this header.
+ * share, and the store_ops members. Each module's own functions are in
+ * its header (maildir-uidlist.h, maildir-keywords.h, maildir-sync.h,
+ * maildir-cache.h, maildir-tree.h, maildir-quota.h). Nothing outside
+ * storage/ includes these headers.
  */
 #ifndef STORAGE_MAILDIR_MAILDIR_H
 #define STORAGE_MAILDIR_MAILDIR_H
@@ -272,233 +275,6 @@ void maildir_set_error(struct store_user *u, const char *what, int err);
  * root (recorded in root/maildock-uidvalidity). */
 uint32_t maildir_uidvalidity_new(const char *root);
 
-/* ---- maildir-uidlist.c */
-struct maildir_uidlist_entry {
-	uint32_t uid;
-	uint64_t vsize;
-	char *base;
-	unsigned blen;		/* base name length */
-};
-struct maildir_uidlist {
-	uint32_t uidvalidity, uidnext, first_recent;
-	struct maildir_stamp cur;	/* cur/ when the names were exact */
-	bool full_names;		/* e[].base holds whole file names */
-	struct maildir_uidlist_entry *e;
-	size_t n;
-	char *data;			/* file text the bases point into */
-	char *more[2];			/* texts of lists merged in */
-	char guid[33];			/* dovecot-uidlist's G, or "" */
-};
-/* maildir_uidlist_read: read dir's maildock-uidlist, else import Courier's
- * courierimapuiddb or Dovecot's dovecot-uidlist (v3). -ERR_NOTFOUND when
- * none exists, -ERR_CORRUPT, -ERR_IO. Entries sorted by uid. */
-int maildir_uidlist_read(const char *dir, struct maildir_uidlist *ul);
-/* maildir_uidlist_parse_own / _courier / _dovecot: parse data[0..len)
- * (NUL-terminated, modified in place; ul->e[].base point into it) in one
- * format; 0 or -ERR_CORRUPT (duplicate UIDs, bad header). ul->e is
- * malloc'd even on error (free it). */
-int maildir_uidlist_parse_own(char *data, size_t len,
-			      struct maildir_uidlist *ul);
-int maildir_uidlist_parse_courier(char *data, size_t len,
-				  struct maildir_uidlist *ul);
-int maildir_uidlist_parse_dovecot(char *data, size_t len,
-				  struct maildir_uidlist *ul);
-/* maildir_uidlist_free: release what maildir_uidlist_read allocated. */
-void maildir_uidlist_free(struct maildir_uidlist *ul);
-/* maildir_uidlist_write: write f's records (f->lock and the lock file
- * held). */
-int maildir_uidlist_write(struct maildir_folder *f);
-
-/* ---- maildir-compat.c: Courier's courierimapuiddb and Dovecot's
- * dovecot-uidlist kept current beside maildock-uidlist (f->lock held) */
-/* maildir_compat_decide: set f->compat from maildir.compat; under AUTO,
- * the lists that the folder or the Maildir root already has. */
-void maildir_compat_decide(struct maildir_folder *f);
-/* maildir_compat_lock: take the lock each kept server honours (Dovecot's
- * dovecot-uidlist.lock, then Courier's tmp/courier.lock) after maildock's
- * own; *held_r gets what to release. 0, -ERR_TIMEOUT, -ERR_*.
- * maildir_compat_unlock releases them. */
-int maildir_compat_lock(struct maildir_folder *f, unsigned *held_r);
-void maildir_compat_unlock(struct maildir_folder *f, unsigned held);
-/* maildir_compat_same: no kept list changed since this process last read
- * or wrote it (true when none is kept). */
-bool maildir_compat_same(struct maildir_folder *f);
-/* maildir_compat_merge: add to ul (just read, same UIDVALIDITY) the
- * file -> UID pairs that a kept list has and ul lacks, and raise
- * ul->uidnext to theirs, so that a UID the other server gave is never
- * given again; a pair whose UID ul gives another file is dropped (that
- * file gets a new UID). Records what was read in f->seen. */
-void maildir_compat_merge(struct maildir_folder *f,
-			  struct maildir_uidlist *ul);
-/* maildir_compat_write: write each kept list from f's records as that
- * server writes it (temp file + rename) when it differs from what is on
- * disk. 0 or -ERR_*. */
-int maildir_compat_write(struct maildir_folder *f);
-/* maildir_compat_kw_letters: when Dovecot's files are kept, rename r's
- * file so that its keyword letters (a-z after ":2,") name r's keywords
- * as dovecot-keywords numbers them, adding names there (26 at most).
- * 0 or -ERR_*. */
-int maildir_compat_kw_letters(struct maildir_folder *f,
-			      struct maildir_rec *r);
-
-/* ---- maildir-deliver.c: number files already in dir/cur and set their
- * keywords (kw_src may be NULL). */
-int maildir_deliver_assign(struct maildir_user *u, const char *dir,
-			   char **names, size_t n, const unsigned *kw_src_n,
-			   char ***kw_src, uint32_t *uidv_r, uint32_t *uids);
-
-/* ---- maildir-folder.c (the shared object; f->lock held for everything
- * that takes an f, except get/put which take the registry lock) */
-/* maildir_hash_str: a well-mixed 64-bit hash of s[0..len). Pure. */
-uint64_t maildir_hash_str(const char *s, size_t len);
-/* maildir_rec_free: free r's name and keywords (not r itself). */
-void maildir_rec_free(struct maildir_rec *r);
-/* maildir_rec_append: a new last record (uid above every other) for file
- * name (copied); flags and ",W=" size parsed from the name. */
-struct maildir_rec *maildir_rec_append(struct maildir_folder *f, uint32_t uid,
-				       const char *name);
-/* ---- maildir-scan.c: st (just taken) zeroed unless old enough to trust */
-void maildir_stamp_settle(const struct maildir_folder *f,
-			  struct maildir_stamp *st);
-/* the on-disk UID list still has f's header */
-bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
-				const struct maildir_stamp *st);
-/* maildir_folder_get: the shared object of folder directory dir (user's
- * Maildir root), loaded on first use; a new reference in *f_r. 0,
- * -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
- * maildir_folder_put: drop the reference; the last one frees it. */
-int maildir_folder_get(const char *root, const char *dir,
-		       struct maildir_folder **f_r);
-void maildir_folder_put(struct maildir_folder **f);
-/* maildir_folder_refresh: with f->lock held, bring f up to date with the
- * disk; with claim, also take \Recent: *recent_from_r gets the first UID
- * claimed (UIDs >= it and < uidnext are recent to the caller). */
-int maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
-			   uint32_t *recent_from_r);
-/* maildir_folder_find / _find_base: the record of uid (binary search) or
- * of the file with base name base[0..len) (hash); NULL when none. Valid
- * until the records change (f->lock held). */
-struct maildir_rec *maildir_folder_find(struct maildir_folder *f,
-					uint32_t uid);
-struct maildir_rec *maildir_folder_find_base(struct maildir_folder *f,
-					     const char *base, size_t len);
-/* maildir_folder_remove: drop the record of uid (its file is gone). */
-void maildir_folder_remove(struct maildir_folder *f, uint32_t uid);
-/* maildir_folder_recs_detach: take f's record array out of f to build a
- * new one (with maildir_rec_append): f is left with no records, room for
- * reserve, and no name hash. Returns the old array (*n_r records; the
- * caller frees each with maildir_rec_free, then the array; NULL when
- * empty). maildir_folder_recs_clear: drop every record. f->lock held. */
-struct maildir_rec *maildir_folder_recs_detach(struct maildir_folder *f,
-					       size_t reserve, size_t *n_r);
-void maildir_folder_recs_clear(struct maildir_folder *f);
-/* maildir_folder_add: give the files names[0..n) (already in cur/) UIDs,
- * written to uids[] (0 when a file vanished). f->lock held. */
-int maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
-		       uint32_t *uids);
-/* maildir_folder_changed: bump f->gen and call every watcher of f. */
-void maildir_folder_changed(struct maildir_folder *f);
-
-/* ---- maildir-watch.c: the process's inotify instance (started on first
- * use, again in a forked child) and the watchers of each folder. Thread-
- * safe; may be called with f->lock held (the watch lock orders after it).
- * maildir_watch_add: w (fn, ctx set; linked here) is called from now on
- * whenever f may have changed, from any thread, until maildir_watch_del;
- * the first watcher of f adds the inotify watches of new/ and cur/, the
- * last one's removal drops them. Returns 1 when changes by other
- * processes are seen too, 0 when not (no inotify, watch limit reached,
- * NFS): the caller then checks the folder itself every few seconds.
- * maildir_watch_notify: call every watcher of f now. */
-int maildir_watch_add(struct maildir_folder *f, struct maildir_watcher *w);
-void maildir_watch_del(struct maildir_folder *f, struct maildir_watcher *w);
-void maildir_watch_notify(struct maildir_folder *f);
-
-/* ---- maildir-keywords.c (f->lock held) */
-/* maildir_keywords_id: the folder's id of keyword name (case-insensitive),
- * added when create; -ERR_NOTFOUND, -ERR_INVAL, -ERR_LIMIT. */
-int maildir_keywords_id(struct maildir_folder *f, const char *name,
-			bool create);
-/* maildir_keywords_check: 0 for a valid keyword atom, -ERR_INVAL or
- * -ERR_LIMIT (longer than STORE_KEYWORD_MAXLEN). Pure. */
-int maildir_keywords_check(const char *name);
-/* maildir_keywords_load: (re)read courierimapkeywords/ (and Dovecot's
- * letters) into the records when they changed on disk, or when
- * recs_changed and Dovecot letters are in use. 1 when any record's
- * keywords changed, 0 when none, -ERR_* on failure. */
-int maildir_keywords_load(struct maildir_folder *f, bool recs_changed);
-/* maildir_keywords_save: write r's keywords to courierimapkeywords/ as
- * Courier does. 0 or -ERR_*. */
-int maildir_keywords_save(struct maildir_folder *f,
-			  const struct maildir_rec *r);
-/* maildir_keywords_set: apply a STORE of n keyword names to r and save it;
- * 1 when r changed, 0 when not, -ERR_INVAL / -ERR_LIMIT / -ERR_IO. */
-int maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
-			 enum store_flags_mode mode,
-			 const char *const *names, size_t n);
-
-/* ---- maildir-modseq.c: the modseq log "maildock-modseq" (RFC 7162), f->lock
- * held for all; the log's own flock(2) is taken inside. */
-struct maildir_modseq;
-/* maildir_modseq_sync: give every record its modseq (r->modseq), logging
- * a new one for each record that is new or whose flags or keywords differ
- * from its last line, and an expunge for each logged UID below uidnext
- * that has no record. 0 or -ERR_*. */
-int maildir_modseq_sync(struct maildir_folder *f);
-/* maildir_modseq_touch: the same for one record after this process
- * changed it (STORE), without the walk over the folder. 0 or -ERR_*. */
-int maildir_modseq_touch(struct maildir_folder *f, struct maildir_rec *r);
-/* maildir_modseq_stale: another process appended to or rewrote the log
- * since this one read it (or it was never read). */
-bool maildir_modseq_stale(struct maildir_folder *f);
-/* maildir_modseq_highest: the folder's HIGHESTMODSEQ (0 before a sync). */
-uint64_t maildir_modseq_highest(const struct maildir_folder *f);
-/* maildir_modseq_gone_since: the UIDs expunged with a modseq above since,
- * into *uids_r (malloc'd, caller frees; unsorted), *n_r of them; returns
- * 0, or 1 when since is older than the expunges still remembered (the
- * caller must then assume every UID it cannot see may be gone). */
-int maildir_modseq_gone_since(const struct maildir_folder *f, uint64_t since,
-			      uint32_t **uids_r, size_t *n_r);
-/* maildir_modseq_free: close and free (folder teardown). NULL-safe. */
-void maildir_modseq_free(struct maildir_modseq *ms);
-
-/* ---- maildir-subscribe.c */
-/* maildir_subscriptions_load: the subscribed UTF-8 names (malloc'd array
- * of malloc'd strings, *n_r of them). */
-char **maildir_subscriptions_load(struct maildir_user *u, size_t *n_r);
-/* maildir_subscriptions_rename: from and its children become to. */
-int maildir_subscriptions_rename(struct maildir_user *u, const char *from,
-				 const char *to);
-
-/* ---- maildir-cache.c: the parsed-message cache of a folder (freed with
- * the folder object); maildir_msg_parsed is store_msg_parsed. */
-struct maildir_cache;
-void maildir_cache_free(struct maildir_cache *c);
-int maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq,
-		       struct arena *a, bool with_bytes,
-		       struct mime_message **msg_r);
-
-/* ---- maildir-quota.c: Maildir++ maildirsize of the Maildir root */
-/* maildir_quota_set_rule: make rule ("<n>S,<n>C") the quota, recounting
- * the usage when it differs from the file's; NULL/"" leaves it. */
-int maildir_quota_set_rule(const char *root, const char *rule);
-/* maildir_quota_check: -ERR_QUOTA when adding bytes octets and msgs
- * messages would pass a limit; 0 otherwise (or without a quota). */
-int maildir_quota_check(const char *root, uint64_t bytes, uint64_t msgs);
-/* maildir_quota_add: record a change of usage (negative on expunge) with
- * one appended line; nothing without a maildirsize. */
-void maildir_quota_add(const char *root, int64_t bytes, int64_t msgs);
-int maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
-		      uint64_t *bytes_limit, uint64_t *msgs_used,
-		      uint64_t *msgs_limit);
-/* maildir_quota_folder_usage: add the octets (",S=" or file size) and
- * message count of one folder's cur/ and new/ to *bytes and *msgs. */
-void maildir_quota_folder_usage(const char *dir, uint64_t *bytes,
-				uint64_t *msgs);
-/* maildir_quota_parse_rule: "<n>S,<n>C" (either part optional) into
- * limits (0 = none); -ERR_INVAL when malformed. Pure. */
-int maildir_quota_parse_rule(const char *rule, uint64_t *bytes,
-			     uint64_t *msgs);
-
 /* ---- the store_ops members, by file: each has the contract of the
  * store_* function of the same name in storage/store.h */
 extern const struct store_ops maildir_ops;
@@ -568,8 +344,8 @@ int maildir_append_finish(struct store_append **as, size_t n,
 			  uint32_t *uidvalidity_r, uint32_t *uids_r);
 void maildir_append_abort(struct store_append *a);
 int maildir_copy(struct store_mailbox *mb, const uint32_t *seqs, size_t n,
-		 const char *dest, bool move, uint32_t *uidvalidity_r,
-		 uint32_t *dest_uids_r,
+		 const struct store_copy_dest *d, bool move,
+		 uint32_t *uidvalidity_r, uint32_t *dest_uids_r,
 		 store_expunged_fn *expunged, void *ctx);
 int maildir_pop3_uidl(struct store_mailbox *mb, uint32_t seq, char *buf,
 		      size_t size);

@@ -511,17 +511,18 @@ unmap(void *ctx)
 }
 
 int
-mime_parse_fd(struct arena *a, int fd, struct mime_message **msg_r)
+mime_map_fd(struct arena *a, int fd, const void **data_r, size_t *size_r)
 {
 	struct map_cleanup *mc;
 	struct stat st;
 	void *p;
 
-	*msg_r = NULL;
-	if (fstat(fd, &st) < 0)
+	*data_r = "";
+	*size_r = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return -ERR_IO;
 	if (st.st_size == 0)
-		return mime_parse(a, "", 0, msg_r);
+		return 0;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		return -ERR_IO;
@@ -532,5 +533,20 @@ mime_parse_fd(struct arena *a, int fd, struct mime_message **msg_r)
 	}
 	mc->p = p;
 	mc->len = (size_t)st.st_size;
-	return mime_parse(a, p, (size_t)st.st_size, msg_r);
+	*data_r = p;
+	*size_r = mc->len;
+	return 0;
+}
+
+int
+mime_parse_fd(struct arena *a, int fd, struct mime_message **msg_r)
+{
+	const void *p;
+	size_t len;
+	int ret;
+
+	*msg_r = NULL;
+	if ((ret = mime_map_fd(a, fd, &p, &len)) < 0)
+		return ret;
+	return mime_parse(a, p, len, msg_r);
 }

@@ -157,6 +157,15 @@ struct mime_message {
 int mime_parse(struct arena *a, const void *data, size_t size,
 	       struct mime_message **msg_r);
 
+/* mime_map_fd: map the regular file open on fd read-only into *data_r,
+ * *size_r octets; the mapping is released when a is reset
+ * (arena_on_reset). An empty file gives "" and 0. Returns 0, -ERR_IO (not
+ * a regular file, fstat/mmap failed, errno set), -ERR_LIMIT (arena cap).
+ * The fd may be closed after return. The same rule as for mime_parse_fd
+ * keeps the mapping valid. Thread-safe. */
+int mime_map_fd(struct arena *a, int fd, const void **data_r,
+		size_t *size_r);
+
 /* mime_parse_fd: map the regular file open on fd read-only and parse it;
  * the mapping is released when a is reset (arena_on_reset). Empty files
  * parse as an empty message. Returns 0, -ERR_IO (fstat/mmap failed, errno

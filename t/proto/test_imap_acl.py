@@ -6,6 +6,8 @@ import re
 import pytest
 
 SHARED = "#shared.alice."
+# the owner's rights without an ACL file: Courier's default entry
+OWNER = "lrswikxtea"
 
 
 def ok(resp):
@@ -63,7 +65,8 @@ def test_capability_and_myrights_b15(pair):
     assert t.startswith("OK")
     m = re.match(r'\* MYRIGHTS (\S+) "?([a-z]+)"?$', lines[0])
     assert m and m.group(1).strip('"') == "INBOX"
-    assert set("lrswipkxtea") <= rights_set(m.group(2))
+    # Courier's default: every right but p (its imapd says "acdilrsw")
+    assert set(OWNER) <= rights_set(m.group(2))
     assert rights_set(m.group(2)) <= set("lrswipkxteacd")
 
 
@@ -75,7 +78,7 @@ def test_setacl_getacl_listrights_deleteacl_b15(pair):
     words = lines[0].split()
     assert words[:2] == ["*", "ACL"] and words[2].strip('"') == "INBOX"
     acl = dict(zip(words[3::2], words[4::2]))
-    assert set("lrswipkxtea") <= rights_set(acl["alice@example.org"])
+    assert set(OWNER) <= rights_set(acl["alice@example.org"])
     assert rights_set(acl["bob@example.org"]) == set("lrs")
     # an unknown right is refused, not dropped, and changes nothing
     _, t = tagged(a, "SETACL INBOX bob@example.org lrq")
@@ -112,7 +115,7 @@ def test_select_shows_myrights_code(pair):
     assert t.startswith("OK")
     codes = [l for l in lines if "[MYRIGHTS " in l]
     assert len(codes) == 1
-    assert set("lrswipkxtea") <= rights_set(
+    assert set(OWNER) <= rights_set(
         re.search(r'\[MYRIGHTS ("?[a-z]+"?)\]', codes[0]).group(1))
 
 
@@ -361,7 +364,7 @@ COURIER_ACL = ("owner aceilrstwx\n"
 def test_courier_file_is_honoured(pair, carol):
     """A courierimapacl as Courier writes it (maildiracl(1)) is read: bob
     gets lrw, carol (negative r) only l; alice's SETACL writes Courier's
-    letters back (k as c)."""
+    letters back (k as the client spelled it, as Courier's imapd does)."""
     srv, a, b = pair
     tagged(a, "CREATE Shared")
     path = srv.maildir("alice") / ".Shared" / "courierimapacl"
@@ -376,7 +379,7 @@ def test_courier_file_is_honoured(pair, carol):
     assert set("lrswikxtea") <= rights_set(lines[0].split()[-1])
     grant(a, "Shared", "+k")
     text = path.read_text()
-    assert "user=bob@example.org clrw\n" in text
+    assert "user=bob@example.org klrw\n" in text
     assert "owner aceilrstwx\n" in text
     assert "-user=carol@example.org r\n" in text
     c = srv.raw(srv.imap_port)
@@ -493,3 +496,40 @@ def test_permanentflags_follow_rights(pair):
     assert any(l.startswith("* OK [PERMANENTFLAGS (\\Answered \\Flagged "
                             "\\Deleted \\Seen \\Draft") and "\\*)" in l
                for l in lines), lines
+
+
+def test_move_across_owners_is_all_or_nothing(pair):
+    """MOVE into another owner's folder is one storage operation: when the
+    owner's quota refuses the second message, none is copied and the
+    sources stay (streaming each message as an APPEND left the first one
+    in both folders); a MOVE that fits keeps COPYUID and the flags the
+    rights allow."""
+    srv, a, b = pair
+    tagged(a, "CREATE Team")
+    grant(a, "Team", "lrsi")
+    for i in range(2):
+        srv.deliver("bob", "Subject: m%d\r\n\r\n%s\r\n" % (i, "x" * 150))
+    (srv.maildir("alice") / "maildirsize").write_text("250S,1000C\n0 0\n")
+    lines, t = tagged(b, "SELECT INBOX")
+    assert "* 2 EXISTS" in lines, lines
+    tagged(b, "STORE 1:2 +FLAGS (\\Seen \\Flagged)")
+    lines, t = tagged(b, 'UID MOVE 1:2 "%sTeam"' % SHARED)
+    assert t.startswith("NO [OVERQUOTA]"), t
+    assert not any("EXPUNGE" in l for l in lines), lines
+    lines, _ = tagged(a, "STATUS Team (MESSAGES)")
+    assert "MESSAGES 0" in lines[0], lines
+    lines, _ = tagged(b, "STATUS INBOX (MESSAGES)")
+    assert "MESSAGES 2" in lines[0], lines
+    # one message fits: moved, COPYUID names it, \Seen kept (s), \Flagged
+    # dropped (no w)
+    lines, t = tagged(b, 'UID MOVE 2 "%sTeam"' % SHARED)
+    assert t.startswith("OK"), t
+    assert any(re.match(r"\* OK \[COPYUID \d+ 2 1\]", l) for l in lines), \
+        lines
+    assert "* 2 EXPUNGE" in lines, lines
+    tagged(a, "SELECT Team")
+    lines, _ = tagged(a, "FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert "\\Seen" in lines[0] and "\\Flagged" not in lines[0], lines
+    assert any("m1" in l for l in lines), lines
+    lines, _ = tagged(b, "STATUS INBOX (MESSAGES)")
+    assert "MESSAGES 1" in lines[0], lines

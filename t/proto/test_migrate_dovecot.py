@@ -19,10 +19,12 @@ import time
 import pytest
 
 from conftest import USERS, free_port
-from test_imap_clients import MBSYNC, mbsync_config, run_mbsync
+from test_imap_clients import (MBSYNC, mbsync_config, offlineimap_config,
+                               run_mbsync, run_offlineimap)
 from test_clients_pop3 import FETCHMAIL, store_script
 
 DOVECOT = "/usr/sbin/dovecot"
+OFFLINEIMAP = shutil.which("offlineimap")
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 pytestmark = [
     pytest.mark.slow,
@@ -293,10 +295,20 @@ def local_files(local):
                   if f.is_file() and f.parent.name in ("cur", "new"))
 
 
+def offline_files(local):
+    """offlineimap's copy: its file names (which carry the UID it got) per
+    folder, flags aside."""
+    return sorted(str(f.relative_to(local)).split(":")[0]
+                  for f in local.rglob("*")
+                  if f.is_file() and f.parent.name in ("cur", "new"))
+
+
 def switch(first, second, srv, tmp_path, prefix=""):
     """Fill through first, let the clients sync from it, switch them to
     second (each a server with imap_port, and pop3_port or None):
-    nothing changes for them."""
+    nothing changes for them: mbsync and offlineimap download nothing
+    again, offlineimap uploads nothing and creates no folder, fetchmail
+    fetches nothing again."""
     pop3 = first.pop3_port and second.pop3_port and os.path.exists(FETCHMAIL)
     fill(first.imap_port, srv, prefix)
     before, subs = snapshot(first.imap_port)
@@ -305,6 +317,12 @@ def switch(first, second, srv, tmp_path, prefix=""):
     if MBSYNC:
         run_mbsync(mbsync_config(tmp_path, first, local, False))
     got = local_files(local)
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    if OFFLINEIMAP:
+        run_offlineimap(offlineimap_config(tmp_path, first, offline))
+        offline_got = offline_files(offline)
+        assert len(offline_got) == sum(len(v[2]) for v in before.values())
     if pop3:
         pop_before = uidls(first.pop3_port)
         assert fetchmail_count(first.pop3_port, tmp_path) == len(pop_before)
@@ -318,6 +336,11 @@ def switch(first, second, srv, tmp_path, prefix=""):
         run_mbsync(mbsync_config(tmp_path, second, local, False))
         assert local_files(local) == got     # 0 downloaded
         assert len(got) == sum(len(v[2]) for v in before.values())
+    if OFFLINEIMAP:
+        # the same account (its state kept), now served by second
+        run_offlineimap(offlineimap_config(tmp_path, second, offline))
+        assert offline_files(offline) == offline_got
+        assert snapshot(second.imap_port) == (before, subs)
     # and the first server still agrees after the second one served
     assert snapshot(first.imap_port) == (before, subs)
 

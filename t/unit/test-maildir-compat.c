@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-tree.h"
 #include "core/error.h"
 
 static const char msg[] = "Subject: x\n\nhello\n";

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-sync.h"
 #include "storage/mime/mime.h"
 #include "core/arena.h"
 #include "core/error.h"

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "t/unit/storetest.h"
 #include "storage/maildir/maildir.h"
+#include "storage/maildir/maildir-uidlist.h"
 #include "core/error.h"
 
 static const char msg[] = "Subject: x\n\nhello\n";
@@ -132,6 +133,62 @@ test_maildir_uidlist_import_courier(void **state)
 		 "7 0 1001.M1P1.host\n10 0 1002.M1P1.host\n");
 	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
 	assert_int_equal(store_msg_get(mb, 3)->uid, 10);
+	store_user_close(&u);
+}
+
+/* RFC 3501 2.3.1.1: UIDs are 32-bit and strictly ascending; when they run
+ * out the folder gets a new UIDVALIDITY and is renumbered from 1, never
+ * UID 0 and never one handed out before (as Dovecot does). */
+static void
+test_maildir_uidlist_uids_exhausted(void **state)
+{
+	struct store_user *u = user(state);
+	struct store_mailbox *mb;
+	char path[4096], want[128];
+	uint32_t uid;
+
+	put_file(*state, "cur", "1000.M1P1.host:2,S", msg);
+	put_file(*state, "cur", "1001.M1P1.host:2,F", msg);
+	put_file(*state, NULL, "courierimapuiddb",
+		 "1 1234567890 4294967295\n4294967290 1000.M1P1.host\n"
+		 "4294967294 1001.M1P1.host\n");
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_equal(store_mailbox_uidvalidity(mb), 1234567890);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 4294967294u);
+	assert_int_equal(store_mailbox_uidnext(mb), 4294967295u);
+	store_mailbox_close(&mb);
+	/* no room for another UID: renumbered under a new UIDVALIDITY */
+	assert_int_equal(append_text(u, "INBOX", msg, 0, &uid), 0);
+	assert_int_equal(uid, 3);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_not_equal(store_mailbox_uidvalidity(mb), 1234567890);
+	assert_int_equal(store_mailbox_count(mb), 3);
+	assert_int_equal(store_msg_get(mb, 1)->uid, 1);
+	assert_true(store_msg_get(mb, 1)->flags & STORE_FLAG_SEEN);
+	assert_int_equal(store_msg_get(mb, 2)->uid, 2);
+	assert_true(store_msg_get(mb, 2)->flags & STORE_FLAG_FLAGGED);
+	assert_int_equal(store_mailbox_uidnext(mb), 4);
+	/* Courier's list follows, so Courier shows the same numbers */
+	snprintf(path, sizeof(path), "%s/courierimapuiddb", (char *)*state);
+	snprintf(want, sizeof(want), "1 %u 4\n1 1000.M1P1.host\n",
+		 store_mailbox_uidvalidity(mb));
+	assert_memory_equal(get_file(path), want, strlen(want));
+	store_mailbox_close(&mb);
+	store_user_close(&u);
+	/* a list whose last UID is 2^32-1 (no UIDNEXT can follow it) */
+	snprintf(path, sizeof(path), "%s/maildock-uidlist", (char *)*state);
+	unlink(path);
+	put_file(*state, NULL, "courierimapuiddb",
+		 "1 1234567890 0\n4294967295 1000.M1P1.host\n");
+	u = user(state);
+	assert_int_equal(store_mailbox_open(u, "INBOX", false, &mb), 0);
+	assert_int_not_equal(store_mailbox_uidvalidity(mb), 1234567890);
+	for (uint32_t i = 1; i <= store_mailbox_count(mb); i++) {
+		assert_int_not_equal(store_msg_get(mb, i)->uid, 0);
+		assert_true(store_msg_get(mb, i)->uid <
+			    store_mailbox_uidnext(mb));
+	}
+	assert_true(store_mailbox_uidnext(mb) > 1);
 	store_user_close(&u);
 }
 
@@ -431,6 +488,8 @@ main(void)
 		cmocka_unit_test(test_maildir_uidlist_parse_formats),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_import_courier, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_uidlist_uids_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_uidlist_import_dovecot, setup, teardown),
 		cmocka_unit_test_setup_teardown(
