@@ -23,22 +23,11 @@ mailbox_arg(struct imap_cmd *cmd, unsigned need, struct imap_acl_box *b)
 	const char *name;
 	int r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 
-	if (r == -ERR_INVAL) {
-		r = imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
-				      "name");
-		return r < 0 ? r : 1;
-	}
-	if (r < 0)
-		return r;
-	if ((r = imap_acl_require(cmd, name, need, b)) != 0)
+	if (r < 0 || (r = imap_acl_require(cmd, name, need, b)) < 0)
 		return r;
 	/* no ACL for what does not exist (nor a stray courierimaphieracl) */
-	if (store_folder_exists(b->store, b->name) != 1) {
-		r = imap_reply_tagged(cmd, "NO", "%s",
-				      imap_store_error(-ERR_NOTFOUND));
-		return r < 0 ? r : 1;
-	}
-	return 0;
+	return store_folder_exists(b->store, b->name) == 1 ? 0 :
+	       -ERR_NOTFOUND;
 }
 
 /* to_disk: a wire identifier to Courier's form (NULL: invalid) */
@@ -158,26 +147,26 @@ imap_cmd_setacl(struct imap_cmd *cmd)
 		mode = *rights++ == '+' ? STORE_ACL_ADD : STORE_ACL_REMOVE;
 	/* an unknown right is an error, never dropped (RFC 4314 3.1) */
 	if (store_acl_rights_parse(rights, &bits) < 0)
-		return imap_reply_tagged(cmd, "BAD", "Unknown right (RFC 4314 "
+		return imap_command_done(cmd, "BAD", "Unknown right (RFC 4314 "
 					 "rights are lrswipkxtea)");
 	bits |= store_acl_spelling(rights);	/* c or k, kept as Courier does */
-	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) < 0)
+		return r;
 	if ((disk = to_disk(cmd, &b, wire)) == NULL)
-		return imap_reply_tagged(cmd, "BAD", "Invalid identifier");
+		return imap_command_done(cmd, "BAD", "Invalid identifier");
 	acl = arena_alloc(cmd->arena, sizeof(*acl));
 	if (acl == NULL)
 		return -ERR_NOMEM;
 	r = store_acl_modify(b.store, b.name, disk, mode, bits, acl);
 	if (r == -ERR_PERM)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] The owner must "
+		return imap_command_done(cmd, "NO", "[CANNOT] The owner must "
 					 "keep the rights l and a");
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	if (store_acl_find(acl, disk) > 0)
 		note_grantee(cmd, &b, disk);
 	log_change(cmd, &b, disk, acl);
-	return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
+	return imap_command_done(cmd, "OK", "%s completed.", cmd->name);
 }
 
 /* line_start: "* <what> <mailbox>" as the client named it */
@@ -204,13 +193,13 @@ imap_cmd_getacl(struct imap_cmd *cmd)
 	struct sbuf sb;
 	int r;
 
-	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) < 0)
+		return r;
 	acl = arena_alloc(cmd->arena, sizeof(*acl));
 	if (acl == NULL)
 		return -ERR_NOMEM;
 	if ((r = store_acl_get(b.store, b.name, acl)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	if ((r = line_start(cmd, &sb, "ACL")) < 0)
 		return r;
 	for (unsigned i = 0; i < acl->n; i++) {
@@ -220,7 +209,7 @@ imap_cmd_getacl(struct imap_cmd *cmd)
 	}
 	if ((r = imap_reply_line(cmd->sess, &sb)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Getacl completed.");
+	return imap_command_done(cmd, "OK", "Getacl completed.");
 }
 
 int
@@ -235,10 +224,10 @@ imap_cmd_listrights(struct imap_cmd *cmd)
 
 	if (!imap_arg_astring(&cmd->args[1], &wire))
 		return imap_cmd_bad_args(cmd);
-	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+	if ((r = mailbox_arg(cmd, STORE_ACL_ADMIN, &b)) < 0)
+		return r;
 	if ((disk = to_disk(cmd, &b, wire)) == NULL)
-		return imap_reply_tagged(cmd, "BAD", "Invalid identifier");
+		return imap_command_done(cmd, "BAD", "Invalid identifier");
 	if ((r = line_start(cmd, &sb, "LISTRIGHTS")) < 0)
 		return r;
 	append_astring(&sb, wire);
@@ -251,7 +240,7 @@ imap_cmd_listrights(struct imap_cmd *cmd)
 		sbuf_appends(&sb, " a");
 	if ((r = imap_reply_line(cmd->sess, &sb)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Listrights completed.");
+	return imap_command_done(cmd, "OK", "Listrights completed.");
 }
 
 /* RFC 4314 4: any of l r i k x a lets the user see his rights */
@@ -294,13 +283,12 @@ imap_cmd_myrights(struct imap_cmd *cmd)
 	const char *name;
 	int r;
 
-	if ((r = mailbox_arg(cmd, 0, &b)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+	if ((r = mailbox_arg(cmd, 0, &b)) < 0)
+		return r;
 	if ((b.rights & MYRIGHTS_VISIBLE) == 0)
-		return imap_reply_tagged(cmd, "NO", "%s",
-					 imap_store_error(-ERR_NOTFOUND));
+		return imap_command_error(cmd, -ERR_NOTFOUND);
 	if ((r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name)) < 0 ||
 	    (r = write_myrights(cmd, name, &b)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Myrights completed.");
+	return imap_command_done(cmd, "OK", "Myrights completed.");
 }

@@ -76,23 +76,31 @@ parse_datetime(const char *s, time_t *t_r)
 	return 0;
 }
 
-/* answered: a reply was sent (1), or the error that ended the session */
-static int
-answered(int r)
-{
-	return r < 0 ? r : 1;
-}
-
 /* refuse: give up on the literal (and any further message of the
- * command), then answer (1) */
+ * command), then answer for err: BAD text for -ERR_SYNTAX, else NO text,
+ * or with text NULL the table's words (imap_command_error). Returns err,
+ * or -ERR_EOF when the session must end (BYE sent). */
 static int
-refuse(struct imap_cmd *cmd, const char *status, const char *text)
+refuse(struct imap_cmd *cmd, int err, const char *text)
 {
 	if (imap_session_literal_refuse(cmd) < 0) {
 		imap_session_bye(cmd->sess, "[TOOBIG] Message too big");
 		return -ERR_EOF;
 	}
-	return answered(imap_reply_tagged(cmd, status, "%s", text));
+	if (text == NULL)
+		imap_command_error(cmd, err);
+	else
+		imap_command_done(cmd, err == -ERR_SYNTAX ? "BAD" : "NO", "%s",
+				  text);
+	return err;
+}
+
+/* missing: the answer for a target folder that is not there (RFC 3501
+ * 6.3.11: TRYCREATE), else the table's for err */
+static const char *
+missing(int err)
+{
+	return err == -ERR_NOTFOUND ? "[TRYCREATE] No such mailbox" : NULL;
 }
 
 /* stream: copy the literal into a; returns the first store error (the
@@ -127,7 +135,7 @@ struct message {
 };
 
 /* message_opts: [flag-list] [date-time] from cmd->args[*i] (advanced);
- * 0, or answered (1) or < 0 */
+ * 0, or < 0 (answered, see refuse) */
 static int
 message_opts(struct imap_cmd *cmd, unsigned *i, struct message *m)
 {
@@ -140,12 +148,12 @@ message_opts(struct imap_cmd *cmd, unsigned *i, struct message *m)
 	if (*i < cmd->argc && imap_arg_list(&cmd->args[*i], &list, &n)) {
 		if (imap_cmd_store_flags(cmd, list, n, &m->flags, &m->kw,
 					 &m->nkw) < 0)
-			return refuse(cmd, "BAD", "Invalid flags");
+			return refuse(cmd, -ERR_SYNTAX, "Invalid flags");
 		(*i)++;
 	}
 	if (*i < cmd->argc && imap_arg_string(&cmd->args[*i], &date_str)) {
 		if (parse_datetime(date_str, &m->date) < 0)
-			return refuse(cmd, "BAD", "Invalid date-time");
+			return refuse(cmd, -ERR_SYNTAX, "Invalid date-time");
 		(*i)++;
 	}
 	return 0;
@@ -157,7 +165,7 @@ message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
 {
 	int r;
 
-	if ((r = message_opts(cmd, &i, m)) != 0)
+	if ((r = message_opts(cmd, &i, m)) < 0)
 		return r;
 	/* RFC 6855 4: UTF8 (~{n}), the list still open here */
 	if (i + 2 == cmd->argc && imap_arg_atom_eq(&cmd->args[i], "UTF8") &&
@@ -166,9 +174,9 @@ message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
 		i += 2;
 	}
 	if (i != cmd->argc || !cmd->literal_pending)
-		return refuse(cmd, "BAD", "Invalid arguments");
+		return refuse(cmd, -ERR_SYNTAX, "Invalid arguments");
 	if (cmd->literal_size > cmd->sess->set->max_append)
-		return refuse(cmd, "NO", "[TOOBIG] Message too big");
+		return refuse(cmd, -ERR_LIMIT, "[TOOBIG] Message too big");
 	return 0;
 }
 
@@ -216,18 +224,11 @@ after_literal(const struct message *m)
 /* what receive() found after a message */
 #define RECV_END	0	/* the command ended */
 #define RECV_NEXT	1	/* another message follows (MULTIAPPEND) */
-#define RECV_ANSWERED	2	/* refused and answered */
-
-static int
-recv_answered(int r)
-{
-	return r < 0 ? r : RECV_ANSWERED;
-}
 
 /* receive: check the target, stream the message into a new *a_r (left
  * unfinished) and read the command on to the next literal or its end:
  * RECV_END or RECV_NEXT with *a_r set and the store's error in *serr_r;
- * or RECV_ANSWERED / < 0 with *a_r NULL */
+ * or < 0 (answered, see refuse) with *a_r NULL */
 static int
 receive(struct imap_cmd *cmd, struct imap_acl_box *ab, const struct message *m,
 	struct store_append **a_r, int *serr_r)
@@ -238,19 +239,13 @@ receive(struct imap_cmd *cmd, struct imap_acl_box *ab, const struct message *m,
 
 	*a_r = NULL;
 	if ((ab->rights & STORE_ACL_INSERT) == 0)
-		r = refuse(cmd, "NO", "[NOPERM] Permission denied (right i "
-			   "needed)");
-	else {
-		imap_acl_flags_mask(ab->rights, &flags, &nkw);
-		r = store_append_begin(ab->store, ab->name, flags, m->kw, nkw,
-				       m->date, cmd->literal_size, a_r);
-		if (r < 0)
-			r = refuse(cmd, "NO", r == -ERR_NOTFOUND ?
-				   "[TRYCREATE] No such mailbox" :
-				   imap_store_error(r));
-	}
-	if (r != 0)
-		return recv_answered(r);
+		return refuse(cmd, -ERR_PERM, "[NOPERM] Permission denied "
+			      "(right i needed)");
+	imap_acl_flags_mask(ab->rights, &flags, &nkw);
+	r = store_append_begin(ab->store, ab->name, flags, m->kw, nkw,
+			       m->date, cmd->literal_size, a_r);
+	if (r < 0)
+		return refuse(cmd, r, missing(r));
 	if ((r = imap_session_literal_begin(cmd)) < 0 ||
 	    (r = stream(cmd, *a_r, serr_r)) < 0 ||
 	    (r = imap_session_literal_end(cmd)) < 0) {
@@ -259,8 +254,7 @@ receive(struct imap_cmd *cmd, struct imap_acl_box *ab, const struct message *m,
 			imap_session_bye(cmd->sess, "Literal out of place");
 			return -ERR_EOF;
 		}
-		return r != -ERR_SYNTAX ? r :
-		       recv_answered(imap_cmd_bad_args(cmd));
+		return r;	/* -ERR_SYNTAX: the dispatcher's BAD */
 	}
 	return r;
 }
@@ -273,17 +267,16 @@ resolve(struct imap_cmd *cmd, unsigned first, struct imap_acl_box *ab,
 	const char *name;
 	int r;
 
-	if (!cmd->literal_pending && !catenate)
-		return answered(imap_reply_tagged(cmd, "BAD", "%s needs a "
-						  "literal", cmd->name));
+	if (!cmd->literal_pending && !catenate) {
+		imap_command_done(cmd, "BAD", "%s needs a literal", cmd->name);
+		return -ERR_SYNTAX;
+	}
 	r = imap_session_mailbox_arg(cmd, &cmd->args[first], &name);
-	if (r < 0)
-		return refuse(cmd, r == -ERR_INVAL ? "NO" : "BAD",
-			      r == -ERR_INVAL ? "[CANNOT] Invalid mailbox name" :
-			      "Invalid arguments");
+	if (r < 0)	/* -ERR_INVAL: NO [CANNOT] from the table */
+		return refuse(cmd, r, r == -ERR_SYNTAX ? "Invalid arguments" :
+			      NULL);
 	if ((r = imap_acl_resolve(cmd, name, ab)) < 0)
-		return refuse(cmd, "NO", r == -ERR_NOTFOUND ? "[TRYCREATE] No "
-			      "such mailbox" : imap_store_error(r));
+		return refuse(cmd, r, missing(r));
 	return 0;
 }
 
@@ -303,31 +296,29 @@ imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 	if (r == RECV_NEXT) {
 		/* only APPEND takes more than one message */
 		store_append_abort(&a);
-		return refuse(cmd, "BAD", "One message only");
+		return refuse(cmd, -ERR_SYNTAX, "One message only");
 	}
-	if (r != RECV_END)
-		return r == RECV_ANSWERED ? 1 : r;
+	if (r < 0)
+		return r;
 	if (!literal_last(cmd)) {	/* one message only, ending it */
 		store_append_abort(&a);
-		return answered(imap_cmd_bad_args(cmd));
+		return -ERR_SYNTAX;
 	}
 	if (serr < 0) {
 		store_append_abort(&a);
-		return answered(imap_reply_tagged(cmd, "NO", "%s",
-						  imap_store_error(serr)));
+		imap_command_error(cmd, serr);
+		return serr;
 	}
 	r = store_append_finish(&a, uidv_r, uid_r);
 	if (r < 0)
-		return answered(imap_reply_tagged(cmd, "NO", "%s",
-						  imap_store_error(r)));
-	return 0;
+		imap_command_error(cmd, r);
+	return r;
 }
 
 int
-imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
-		       const char *text)
+imap_cmd_append_refuse(struct imap_cmd *cmd, int err, const char *text)
 {
-	return refuse(cmd, status, text);
+	return refuse(cmd, err, text);
 }
 
 /* MULTIAPPEND (RFC 3502): the messages of one APPEND are delivered all or
@@ -355,20 +346,20 @@ finish(struct imap_cmd *cmd, struct store_append **as, size_t n, int serr)
 		serr = -ERR_NOMEM;
 	if (serr < 0) {
 		abort_all(as, n);
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(serr));
+		return imap_command_error(cmd, serr);
 	}
 	if ((r = store_append_finish_all(as, n, &uidv, uids)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	sbuf_init(&b, cmd->arena, 0);
 	imap_seqset_append_uids(&b, uids, n);
 	if (sbuf_failed(&b))
 		return -ERR_NOMEM;
-	return imap_reply_tagged(cmd, "OK", "[APPENDUID %u %s] Append "
+	return imap_command_done(cmd, "OK", "[APPENDUID %u %s] Append "
 				 "completed.", uidv, b.data);
 }
 
 /* catenate: a CATENATE message (RFC 4469 5) of the options in m from the
- * list at cmd->args[i] into a new *a_r; 0, or answered (1) or < 0 */
+ * list at cmd->args[i] into a new *a_r; 0, or < 0 (answered, see refuse) */
 static int
 catenate(struct imap_cmd *cmd, struct imap_acl_box *ab,
 	 const struct message *m, unsigned i, struct store_append **a_r)
@@ -381,28 +372,27 @@ catenate(struct imap_cmd *cmd, struct imap_acl_box *ab,
 
 	*a_r = NULL;
 	if ((ab->rights & STORE_ACL_INSERT) == 0)
-		return refuse(cmd, "NO", "[NOPERM] Permission denied (right "
-			      "i needed)");
+		return refuse(cmd, -ERR_PERM, "[NOPERM] Permission denied "
+			      "(right i needed)");
 	imap_acl_flags_mask(ab->rights, &flags, &nkw);
 	r = store_append_begin(ab->store, ab->name, flags, m->kw, nkw,
 			       m->date, 0, a_r);
 	if (r < 0)
-		return refuse(cmd, "NO", r == -ERR_NOTFOUND ? "[TRYCREATE] "
-			      "No such mailbox" : imap_store_error(r));
+		return refuse(cmd, r, missing(r));
 	if ((r = imap_catenate_write(cmd, &cmd->args[i], *a_r, &error,
 				     &url)) == 0)
 		return 0;
 	store_append_abort(a_r);
 	if (r == -ERR_SYNTAX)
-		return refuse(cmd, "BAD", error);
+		return refuse(cmd, r, error);
 	if (r == -ERR_LIMIT)
-		return refuse(cmd, "NO", "[TOOBIG] Message too big");
+		return refuse(cmd, r, "[TOOBIG] Message too big");
 	if (r != -ERR_NOTFOUND)
-		return refuse(cmd, "NO", imap_store_error(r));
+		return refuse(cmd, r, NULL);
 	sbuf_init(&b, cmd->arena, 0);
 	imap_catenate_badurl(&b, url);
 	sbuf_appends(&b, "Bad URL");
-	return refuse(cmd, "NO", sbuf_failed(&b) ? "Bad URL" : b.data);
+	return refuse(cmd, r, sbuf_failed(&b) ? "Bad URL" : b.data);
 }
 
 /* has_catenate: whether a message of the command is a CATENATE one (the
@@ -418,8 +408,8 @@ has_catenate(const struct imap_cmd *cmd)
 }
 
 /* one_message: the message whose options start at cmd->args[next]: a
- * CATENATE one, or the pending literal. RECV_* as receive(); *next_r is
- * where the next message starts. */
+ * CATENATE one, or the pending literal. RECV_* as receive(), or < 0
+ * (answered); *next_r is where the next message starts. */
 static int
 one_message(struct imap_cmd *cmd, struct imap_acl_box *ab, unsigned next,
 	    struct store_append **a_r, int *serr_r, unsigned *next_r)
@@ -430,21 +420,21 @@ one_message(struct imap_cmd *cmd, struct imap_acl_box *ab, unsigned next,
 
 	*a_r = NULL;
 	*serr_r = 0;
-	if ((r = message_opts(cmd, &i, &m)) != 0)
-		return recv_answered(r < 0 ? r : 0);
+	if ((r = message_opts(cmd, &i, &m)) < 0)
+		return r;
 	if (i + 1 < cmd->argc && imap_arg_atom_eq(&cmd->args[i], "CATENATE")) {
-		if ((r = catenate(cmd, ab, &m, i + 1, a_r)) != 0)
-			return recv_answered(r < 0 ? r : 0);
+		if ((r = catenate(cmd, ab, &m, i + 1, a_r)) < 0)
+			return r;
 		*next_r = i + 2;
 		return *next_r < cmd->argc || cmd->literal_pending ?
 		       RECV_NEXT : RECV_END;
 	}
-	if ((r = message_args(cmd, next, &m)) != 0)
-		return recv_answered(r < 0 ? r : 0);
-	r = receive(cmd, ab, &m, a_r, serr_r);
-	if ((r == RECV_END || r == RECV_NEXT) && !literal_at(cmd, &m)) {
+	if ((r = message_args(cmd, next, &m)) < 0 ||
+	    (r = receive(cmd, ab, &m, a_r, serr_r)) < 0)
+		return r;
+	if (!literal_at(cmd, &m)) {
 		store_append_abort(a_r);
-		return recv_answered(imap_cmd_bad_args(cmd));
+		return -ERR_SYNTAX;
 	}
 	*next_r = after_literal(&m);
 	if (r == RECV_END && *next_r < cmd->argc)
@@ -461,19 +451,18 @@ imap_cmd_append(struct imap_cmd *cmd)
 	unsigned next = 1;
 	int r, serr = 0, e;
 
-	if ((r = resolve(cmd, 0, &ab, has_catenate(cmd))) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+	if ((r = resolve(cmd, 0, &ab, has_catenate(cmd))) < 0)
+		return r;
 	for (;;) {
 		if (n == APPEND_MESSAGES_MAX) {
 			abort_all(as, n);
-			r = refuse(cmd, "NO", "[LIMIT] Too many messages in "
-				   "one APPEND");
-			return r > 0 ? IMAP_CMD_DONE : r;
+			return refuse(cmd, -ERR_LIMIT, "[LIMIT] Too many "
+				      "messages in one APPEND");
 		}
 		r = one_message(cmd, &ab, next, &as[n], &e, &next);
-		if (r == RECV_ANSWERED || r < 0) {
+		if (r < 0) {
 			abort_all(as, n);
-			return r > 0 ? IMAP_CMD_DONE : r;
+			return r;
 		}
 		n++;
 		if (serr == 0)

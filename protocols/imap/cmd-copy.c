@@ -70,26 +70,26 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	int r;
 
 	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
-	if (r == -ERR_SYNTAX || r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
+	if (r == -ERR_SYNTAX)
+		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (r < 0)
 		return r;
 	r = imap_session_mailbox_arg(cmd, &cmd->args[1], &name);
 	if (r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+		return imap_command_done(cmd, "NO", "[CANNOT] Invalid mailbox "
 					 "name");
 	if (r < 0)
 		return r;
 	if (move && sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
+		return imap_command_done(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	if ((move && (r = imap_acl_require_selected(cmd, STORE_ACL_DELMSG |
-						    STORE_ACL_EXPUNGE)) != 0) ||
-	    (r = imap_acl_require_copy(cmd, name, &ab, &across)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: i; t e */
+						    STORE_ACL_EXPUNGE)) < 0) ||
+	    (r = imap_acl_require_copy(cmd, name, &ab, &across)) < 0)
+		return r;	/* ACL hook: i; t e */
 	name = ab.name;
 	if (nseq == 0)
-		return imap_reply_tagged(cmd, "OK", "%s completed.",
+		return imap_command_done(cmd, "OK", "%s completed.",
 					 move ? "Move" : "Copy");
 	src = arena_alloc(cmd->arena, nseq * sizeof(*src));
 	dst = arena_alloc(cmd->arena, nseq * sizeof(*dst));
@@ -115,13 +115,13 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	else
 		r = store_copy(sess->box, seqs, nseq, name, &uidv, dst);
 	if (r == -ERR_NOTFOUND)
-		return imap_reply_tagged(cmd, "NO", "[TRYCREATE] No such "
+		return imap_command_done(cmd, "NO", "[TRYCREATE] No such "
 					 "mailbox");
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	code = copyuid(cmd, src, dst, nseq, uidv);
 	if (!move)
-		return imap_reply_tagged(cmd, "OK", "%sCopy completed.",
+		return imap_command_done(cmd, "OK", "%sCopy completed.",
 					 code != NULL ? code : "");
 	/* RFC 6851 4.3: COPYUID in an untagged OK before the EXPUNGEs */
 	if (code != NULL) {
@@ -134,5 +134,5 @@ imap_cmd_copy(struct imap_cmd *cmd)
 	for (uint32_t i = 0; i < mv.n; i++)
 		imap_condstore_expunged(sess, mv.seqs[2 * i],
 					mv.seqs[2 * i + 1]);
-	return imap_reply_tagged(cmd, "OK", "Move completed.");
+	return imap_command_done(cmd, "OK", "Move completed.");
 }

@@ -219,12 +219,12 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 	ret = imap_fetch_parse(cmd->arena, &cmd->args[1], cmd->uid, &items,
 			       &error);
 	if (ret < 0)
-		return imap_reply_tagged(cmd, "BAD", "%s", error);
+		return imap_command_done(cmd, "BAD", "%s", error);
 	if (modifiers(cmd, &since, &vanished, &error) < 0)
-		return imap_reply_tagged(cmd, "BAD", "%s", error);
+		return imap_command_done(cmd, "BAD", "%s", error);
 	ret = imap_session_seqs(cmd, &cmd->args[0], &seqs, &n);
-	if (ret == -ERR_SYNTAX || ret == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
+	if (ret == -ERR_SYNTAX)
+		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (ret < 0)
 		return ret;
 	if (since > 0)
@@ -235,25 +235,25 @@ imap_cmd_fetch(struct imap_cmd *cmd)
 		return ret;
 	if (since > 0 &&
 	    (ret = changed_since(cmd, since, vanished, seqs, &n)) < 0)
-		return ret == -ERR_SYNTAX ? imap_reply_tagged(cmd, "BAD",
+		return ret == -ERR_SYNTAX ? imap_command_done(cmd, "BAD",
 					"Invalid sequence set") : ret;
 	if ((ret = fetch_all(cmd, &items, seqs, n, &res)) < 0)
 		return ret;
 	if (res.unknown_cte > 0)
-		return imap_reply_tagged(cmd, "NO", "[UNKNOWN-CTE] Cannot "
+		return imap_command_done(cmd, "NO", "[UNKNOWN-CTE] Cannot "
 					 "decode the content transfer encoding "
 					 "(RFC 3516)");
 	if (res.failed > 0)
-		return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Some of the "
+		return imap_command_done(cmd, "NO", "[SERVERBUG] Some of the "
 					 "requested messages could not be "
 					 "read");
 	if (res.too_large > 0)
-		return imap_reply_tagged(cmd, "NO", "[LIMIT] Some of the "
+		return imap_command_done(cmd, "NO", "[LIMIT] Some of the "
 					 "requested messages are too large to "
 					 "answer this way");
 	if (res.vanished > 0)
-		return imap_reply_tagged(cmd, "NO", "[EXPUNGEISSUED] Some of "
+		return imap_command_done(cmd, "NO", "[EXPUNGEISSUED] Some of "
 					 "the requested messages no longer "
 					 "exist (RFC 2180 4.1.3)");
-	return imap_reply_tagged(cmd, "OK", "Fetch completed.");
+	return imap_command_done(cmd, "OK", "Fetch completed.");
 }

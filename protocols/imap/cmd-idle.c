@@ -56,12 +56,12 @@ done(struct imap_session *sess)
 	finish(sess, 0);
 	r = imap_session_read_line(sess, 1024, &line);
 	if (r == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "BAD", "Expected DONE");
+		return imap_command_done(cmd, "BAD", "Expected DONE");
 	if (r < 0)
 		return r;
 	if (line.len != 4 || strncasecmp(line.p, "DONE", 4) != 0)
-		return imap_reply_tagged(cmd, "BAD", "Expected DONE");
-	return imap_reply_tagged(cmd, "OK", "IDLE terminated");
+		return imap_command_done(cmd, "BAD", "Expected DONE");
+	return imap_command_done(cmd, "OK", "IDLE terminated");
 }
 
 /* step: report what changed, then read DONE if the client sent input,
@@ -79,8 +79,7 @@ step(struct imap_session *sess)
 	r = imap_sync_mailbox(sess);
 	if (r < 0 && r != -ERR_IO && r != -ERR_TIMEOUT) {
 		finish(sess, 0);
-		return imap_reply_tagged(&idle->cmd, "NO", "%s",
-					 imap_store_error(r));
+		return imap_command_error(&idle->cmd, r);
 	}
 	if ((r = imap_reply_flush(sess)) < 0)
 		return finish(sess, r);
@@ -114,7 +113,11 @@ imap_cmd_idle(struct imap_cmd *cmd)
 	/* a continuation: "+", a space and text (RFC 3501 7.5) */
 	if ((r = imap_reply_continue(sess, "idling")) < 0)
 		return finish(sess, r);
-	return step(sess);
+	r = step(sess);
+	/* ended without parking: the dispatcher answers for the copy */
+	if (r == IMAP_CMD_DONE)
+		cmd->result = idle->cmd.result;
+	return r;
 }
 
 int

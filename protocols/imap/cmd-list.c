@@ -445,7 +445,7 @@ imap_cmd_list(struct imap_cmd *cmd)
 		    (r = imap_reply_untagged(cmd->sess,
 					     "LIST (\\Noselect) \".\" \"\"")) < 0)
 			return r;
-		return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
+		return imap_command_done(cmd, "OK", "%s completed.", cmd->name);
 	}
 	for (unsigned i = 0; i < ctx.npatterns; i++)
 		if (ctx.plens[i] > maxlen)
@@ -459,10 +459,9 @@ imap_cmd_list(struct imap_cmd *cmd)
 					 (ctx.opts & SEL_SUBSCRIBED),
 					 collect, &ctx);
 		if (r < 0)
-			return imap_reply_tagged(cmd, "NO", "%s",
-						 imap_store_error(r));
+			return imap_command_error(cmd, r);
 	}
 	if ((r = output(&ctx)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "%s completed.", cmd->name);
+	return imap_command_done(cmd, "OK", "%s completed.", cmd->name);
 }

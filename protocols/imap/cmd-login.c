@@ -25,14 +25,16 @@ imap_cmd_starttls(struct imap_cmd *cmd)
 	int r;
 
 	if (sess->s->tls == NULL)
-		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] TLS is not "
+		return imap_command_done(cmd, "NO", "[UNAVAILABLE] TLS is not "
 					 "configured");
 	if (conn_is_tls(sess->conn))
-		return imap_reply_tagged(cmd, "BAD", "TLS is already active");
+		return imap_command_done(cmd, "BAD", "TLS is already active");
 	/* after UNAUTHENTICATE: TLS never goes inside DEFLATE (RFC 4978 4) */
 	if (conn_is_compressed(sess->conn))
-		return imap_reply_tagged(cmd, "BAD", "COMPRESS is active");
-	if ((r = imap_reply_tagged(cmd, "OK", "Begin TLS negotiation now")) < 0)
+		return imap_command_done(cmd, "BAD", "COMPRESS is active");
+	/* the OK goes out in plaintext, before the handshake */
+	imap_command_done(cmd, "OK", "Begin TLS negotiation now");
+	if ((r = imap_command_finish(cmd)) < 0)
 		return r;
 	/* conn_starttls throws away every plaintext byte buffered behind
 	 * the command (RFC 3501 6.2.1, RFC 3207 4.2) */
@@ -51,11 +53,11 @@ imap_cmd_unauthenticate(struct imap_cmd *cmd)
 	struct imap_session *sess = cmd->sess;
 
 	if (!imap_session_may_unauthenticate(sess))
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Not with "
+		return imap_command_done(cmd, "NO", "[CANNOT] Not with "
 					 "system users, log out instead");
 	slog_info(sess->s, "unauthenticate");
 	imap_session_logged_out(sess);
-	return imap_reply_tagged(cmd, "OK", "Unauthenticate completed.");
+	return imap_command_done(cmd, "OK", "Unauthenticate completed.");
 }
 
 /* finish_login: check the credentials and enter AUTH; answers the client */
@@ -73,17 +75,17 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	sess->s->auth_mech = mech;
 	r = auth_login(sess->s, authzid, authcid, password, &u);
 	if (r == -ERR_TEMP)
-		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] "
+		return imap_command_done(cmd, "NO", "[UNAVAILABLE] "
 				"Authentication service unavailable, try later");
 	if (r == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] Too many "
+		return imap_command_done(cmd, "NO", "[UNAVAILABLE] Too many "
 				"failures, try later");
 	if (r < 0 || (u->options & AUTH_OPT_DISABLE_IMAP) != 0)
-		return imap_reply_tagged(cmd, "NO", "[AUTHENTICATIONFAILED] "
+		return imap_command_done(cmd, "NO", "[AUTHENTICATIONFAILED] "
 					 "Authentication failed.");
 	if (proxy_relay_enabled(sess->s)) {
 		if (authzid != NULL && *authzid != '\0')
-			return imap_reply_tagged(cmd, "NO", "[CANNOT] Master "
+			return imap_command_done(cmd, "NO", "[CANNOT] Master "
 						 "user logins are not proxied");
 		return imap_proxy_login(cmd, u, u->user, password);
 	}
@@ -91,7 +93,7 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 	if (r < 0) {
 		slog_error(sess->s, "imap: mailbox open failed mail=%s error=%s",
 			   u->mail, err);
-		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] Mailbox "
+		return imap_command_done(cmd, "NO", "[UNAVAILABLE] Mailbox "
 					 "unavailable, try later");
 	}
 	imap_session_logged_in(sess, u, store);
@@ -99,7 +101,7 @@ finish_login(struct imap_cmd *cmd, const char *authzid, const char *authcid,
 		  conn_is_tls(sess->conn) ? 1 : 0);
 	sbuf_init(&b, cmd->arena, 4096);
 	imap_session_capability(sess, &b);
-	return imap_reply_tagged(cmd, "OK", "[CAPABILITY %s] Logged in",
+	return imap_command_done(cmd, "OK", "[CAPABILITY %s] Logged in",
 				 b.data);
 }
 
@@ -176,16 +178,16 @@ imap_cmd_authenticate(struct imap_cmd *cmd)
 		r = finish_login(cmd, m.authzid, m.authcid, m.password, mech);
 		break;
 	case AUTHMECH_CANCELLED:
-		r = imap_reply_tagged(cmd, "BAD", "Authentication cancelled");
+		r = imap_command_done(cmd, "BAD", "Authentication cancelled");
 		break;
 	case -ERR_NOTFOUND:
-		r = imap_reply_tagged(cmd, "NO", "Unsupported authentication "
+		r = imap_command_done(cmd, "NO", "Unsupported authentication "
 				      "mechanism");
 		break;
 	case -ERR_SYNTAX:
 	case -ERR_LIMIT:
 	case -ERR_NOMEM:
-		r = imap_reply_tagged(cmd, "BAD", "Invalid SASL response");
+		r = imap_command_done(cmd, "BAD", "Invalid SASL response");
 		break;
 	default:
 		break;

@@ -9,33 +9,19 @@
 #include "core/error.h"
 #include "storage/store.h"
 #include "storage/store-specialuse.h"
+#include "protocols/mailerr.h"
 #include "storage/store-info.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-search-index.h"
 #include "core/compat.h"
 
-/* name_arg: decode argument i; answers the client itself on failure
- * (returns > 0 then) */
-static int
-name_arg(struct imap_cmd *cmd, unsigned i, const char **name_r)
-{
-	int r = imap_session_mailbox_arg(cmd, &cmd->args[i], name_r);
-
-	if (r == -ERR_INVAL) {
-		r = imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
-				      "name");
-		return r < 0 ? r : 1;
-	}
-	return r;
-}
-
 static int
 reply_store(struct imap_cmd *cmd, int r, const char *what)
 {
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "%s completed.", what);
+		return imap_command_error(cmd, r);
+	return imap_command_done(cmd, "OK", "%s completed.", what);
 }
 
 /* create_uses: "(USE (\Sent ...))" (RFC 6154 3 within RFC 4466's
@@ -84,17 +70,18 @@ create_special(struct imap_cmd *cmd, struct imap_acl_box *ab,
 	if (uses[0] != '\0' &&
 	    (r = store_specialuse_set(ab->store, ab->name, uses)) < 0) {
 		(void)store_folder_delete(ab->store, ab->name);
-		return imap_reply_tagged(cmd, "NO", "[USEATTR] Cannot set the "
-					 "special use: %s", imap_store_error(r));
+		return imap_command_done(cmd, "NO", "[USEATTR] Cannot set the "
+					 "special use: %s",
+					 mailerr_get(r)->imap_text);
 	}
 	/* RFC 8474 4.1: the new folder's MAILBOXID; "name." makes name */
 	str_copy(name, ab->name, sizeof(name));
 	if ((len = strlen(name)) > 0 && name[len - 1] == '.')
 		name[len - 1] = '\0';
 	if (store_folder_id(ab->store, name, id, sizeof(id)) == 0)
-		return imap_reply_tagged(cmd, "OK", "[MAILBOXID (%s)] Create "
+		return imap_command_done(cmd, "OK", "[MAILBOXID (%s)] Create "
 					 "completed.", id);
-	return imap_reply_tagged(cmd, "OK", "Create completed.");
+	return imap_command_done(cmd, "OK", "Create completed.");
 }
 
 int
@@ -103,22 +90,22 @@ imap_cmd_create(struct imap_cmd *cmd)
 	struct imap_acl_box ab;
 	char uses[STORE_SPECIALUSE_MAX + 1] = "";
 	const char *name;
-	int r = name_arg(cmd, 0, &name);
+	int r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 
-	if (r != 0)
-		return r < 0 ? r : IMAP_CMD_DONE;
+	if (r < 0)
+		return r;
 	if (cmd->argc > 1 &&
 	    (r = create_uses(&cmd->args[1], uses, sizeof(uses))) < 0) {
 		if (r != -ERR_INVAL)
 			return imap_cmd_bad_args(cmd);
-		return imap_reply_tagged(cmd, "NO", "[USEATTR] Unsupported "
+		return imap_command_done(cmd, "NO", "[USEATTR] Unsupported "
 					 "special-use attribute");
 	}
 	if (strcasecmp(name, "INBOX") == 0 || strcasecmp(name, "INBOX.") == 0)
-		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
+		return imap_command_done(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
-	if ((r = imap_acl_require_create(cmd, name, &ab)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: k */
+	if ((r = imap_acl_require_create(cmd, name, &ab)) < 0)
+		return r;	/* ACL hook: k */
 	if ((r = store_folder_create(ab.store, ab.name)) < 0)
 		return reply_store(cmd, r, "Create");
 	return create_special(cmd, &ab, uses);
@@ -131,15 +118,15 @@ imap_cmd_delete(struct imap_cmd *cmd)
 	char id[STORE_OBJECTID_SIZE];
 	const char *name;
 	bool own;
-	int r = name_arg(cmd, 0, &name);
+	int r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 
-	if (r != 0)
-		return r < 0 ? r : IMAP_CMD_DONE;
+	if (r < 0)
+		return r;
 	if (strcmp(name, "INBOX") == 0)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] INBOX cannot be "
+		return imap_command_done(cmd, "NO", "[CANNOT] INBOX cannot be "
 					 "deleted");
-	if ((r = imap_acl_require(cmd, name, STORE_ACL_DELETE, &ab)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x */
+	if ((r = imap_acl_require(cmd, name, STORE_ACL_DELETE, &ab)) < 0)
+		return r;	/* ACL hook: x */
 	/* the full-text index's entries go with the folder */
 	own = ab.store == cmd->sess->store &&
 	      store_folder_id(ab.store, ab.name, id, sizeof(id)) == 0;
@@ -153,20 +140,20 @@ imap_cmd_rename(struct imap_cmd *cmd)
 {
 	struct imap_acl_box ab, ab2;
 	const char *from, *to;
-	int r = name_arg(cmd, 0, &from);
+	int r = imap_session_mailbox_arg(cmd, &cmd->args[0], &from);
 
 	if (r == 0)
-		r = name_arg(cmd, 1, &to);
-	if (r != 0)
-		return r < 0 ? r : IMAP_CMD_DONE;
+		r = imap_session_mailbox_arg(cmd, &cmd->args[1], &to);
+	if (r < 0)
+		return r;
 	if (strcmp(to, "INBOX") == 0)
-		return imap_reply_tagged(cmd, "NO", "[ALREADYEXISTS] INBOX "
+		return imap_command_done(cmd, "NO", "[ALREADYEXISTS] INBOX "
 					 "always exists");
-	if ((r = imap_acl_require(cmd, from, STORE_ACL_DELETE, &ab)) != 0 ||
-	    (r = imap_acl_require_create(cmd, to, &ab2)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook: x, k */
+	if ((r = imap_acl_require(cmd, from, STORE_ACL_DELETE, &ab)) < 0 ||
+	    (r = imap_acl_require_create(cmd, to, &ab2)) < 0)
+		return r;	/* ACL hook: x, k */
 	if (strcmp(ab.owner, ab2.owner) != 0)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Cannot move "
+		return imap_command_done(cmd, "NO", "[CANNOT] Cannot move "
 					 "folders between users");
 	return reply_store(cmd, store_folder_rename(ab.store, ab.name,
 						    ab2.name), "Rename");
@@ -177,13 +164,13 @@ imap_cmd_subscribe(struct imap_cmd *cmd)
 {
 	bool on = strcmp(cmd->name, "SUBSCRIBE") == 0;
 	const char *name;
-	int r = name_arg(cmd, 0, &name);
+	int r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 
-	if (r != 0)
-		return r < 0 ? r : IMAP_CMD_DONE;
+	if (r < 0)
+		return r;
 	r = store_subscribe(cmd->sess->store, name, on);
 	if (r == -ERR_NOTFOUND && !on)
-		return imap_reply_tagged(cmd, "NO", "[NONEXISTENT] Not "
+		return imap_command_done(cmd, "NO", "[NONEXISTENT] Not "
 					 "subscribed");
 	return reply_store(cmd, r, on ? "Subscribe" : "Unsubscribe");
 }

@@ -22,7 +22,8 @@
 
 /* where: the mailbox argument: *store_r and *name_r (NULL: the server),
  * *shown_r the name as the client gave it, decoded (NULL: the server),
- * *own_r false for another user's folder; 0, or answered (1), or < 0 */
+ * *own_r false for another user's folder; 0, or < 0 (the answer set
+ * unless -ERR_SYNTAX) */
 static int
 where(struct imap_cmd *cmd, const struct imap_arg *arg, unsigned need,
       struct store_user **store_r, const char **name_r, bool *own_r,
@@ -33,7 +34,7 @@ where(struct imap_cmd *cmd, const struct imap_arg *arg, unsigned need,
 	int r;
 
 	if (!imap_arg_astring(arg, &s))
-		return imap_cmd_bad_args(cmd) < 0 ? -ERR_EOF : 1;
+		return -ERR_SYNTAX;
 	*own_r = true;
 	*shown_r = NULL;
 	if (s[0] == '\0') {	/* RFC 5464 3.2: the server's entries */
@@ -46,10 +47,12 @@ where(struct imap_cmd *cmd, const struct imap_arg *arg, unsigned need,
 	    (r = (ab.rights & need) == need ? 0 : -ERR_PERM) < 0 ||
 	    (r = store_folder_exists(ab.store, ab.name) == 1 ? 0 :
 		 -ERR_NOTFOUND) < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", r == -ERR_PERM ?
-				      "[NOPERM] Permission denied" :
-				      imap_store_error(r));
-		return r < 0 ? r : 1;
+		if (r == -ERR_PERM)	/* RFC 5464 4.2: an ACL right */
+			imap_command_done(cmd, "NO", "[NOPERM] Permission "
+					  "denied");
+		else if (r != -ERR_SYNTAX)	/* a user database's I/O too */
+			imap_command_error(cmd, r);
+		return r;
 	}
 	*store_r = ab.store;
 	*name_r = ab.name;
@@ -220,17 +223,17 @@ imap_cmd_getmetadata(struct imap_cmd *cmd)
 		if ((g.entries[g.n] = entry_ok(cmd, &l[g.n], true)) == NULL)
 			return imap_cmd_bad_args(cmd);
 	if ((r = where(cmd, &a[0], STORE_ACL_LOOKUP | STORE_ACL_READ, &store,
-		       &name, &own, &shown)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+		       &name, &own, &shown)) < 0)
+		return r;
 	if ((r = store_metadata_get(store, name, cmd->arena, &e, &ne)) < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	if ((r = answer(cmd, shown, &g, e, ne, own)) < 0)
 		return r;
 	if (g.longest > 0)
-		return imap_reply_tagged(cmd, "OK", "[METADATA LONGENTRIES "
+		return imap_command_done(cmd, "OK", "[METADATA LONGENTRIES "
 					 "%llu] Getmetadata completed.",
 					 (unsigned long long)g.longest);
-	return imap_reply_tagged(cmd, "OK", "Getmetadata completed.");
+	return imap_command_done(cmd, "OK", "Getmetadata completed.");
 }
 
 int
@@ -262,21 +265,21 @@ imap_cmd_setmetadata(struct imap_cmd *cmd)
 		priv |= strncmp(x->name, "/private/", 9) == 0;
 	}
 	if ((r = where(cmd, &cmd->args[0], STORE_ACL_LOOKUP | STORE_ACL_WRITE,
-		       &store, &name, &own, &shown)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;
+		       &store, &name, &own, &shown)) < 0)
+		return r;
 	if (!own && priv)
-		return imap_reply_tagged(cmd, "NO", "[METADATA NOPRIVATE] No "
+		return imap_command_done(cmd, "NO", "[METADATA NOPRIVATE] No "
 					 "private entries on another user's "
 					 "mailbox");
 	r = store_metadata_set(store, name, e, n / 2);
 	if (r == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "NO", "[METADATA MAXSIZE %u] "
+		return imap_command_done(cmd, "NO", "[METADATA MAXSIZE %u] "
 					 "Value too long",
 					 STORE_METADATA_VALUE_MAX);
 	if (r == -ERR_QUOTA)
-		return imap_reply_tagged(cmd, "NO", "[METADATA TOOMANY] Too "
+		return imap_command_done(cmd, "NO", "[METADATA TOOMANY] Too "
 					 "many entries");
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "Setmetadata completed.");
+		return imap_command_error(cmd, r);
+	return imap_command_done(cmd, "OK", "Setmetadata completed.");
 }

@@ -28,19 +28,19 @@ imap_cmd_capability(struct imap_cmd *cmd)
 	imap_session_capability(cmd->sess, &b);
 	if ((r = imap_reply_line(cmd->sess, &b)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Capability completed.");
+	return imap_command_done(cmd, "OK", "Capability completed.");
 }
 
 int
 imap_cmd_noop(struct imap_cmd *cmd)
 {
-	return imap_reply_tagged(cmd, "OK", "NOOP completed.");
+	return imap_command_done(cmd, "OK", "NOOP completed.");
 }
 
 int
 imap_cmd_check(struct imap_cmd *cmd)
 {
-	return imap_reply_tagged(cmd, "OK", "Check completed.");
+	return imap_command_done(cmd, "OK", "Check completed.");
 }
 
 int
@@ -54,7 +54,7 @@ imap_cmd_logout(struct imap_cmd *cmd)
 	sess->state = IMAP_ST_LOGOUT;
 	if ((r = imap_reply_untagged(sess, "BYE Logging out")) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Logout completed.");
+	return imap_command_done(cmd, "OK", "Logout completed.");
 }
 
 int
@@ -66,14 +66,14 @@ imap_cmd_close(struct imap_cmd *cmd)
 	if (!sess->readonly && imap_acl_may(sess, STORE_ACL_EXPUNGE))
 		(void)store_mailbox_expunge(sess->box, NULL, 0, NULL, NULL);
 	imap_session_unselect(sess);
-	return imap_reply_tagged(cmd, "OK", "Close completed.");
+	return imap_command_done(cmd, "OK", "Close completed.");
 }
 
 int
 imap_cmd_unselect(struct imap_cmd *cmd)
 {
 	imap_session_unselect(cmd->sess);
-	return imap_reply_tagged(cmd, "OK", "Unselect completed.");
+	return imap_command_done(cmd, "OK", "Unselect completed.");
 }
 
 void
@@ -111,18 +111,18 @@ imap_cmd_expunge(struct imap_cmd *cmd)
 		}
 		n = set.count;
 		if (n == 0)
-			return imap_reply_tagged(cmd, "OK", "Expunge completed.");
+			return imap_command_done(cmd, "OK", "Expunge completed.");
 	}
 	if (sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
+		return imap_command_done(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
-	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
+	if ((r = imap_acl_require_selected(cmd, STORE_ACL_EXPUNGE)) < 0)
+		return r;	/* ACL hook */
 	r = store_mailbox_expunge(sess->box, ranges, n, imap_cmd_expunged,
 				  sess);
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "Expunge completed.");
+		return imap_command_error(cmd, r);
+	return imap_command_done(cmd, "OK", "Expunge completed.");
 }
 
 int
@@ -134,7 +134,7 @@ imap_cmd_namespace(struct imap_cmd *cmd)
 				    cmd->sess->set->namespace_prefix);
 	if (r < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Namespace completed.");
+	return imap_command_done(cmd, "OK", "Namespace completed.");
 }
 
 int
@@ -175,7 +175,7 @@ imap_cmd_enable(struct imap_cmd *cmd)
 	r = imap_reply_line(sess, &b);
 	if (r < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Enable completed.");
+	return imap_command_done(cmd, "OK", "Enable completed.");
 }
 
 int
@@ -203,7 +203,7 @@ imap_cmd_id(struct imap_cmd *cmd)
 		r = imap_reply_untagged(cmd->sess, "ID (\"name\" \"Maildock\")");
 	if (r < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "ID completed.");
+	return imap_command_done(cmd, "OK", "ID completed.");
 }
 
 int
@@ -213,13 +213,14 @@ imap_cmd_compress(struct imap_cmd *cmd)
 	int r;
 
 	if (!imap_arg_atom_eq(&cmd->args[0], "DEFLATE"))
-		return imap_reply_tagged(cmd, "BAD", "Unknown compression "
+		return imap_command_done(cmd, "BAD", "Unknown compression "
 					 "mechanism");
 	if (conn_is_compressed(sess->conn))
-		return imap_reply_tagged(cmd, "NO", "[COMPRESSIONACTIVE] "
+		return imap_command_done(cmd, "NO", "[COMPRESSIONACTIVE] "
 					 "DEFLATE is already active");
 	/* RFC 4978 3: the OK goes out uncompressed, all after it compressed */
-	if ((r = imap_reply_tagged(cmd, "OK", "DEFLATE active")) < 0)
+	imap_command_done(cmd, "OK", "DEFLATE active");
+	if ((r = imap_command_finish(cmd)) < 0)
 		return r;
 	r = conn_compress_start(sess->conn);
 	if (r < 0) {

@@ -45,14 +45,14 @@ imap_cmd_getquotaroot(struct imap_cmd *cmd)
 	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 	if (r == -ERR_INVAL || (r == 0 &&
 				store_folder_exists(cmd->sess->store, name) != 1))
-		return imap_reply_tagged(cmd, "NO", "[NONEXISTENT] No such "
+		return imap_command_done(cmd, "NO", "[NONEXISTENT] No such "
 					 "mailbox");
 	if (r < 0)
 		return r;
 	sbuf_init(&q, cmd->arena, 4096);
 	has = quota_line(cmd, &q, &err);
 	if (err < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(err));
+		return imap_command_error(cmd, err);
 	sbuf_init(&b, cmd->arena, 8192);
 	sbuf_appends(&b, "* QUOTAROOT ");
 	if (imap_namespace_append(cmd->sess, &b, name) < 0)
@@ -62,7 +62,7 @@ imap_cmd_getquotaroot(struct imap_cmd *cmd)
 	if ((r = imap_reply_line(cmd->sess, &b)) < 0 ||
 	    (has && (r = imap_reply_line(cmd->sess, &q)) < 0))
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Getquotaroot completed.");
+	return imap_command_done(cmd, "OK", "Getquotaroot completed.");
 }
 
 int
@@ -77,19 +77,18 @@ imap_cmd_getquota(struct imap_cmd *cmd)
 	sbuf_init(&q, cmd->arena, 4096);
 	if (*root != '\0' || !quota_line(cmd, &q, &err)) {
 		if (*root == '\0' && err < 0)
-			return imap_reply_tagged(cmd, "NO", "%s",
-						 imap_store_error(err));
-		return imap_reply_tagged(cmd, "NO", "[NONEXISTENT] No such "
+			return imap_command_error(cmd, err);
+		return imap_command_done(cmd, "NO", "[NONEXISTENT] No such "
 					 "quota root");
 	}
 	if ((r = imap_reply_line(cmd->sess, &q)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "Getquota completed.");
+	return imap_command_done(cmd, "OK", "Getquota completed.");
 }
 
 int
 imap_cmd_setquota(struct imap_cmd *cmd)
 {
-	return imap_reply_tagged(cmd, "NO", "[NOPERM] Quotas are set by the "
+	return imap_command_done(cmd, "NO", "[NOPERM] Quotas are set by the "
 				 "administrator");
 }

@@ -316,7 +316,7 @@ imap_cmd_search(struct imap_cmd *cmd)
 	if (argc >= 2 && imap_arg_atom_eq(&args[0], "RETURN")) {
 		if (imap_cmd_search_return_parse(&args[1], &opts,
 						 &partial) < 0)
-			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
+			return imap_command_done(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		esearch = true;
 		args += 2;
@@ -325,7 +325,7 @@ imap_cmd_search(struct imap_cmd *cmd)
 	/* updates are told apart by tag (RFC 5267 4.3) */
 	if ((opts & IMAP_ESEARCH_UPDATE) &&
 	    imap_search_update_has_tag(cmd->sess, cmd->tag))
-		return imap_reply_tagged(cmd, "BAD", "Duplicate search "
+		return imap_command_done(cmd, "BAD", "Duplicate search "
 					 "update tag");
 	/* the keys may name "$" (converted here, before it changes); a
 	 * failed SEARCH (SAVE) leaves "$" empty (RFC 5182 2.1) */
@@ -358,5 +358,5 @@ out:
 	imap_search_update_free(&upd);
 	if (ret < 0)
 		return ret;
-	return imap_reply_tagged(cmd, "OK", "Search completed.");
+	return imap_command_done(cmd, "OK", "Search completed.");
 }

@@ -75,7 +75,7 @@ imap_cmd_select(struct imap_cmd *cmd)
 	    (r = imap_condstore_select_parse(cmd, &cmd->args[1], &params,
 					     &error)) < 0)
 		return r == -ERR_SYNTAX ?
-		       imap_reply_tagged(cmd, "BAD", "%s", error) : r;
+		       imap_command_done(cmd, "BAD", "%s", error) : r;
 	/* a new SELECT closes the current mailbox first, without expunging,
 	 * and a failed one leaves none selected (RFC 3501 6.3.1); QRESYNC's
 	 * CLOSED marks where its responses end (RFC 7162 3.2.11) */
@@ -86,15 +86,15 @@ imap_cmd_select(struct imap_cmd *cmd)
 	imap_session_unselect(sess);
 	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 	if (r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+		return imap_command_done(cmd, "NO", "[CANNOT] Invalid mailbox "
 					 "name");
 	if (r < 0)
 		return r;
-	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &ab)) != 0)
-		return r > 0 ? IMAP_CMD_DONE : r;	/* ACL hook */
+	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &ab)) < 0)
+		return r;	/* ACL hook */
 	r = store_mailbox_open(ab.store, ab.name, examine, &mb);
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	sess->box = mb;
 	sess->box_arena = arena_new(64 * 1024);
 	sess->box_name = arena_strdup(sess->box_arena, ab.name);
@@ -107,7 +107,7 @@ imap_cmd_select(struct imap_cmd *cmd)
 	    (r = mailboxid_code(sess, &ab)) < 0 ||
 	    (r = imap_condstore_select_reply(cmd, &params)) < 0)
 		return r;
-	return imap_reply_tagged(cmd, "OK", "[%s] %s completed.",
+	return imap_command_done(cmd, "OK", "[%s] %s completed.",
 				 sess->readonly ? "READ-ONLY" : "READ-WRITE",
 				 examine ? "EXAMINE" : "SELECT");
 }
@@ -221,10 +221,10 @@ imap_cmd_status(struct imap_cmd *cmd)
 	if (!imap_arg_list(&cmd->args[1], &items, &n) || n == 0)
 		return imap_cmd_bad_args(cmd);
 	if (!imap_cmd_status_items_ok(items, n))
-		return imap_reply_tagged(cmd, "BAD", "Unknown STATUS item");
+		return imap_command_done(cmd, "BAD", "Unknown STATUS item");
 	r = imap_session_mailbox_arg(cmd, &cmd->args[0], &name);
 	if (r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Invalid mailbox "
+		return imap_command_done(cmd, "NO", "[CANNOT] Invalid mailbox "
 					 "name");
 	if (r < 0)
 		return r;
@@ -232,6 +232,6 @@ imap_cmd_status(struct imap_cmd *cmd)
 	if (r == -ERR_EOF)
 		return r;
 	if (r < 0)
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-	return imap_reply_tagged(cmd, "OK", "Status completed.");
+		return imap_command_error(cmd, r);
+	return imap_command_done(cmd, "OK", "Status completed.");
 }

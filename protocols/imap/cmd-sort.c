@@ -214,7 +214,7 @@ common_args(struct imap_cmd *cmd, const char **charset_r,
 	int ret;
 
 	if (cmd->argc < 3 || !imap_arg_astring(&cmd->args[1], charset_r)) {
-		imap_reply_tagged(cmd, "BAD", "Missing arguments");
+		imap_command_done(cmd, "BAD", "Missing arguments");
 		return -1;
 	}
 	ret = imap_search_cmd_program(cmd, cmd->args + 2, cmd->argc - 2,
@@ -246,7 +246,7 @@ imap_cmd_sort(struct imap_cmd *cmd)
 						 &partial) < 0 ||
 		    (opts & (IMAP_ESEARCH_SAVE |	/* SEARCH's only */
 			     IMAP_ESEARCH_UPDATE)))	/* no CONTEXT=SORT */
-			return imap_reply_tagged(cmd, "BAD", "Invalid RETURN "
+			return imap_command_done(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		cmd->args += 2;
 		cmd->argc -= 2;
@@ -254,7 +254,7 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	if (cmd->argc < 3 || cmd->args[0].type != IMAP_ARG_LIST ||
 	    imap_search_cmd_convert(cmd->arena, &cmd->args[0], 1, &crit) < 0 ||
 	    imap_sort_program_parse(crit, &sp, &error) < 0)
-		return imap_reply_tagged(cmd, "BAD", "Invalid sort criteria");
+		return imap_command_done(cmd, "BAD", "Invalid sort criteria");
 	if (common_args(cmd, &charset, &prog) < 0)
 		return IMAP_CMD_DONE;
 	if ((ret = imap_search_cmd_run_seqs(cmd, prog, &seqs, &n)) < 0 ||
@@ -269,7 +269,7 @@ imap_cmd_sort(struct imap_cmd *cmd)
 		if (ret < 0)
 			return ret == -ERR_LIMIT ?
 			       imap_search_cmd_run_error(cmd, ret) : ret;
-		return imap_reply_tagged(cmd, "OK", "Sort completed.");
+		return imap_command_done(cmd, "OK", "Sort completed.");
 	}
 	sbuf_init(&b, cmd->arena, 0);
 	sbuf_appends(&b, "* SORT");
@@ -279,7 +279,7 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	if ((ret = imap_reply_line(cmd->sess, &b)) < 0)
 		return ret == -ERR_LIMIT ?
 		       imap_search_cmd_run_error(cmd, ret) : ret;
-	return imap_reply_tagged(cmd, "OK", "Sort completed.");
+	return imap_command_done(cmd, "OK", "Sort completed.");
 }
 
 int
@@ -301,7 +301,7 @@ imap_cmd_thread(struct imap_cmd *cmd)
 		 imap_arg_atom_eq(&cmd->args[0], "ORDEREDSUBJECT"))
 		alg = IMAP_THREAD_ORDEREDSUBJECT;
 	else
-		return imap_reply_tagged(cmd, "BAD", "Unknown threading "
+		return imap_command_done(cmd, "BAD", "Unknown threading "
 					 "algorithm");
 	if (common_args(cmd, &charset, &prog) < 0)
 		return IMAP_CMD_DONE;
@@ -317,5 +317,5 @@ imap_cmd_thread(struct imap_cmd *cmd)
 	if ((ret = imap_reply_line(cmd->sess, &b)) < 0)
 		return ret == -ERR_LIMIT ?
 		       imap_search_cmd_run_error(cmd, ret) : ret;
-	return imap_reply_tagged(cmd, "OK", "Thread completed.");
+	return imap_command_done(cmd, "OK", "Thread completed.");
 }

@@ -157,10 +157,10 @@ tagged(struct imap_cmd *cmd, const uint32_t *seqs, uint32_t n,
 				   store_msg_get(cmd->sess->box, seqs[i])->uid :
 				   seqs[i];
 	if (k == 0)
-		return imap_reply_tagged(cmd, "OK", "Store completed.");
+		return imap_command_done(cmd, "OK", "Store completed.");
 	sbuf_init(&b, cmd->arena, 0);
 	imap_seqset_append_uids(&b, ids, k);
-	return imap_reply_tagged(cmd, "OK", "[MODIFIED %s] Conditional "
+	return imap_command_done(cmd, "OK", "[MODIFIED %s] Conditional "
 				 "store failed", b.data);
 }
 
@@ -187,15 +187,15 @@ imap_cmd_store(struct imap_cmd *cmd)
 	if (args[1].type == IMAP_ARG_LIST)
 		imap_arg_list(&args[1], &list, &n);
 	if (imap_cmd_store_flags(cmd, list, n, &flags, &kw, &nkw) < 0)
-		return imap_reply_tagged(cmd, "BAD", "Invalid flags");
+		return imap_command_done(cmd, "BAD", "Invalid flags");
 	r = imap_session_seqs(cmd, &cmd->args[0], &seqs, &nseq);
-	if (r == -ERR_SYNTAX || r == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "BAD", "Invalid sequence set");
+	if (r == -ERR_SYNTAX)
+		return imap_command_done(cmd, "BAD", "Invalid sequence set");
 	if (r < 0)
 		return r;
 	/* nothing changes in an EXAMINEd mailbox (RFC 3501 6.3.2) */
 	if (sess->readonly)
-		return imap_reply_tagged(cmd, "NO", "[CANNOT] Mailbox is "
+		return imap_command_done(cmd, "NO", "[CANNOT] Mailbox is "
 					 "read-only");
 	if ((modified = arena_alloc(cmd->arena, nseq + 1)) == NULL)
 		return -ERR_NOMEM;
@@ -203,8 +203,7 @@ imap_cmd_store(struct imap_cmd *cmd)
 		r = imap_acl_set_flags(sess, seqs[i], since, mode, flags, kw,
 				       nkw);	/* ACL hook: s w t */
 		if (r < 0)
-			return imap_reply_tagged(cmd, "NO", "%s",
-						 imap_store_error(r));
+			return imap_command_error(cmd, r);
 		modified[i] = r > 0;
 	}
 	r = silent ? imap_sync_flags(sess) :

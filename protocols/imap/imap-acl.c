@@ -196,15 +196,24 @@ imap_acl_resolve(struct imap_cmd *cmd, const char *name,
 	return r;
 }
 
+/* refuse: NO [NOPERM] naming the missing rights (RFC 4314 4); -ERR_PERM */
 static int
 refuse(struct imap_cmd *cmd, unsigned missing)
 {
 	char letters[STORE_ACL_RIGHTS_MAX];
-	int r = imap_reply_tagged(cmd, "NO", "[NOPERM] Permission denied "
-				  "(right %s needed)",
-				  store_acl_rights_string(missing, false,
-							  letters));
-	return r < 0 ? r : 1;
+
+	imap_command_done(cmd, "NO", "[NOPERM] Permission denied (right %s "
+			  "needed)", store_acl_rights_string(missing, false,
+							     letters));
+	return -ERR_PERM;
+}
+
+/* failed: the table's answer for err, which is returned */
+static int
+failed(struct imap_cmd *cmd, int err)
+{
+	imap_command_error(cmd, err);
+	return err;
 }
 
 int
@@ -215,10 +224,8 @@ imap_acl_require(struct imap_cmd *cmd, const char *name, unsigned need,
 
 	if (r == -ERR_EOF || r == -ERR_IO)
 		r = -ERR_TEMP;
-	if (r < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-		return r < 0 ? r : 1;
-	}
+	if (r < 0)
+		return failed(cmd, r);
 	if ((b->rights & need) != need)
 		return refuse(cmd, need & ~b->rights);
 	return 0;
@@ -239,10 +246,8 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 	    strspn(name + sizeof(IMAP_ACL_NS) - 1, ".") ==
 	    strlen(name + sizeof(IMAP_ACL_NS) - 1))
 		r = -ERR_INVAL;
-	if (r < 0) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
-		return r < 0 ? r : 1;
-	}
+	if (r < 0)
+		return failed(cmd, r);
 	/* RFC 4314 4: k on the parent; a top-level folder's parent is
 	 * INBOX, as in Courier's "INBOX." namespace */
 	while (*parent != '\0' && parent[strlen(parent) - 1] == '.')
@@ -255,11 +260,8 @@ imap_acl_require_create(struct imap_cmd *cmd, const char *name,
 	r = rights_of(cmd, b);
 	b->name = name;
 	if (r < 0 || (b->shared && !(b->rights & (STORE_ACL_LOOKUP |
-						  STORE_ACL_READ)))) {
-		r = imap_reply_tagged(cmd, "NO", "%s", imap_store_error(
-					      r < 0 ? r : -ERR_NOTFOUND));
-		return r < 0 ? r : 1;
-	}
+						  STORE_ACL_READ))))
+		return failed(cmd, r < 0 ? r : -ERR_NOTFOUND);
 	if ((b->rights & STORE_ACL_CREATE) == 0)
 		return refuse(cmd, STORE_ACL_CREATE);
 	return 0;

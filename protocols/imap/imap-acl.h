@@ -55,11 +55,11 @@ int imap_acl_resolve(struct imap_cmd *cmd, const char *name,
 		     struct imap_acl_box *b);
 
 /* imap_acl_require: resolve name and check that the user has every right
- * in need (STORE_ACL_*). Returns 0 when allowed; 1 after it answered the
- * command itself (NO [NOPERM], NO [NONEXISTENT], ...); a negative error
- * when that answer could not be written. Callers:
- *	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &b)) != 0)
- *		return r > 0 ? IMAP_CMD_DONE : r;			*/
+ * in need (STORE_ACL_*). Returns 0 when allowed, else a negative error
+ * with the command's answer set (NO [NOPERM] naming the missing rights,
+ * NO [NONEXISTENT], ...: imap.h, handler results). Callers:
+ *	if ((r = imap_acl_require(cmd, name, STORE_ACL_READ, &b)) < 0)
+ *		return r;						*/
 int imap_acl_require(struct imap_cmd *cmd, const char *name, unsigned need,
 		     struct imap_acl_box *b);
 

@@ -4,11 +4,13 @@
  * on a command's own syntax happens here, once, before the handler runs
  * (Redis processCommand, Postfix smtpd_cmd_table).
  */
+#include <stdarg.h>
 #include "core/auth.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/session.h"
 #include "core/stats.h"
+#include "protocols/mailerr.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
 #include "protocols/imap/imap-search-update.h"
@@ -98,11 +100,63 @@ imap_command_find(const char *name)
 int
 imap_cmd_bad_args(struct imap_cmd *cmd)
 {
-	return imap_reply_tagged(cmd, "BAD", "Invalid arguments");
+	return imap_command_done(cmd, "BAD", "Invalid arguments");
 }
 
-const struct imap_command *
-imap_command_find_uid(const struct imap_arg *arg)
+int
+imap_command_done(struct imap_cmd *cmd, const char *status,
+		  const char *fmt, ...)
+{
+	struct sbuf b;
+	va_list ap;
+
+	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
+	va_start(ap, fmt);
+	sbuf_vappendf(&b, fmt, ap);
+	va_end(ap);
+	cmd->result.status = status;
+	cmd->result.code = NULL;
+	cmd->result.text = b.data;
+	if (sbuf_failed(&b))
+		cmd->result.text = "[SERVERBUG] Reply too long";
+	return IMAP_CMD_DONE;
+}
+
+int
+imap_command_finish(struct imap_cmd *cmd)
+{
+	struct imap_session *sess = cmd->sess;
+	int r;
+
+	if (cmd->answered)
+		return IMAP_CMD_DONE;
+	cmd->answered = true;
+	/* untagged updates go before the tagged line of a command that ran;
+	 * never EXPUNGE during FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
+	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
+	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
+	    r != -ERR_IO)
+		return r;
+	/* a STORE's or FETCH's own flag changes reach updating searches
+	 * (RFC 5267 4.3: not EXPUNGE, so allowed here) */
+	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) != 0 &&
+	    sess->state == IMAP_ST_SELECTED)
+		(void)imap_search_update_sync(sess);
+	if (cmd->result.status == NULL) {
+		/* a handler that decided nothing is a bug, never silence */
+		slog_error(sess->s, "imap: %s ended without an answer",
+			   cmd->name != NULL ? cmd->name : "command");
+		cmd->result.status = "NO";
+		cmd->result.code = NULL;
+		cmd->result.text = "[SERVERBUG] Internal error";
+	}
+	return imap_reply_tagged(sess, cmd->tag, &cmd->result);
+}
+
+/* find_uid: the row of the command that arg (an atom in any case) names
+ * after "UID ", or NULL when arg is not one that may follow UID */
+static const struct imap_command *
+find_uid(const struct imap_arg *arg)
 {
 	const struct imap_command *c;
 	const char *sub;
@@ -119,98 +173,139 @@ imap_command_find_uid(const struct imap_arg *arg)
 	return c != NULL && (c->flags & IMAP_CMDF_UID) != 0 ? c : NULL;
 }
 
-/* resolve_uid: "UID FETCH ..." -> FETCH with cmd->uid */
-static const struct imap_command *
-resolve_uid(struct imap_cmd *cmd)
+const struct imap_command *
+imap_command_row(const char *name, const struct imap_arg *args, unsigned argc)
 {
-	const struct imap_command *c;
-
-	if (cmd->argc == 0 ||
-	    (c = imap_command_find_uid(&cmd->args[0])) == NULL)
+	if (name == NULL)
 		return NULL;
-	cmd->uid = true;
-	cmd->name = c->name;
-	cmd->args++;
-	cmd->argc--;
-	return c;
+	if (strcmp(name, "UID") == 0)
+		return argc > 0 ? find_uid(&args[0]) : NULL;
+	return imap_command_find(name);
 }
 
+/* refuse: answer status text for a command that will not run; garbage
+ * (unknown, wrong state) counts towards imap.max_bad_commands */
 static int
-check(struct imap_cmd *cmd, const struct imap_command *c)
+refuse(struct imap_cmd *cmd, bool garbage, const char *status,
+       const char *text)
+{
+	if (garbage)
+		cmd->sess->bad_count++;
+	imap_command_done(cmd, status, "%s", text);
+	return IMAP_ADMIT_REFUSED;
+}
+
+/* admit_literal: a literal that is not the handler's message is read
+ * only within the limits; else it is refused before any "+" (RFC 3501
+ * 7.5), also when it would take the command past imap.max_command */
+static int
+admit_literal(struct imap_cmd *cmd, const struct imap_literal_ask *lit)
+{
+	const struct imap_settings *set = cmd->sess->set;
+	uint64_t limit = cmd->sess->state == IMAP_ST_NOAUTH ?
+			 set->max_literal_preauth : set->max_literal;
+
+	if (lit->sync && lit->literal8)	/* ~{n} only as APPEND's UTF8 data */
+		return refuse(cmd, true, "BAD", "Unexpected literal8");
+	if (lit->size <= limit && lit->fits)
+		return IMAP_ADMIT_OK;
+	return lit->sync ? refuse(cmd, false, "BAD", "[TOOBIG] Literal too big")
+			 : -ERR_LIMIT;
+}
+
+int
+imap_command_admit(struct imap_cmd *cmd, const struct imap_command *c,
+		   const struct imap_literal_ask *lit)
 {
 	struct imap_session *sess = cmd->sess;
 
-	if ((c->states & sess->state) == 0) {
-		sess->bad_count++;
-		if (sess->state == IMAP_ST_NOAUTH)
-			return imap_reply_tagged(cmd, "BAD",
-						 "Not logged in yet");
-		if (c->states == IMAP_ST_NOAUTH)
-			return imap_reply_tagged(cmd, "BAD",
-						 "Already logged in");
-		return imap_reply_tagged(cmd, "BAD", "No mailbox selected");
-	}
-	if (cmd->argc < c->min_args || cmd->argc > c->max_args)
-		return imap_cmd_bad_args(cmd);
-	if ((c->flags & IMAP_CMDF_PLAINTEXT) && !auth_plaintext_allowed(sess->s))
-		return imap_reply_tagged(cmd, "NO", "[PRIVACYREQUIRED] "
-				"Plaintext authentication disallowed on "
-				"non-secure connections");
-	return 1;
+	/* a non-synchronizing literal comes whatever the answer: its
+	 * command is judged whole, at dispatch */
+	if (lit != NULL && !lit->sync)
+		return lit->message && c != NULL &&
+		       (c->states & sess->state) != 0 ? IMAP_ADMIT_STREAM :
+		       admit_literal(cmd, lit);
+	if (c == NULL)
+		return refuse(cmd, true, "BAD", cmd->name != NULL &&
+			      strcmp(cmd->name, "UID") == 0 ?
+			      "Unknown UID command" : "Unknown command");
+	if ((c->states & sess->state) == 0)
+		return refuse(cmd, true, "BAD",
+			      sess->state == IMAP_ST_NOAUTH ?
+			      "Not logged in yet" :
+			      c->states == IMAP_ST_NOAUTH ?
+			      "Already logged in" : "No mailbox selected");
+	if (lit != NULL && lit->message)
+		return IMAP_ADMIT_STREAM;
+	if (lit == NULL &&
+	    (cmd->argc < c->min_args || cmd->argc > c->max_args))
+		return refuse(cmd, false, "BAD", "Invalid arguments");
+	/* never invite or take a password on a connection without TLS */
+	if ((c->flags & IMAP_CMDF_PLAINTEXT) &&
+	    !auth_plaintext_allowed(sess->s))
+		return refuse(cmd, false, "NO", "[PRIVACYREQUIRED] Plaintext "
+			      "authentication disallowed on non-secure "
+			      "connections");
+	return lit != NULL ? admit_literal(cmd, lit) : IMAP_ADMIT_OK;
 }
 
+int
+imap_command_error(struct imap_cmd *cmd, int err)
+{
+	const struct mailerr *e = mailerr_get(err);
+
+	cmd->result.status = "NO";
+	cmd->result.code = e->imap_code;
+	cmd->result.text = e->imap_text;
+	return IMAP_CMD_DONE;
+}
+
+/* handler_error: the answer for a handler's negative result r, or r when
+ * it ends the session */
 static int
 handler_error(struct imap_cmd *cmd, int r)
 {
+	/* the server stops, or the administrator ended the session */
+	if (r == -ERR_SHUTDOWN || r == -ERR_KICKED)
+		return r;
+	/* a handler that knew more than the error's kind (the ACL right
+	 * missing, TRYCREATE) set its answer before failing, as Dovecot's
+	 * mail_storage_set_error does; if the connection broke meanwhile,
+	 * writing it fails (conn errors are sticky) and the session ends */
+	if (cmd->result.status != NULL)
+		return IMAP_CMD_DONE;
 	switch (r) {
-	case -ERR_SYNTAX:
-	case -ERR_INVAL:
-		return imap_cmd_bad_args(cmd);
-	case -ERR_LIMIT:
-	case -ERR_NOMEM:
-		return imap_reply_tagged(cmd, "NO", "[LIMIT] Too much data");
 	case -ERR_EOF:
 	case -ERR_IO:
 	case -ERR_TIMEOUT:
 	case -ERR_TLS:
-	case -ERR_SHUTDOWN:
-	case -ERR_KICKED:
-		return r;
+		return r;	/* a failed read or write */
+	case -ERR_SYNTAX:
+		return imap_cmd_bad_args(cmd);	/* the client's mistake */
 	default:
-		return imap_reply_tagged(cmd, "NO", "%s", imap_store_error(r));
+		return imap_command_error(cmd, r);
 	}
 }
 
 int
 imap_command_dispatch(struct imap_cmd *cmd)
 {
-	const struct imap_command *c = imap_command_find(cmd->name);
+	const struct imap_command *c = imap_command_row(cmd->name, cmd->args,
+							cmd->argc);
 	int r;
 
-	if (c != NULL && strcmp(c->name, "UID") == 0)
-		c = NULL;
-	if (c == NULL && strcmp(cmd->name, "UID") == 0) {
-		c = resolve_uid(cmd);
-		if (c == NULL) {
-			cmd->sess->bad_count++;
-			return imap_reply_tagged(cmd, "BAD",
-						 "Unknown UID command");
-		}
+	if (c != NULL && strcmp(cmd->name, "UID") == 0) {
+		/* "UID FETCH ..." runs FETCH with cmd->uid */
+		cmd->uid = true;
+		cmd->name = c->name;
+		cmd->args++;
+		cmd->argc--;
 	}
-	if (c == NULL) {
-		cmd->sess->bad_count++;
-		return imap_reply_tagged(cmd, "BAD", "Unknown command");
-	}
-	cmd->flags = c->flags;
-	if (cmd->literal_pending && (c->flags & IMAP_CMDF_STREAM) == 0)
-		return imap_reply_tagged(cmd, "BAD", "Unexpected literal");
-	r = check(cmd, c);
-	if (r <= 0) {
-		if (r == 0 && cmd->literal_pending &&
-		    imap_session_literal_refuse(cmd) < 0)
-			return -ERR_LIMIT;
-		return r;
-	}
+	if (c != NULL)
+		cmd->flags = c->flags;
+	if (imap_command_admit(cmd, c, NULL) != IMAP_ADMIT_OK)
+		return imap_command_finish(cmd);
+	cmd->admitted = true;
 	/* only garbage counts towards the limit: unknown commands, syntax
 	 * errors, commands in the wrong state, not a handler's BAD */
 	cmd->sess->bad_count = 0;
@@ -225,33 +320,9 @@ imap_command_dispatch(struct imap_cmd *cmd)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = c->fn(cmd);
 	stats_command("imap", c->name, stats_usec_since(&t0), r);
-	if (r < 0)
-		r = handler_error(cmd, r);
-	return r;
-}
-
-const char *
-imap_store_error(int err)
-{
-	switch (err) {
-	case -ERR_NOTFOUND:
-		return "[NONEXISTENT] No such mailbox";
-	case -ERR_EXISTS:
-		return "[ALREADYEXISTS] Mailbox already exists";
-	case -ERR_QUOTA:
-	case -ERR_NOSPACE:
-		return "[OVERQUOTA] Quota exceeded";
-	case -ERR_LIMIT:
-		return "[LIMIT] Limit reached";
-	case -ERR_PERM:
-		return "[CANNOT] Operation not permitted";
-	case -ERR_INVAL:
-		return "[CANNOT] Invalid mailbox name";
-	case -ERR_TIMEOUT:
-	case -ERR_BUSY:
-	case -ERR_TEMP:
-		return "[UNAVAILABLE] Temporary failure, try again";
-	default:
-		return "[SERVERBUG] Internal error";
-	}
+	if (r == IMAP_CMD_PARKED)
+		return r;
+	if (r < 0 && (r = handler_error(cmd, r)) < 0)
+		return r;
+	return imap_command_finish(cmd);
 }

@@ -33,17 +33,62 @@ struct imap_command {
 /* imap_command_find: the row for name (upper case), or NULL. Pure. */
 const struct imap_command *imap_command_find(const char *name);
 
-/* imap_command_find_uid: the row of the command that arg (an atom in any
- * case) names after "UID ", or NULL when arg is not one that may follow
- * UID. Pure. */
-const struct imap_command *imap_command_find_uid(const struct imap_arg *arg);
+/* imap_command_row: the row that name (upper case, from the parser) and
+ * its arguments so far name: for "UID" the row of args[0] when that may
+ * follow UID; NULL for an unknown command. Pure. */
+const struct imap_command *imap_command_row(const char *name,
+					    const struct imap_arg *args,
+					    unsigned argc);
+
+/* A literal announced in a command still being read, before any "+"
+ * (RFC 3501 7.5). */
+struct imap_literal_ask {
+	uint64_t size;		/* octets announced */
+	bool sync;		/* {n}: the client waits for "+" */
+	bool literal8;		/* ~{n} (RFC 3516) */
+	bool fits;		/* within imap.max_command with the rest */
+	bool message;		/* at the message's place in a command whose
+				   row streams it (APPEND, REPLACE) */
+};
+
+/* imap_command_admit: whether cmd (tag, name, args, filled by the
+ * session) may go on under row c (imap_command_row; NULL: unknown): the
+ * one admission check of every row, made before a "+" with lit (the
+ * announced literal) and before the handler with lit NULL. Decides the
+ * state (RFC 3501 3), the plaintext-login policy (RFC 3501 6.2.3,
+ * LOGINDISABLED), and before a "+" the literal: a message literal
+ * (lit->message) is the handler's to stream; any other within
+ * imap.max_literal(_preauth) is read; with lit NULL the argument count.
+ * A non-synchronizing literal is already on its way, so only its size is
+ * judged before it. Returns IMAP_ADMIT_OK, IMAP_ADMIT_STREAM (lit's
+ * message literal is left for the handler), IMAP_ADMIT_REFUSED (the
+ * answer in cmd->result; no "+" may be sent) or -ERR_LIMIT (a
+ * non-synchronizing literal that cannot be taken: the caller sends BYE
+ * and closes, its bytes must never run as commands). Counts garbage in
+ * sess->bad_count. Session thread only. */
+#define IMAP_ADMIT_OK		0
+#define IMAP_ADMIT_STREAM	1
+#define IMAP_ADMIT_REFUSED	2
+int imap_command_admit(struct imap_cmd *cmd, const struct imap_command *c,
+		       const struct imap_literal_ask *lit);
 
 /* imap_command_dispatch: run cmd (tag, name, args filled by the session):
- * resolve "UID <cmd>", check state, argument count and plaintext policy
- * centrally (answering BAD/NO itself), then call the handler and answer
- * its negative results. Returns 0, or a negative error that ends the
- * session (write failure, shutdown, LOGOUT). */
+ * resolve "UID <cmd>", admit it (imap_command_admit), call the handler,
+ * turn its negative results into answers, then end the command with
+ * imap_command_finish. A message literal still pending after it is the
+ * session's to give up. Returns 0, IMAP_CMD_PARKED (IDLE), or a negative
+ * error that ends the session (write failure, shutdown, LOGOUT). */
 int imap_command_dispatch(struct imap_cmd *cmd);
+
+/* imap_command_finish: the end of cmd, once: for a command that ran in
+ * SELECTED, the untagged updates its row allows (imap_sync_mailbox; none
+ * for IMAP_CMDF_NO_SYNC rows, RFC 3501 7.4.1), then cmd->result as the
+ * tagged line, flushed. A command refused before its handler ran
+ * (unknown, syntax, state, arity) never syncs. Called by the dispatcher;
+ * by a handler only where the tagged line must precede what it does next
+ * (STARTTLS, COMPRESS, a proxied login) and by the resumed IDLE. Returns
+ * IMAP_CMD_DONE, or a conn or store error that ends the session. */
+int imap_command_finish(struct imap_cmd *cmd);
 
 /* handlers, one file per family */
 int imap_cmd_capability(struct imap_cmd *cmd);	/* cmd-misc.c */
@@ -60,8 +105,8 @@ int imap_cmd_compress(struct imap_cmd *cmd);
 int imap_cmd_idle(struct imap_cmd *cmd);
 /* imap_idle_resume: continue the parked IDLE of sess after the wake-up
  * why (enum park_wake): IMAP_CMD_PARKED when parked again, IMAP_CMD_DONE
- * when IDLE ended with its tagged reply, or an error ending the
- * session. */
+ * when IDLE ended (its answer in sess->idle.cmd.result, for
+ * imap_command_finish), or an error ending the session. */
 int imap_idle_resume(struct imap_session *sess, int why);
 int imap_cmd_login(struct imap_cmd *cmd);	/* cmd-login.c */
 int imap_cmd_authenticate(struct imap_cmd *cmd);
@@ -169,28 +214,25 @@ int imap_session_literal_refuse(struct imap_cmd *cmd);
 /* imap_cmd_append_message: APPEND's work for the arguments from
  * cmd->args[first] on (mailbox [flags] [date-time] and the pending
  * literal): checks, streams the message into the folder and returns 0
- * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no reply sent; 1 when
- * it answered the command itself (BAD, NO, ...); or a negative error that
- * ends the session. (cmd-append.c) */
+ * with its UIDVALIDITY and UID in *uidv_r / *uid_r, no answer set; or a
+ * negative error, with the answer (BAD, NO [TRYCREATE], ...) set in
+ * cmd->result when it is more than the error's kind (see imap.h,
+ * handler results). (cmd-append.c) */
 int imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 			    uint32_t *uidv_r, uint32_t *uid_r);
 
 /* imap_cmd_append_refuse: give up on cmd's pending message literal (see
- * imap_session_literal_refuse) and answer status text; 1 when answered,
- * a negative error when the session must end. (cmd-append.c) */
-int imap_cmd_append_refuse(struct imap_cmd *cmd, const char *status,
-			   const char *text);
+ * imap_session_literal_refuse) and answer err: BAD text for -ERR_SYNTAX,
+ * NO text for any other, the table's words (imap_command_error) for text
+ * NULL. Returns err, or -ERR_EOF when the session must end (BYE sent).
+ * (cmd-append.c) */
+int imap_cmd_append_refuse(struct imap_cmd *cmd, int err, const char *text);
 
 /* imap_cmd_expunged: the store_mailbox_expunge callback that writes
  * "* seq EXPUNGE" (VANISHED with QRESYNC, imap_condstore_expunged) and
  * counts it off the EXISTS the client knows; ctx is the struct
  * imap_session. (cmd-misc.c) */
 void imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid);
-
-/* imap_store_error: the reply for a store_* error: "NO [CODE] text" parts
- * (RFC 5530 codes: NONEXISTENT, ALREADYEXISTS, OVERQUOTA, LIMIT, CANNOT,
- * SERVERBUG, UNAVAILABLE), for imap_reply_tagged(cmd, "NO", "%s", ...). */
-const char *imap_store_error(int err);
 
 /* imap_cmd_store_flags: parse a flag list (STORE, APPEND) of n elements:
  * system flags into *flags_r (STORE_FLAG_*), keywords (atoms, RFC 3501 9
@@ -226,7 +268,7 @@ struct auth_user;
 int imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
 		     const char *user, const char *password);
 
-/* imap_cmd_bad_args: reply BAD "Invalid arguments" (IMAP_CMD_DONE). */
+/* imap_cmd_bad_args: answer BAD "Invalid arguments" (IMAP_CMD_DONE). */
 int imap_cmd_bad_args(struct imap_cmd *cmd);
 
 #endif

@@ -110,7 +110,7 @@ imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
 	if (r == -ERR_NOTFOUND || r == -ERR_INVAL) {
 		slog_error(s, "proxy: no backend for user=%s error=\"%s\"",
 			   u->user, err_str(r));
-		return imap_reply_tagged(cmd, "NO", "[UNAVAILABLE] No server "
+		return imap_command_done(cmd, "NO", "[UNAVAILABLE] No server "
 					 "for this account, try later");
 	}
 	if (r == 0)
@@ -119,16 +119,17 @@ imap_proxy_login(struct imap_cmd *cmd, const struct auth_user *u,
 		slog_error(s, "proxy: login at %s:%s failed user=%s error=\"%s\"",
 			   be.host, be.port, u->user, err_str(r));
 		conn_free(&b);
-		return imap_reply_tagged(cmd, "NO", r == -ERR_PERM ?
+		return imap_command_done(cmd, "NO", r == -ERR_PERM ?
 			"[AUTHENTICATIONFAILED] Authentication failed." :
 			"[UNAVAILABLE] Server unavailable, try later");
 	}
 	session_logged_in(s, u->user);
 	slog_info(s, "proxy: login backend=%s:%s", be.host, be.port);
 	/* text is "OK [CAPABILITY ...] ...": the backend's own words */
-	r = imap_reply_tagged(cmd, "OK", "%.*s",
-			      (int)(text.len > 3 ? text.len - 3 : 0),
-			      text.p + 3);
+	imap_command_done(cmd, "OK", "%.*s",
+			  (int)(text.len > 3 ? text.len - 3 : 0), text.p + 3);
+	/* the client's tagged OK before the relay takes the connection */
+	r = imap_command_finish(cmd);
 	if (r == 0) {
 		struct proxy_relay_tail tail;
 		/* a backend that closes without its BYE died or was stopped:

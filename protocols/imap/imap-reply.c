@@ -13,46 +13,25 @@
 #include "core/sbuf.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-commands.h"
-#include "protocols/imap/imap-search-update.h"
 #include "core/compat.h"
 
 /* longest string sent quoted; longer ones go as literals */
 #define QUOTED_MAX 1024
 
 int
-imap_reply_tagged(struct imap_cmd *cmd, const char *status,
-		  const char *fmt, ...)
+imap_reply_tagged(struct imap_session *sess, const char *tag,
+		  const struct imap_result *res)
 {
-	struct imap_session *sess = cmd->sess;
-	struct sbuf b;
-	va_list ap;
 	int r;
 
-	/* untagged updates go before the tagged reply; never EXPUNGE during
-	 * FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
-	if (sess->state == IMAP_ST_SELECTED &&
-	    (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
-	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
-	    r != -ERR_IO)
-		return r;
-	/* a STORE's or FETCH's own flag changes reach updating searches
-	 * (RFC 5267 4.3: not EXPUNGE, so allowed here) */
-	if (sess->state == IMAP_ST_SELECTED &&
-	    (cmd->flags & IMAP_CMDF_NO_SYNC) != 0)
-		(void)imap_search_update_sync(sess);
-	/* COPYUID of a large COPY can be long */
-	sbuf_init(&b, cmd->arena, IMAP_REPLY_LINE_MAX);
-	sbuf_appendf(&b, "%s %s ", cmd->tag != NULL ? cmd->tag : "*", status);
-	va_start(ap, fmt);
-	sbuf_vappendf(&b, fmt, ap);
-	va_end(ap);
-	if (sbuf_failed(&b)) {
-		sbuf_reset(&b);
-		sbuf_appendf(&b, "%s %s [SERVERBUG] Reply too long",
-			     cmd->tag != NULL ? cmd->tag : "*", status);
-	}
-	sbuf_append(&b, "\r\n", 2);
-	r = conn_write(sess->conn, b.data, b.len);
+	r = conn_printf(sess->conn, "%s %s ", tag != NULL ? tag : "*",
+			res->status);
+	if (r == 0 && res->code != NULL)
+		r = conn_printf(sess->conn, "[%s] ", res->code);
+	if (r == 0)
+		r = conn_writes(sess->conn, res->text);
+	if (r == 0)
+		r = conn_write(sess->conn, "\r\n", 2);
 	if (r == 0)
 		r = conn_flush(sess->conn);
 	return r < 0 ? r : IMAP_CMD_DONE;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "core/compat.h"
 
-struct imap_cmd;
+struct imap_result;
 struct imap_session;
 struct sbuf;
 struct store_mailbox;
@@ -20,13 +20,13 @@ struct store_msg;
  * replies longer than this are refused (-ERR_LIMIT) rather than cut. */
 #define IMAP_REPLY_LINE_MAX (1024 * 1024)
 
-/* imap_reply_tagged: write "<tag> <status> <text>\r\n" (status "OK",
- * "NO" or "BAD"; text may begin with a "[CODE]") and flush, after the
- * untagged updates of a selected mailbox (unless the command is FETCH,
- * STORE or SEARCH). Returns
- * IMAP_CMD_DONE (0) or a conn write error. */
-int imap_reply_tagged(struct imap_cmd *cmd, const char *status,
-		      const char *fmt, ...) ATTR_PRINTF(3, 4);
+/* imap_reply_tagged: write "<tag> <status> [<code>] <text>\r\n" for res
+ * (tag NULL: "*"; res->text bounded by imap_command_done) and flush;
+ * nothing else: the untagged updates before it are the dispatcher's
+ * (imap_command_finish). Returns IMAP_CMD_DONE (0) or a conn write
+ * error. */
+int imap_reply_tagged(struct imap_session *sess, const char *tag,
+		      const struct imap_result *res);
 
 /* imap_reply_untagged: queue "* <text>\r\n" (not flushed). Text must not
  * contain client data that needs quoting: build such lines in an sbuf with

@@ -562,10 +562,10 @@ int
 imap_search_cmd_run_error(struct imap_cmd *cmd, int err)
 {
 	if (err == -ERR_LIMIT)
-		return imap_reply_tagged(cmd, "NO", "[LIMIT] Search needs "
+		return imap_command_done(cmd, "NO", "[LIMIT] Search needs "
 					 "too much memory");
 	slog_warn(cmd->sess->s, "search failed: %s", err_str(err));
-	return imap_reply_tagged(cmd, "NO", "[SERVERBUG] Search failed");
+	return imap_command_done(cmd, "NO", "[SERVERBUG] Search failed");
 }
 
 /* the parser's arguments as the search parser's (lists bounded by the
@@ -719,7 +719,7 @@ int
 imap_search_cmd_parse_error(struct imap_cmd *cmd, int err, const char *error)
 {
 	if (err == -ERR_INVAL)
-		return imap_reply_tagged(cmd, "NO", "[BADCHARSET ("
+		return imap_command_done(cmd, "NO", "[BADCHARSET ("
 					 IMAP_SEARCH_CHARSETS ")] %s", error);
-	return imap_reply_tagged(cmd, "BAD", "%s", error);
+	return imap_command_done(cmd, "BAD", "%s", error);
 }

@@ -342,7 +342,7 @@ imap_cmd_cancelupdate(struct imap_cmd *cmd)
 		if (!imap_arg_string(&cmd->args[i], &tag))
 			return imap_cmd_bad_args(cmd);
 		if (!imap_search_update_has_tag(sess, tag))
-			return imap_reply_tagged(cmd, "NO", "Unknown search "
+			return imap_command_done(cmd, "NO", "Unknown search "
 						 "update tag");
 	}
 	for (i = 0; i < cmd->argc; i++) {
@@ -356,5 +356,5 @@ imap_cmd_cancelupdate(struct imap_cmd *cmd)
 		*pp = u->next;
 		imap_search_update_free(&u);
 	}
-	return imap_reply_tagged(cmd, "OK", "Updates cancelled.");
+	return imap_command_done(cmd, "OK", "Updates cancelled.");
 }

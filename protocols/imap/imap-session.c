@@ -123,6 +123,8 @@ imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 	} else {
 		r = imap_seqset_resolve(&set, count, true);
 	}
+	if (r == -ERR_INVAL)	/* a number past EXISTS: the client's error */
+		return -ERR_SYNTAX;
 	if (r < 0)
 		return r;
 	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));
@@ -243,27 +245,6 @@ head_tag(struct imap_session *sess, struct imap_cmd *cmd)
 	return arena_strndup(cmd->arena, p, len);
 }
 
-/* stream_command: the command (APPEND, REPLACE, UID REPLACE) whose
- * message literal may be streamed, and how many arguments come before
- * its own (*skip_r: 1 after "UID"); NULL for any other */
-static const struct imap_command *
-stream_command(struct imap_session *sess, const char *name, unsigned *skip_r)
-{
-	const struct imap_command *c = NULL;
-	const struct imap_arg *a;
-	unsigned n;
-
-	*skip_r = 0;
-	if (name != NULL && strcmp(name, "UID") == 0) {
-		a = imap_parser_args(sess->parser, &n);
-		if (n > 0 && (c = imap_command_find_uid(&a[0])) != NULL)
-			*skip_r = 1;
-	} else if (name != NULL) {
-		c = imap_command_find(name);
-	}
-	return c != NULL && (c->flags & IMAP_CMDF_STREAM) ? c : NULL;
-}
-
 /* stream_position: whether the announced literal is the message of c: a
  * top-level plain literal after c's min_args arguments (APPEND's mailbox,
  * REPLACE's message number and mailbox), or the first element of the
@@ -285,73 +266,51 @@ stream_position(struct imap_session *sess, const struct imap_command *c,
 	       imap_arg_atom_eq(&a[n - 2], "UTF8");
 }
 
-/* on_literal: 1 = APPEND streams it (cmd filled), 0 = read, keep parsing,
- * 2 = refused and answered, < 0 = end the session */
+/* is_message: whether the announced literal is the message of row c
+ * (APPEND, REPLACE: the rows that stream it) */
+static bool
+is_message(struct imap_session *sess, const struct imap_command *c,
+	   const char *name, bool top, unsigned argc)
+{
+	if (c == NULL || (c->flags & IMAP_CMDF_STREAM) == 0)
+		return false;
+	return stream_position(sess, c, strcmp(name, "UID") == 0 ? 1 : 0,
+			       top, argc);
+}
+
+/* on_literal: 1 = the handler streams it (cmd filled), 0 = read, keep
+ * parsing, 2 = refused (the answer in cmd->result), < 0 = end the
+ * session */
 static int
 on_literal(struct imap_session *sess, struct imap_cmd *cmd)
 {
-	const struct imap_command *c, *sc;
-	const char *name = imap_parser_name(sess->parser);
-	uint64_t size, limit;
-	bool sync, top;
-	unsigned argc, skip;
+	const struct imap_command *c;
+	struct imap_literal_ask lit;
+	unsigned argc;
+	bool top;
 	int r;
 
-	imap_parser_literal(sess->parser, &size, &sync, &top, &argc);
-	c = name != NULL ? imap_command_find(name) : NULL;
-	sc = stream_command(sess, name, &skip);
-	if (sc != NULL && (sc->states & sess->state) != 0 &&
-	    stream_position(sess, sc, skip, top, argc)) {
-		fill_cmd(sess, cmd);
+	imap_parser_literal(sess->parser, &lit.size, &lit.sync, &top, &argc);
+	lit.literal8 = imap_parser_literal8(sess->parser);
+	lit.fits = imap_parser_literal_fits(sess->parser);
+	fill_cmd(sess, cmd);
+	c = imap_command_row(cmd->name, cmd->args, cmd->argc);
+	lit.message = is_message(sess, c, cmd->name, top, argc);
+	r = imap_command_admit(cmd, c, &lit);
+	if (r == -ERR_LIMIT)	/* its bytes must never run as commands */
+		return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
+	if (r == IMAP_ADMIT_REFUSED)
+		return 2;
+	if (r == IMAP_ADMIT_STREAM) {
 		cmd->literal_pending = true;
-		cmd->literal_sync = sync;
-		cmd->literal_size = cmd->literal_left = size;
+		cmd->literal_sync = lit.sync;
+		cmd->literal_size = cmd->literal_left = lit.size;
 		return 1;
 	}
-	limit = sess->state == IMAP_ST_NOAUTH ? sess->set->max_literal_preauth
-					       : sess->set->max_literal;
-	if (sync && (name == NULL || (strcmp(name, "UID") == 0 ?
-				      sess->state != IMAP_ST_SELECTED :
-				      c == NULL || (c->states & sess->state) == 0))) {
-		/* no "+" for a command that cannot run now */
-		sess->bad_count++;
-		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", c == NULL &&
-				      (name == NULL || strcmp(name, "UID")) ?
-				      "Unknown command" :
-				      "Command not valid in this state");
-		return r < 0 ? r : 2;
-	}
-	if (sync && c != NULL && (c->flags & IMAP_CMDF_PLAINTEXT) &&
-	    !auth_plaintext_allowed(sess->s)) {
-		/* never invite a password over a connection without TLS */
-		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "NO", "[PRIVACYREQUIRED] Plaintext "
-				      "authentication disallowed on non-secure "
-				      "connections");
-		return r < 0 ? r : 2;
-	}
-	if (sync && imap_parser_literal8(sess->parser)) {
-		/* ~{n} only as APPEND's UTF8 data (no BINARY extension) */
-		sess->bad_count++;
-		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", "Unexpected literal8");
-		return r < 0 ? r : 2;
-	}
-	if (size > limit || !imap_parser_literal_fits(sess->parser)) {
-		/* refused before any "+" (RFC 3501 7.5; also when it would
-		 * take the command past imap.max_command); a non-synchronizing
-		 * literal is on its way, and its bytes must never run as
-		 * commands */
-		if (!sync)
-			return bye(sess, "[TOOBIG] Literal too big", -ERR_LIMIT);
-		fill_cmd(sess, cmd);
-		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Literal too big");
-		return r < 0 ? r : 2;
-	}
-	if (sync && (r = imap_reply_continue(sess, "Ready for literal data")) < 0)
+	if (lit.sync &&
+	    (r = imap_reply_continue(sess, "Ready for literal data")) < 0)
 		return r;
-	r = feed_literal(sess, size);
+	r = feed_literal(sess, lit.size);
 	return r < 0 ? r : 0;
 }
 
@@ -378,13 +337,14 @@ parse_error(struct imap_session *sess, struct imap_cmd *cmd, int err,
 	cmd->tag = imap_parser_tag(sess->parser);
 	sess->bad_count++;
 	if (err == -ERR_LIMIT)
-		r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] %s", why);
+		r = imap_command_done(cmd, "BAD", "[TOOBIG] %s", why);
 	else
-		r = imap_reply_tagged(cmd, "BAD", "Syntax error: %s", why);
+		r = imap_command_done(cmd, "BAD", "Syntax error: %s", why);
 	return r;
 }
 
-/* read_command: 1 = cmd ready, 0 = answered already, < 0 = end */
+/* read_command: 1 = cmd ready, 0 = refused before it could run (the
+ * answer in cmd->result), < 0 = end */
 static int
 read_command(struct imap_session *sess, struct imap_cmd *cmd)
 {
@@ -401,7 +361,7 @@ read_command(struct imap_session *sess, struct imap_cmd *cmd)
 			cmd->tag = imap_parser_tag(sess->parser);
 			if (cmd->tag == NULL)
 				cmd->tag = head_tag(sess, cmd);
-			r = imap_reply_tagged(cmd, "BAD", "[TOOBIG] Line too long");
+			r = imap_command_done(cmd, "BAD", "[TOOBIG] Line too long");
 			return r < 0 ? r : 0;
 		}
 		if (r < 0)
@@ -513,21 +473,25 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			 * not sent yet, a non-synchronizing one cannot be
 			 * framed */
 			const struct imap_command *sc;
+			const struct imap_arg *a;
 			uint64_t size;
 			bool sync, top;
-			unsigned argc, skip;
+			unsigned argc, n;
 			imap_parser_literal(sess->parser, &size, &sync, &top,
 					    &argc);
-			sc = stream_command(sess, cmd->name, &skip);
-			if (sc != NULL && !top && catenate_list(sess)) {
+			a = imap_parser_args(sess->parser, &n);
+			sc = imap_command_row(imap_parser_name(sess->parser), a,
+					      n);
+			if (sc != NULL && (sc->flags & IMAP_CMDF_STREAM) &&
+			    !top && catenate_list(sess)) {
 				/* a literal inside a list (CATENATE's TEXT,
 				 * RFC 4469 5): read with the command */
 				if ((r = list_literal(sess, size, sync)) < 0)
 					return r;
 				continue;
 			}
-			if (sc == NULL ||
-			    !stream_position(sess, sc, skip, top, argc))
+			if (!is_message(sess, sc, imap_parser_name(sess->parser),
+					top, argc))
 				return sync ? -ERR_SYNTAX : -ERR_LIMIT;
 			cmd->args = imap_parser_args(sess->parser, &cmd->argc);
 			cmd->literal_pending = true;
@@ -630,6 +594,13 @@ command_loop(struct imap_session *sess)
 		r = read_command(sess, &cmd);
 		if (r > 0)
 			r = imap_command_dispatch(&cmd);
+		else if (r == 0)
+			r = imap_command_finish(&cmd);
+		/* a message literal its command did not take (refused at
+		 * dispatch) is given up here, never run as commands */
+		if (r == 0 && cmd.literal_pending &&
+		    imap_session_literal_refuse(&cmd) < 0)
+			r = -ERR_LIMIT;
 		if (r < 0 || r == IMAP_CMD_PARKED)
 			return r;
 		if (sess->bad_count >= sess->set->max_bad_commands)
@@ -683,6 +654,8 @@ imap_session_resume(struct session *s, int why)
 	struct imap_session *sess = s->proto_state;
 	int r = imap_idle_resume(sess, why);
 
+	if (r == IMAP_CMD_DONE)
+		r = imap_command_finish(&sess->idle.cmd);
 	if (r == IMAP_CMD_DONE &&
 	    sess->bad_count < sess->set->max_bad_commands)
 		r = command_loop(sess);

@@ -3,7 +3,8 @@
  * The IMAP4rev1 module (RFC 3501): imap_proto for the core, and the
  * session, command and helper API shared by the files of protocols/imap/
  * (private to this folder). Command handlers in cmd-*.c see a parsed
- * command (struct imap_cmd) and answer through imap-reply.h.
+ * command (struct imap_cmd), write untagged data through imap-reply.h and
+ * leave their tagged answer in cmd->result for the dispatcher.
  */
 #ifndef IMAP_H
 #define IMAP_H
@@ -60,6 +61,16 @@ extern const struct conf_table imap_conf_table;
 #define IMAP_ENABLED_UTF8 (1u << 0)	/* UTF8=ACCEPT (RFC 6855) */
 #define IMAP_UTF8(sess) (((sess)->enabled & IMAP_ENABLED_UTF8) != 0)
 
+/* The tagged answer of a command (RFC 3501 7.1) as its handler decided
+ * it: the dispatcher writes it after the untagged updates the command
+ * allows (imap_command_finish), so that no handler writes a tagged line. */
+struct imap_result {
+	const char *status;		/* "OK", "NO", "BAD"; NULL: none yet */
+	const char *code;		/* response code without the [], or
+					   NULL (text may hold its own) */
+	const char *text;		/* static or in the command's arena */
+};
+
 /* One parsed command. Every pointer lives in arena (the per-command arena)
  * and is valid until the tagged reply has been sent. */
 struct imap_cmd {
@@ -76,6 +87,10 @@ struct imap_cmd {
 	bool literal_sync;
 	uint64_t literal_size;
 	uint64_t literal_left;		/* octets not read yet */
+	struct imap_result result;	/* set by imap_command_done */
+	bool admitted;			/* its row's checks passed: the
+					   handler ran */
+	bool answered;			/* the tagged line was written */
 };
 
 /* An IDLE command in progress (cmd-idle.c): it outlives the thread that
@@ -119,12 +134,17 @@ struct imap_session {
 	struct imap_idle idle;		/* while IDLE runs */
 };
 
-/* Handler results: IMAP_CMD_DONE after the handler sent the tagged reply.
- * A negative -ERR_* means no tagged reply was sent: the dispatcher answers
- * -ERR_SYNTAX/-ERR_INVAL with BAD, -ERR_LIMIT/-ERR_NOMEM with
- * NO [LIMIT], others with NO [SERVERBUG]; -ERR_EOF, -ERR_IO, -ERR_TIMEOUT,
- * -ERR_TLS or -ERR_SHUTDOWN returned after a failed write end the
- * session (write errors are sticky on the conn, see core/conn.h). */
+/* Handler results: IMAP_CMD_DONE after the handler set cmd->result
+ * (imap_command_done, imap_command_error); the dispatcher then runs the
+ * sync the command's row allows and writes the tagged line. A negative
+ * -ERR_* is a failure: -ERR_SHUTDOWN and -ERR_KICKED end the session;
+ * else an answer the handler set before failing stands (a helper that
+ * knows more than the error's kind sets it and returns the error: no
+ * positive "answered" results); without one, -ERR_EOF, -ERR_IO,
+ * -ERR_TIMEOUT and -ERR_TLS (a failed read or write: write errors are
+ * sticky on the conn, see core/conn.h) end the session, -ERR_SYNTAX is
+ * answered BAD (the client's mistake) and every other code as
+ * imap_command_error does. */
 #define IMAP_CMD_DONE 0
 /* IMAP_CMD_PARKED: the handler (IDLE) asked the core to park the session
  * (park_request); the command loop returns at once, and the session
@@ -132,6 +152,21 @@ struct imap_session {
 #define IMAP_CMD_PARKED 1
 
 typedef int imap_cmd_fn(struct imap_cmd *cmd);
+
+/* imap_command_done: set cmd's tagged answer (status "OK", "NO" or "BAD";
+ * text formatted into cmd->arena, may begin with a "[CODE]"); nothing is
+ * written (imap_command_finish in imap-commands.c does). A later call
+ * replaces it. A text over IMAP_REPLY_LINE_MAX becomes "[SERVERBUG] Reply
+ * too long". Returns IMAP_CMD_DONE, for "return imap_command_done(...)"
+ * in a handler. Not thread-safe (the session's thread). */
+int imap_command_done(struct imap_cmd *cmd, const char *status,
+		      const char *fmt, ...) ATTR_PRINTF(3, 4);
+
+/* imap_command_error: set cmd's tagged answer for the storage error err
+ * (a negative -ERR_*): NO with the RFC 5530 response code and text of
+ * protocols/mailerr.c's table (e.g. -ERR_NOTFOUND: "NO [NONEXISTENT] No
+ * such mailbox"). Returns IMAP_CMD_DONE. */
+int imap_command_error(struct imap_cmd *cmd, int err);
 
 /* The command handlers. FETCH and SEARCH (cmd-fetch.c, cmd-search.c) take
  * their UID variant from cmd->uid; argument count and state are checked
@@ -144,8 +179,8 @@ int imap_cmd_search(struct imap_cmd *cmd);
  * cmd->uid the argument is a UID set (UIDs not in the view are ignored,
  * "*" is the highest UID, RFC 3501 6.4.8), else message numbers (a
  * number above EXISTS is an error). *n_r may be 0. Returns 0,
- * -ERR_SYNTAX (not a sequence set; answer BAD), -ERR_INVAL (number out of
- * range; answer BAD), -ERR_LIMIT or -ERR_NOMEM. Call only in SELECTED. */
+ * -ERR_SYNTAX (not a sequence set, or a number out of range: answer BAD),
+ * -ERR_LIMIT or -ERR_NOMEM. Call only in SELECTED. */
 int imap_session_seqs(struct imap_cmd *cmd, const struct imap_arg *arg,
 		      uint32_t **seqs_r, uint32_t *n_r);
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/session.h"
 #include "storage/store.h"
+#include "protocols/mailerr.h"
 #include "protocols/pop3/pop3.h"
 #include "core/compat.h"
 
@@ -34,6 +35,7 @@ store_failed(struct pop3_session *p, int r, const char *user,
 	     const char *what, const char *detail)
 {
 	char q[256], qu[256];
+	const char *code;
 
 	/* another session holding the maildrop is routine, not an error */
 	slog_write(p->s, r == -ERR_BUSY ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR,
@@ -41,10 +43,12 @@ store_failed(struct pop3_session *p, int r, const char *user,
 		   log_quote_cstr(qu, sizeof(qu), user), what, err_str(r),
 		   log_quote_cstr(q, sizeof(q), detail));
 	pop3_maildrop_close(p);
-	if (r == -ERR_BUSY)
+	/* the code is the table's (protocols/mailerr.c), the words ours */
+	code = mailerr_get(r)->pop3_code;
+	if (strcmp(code, "IN-USE") == 0)
 		return pop3_reply_err(p, "[IN-USE] Mailbox is locked by "
 				      "another POP3 session.");
-	if (r == -ERR_PERM || r == -ERR_INVAL || r == -ERR_CORRUPT)
+	if (strcmp(code, "SYS/PERM") == 0)
 		return pop3_reply_err(p, "[SYS/PERM] Cannot open the mailbox.");
 	return pop3_reply_err(p, "[SYS/TEMP] Cannot open the mailbox, "
 			      "try again later.");

@@ -109,7 +109,10 @@ def run_fetchmail(srv, tmp, tls):
            opts, store))
     rc.chmod(0o600)
     env = dict(os.environ, HOME=str(tmp), FETCHMAILHOME=str(tmp))
+    # its own pidfile: run as root, fetchmail locks /var/run/fetchmail.pid
+    # whatever FETCHMAILHOME says, and refuses to run beside another one
     r = subprocess.run([FETCHMAIL, "-f", str(rc), "-i", str(tmp / "ids"),
+                        "--pidfile", str(tmp / "fetchmail.pid"),
                         "--nosyslog", "-v"], env=env, capture_output=True,
                        timeout=300)
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()

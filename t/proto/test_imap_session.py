@@ -132,6 +132,47 @@ def test_bad_syntax(server, alice):
     assert cmd(raw, "f", "NOOP")[-1].startswith("f OK")
 
 
+def test_refused_command_no_updates(server, alice):
+    """A command refused before it runs (unknown, wrong arguments, a
+    syntax error) is answered alone: the new message is announced at the
+    next command that ran (RFC 3501 7: untagged data belongs to a command's
+    processing; the dispatcher syncs only after a handler)."""
+    server.reset_user("alice")
+    server.deliver("alice", "Subject: one\r\n\r\nbody\r\n")
+    raw = server.raw(server.imap_port)
+    greet(raw)
+    login(raw)
+    assert cmd(raw, "s", "SELECT INBOX")[-1].startswith("s OK")
+    server.deliver("alice", "Subject: two\r\n\r\nbody\r\n")
+    assert cmd(raw, "a", "FROBNICATE") == ["a BAD Unknown command"]
+    assert cmd(raw, "b", "UID FROB 1") == ["b BAD Unknown UID command"]
+    assert cmd(raw, "c", "NOOP extra") == ["c BAD Invalid arguments"]
+    lines = cmd(raw, "d", "FETCH (")
+    assert len(lines) == 1 and lines[0].startswith("d BAD"), lines
+    lines = cmd(raw, "e", "NOOP")
+    assert "* 2 EXISTS" in lines and lines[-1].startswith("e OK"), lines
+
+
+def test_literal_admission(server, alice):
+    """One admission check before the "+" and before dispatch: no "+" for
+    a literal of an unknown UID command; an APPEND refused at dispatch has
+    its non-synchronizing message read and dropped, never run."""
+    server.reset_user("alice")
+    server.deliver("alice", "Subject: one\r\n\r\nbody\r\n")
+    raw = server.raw(server.imap_port)
+    greet(raw)
+    login(raw)
+    assert cmd(raw, "s", "SELECT INBOX")[-1].startswith("s OK")
+    raw.sendline("u UID FROB {3}")
+    assert raw.readline() == "u BAD Unknown UID command"
+    raw.send(b"a APPEND INBOX () \"01-Jan-2020 00:00:00 +0000\" x y "
+             b"{12+}\r\nb NOOP\r\nxxx\r\n")
+    assert raw.readline() == "a BAD Invalid arguments"
+    lines = cmd(raw, "c", "NOOP")
+    assert lines[-1].startswith("c OK") and not any(
+        l.startswith("b ") for l in lines), lines
+
+
 def test_too_many_bad_commands(server, alice):
     raw = server.raw(server.imap_port)
     greet(raw)

@@ -227,10 +227,7 @@ def test_backend_that_accepts_but_never_answers(cluster):
     """A stopped backend still accepts connections (the kernel does): the
     login fails after proxy.connect_timeout, not the idle timeout."""
     backends, proxies = cluster
-    pids = [backends[0].proc.pid] + [
-        int(p) for p in os.listdir("/proc") if p.isdigit() and
-        open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1] ==
-        str(backends[0].proc.pid)]
+    pids = backends[0].pids()
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
