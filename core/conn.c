@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -68,9 +70,15 @@ struct conn *
 conn_new(int fd)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL), one = 1;
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	/* Output is already gathered into one write per flush (one TLS
+	 * record). Nagle's algorithm would only hold back the second of two
+	 * writes in a row until the peer's delayed ACK, up to 40 ms: a TLS
+	 * 1.3 session ticket then the greeting, a handshake flight in two
+	 * parts. Fails harmlessly on a socket that is not TCP. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	return c;
 }

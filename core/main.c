@@ -186,6 +186,15 @@ drop_privileges(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
+/* the first workers exist: the daemon is ready (master_hooks.started) */
+static void
+master_started(unsigned workers)
+{
+	log_info("core", "started version=%s listeners=%zu workers=%u",
+		 PACKAGE_VERSION, listener_count(), workers);
+	notify_ready();
+}
+
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT in the master, before they are
  * passed on to the workers (a reload only when it took here) */
 static bool
@@ -402,7 +411,8 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace };
+		worker_main, master_started, master_signal, notify_reloaded,
+		shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -431,12 +441,8 @@ serve(void)
 	/* what the workers share: made before they are forked */
 	connlimit_init(set->max_connections);
 	auth_throttle_init();
-	unsigned n = master_worker_count(set->workers);
-	log_info("core", "started version=%s listeners=%zu workers=%u",
-		 PACKAGE_VERSION, listener_count(), n);
 	conf_unref(&conf);
-	notify_ready();
-	master_run(sig_pipe[0], n, &hooks);
+	master_run(sig_pipe[0], master_worker_count(set->workers), &hooks);
 
 	listener_close_all();
 	auth_deinit();

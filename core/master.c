@@ -232,6 +232,7 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 		reloads = shm_alloc(sizeof(*reloads));
 	for (unsigned i = 0; i < n; i++)
 		spawn(i, h);
+	h->started(n);
 	for (;;) {
 		long long now = now_ms(), wake = -1;
 		for (unsigned i = 0; i < n; i++) {

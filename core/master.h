@@ -19,6 +19,10 @@ struct master_hooks {
 	 * SIGTERM, SIGINT and SIGCHLD blocked: it sets up its own handling,
 	 * then unblocks them. */
 	int (*worker_main)(unsigned index);
+	/* called once, in the master, when the first workers are forked:
+	 * from then on every worker exists and the bound listeners are served
+	 * (what "started" in the log and READY=1 to systemd must mean) */
+	void (*started)(unsigned workers);
 	/* the master's own handling of SIGHUP (reload), SIGUSR1 (reopen the
 	 * log), SIGTERM and SIGINT (stop); for SIGHUP and SIGUSR1, true
 	 * passes the signal on to the workers (a reload that failed here is

@@ -321,7 +321,11 @@ struct store_sync_cb {
  * call that renumbers a view except the view's own expunge/move; the IMAP
  * layer calls it where RFC 3501 7.4.1 allows untagged EXPUNGE (not during
  * FETCH/STORE/SEARCH). Cheap when nothing changed. Errors: -ERR_IO,
- * -ERR_TIMEOUT; the view is then unchanged. */
+ * -ERR_TIMEOUT; the view is then unchanged. -ERR_NOTFOUND: the view's
+ * mailbox is gone for good (deleted, renamed away, replaced by a new one
+ * of that name, or given a new UIDVALIDITY): its UIDs name nothing, and
+ * every later sync says so too; the session must close the view (IMAP
+ * ends the session with BYE). */
 int store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 		       void *ctx);
 

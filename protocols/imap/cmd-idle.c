@@ -77,6 +77,10 @@ step(struct imap_session *sess)
 	int r;
 
 	r = imap_sync_mailbox(sess);
+	if (r == -ERR_NOTFOUND) {	/* the selected mailbox is gone */
+		imap_sync_gone(sess);
+		return finish(sess, r);
+	}
 	if (r < 0 && r != -ERR_IO && r != -ERR_TIMEOUT) {
 		finish(sess, 0);
 		return imap_command_error(&idle->cmd, r);

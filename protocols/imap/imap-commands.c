@@ -126,7 +126,7 @@ int
 imap_command_finish(struct imap_cmd *cmd)
 {
 	struct imap_session *sess = cmd->sess;
-	int r;
+	int r, sr = 0;
 
 	if (cmd->answered)
 		return IMAP_CMD_DONE;
@@ -134,9 +134,9 @@ imap_command_finish(struct imap_cmd *cmd)
 	/* untagged updates go before the tagged line of a command that ran;
 	 * never EXPUNGE during FETCH, STORE or SEARCH (RFC 3501 7.4.1) */
 	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) == 0 &&
-	    (r = imap_sync_mailbox(sess)) < 0 && r != -ERR_TIMEOUT &&
-	    r != -ERR_IO)
-		return r;
+	    (sr = imap_sync_mailbox(sess)) < 0 && sr != -ERR_TIMEOUT &&
+	    sr != -ERR_IO && sr != -ERR_NOTFOUND)
+		return sr;
 	/* a STORE's or FETCH's own flag changes reach updating searches
 	 * (RFC 5267 4.3: not EXPUNGE, so allowed here) */
 	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) != 0 &&
@@ -150,7 +150,15 @@ imap_command_finish(struct imap_cmd *cmd)
 		cmd->result.code = NULL;
 		cmd->result.text = "[SERVERBUG] Internal error";
 	}
-	return imap_reply_tagged(sess, cmd->tag, &cmd->result);
+	r = imap_reply_tagged(sess, cmd->tag, &cmd->result);
+	if (r >= 0 && sr == -ERR_NOTFOUND) {
+		/* the selected mailbox is gone: the command's own answer
+		 * first (a DELETE of it did succeed), then the end of the
+		 * session (imap_sync_gone) */
+		imap_sync_gone(sess);
+		return sr;
+	}
+	return r;
 }
 
 /* find_uid: the row of the command that arg (an atom in any case) names

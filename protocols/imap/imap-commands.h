@@ -139,8 +139,14 @@ void imap_session_capability(struct imap_session *sess, struct sbuf *b);
 
 /* imap_sync_mailbox (imap-sync.c): store_mailbox_sync with untagged
  * EXISTS, RECENT, EXPUNGE, FETCH (FLAGS) and FLAGS output (queued, not
- * flushed). No-op unless SELECTED. Returns 0 or the store's error. */
+ * flushed). No-op unless SELECTED. Returns 0 or the store's error;
+ * -ERR_NOTFOUND: the selected mailbox is gone (deleted, renamed away or
+ * replaced), and the caller ends the session after imap_sync_gone. */
 int imap_sync_mailbox(struct imap_session *sess);
+/* imap_sync_gone (imap-sync.c): the "* BYE" that ends a session whose
+ * selected mailbox is gone (written and flushed); the caller then returns
+ * -ERR_NOTFOUND so the session ends. */
+void imap_sync_gone(struct imap_session *sess);
 
 /* imap_sync_flags: imap_sync_send_flags when the folder gained keywords
  * since the client was last told. Returns 0 or a conn write error.

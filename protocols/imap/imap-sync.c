@@ -6,6 +6,7 @@
  * store_mailbox_sync, and FLAGS with PERMANENTFLAGS when the folder gained
  * keywords.
  */
+#include "core/error.h"
 #include "core/sbuf.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
@@ -83,6 +84,23 @@ imap_sync_flags(struct imap_session *sess)
 		return 0;
 	store_mailbox_keywords(sess->box, &nkw);
 	return nkw > sess->keywords_sent ? imap_sync_send_flags(sess) : 0;
+}
+
+void
+imap_sync_gone(struct imap_session *sess)
+{
+	/* the selected mailbox was deleted, renamed away, or replaced by a
+	 * new one of that name, or renumbered (another UIDVALIDITY: its UIDs
+	 * ran out, or an admin reset its UID list). RFC 3501 2.3.1.1 and
+	 * RFC 9051 2.3.1.1: the UIDs of one UIDVALIDITY never name other
+	 * messages, and no response unselects a mailbox (RFC 9051 7.1's
+	 * CLOSED code only comes with a SELECT). Dovecot ends such a session
+	 * ("Selected mailbox was deleted, have to disconnect", or "IMAP
+	 * session state is inconsistent, please relogin."); so do we, rather
+	 * than show the new folder's messages, or a folder emptied by
+	 * EXPUNGEs, under the old UIDVALIDITY. */
+	imap_session_bye(sess, "Selected mailbox was deleted or its "
+			 "UIDVALIDITY changed, have to disconnect");
 }
 
 int

@@ -26,6 +26,13 @@
 #define CACHE_MAGIC	"MDCACHE 1\n"
 #define CACHE_HDR	17u
 #define CACHE_BLOB_MAX	(16u * 1024 * 1024)
+/* append descriptors kept open per process: a folder being filled keeps
+ * one, but one per open folder would cost each session a descriptor
+ * (issue 12); past this many a record is appended through a descriptor
+ * opened for it alone */
+#define CACHE_AFD_MAX	64
+
+static atomic_uint cache_afds;	/* append descriptors kept open */
 
 struct cache_ent {
 	const char *base;
@@ -201,8 +208,10 @@ maildir_cache_free(struct maildir_cache *c)
 		ent_free(&c->e[i]);
 	if (c->map != NULL)
 		munmap(c->map, c->map_len);
-	if (c->afd_open)
+	if (c->afd_open) {
 		close(c->afd);
+		atomic_fetch_sub(&cache_afds, 1);
+	}
 	free(c->e);
 	free(c->hash);
 	free(c);
@@ -234,13 +243,19 @@ store(struct maildir_folder *f, const char *base, unsigned blen,
 		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0 &&
 		    write(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) < 0) {
 		}
-		f->cache->afd = fd;
-		f->cache->afd_open = fd >= 0;
-	}
-	if (f->cache->afd_open &&
-	    write(f->cache->afd, buf, rec) != (ssize_t)rec) {
+		if (fd >= 0 &&
+		    atomic_fetch_add(&cache_afds, 1) < CACHE_AFD_MAX) {
+			f->cache->afd = fd;
+			f->cache->afd_open = true;
+		} else if (fd >= 0)
+			atomic_fetch_sub(&cache_afds, 1);
+	} else
+		fd = f->cache->afd;
+	if (fd >= 0 && write(fd, buf, rec) != (ssize_t)rec) {
 		/* a torn record is cut off at the next load */
 	}
+	if (fd >= 0 && !f->cache->afd_open)
+		close(fd);
 	struct cache_ent ent = {
 		.base = xstrndup(base, blen), .blen = blen,
 		.blob = xmalloc(blob->len + 1), .len = (uint32_t)blob->len,

@@ -63,10 +63,17 @@ maildir_deliver_assign(struct maildir_user *u, const char *dir, char **names,
 	struct maildir_folder *f;
 	int r;
 
-	if ((r = maildir_folder_get(u->root, dir, &f)) < 0)
-		return r;
-	pthread_mutex_lock(&f->lock);
-	r = maildir_folder_add(f, names, n, uids);
+	for (int tries = 0;; tries++) {
+		if ((r = maildir_folder_get(u->root, dir, &f)) < 0)
+			return r;
+		pthread_mutex_lock(&f->lock);
+		r = maildir_folder_add(f, names, n, uids);
+		if (r == 0 || !f->gone || tries == 2)
+			break;
+		/* replaced under a reused cur/ inode: the folder now there */
+		pthread_mutex_unlock(&f->lock);
+		maildir_folder_put(&f);
+	}
 	for (size_t i = 0; r == 0 && kw_src != NULL && i < n; i++) {
 		struct maildir_rec *rec = maildir_folder_find(f, uids[i]);
 		if (rec != NULL && kw_src_n[i] > 0)

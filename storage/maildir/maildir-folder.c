@@ -234,6 +234,41 @@ clean_tmp(const char *dir)
 	closedir(d);
 }
 
+/* folder_find: the registry's object of the folder whose cur/ is st (a
+ * new one when none), with a new reference. Objects are told apart by
+ * that directory, not by path alone: a folder deleted or renamed away
+ * keeps its object while sessions hold it, and the folder made or renamed
+ * to that path later is another one (issue 12, model seed 2053: RENAME A B
+ * onto a deleted B's object showed A's messages as none). */
+static struct maildir_folder *
+folder_find(const char *root, const char *dir, const struct stat *st)
+{
+	struct maildir_folder *f;
+
+	pthread_mutex_lock(&registry_lock);
+	for (f = registry; f != NULL; f = f->next)
+		if (strcmp(f->dir, dir) == 0 && f->id_ino == st->st_ino &&
+		    f->id_dev == st->st_dev && !f->gone)
+			break;
+	if (f == NULL) {
+		f = xcalloc(1, sizeof(*f));
+		f->dir = xstrdup(dir);
+		f->root = xstrdup(root);
+		f->id_dev = st->st_dev;
+		f->id_ino = st->st_ino;
+		struct statfs sfs;
+		f->nfs = statfs(dir, &sfs) == 0 &&
+			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
+		pthread_mutex_init(&f->lock, NULL);
+		f->wd[0].wd = f->wd[1].wd = -1;
+		f->next = registry;
+		registry = f;
+	}
+	f->refs++;
+	pthread_mutex_unlock(&registry_lock);
+	return f;
+}
+
 int
 maildir_folder_get(const char *root, const char *dir,
 		   struct maildir_folder **f_r)
@@ -250,25 +285,7 @@ maildir_folder_get(const char *root, const char *dir,
 	if (maildir_path(cur, sizeof(cur), dir, "cur", NULL) < 0 ||
 	    stat(cur, &st) < 0)
 		return -ERR_NOTFOUND;
-	pthread_mutex_lock(&registry_lock);
-	for (f = registry; f != NULL; f = f->next)
-		if (strcmp(f->dir, dir) == 0)
-			break;
-	if (f == NULL) {
-		f = xcalloc(1, sizeof(*f));
-		f->dir = xstrdup(dir);
-		f->root = xstrdup(root);
-		struct statfs sfs;
-		f->nfs = statfs(dir, &sfs) == 0 &&
-			 sfs.f_type == 0x6969;	/* NFS_SUPER_MAGIC */
-		pthread_mutex_init(&f->lock, NULL);
-		f->wd[0].wd = f->wd[1].wd = -1;
-		f->next = registry;
-		registry = f;
-	}
-	f->refs++;
-	pthread_mutex_unlock(&registry_lock);
-
+	f = folder_find(root, dir, &st);
 	pthread_mutex_lock(&f->lock);
 	if (!f->loaded) {
 		clean_tmp(f->dir);
@@ -309,9 +326,6 @@ maildir_folder_put(struct maildir_folder **fp)
 	maildir_folder_recs_clear(f);
 	for (unsigned i = 0; i < f->kw_n; i++)
 		free(f->kw_names[i]);
-	for (unsigned i = 0; i < f->kw_dead_n; i++)
-		free(f->kw_dead[i]);
-	free(f->kw_dead);
 	free(f->kw_names);
 	maildir_cache_free(f->cache);
 	maildir_modseq_free(f->ms);
@@ -331,6 +345,8 @@ maildir_folder_add(struct maildir_folder *f, char **names, size_t n,
 	size_t i;
 	int r;
 
+	if ((r = maildir_folder_here(f)) < 0)
+		return r;	/* its files are another folder's now */
 	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
 	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
 	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,

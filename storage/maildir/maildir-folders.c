@@ -294,6 +294,30 @@ maildir_tree_unlock(int fd)
 		close(fd);	/* releases the flock */
 }
 
+/* move_dir: rename the folder directory from to to, holding from's UID
+ * list lock across it (released at its new place): a session refreshing
+ * the folder holds that lock for milliseconds, and a rename in between
+ * would carry its lock file along, where nobody would ever remove it
+ * (every later command on the folder then waited lock_timeout and failed:
+ * model soak, seed 2010). 0 or -ERR_* (errno set). */
+static int
+move_dir(const char *from, const char *to)
+{
+	char lock[MAILDIR_PATH_MAX];
+	bool held = maildir_path(lock, sizeof(lock), from,
+				 MAILDIR_UIDLIST_LOCK, NULL) == 0 &&
+		    maildir_lockfile_take(lock, maildir_settings.lock_timeout,
+					  maildir_settings.lock_stale) == 0;
+	int r = rename(from, to) < 0 ? maildir_errno(errno) : 0;
+	int e = errno;
+
+	if (held && (r < 0 || maildir_path(lock, sizeof(lock), to,
+					   MAILDIR_UIDLIST_LOCK, NULL) == 0))
+		maildir_lockfile_release(lock);
+	errno = e;
+	return r;
+}
+
 static int folder_delete(struct store_user *u, const char *name);
 static int folder_rename(struct store_user *u, const char *oldname,
 			 const char *newname);
@@ -350,7 +374,8 @@ folder_delete(struct store_user *u, const char *name)
 	/* rename first, so the folder vanishes at once and whole */
 	maildir_unique(uniq, sizeof(uniq));
 	snprintf(trash, sizeof(trash), "%s/..deleted.%s", MU(u)->root, uniq);
-	if (rename(dir, trash) < 0) {
+	/* a linked cur/ or new/: nothing of ours to lock in there */
+	if (linked ? rename(dir, trash) < 0 : move_dir(dir, trash) < 0) {
 		maildir_set_error(u, "delete folder", errno);
 		return maildir_errno(errno);
 	}
@@ -517,8 +542,7 @@ folder_rename(struct store_user *u, const char *oldname, const char *newname)
 			r = -ERR_INVAL;
 			break;
 		}
-		if (rename(from, to) < 0) {
-			r = maildir_errno(errno);
+		if ((r = move_dir(from, to)) < 0) {
 			maildir_set_error(u, "rename folder", errno);
 			break;
 		}
@@ -552,10 +576,16 @@ maildir_folder_status(struct store_user *u, const char *name,
 		return r;
 	if (!maildir_folder_exists(u, name))
 		return -ERR_NOTFOUND;
-	if ((r = maildir_folder_get(MU(u)->root, dir, &f)) < 0)
-		return r;
-	pthread_mutex_lock(&f->lock);
-	r = maildir_folder_refresh(f, false, false, NULL);
+	for (int tries = 0;; tries++) {
+		if ((r = maildir_folder_get(MU(u)->root, dir, &f)) < 0)
+			return r;
+		pthread_mutex_lock(&f->lock);
+		r = maildir_folder_refresh(f, false, false, NULL);
+		if (r == 0 || !f->gone || tries == 2)
+			break;
+		pthread_mutex_unlock(&f->lock);	/* replaced: ask again */
+		maildir_folder_put(&f);
+	}
 	if (r == 0) {
 		st->messages = (uint32_t)f->n;
 		st->uidnext = f->uidnext;

@@ -385,6 +385,70 @@ maildir_keywords_save(struct maildir_folder *f, const struct maildir_rec *r)
 	return 0;
 }
 
+/* list_text: Courier's ":list" of f: every name f knows, a blank line,
+ * then "<base name>:<index> ..." for each record with keywords. */
+static char *
+list_text(const struct maildir_folder *f, size_t *len_r)
+{
+	size_t cap = 2, len = 0;
+	char *text;
+
+	for (unsigned k = 0; k < f->kw_n; k++)
+		cap += strlen(f->kw_names[k]) + 1;
+	for (size_t i = 0; i < f->n; i++)	/* an index: 10 digits + 1 */
+		if (f->recs[i].kw_n > 0)
+			cap += f->recs[i].blen + 2 + f->recs[i].kw_n * 11;
+	text = xmalloc(cap);
+	for (unsigned k = 0; k < f->kw_n; k++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\n",
+					f->kw_names[k]);
+	text[len++] = '\n';
+	for (size_t i = 0; i < f->n; i++) {
+		const struct maildir_rec *r = &f->recs[i];
+		if (r->kw_n == 0)
+			continue;
+		len += (size_t)snprintf(text + len, cap - len, "%.*s:",
+					(int)r->blen, r->name);
+		for (unsigned k = 0; k < r->kw_n; k++)
+			len += (size_t)snprintf(text + len, cap - len, "%s%u",
+						k > 0 ? " " : "", r->kw[k]);
+		text[len++] = '\n';
+	}
+	*len_r = len;
+	return text;
+}
+
+/* save_names: rewrite courierimapkeywords/:list with every name f knows,
+ * used or not, and each record's keywords (the per-message files still
+ * win over it, for Courier too). A name no message carries any more lived
+ * only in one process's memory: another worker's FLAGS left it out
+ * (issue 12, with server.workers = 2). Under the folder's UID list lock,
+ * after reading what another process wrote, so that two writers never
+ * drop each other's names. f->lock held. */
+static int
+save_names(struct maildir_folder *f)
+{
+	char lock[MAILDIR_PATH_MAX], dir[MAILDIR_PATH_MAX], *text;
+	size_t len;
+	int r;
+
+	maildir_path(lock, sizeof(lock), f->dir, MAILDIR_UIDLIST_LOCK, NULL);
+	maildir_path(dir, sizeof(dir), f->dir, MAILDIR_KEYWORDS_DIR, NULL);
+	r = maildir_lockfile_take(lock, maildir_settings.lock_timeout,
+				  maildir_settings.lock_stale);
+	if (r < 0)
+		return r;
+	memset(&f->st_kw, 0, sizeof(f->st_kw));
+	f->st_kw.ino = 1;	/* differs from any real stamp: read again */
+	if ((r = maildir_keywords_load(f, false)) >= 0) {
+		text = list_text(f, &len);
+		r = maildir_write_atomic(dir, ":list", text, len);
+		free(text);
+	}
+	maildir_lockfile_release(lock);
+	return r < 0 ? r : 0;
+}
+
 int
 maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 		     enum store_flags_mode mode, const char *const *names,
@@ -397,6 +461,7 @@ maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 	 * was read, and the whole list is written back */
 	if (mode != STORE_FLAGS_SET && maildir_keywords_load(f, false) < 0)
 		return -ERR_IO;
+	unsigned known = f->kw_n;
 	unsigned *ids = xmalloc((r->kw_n + n + 1) * sizeof(*ids)), k = 0;
 	if (mode != STORE_FLAGS_SET)
 		for (i = 0; i < r->kw_n; i++)
@@ -423,5 +488,9 @@ maildir_keywords_set(struct maildir_folder *f, struct maildir_rec *r,
 	if (maildir_keywords_save(f, r) < 0 ||
 	    maildir_compat_kw_letters(f, r) < 0)
 		return -ERR_IO;
+	/* a new name is written down for the other processes; the STORE
+	 * itself is done either way */
+	if (f->kw_n > known)
+		save_names(f);
 	return 1;
 }

@@ -147,6 +147,11 @@ maildir_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 
 	pthread_mutex_lock(&v->f->lock);
 	r = maildir_folder_refresh(v->f, false, !v->readonly, &recent_from);
+	/* renumbered under a new UIDVALIDITY (UIDs ran out): the view's
+	 * UIDs name nothing any more, as when the folder is gone */
+	if (r == 0 && v->uidvalidity != 0 &&
+	    v->uidvalidity != v->f->uidvalidity)
+		r = -ERR_NOTFOUND;
 	if (r == 0)
 		merge(v, recent_from, cb, ctx);
 	pthread_mutex_unlock(&v->f->lock);
@@ -166,19 +171,25 @@ maildir_mailbox_open(struct store_user *u, const char *name, bool readonly,
 
 	if ((r = maildir_name_to_dir(mu->root, name, dir, sizeof(dir))) < 0)
 		return r;
-	if ((r = maildir_folder_get(mu->root, dir, &f)) < 0) {
-		maildir_set_error(u, "open folder", errno);
-		return r;
-	}
-	v = xcalloc(1, sizeof(*v));
-	v->base.ops = &maildir_ops;
-	v->base.user = u;
-	v->f = f;
-	v->readonly = readonly;
-	if ((r = maildir_mailbox_sync(&v->base, &none, NULL)) < 0) {
+	/* an object replaced under a reused cur/ inode is found gone at
+	 * its first sync: then the folder now there is asked for again */
+	for (int tries = 0;; tries++) {
+		if ((r = maildir_folder_get(mu->root, dir, &f)) < 0) {
+			maildir_set_error(u, "open folder", errno);
+			return r;
+		}
+		v = xcalloc(1, sizeof(*v));
+		v->base.ops = &maildir_ops;
+		v->base.user = u;
+		v->f = f;
+		v->readonly = readonly;
+		if ((r = maildir_mailbox_sync(&v->base, &none, NULL)) == 0)
+			break;
+		bool again = r == -ERR_NOTFOUND && f->gone && tries < 2;
 		maildir_folder_put(&v->f);
 		free(v);
-		return r;
+		if (!again)
+			return r;
 	}
 	v->next = mu->views;
 	mu->views = v;
@@ -333,8 +344,10 @@ maildir_msg_set_flags(struct store_mailbox *mb, uint32_t seq,
 		if ((r = maildir_keywords_check(keywords[i])) < 0)
 			return r;
 	pthread_mutex_lock(&v->f->lock);
-	r = set_flags_locked(v, &v->msgs[seq - 1], unchangedsince, mode,
-			     flags, keywords, n);
+	r = maildir_folder_here(v->f);
+	if (r == 0)
+		r = set_flags_locked(v, &v->msgs[seq - 1], unchangedsince,
+				     mode, flags, keywords, n);
 	pthread_mutex_unlock(&v->f->lock);
 	if (r < 0)
 		maildir_set_error(mb->user, "set flags", errno);
@@ -364,7 +377,10 @@ maildir_mailbox_expunge(struct store_mailbox *mb,
 	if (v->readonly)
 		return -ERR_PERM;
 	pthread_mutex_lock(&f->lock);
-	maildir_folder_refresh(f, false, false, NULL);
+	if (maildir_folder_refresh(f, false, false, NULL) == -ERR_NOTFOUND) {
+		pthread_mutex_unlock(&f->lock);
+		return -ERR_NOTFOUND;	/* gone: its files are not ours */
+	}
 	for (uint32_t seq = v->count; seq > 0; seq--) {
 		struct store_msg *m = &v->msgs[seq - 1];
 		struct maildir_rec *r = maildir_folder_find(f, m->uid);

@@ -347,11 +347,16 @@ lock_log(struct maildir_folder *f)
 	return r;
 }
 
+/* unlock_log: close the log, which releases its lock. It is not kept
+ * open between changes: a descriptor per open folder made each session
+ * cost 1.5 descriptors (issue 12), and the table (ino, off) lets the next
+ * lock_log go on from where this one stopped. */
 static void
 unlock_log(struct maildir_modseq *ms)
 {
 	if (ms->fd >= 0)
-		flock(ms->fd, LOCK_UN);
+		close(ms->fd);
+	ms->fd = -1;
 }
 
 /* flush: append the pending lines, then apply them to the table */

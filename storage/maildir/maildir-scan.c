@@ -327,26 +327,37 @@ maildir_folder_same_header(struct maildir_folder *f, const char *path,
 	       recent == f->first_recent && maildir_compat_same(f);
 }
 
-/* folder_replaced: the folder was deleted and created again (a new UID
- * list or none) under a live object: forget its keyword names. */
-static void
-folder_replaced(struct maildir_folder *f)
+/* folder_gone: f's folder is no longer at f->dir (deleted, renamed away,
+ * or replaced by a new folder of that name, whose UIDs mean other
+ * messages). f is left as it is and writes nothing more: its records and
+ * keyword names stay valid for the views that hold them, and their next
+ * sync fails (the IMAP session then ends with BYE, as Dovecot's does,
+ * rather than show another folder's messages under the old UIDVALIDITY).
+ * maildir_folder_get makes a new object for whatever folder is there. */
+static int
+folder_gone(struct maildir_folder *f)
 {
-	if (f->kw_n == 0)
-		return;
-	f->kw_dead = xrealloc(f->kw_dead, (f->kw_dead_n + f->kw_n) *
-			      sizeof(char *));
-	memcpy(f->kw_dead + f->kw_dead_n, f->kw_names,
-	       f->kw_n * sizeof(char *));
-	f->kw_dead_n += f->kw_n;
-	f->kw_n = 0;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->recs[i].kw);
-		f->recs[i].kw = NULL;
-		f->recs[i].kw_n = 0;
+	if (!f->gone) {
+		f->gone = true;
+		f->gen++;
+		maildir_watch_notify(f);	/* IDLE learns it at once */
 	}
-	memset(&f->st_kw, 0, sizeof(f->st_kw));
-	f->st_kw.ino = 1;	/* differs from any real stamp: reload */
+	return -ERR_NOTFOUND;
+}
+
+int
+maildir_folder_here(struct maildir_folder *f)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct stat st;
+
+	if (f->gone)
+		return -ERR_NOTFOUND;
+	if (maildir_path(path, sizeof(path), f->dir, "cur", NULL) < 0 ||
+	    stat(path, &st) < 0 || st.st_ino != f->id_ino ||
+	    st.st_dev != f->id_dev)
+		return folder_gone(f);
+	return 0;
 }
 
 static bool
@@ -401,7 +412,7 @@ merge_list(struct maildir_folder *f, struct maildir_uidlist *ul,
 	int r;
 
 	if (f->loaded && f->uidvalidity != ul->uidvalidity)
-		folder_replaced(f);
+		return folder_gone(f);
 	f->uidvalidity = ul->uidvalidity;
 	f->uidnext = ul->uidnext;
 	f->first_recent = ul->first_recent;
@@ -464,14 +475,14 @@ locked_merge(struct maildir_folder *f, bool rescan, bool claim,
 			if (r < 0)
 				goto out;
 		} else if (r == -ERR_NOTFOUND || r == -ERR_CORRUPT) {
+			/* the list vanished: a new folder (or an admin's
+			 * reset), which gets a new UIDVALIDITY */
+			if (f->loaded && f->st_uidlist.ino != 0) {
+				r = folder_gone(f);
+				goto out;
+			}
 			if ((r = scan(f, &l)) < 0)
 				goto out;
-			if (f->loaded && f->st_uidlist.ino != 0) {
-				/* the list vanished: a new folder (or an
-				 * admin's reset) gets a new UIDVALIDITY */
-				folder_replaced(f);
-				f->uidvalidity = 0;
-			}
 			if (f->uidvalidity == 0) {
 				f->uidvalidity =
 					maildir_uidvalidity_new(f->root);
@@ -520,19 +531,15 @@ maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 	bool changed = false;
 	int r;
 
+	if (f->gone)
+		return -ERR_NOTFOUND;
 	stamps_get(f, &cur, &newd);
 	maildir_path(path, sizeof(path), f->dir, MAILDIR_UIDLIST, NULL);
 	maildir_stamp_get(path, &ul);
-	if (cur.ino == 0) {
-		if (!f->loaded)
-			return -ERR_NOTFOUND;
-		/* deleted or renamed away: every message is gone */
-		if (f->n > 0) {
-			maildir_folder_recs_clear(f);
-			maildir_folder_changed(f);
-		}
-		return 0;
-	}
+	if (cur.ino == 0 && !f->loaded)
+		return -ERR_NOTFOUND;
+	if (cur.ino != f->id_ino || cur.dev != f->id_dev)
+		return folder_gone(f);
 	bool dirs = force || !f->loaded ||
 		    !maildir_stamp_eq(&cur, &f->st_cur) ||
 		    !maildir_stamp_eq(&newd, &f->st_new);

@@ -124,13 +124,39 @@ render(char **names, size_t n, bool dovecot, size_t *len_r)
 	return text;
 }
 
+/* unique: drop repeated names from names[0..*n) (freed), keeping the
+ * first of each. A RENAME onto a name already subscribed (RFC 3501 6.3.8
+ * lets one subscribe to a name that does not exist) made two lines of it,
+ * and UNSUBSCRIBE removed one: LSUB went on listing the name (model
+ * seeds 2003, 2039, 2040). */
+static void
+unique(char **names, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(names[j], names[i]) == 0;
+		if (seen)
+			free(names[i]);
+		else
+			names[k++] = names[i];
+	}
+	*n = k;
+}
+
+/* save: write names (made unique first; *n updated) to Courier's file,
+ * and Dovecot's when kept. */
 static int
-save(struct maildir_user *u, char **names, size_t n)
+save(struct maildir_user *u, char **names, size_t *n_io)
 {
 	char path[MAILDIR_PATH_MAX], *text;
-	size_t len;
+	size_t len, n;
 	int r;
 
+	unique(names, n_io);
+	n = *n_io;
 	text = render(names, n, false, &len);
 	r = maildir_write_atomic(u->root, MAILDIR_SUBSCRIBED, text, len);
 	free(text);
@@ -177,11 +203,15 @@ maildir_subscribe(struct store_user *su, const char *name, bool on)
 	if (on && i == n) {
 		names = xrealloc(names, (n + 1) * sizeof(char *));
 		names[n++] = xstrdup(name);
-		r = save(u, names, n);
+		r = save(u, names, &n);
 	} else if (!on && i < n) {
-		free(names[i]);
-		names[i] = names[--n];
-		r = save(u, names, n);
+		/* every line of it (a file another tool wrote may repeat) */
+		for (size_t k = n; k-- > i;)
+			if (strcmp(names[k], name) == 0) {
+				free(names[k]);
+				names[k] = names[--n];
+			}
+		r = save(u, names, &n);
 	} else
 		r = on ? 0 : -ERR_NOTFOUND;
 	free_names(names, n);
@@ -207,7 +237,7 @@ maildir_subscriptions_rename(struct maildir_user *u, const char *from,
 		changed = true;
 	}
 	if (changed)
-		r = save(u, names, n);
+		r = save(u, names, &n);
 	free_names(names, n);
 	return r;
 }

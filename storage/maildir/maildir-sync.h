@@ -35,17 +35,31 @@ void maildir_stamp_settle(const struct maildir_folder *f,
 bool maildir_folder_same_header(struct maildir_folder *f, const char *path,
 				const struct maildir_stamp *st);
 /* maildir_folder_get: the shared object of folder directory dir (user's
- * Maildir root), loaded on first use; a new reference in *f_r. 0,
- * -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
+ * Maildir root), loaded on first use; a new reference in *f_r. An object
+ * known to be gone (deleted, renamed away, or replaced by another folder
+ * of that name), or made for another cur/ directory, is never returned:
+ * its sessions keep it, a new one is made for the folder there now. One
+ * replaced under a reused inode shows at its next refresh (-ERR_NOTFOUND
+ * with f->gone): the caller then puts it and asks again.
+ * 0, -ERR_NOTFOUND (no dir/cur), -ERR_*. Thread-safe.
  * maildir_folder_put: drop the reference; the last one frees it. */
 int maildir_folder_get(const char *root, const char *dir,
 		       struct maildir_folder **f_r);
 void maildir_folder_put(struct maildir_folder **f);
 /* maildir_folder_refresh: with f->lock held, bring f up to date with the
  * disk; with claim, also take \Recent: *recent_from_r gets the first UID
- * claimed (UIDs >= it and < uidnext are recent to the caller). */
+ * claimed (UIDs >= it and < uidnext are recent to the caller).
+ * -ERR_NOTFOUND, and f->gone set for good, when f's folder is no longer
+ * at f->dir: its cur/ is missing or another directory, or its UID list
+ * has another UIDVALIDITY (RFC 3501 2.3.1.1: the UIDs f knows name
+ * nothing there); f then keeps its records and writes nothing. */
 int maildir_folder_refresh(struct maildir_folder *f, bool force, bool claim,
 			   uint32_t *recent_from_r);
+/* maildir_folder_here: 0 when f's folder is still at f->dir (one stat);
+ * else -ERR_NOTFOUND with f->gone set, as maildir_folder_refresh does.
+ * Writers check it first: a gone object must not rename, expunge or set
+ * keywords in the folder that took its path. f->lock held. */
+int maildir_folder_here(struct maildir_folder *f);
 /* maildir_folder_find / _find_base: the record of uid (binary search) or
  * of the file with base name base[0..len) (hash); NULL when none. Valid
  * until the records change (f->lock held). */

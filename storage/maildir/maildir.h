@@ -110,6 +110,10 @@ struct maildir_wd {
 struct maildir_folder {
 	struct maildir_folder *next;	/* registry list */
 	char *dir;			/* folder directory (absolute) */
+	dev_t id_dev;			/* the folder this object is: its */
+	ino_t id_ino;			/* cur/ when made (never changes) */
+	atomic_bool gone;		/* that folder was deleted, renamed
+					 * away or replaced (set under lock) */
 	char *root;			/* the user's Maildir (for quota) */
 	unsigned refs;			/* registry lock */
 	pthread_mutex_t lock;
@@ -128,8 +132,6 @@ struct maildir_folder {
 	unsigned kw_serial;		/* courierimapkeywords counter */
 	bool dovecot_kw;		/* dovecot-keywords exists */
 	bool nfs;			/* on NFS: coarser stamp trust */
-	char **kw_dead;			/* names of a replaced folder, kept */
-	unsigned kw_dead_n;		/* for views until the folder goes */
 	struct maildir_stamp st_cur, st_new, st_uidlist, st_kw;
 	unsigned compat;		/* MAILDIR_COMPAT_* kept here */
 	struct maildir_compat_seen seen[2];	/* Courier's, Dovecot's */

@@ -23,6 +23,9 @@ the FIELD-BUGS.md test accounts, kept in a pwfile (`{PLAIN}` passwords):
     server.pids()                       the master's and the workers' pids
     server.kill_all()                   SIGKILL the whole daemon at once
     server.cert_pem                     the server certificate (PEM text)
+MAILDOCK_TEST_WORKERS=N runs every daemon with server.workers = N (a test's
+own setting still wins): the suite with several worker processes sharing
+each Maildir (issue 12).
 A test that needs its own settings uses the `make_server` factory:
     srv = make_server({"limits.max_connections_per_ip": "2"})
 which starts a separate daemon (stopped after the test).
@@ -184,6 +187,9 @@ class Maildock:
             # maildock-admin's sockets: the test's own, not the system's
             "control.socket_dir": str(self.dir / "run"),
         }
+        if os.environ.get("MAILDOCK_TEST_WORKERS"):
+            self.settings["server.workers"] = \
+                os.environ["MAILDOCK_TEST_WORKERS"]
         self.settings.update(settings or {})
         self.conf = self.dir / "maildock.conf"
         self.write_conf()

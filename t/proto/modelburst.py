@@ -3,7 +3,7 @@ loop (see modelworld.py)."""
 import collections
 import time
 
-from modelimap import Folder, parse_fetch
+from modelimap import Bye, Folder, parse_fetch
 from modelops import OPS, Run, pick
 from modelworld import NAMES
 
@@ -129,7 +129,17 @@ class Burst(Run):
             if isinstance(tag, tuple):
                 self.pop_quit(user, self.pop[user][0].reply())
                 continue
-            st, un, text = s.finish(tag)
+            try:
+                st, un, text = s.finish(tag)
+            except Bye:
+                # the selected folder was deleted or renamed away by a
+                # command of this burst (RFC 3501 2.3.1.1: as Dovecot)
+                fx = fxs[user]
+                if not (fx.vanish or fx.renames):
+                    self.fail("burst: BYE with no DELETE or RENAME")
+                s.select_tag = None
+                s.reconnect()
+                continue
             if st not in ("OK", "NO"):
                 self.fail("burst: %s" % text)
             if tag == s.select_tag:
@@ -192,6 +202,10 @@ class Burst(Run):
             if u == user and (s.selected not in model.folders or
                               s.selected in moved):
                 s.stale = True
+                # gone for sure: BYE due (else maybe: a RENAME or DELETE
+                # that failed, or a CREATE of a name that existed)
+                s.doomed = s.selected is not None and \
+                    s.selected not in model.folders
         self.verifier[user].cmd("UNSELECT")
         for u, s in self.sessions:
             if u == user and s.stale and s.selected in model.folders and \
@@ -204,6 +218,9 @@ class Burst(Run):
 
     # -- the run
     def step(self):
+        for user, s in self.sessions:
+            if s.stale and s.selected is not None:
+                self.settle(user, s)
         r = self.rng.random()
         if r < 0.2:
             self.ops["burst"] += 1

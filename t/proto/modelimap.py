@@ -20,16 +20,27 @@ class ModelError(AssertionError):
     pass
 
 
+class Bye(ModelError):
+    """The server ended the session with "* BYE" (its selected mailbox
+    was deleted, renamed away or replaced, as Dovecot does)."""
+
+
 class Imap:
     """One IMAP session over a raw socket: tagged commands, every untagged
     response collected (literals included) for the caller to check."""
 
     def __init__(self, port, user, password, timeout=60):
+        self.login = (port, user, password, timeout)
+        self.trace, self.name = None, user.split("@")[0]
+        self.n = 0	# tags go on across reconnections
+        self.connect()
+
+    def connect(self):
+        """(Re)connect and log in; nothing selected."""
+        port, user, password, timeout = self.login
         self.sock = socket.create_connection(("127.0.0.1", port),
                                              timeout=timeout)
         self.buf = b""
-        self.n = 0
-        self.trace, self.name = None, user.split("@")[0]
         greeting = self.line()
         if not greeting.startswith(b"* OK"):
             raise ModelError("greeting %r" % greeting)
@@ -40,10 +51,21 @@ class Imap:
         self.view = []		# seq-1 -> UID (None: not known yet)
         self.stale = False	# selected folder deleted or renamed away
         self.select_tag = None	# a SELECT sent in a burst
+        self.doomed = False	# selected folder surely gone: BYE due
+
+    def reconnect(self):
+        self.close()
+        self.connect()
+
+    def recv(self):
+        try:
+            return self.sock.recv(65536)
+        except ConnectionResetError:
+            return b""
 
     def line(self):
         while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
+            chunk = self.recv()
             if not chunk:
                 raise ModelError("connection closed by the server")
             self.buf += chunk
@@ -52,7 +74,7 @@ class Imap:
 
     def exact(self, n):
         while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
+            chunk = self.recv()
             if not chunk:
                 raise ModelError("connection closed by the server")
             self.buf += chunk
@@ -75,19 +97,28 @@ class Imap:
         tag = "m%d" % self.n
         if self.trace is not None:
             self.trace.append("%s %s %s" % (self.name, tag, command))
-        if literal is None:
-            self.sock.sendall(("%s %s\r\n" % (tag, command)).encode())
-        else:
-            self.sock.sendall(("%s %s {%d+}\r\n" % (tag, command,
-                                                  len(literal))).encode()
-                              + literal + b"\r\n")
+        data = ("%s %s\r\n" % (tag, command)).encode()
+        if literal is not None:
+            data = ("%s %s {%d+}\r\n" % (tag, command, len(literal))
+                    ).encode() + literal + b"\r\n"
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass	# closed after a BYE: finish() reads it
         return tag
 
     def finish(self, tag):
         """(status, untagged [(text, literals)], tagged text)"""
         untagged = []
         while True:
-            text, lits = self.response()
+            try:
+                text, lits = self.response()
+            except ModelError:
+                if any(t.startswith("* BYE ") for t, _ in untagged):
+                    if self.trace is not None:
+                        self.trace.append("%s   BYE, closed" % self.name)
+                    raise Bye(untagged)
+                raise
             if text.startswith(tag + " "):
                 status = text.split(" ", 2)[1]
                 if self.trace is not None:

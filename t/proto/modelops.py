@@ -3,7 +3,7 @@ with its exact expected outcome, and bursts of them at once."""
 import os
 import re
 
-from modelimap import Folder, ModelError, Pop3, code, parse_fetch
+from modelimap import Bye, Folder, ModelError, Pop3, code, parse_fetch
 from modelworld import LETTERS, LISTING, NAMES, World
 
 
@@ -173,9 +173,31 @@ class Run(World):
         return [name]
 
     def gone(self, user, name):
+        """name was deleted or renamed away: sessions that had it
+        selected must be ended with BYE at their next command."""
         for u, s in self.sessions:
             if u == user and s.selected == name:
-                s.stale = True
+                s.stale = s.doomed = True
+
+    def settle(self, user, s):
+        """A session whose selected folder may be gone: its next sync must
+        end it with BYE (surely, when doomed), after the command's own
+        tagged answer; then it logs in again. Two NOOPs: the first may
+        be the one whose answer the BYE follows. A session not ended
+        selects its folder again, which must be exactly the model's."""
+        try:
+            for _ in range(2):
+                st, un, text = s.cmd("NOOP")
+        except Bye:
+            s.reconnect()
+            return
+        if s.doomed or s.selected not in self.models[user].folders:
+            self.fail("%s: %s is gone, NOOP answered %s without BYE" % (
+                s.name, s.selected, st))
+        got = self.listing(s, user, s.selected, readonly=False)
+        if got is None:
+            self.fail("%s: SELECT %s refused" % (s.name, s.selected))
+        self.check_listing(user, s.selected, got)
 
     def op_delete(self, user, s):
         name = self.rng.choice(NAMES[1:])

@@ -134,6 +134,7 @@ class World:
         uidnext, [(uid, mid, flags)]) or None when refused."""
         st, un, text = s.cmd("%s %s" % ("EXAMINE" if readonly else "SELECT",
                                         name))
+        s.doomed = False	# SELECT closes the old mailbox, gone or not
         if st != "OK":
             s.selected = None
             return None

@@ -99,3 +99,43 @@ def test_emfile_refuses_queued_clients_and_recovers(make_server):
     m = srv.login_imap()
     assert m.noop()[0] == "OK"
     m.logout()
+
+
+def open_files(srv, what):
+    """How many of the daemon's descriptors (every process) name a file
+    whose name ends with what."""
+    import os
+    n = 0
+    for pid in srv.pids():
+        fd_dir = "/proc/%d/fd" % pid
+        for fd in os.listdir(fd_dir):
+            try:
+                n += os.readlink(os.path.join(fd_dir, fd)).endswith(what)
+            except OSError:
+                pass
+    return n
+
+
+def test_selected_folders_hold_no_descriptor_each(make_server):
+    """A session with a folder selected used to keep that folder's modseq
+    log open (and its parsed-message cache once a FETCH filled it): 1.5
+    descriptors per session, so limits.max_connections could not fit in
+    the descriptors (issue 12). The log is open only while it is written;
+    cache descriptors are bounded per process."""
+    srv = make_server({"limits.max_connections_per_ip": "100"})
+    sessions = []
+    for i in range(80):
+        m = srv.login_imap("alice")
+        name = "F%d" % i
+        assert m.create(name)[0] == "OK"
+        assert m.append(name, None, None,
+                        b"Subject: %d\r\n\r\nbody\r\n" % i)[0] == "OK"
+        assert m.select(name)[0] == "OK"
+        assert m.fetch("1", "(ENVELOPE BODYSTRUCTURE)")[0] == "OK"
+        assert m.store("1", "+FLAGS", "(\\Seen kw)")[0] == "OK"
+        sessions.append(m)
+    assert open_files(srv, "/maildock-modseq") == 0
+    assert open_files(srv, "/maildock-cache") <= 64
+    for m in sessions:		# and they all still work
+        assert m.noop()[0] == "OK"
+        m.logout()

@@ -135,6 +135,10 @@ def test_mailbox_names_never_leave_the_maildir(server, alice, bob):
                     "STATUS %s (MESSAGES UIDNEXT)", "SUBSCRIBE %s",
                     "LIST %s \"*\"", "LIST \"\" %s", "RENAME Tmp %s",
                     "DELETE %s"):
+            if cmd.startswith("DELETE"):
+                # DELETE of the selected folder answers, then ends the
+                # session (as Dovecot: "Selected mailbox was deleted")
+                s.cmd("SELECT INBOX")
             lines, last = s.cmd(cmd % q)
             assert answered(last), (cmd % q, lines)
             seen += lines

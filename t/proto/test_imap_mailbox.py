@@ -223,6 +223,26 @@ def test_subscribe_lsub(s):
     assert '"Gone"' in s.list("", "*", "LSUB")
 
 
+def test_rename_onto_a_subscribed_name_then_unsubscribe(s, server):
+    """Found by the model test (seeds 2003, 2039, 2040): B subscribed while
+    it did not exist, then RENAME A B with A subscribed wrote B twice in
+    courierimapsubscribed, and UNSUBSCRIBE B removed one line: LSUB went
+    on listing B (RFC 3501 6.3.7, 6.3.9)."""
+    assert s.ok("SUBSCRIBE B")
+    assert s.ok("CREATE A")
+    assert s.ok("SUBSCRIBE A")
+    assert s.ok("RENAME A B")
+    assert set(s.list("", "*", "LSUB")) == {'"B"'}
+    subs = server.maildir("alice") / "courierimapsubscribed"
+    assert subs.read_text().split() == ["INBOX.B"]
+    assert s.ok("UNSUBSCRIBE B")
+    assert s.list("", "*", "LSUB") == {}
+    # a file another tool wrote with a name twice: one UNSUBSCRIBE
+    subs.write_text("INBOX.C\nINBOX.C\n")
+    assert s.ok("UNSUBSCRIBE C")
+    assert s.list("", "*", "LSUB") == {}
+
+
 def test_mailbox_bad_args(s):
     for c in ("CREATE", "DELETE a b", "RENAME a", "LIST \"\"",
               "SUBSCRIBE", "STATUS INBOX", "SELECT"):

@@ -10,6 +10,8 @@ not end the others.
 import os
 import re
 
+from conftest import USERS
+
 MSG = b"From: a@example.org\r\nSubject: %s\r\nMessage-ID: <%s@t>\r\n\r\nbody\r\n"
 
 
@@ -160,24 +162,106 @@ def test_rename_inbox_to_existing_name_is_refused(alice):
     m.logout()
 
 
+def raw_select(server, name, user="alice"):
+    """A raw session of user with name selected (exact-wire checks)."""
+    c = server.raw(server.imap_port)
+    c.readline()
+    c.sendline("a LOGIN %s %s" % USERS[user])
+    assert c.read_until_tagged("a")[-1].startswith("a OK")
+    c.sendline("b SELECT " + name)
+    assert c.read_until_tagged("b")[-1].startswith("b OK")
+    return c
+
+
+def assert_bye_on_next_sync(c):
+    """The session whose selected mailbox is gone: its next command is
+    answered, then "* BYE" and the connection closes (RFC 3501 2.3.1.1:
+    its UIDs must never name another folder's messages; Dovecot does the
+    same). Nothing of the new folder is shown to it."""
+    c.sendline("n NOOP")
+    lines = c.read_until_tagged("n")
+    assert lines[-1].startswith("n OK"), lines
+    assert not any("EXISTS" in x or "FETCH" in x for x in lines), lines
+    assert c.readline().startswith("* BYE Selected mailbox was deleted")
+    assert c.closed()
+
+
 def test_deleted_folder_cannot_be_selected_while_another_session_holds_it(
-        alice):
+        server, alice):
     """Found by the model test: a folder deleted while a session had it
     selected could still be SELECTed and EXAMINEd (empty), since the shared
     folder object outlived the folder."""
-    holder, actor = alice.login_imap(), alice.login_imap()
+    actor = alice.login_imap()
     assert actor.create("Gone")[0] == "OK"
     assert actor.append("Gone", None, None, msg("g"))[0] == "OK"
-    assert holder.select("Gone")[1] == [b"1"]
+    holder = raw_select(server, "Gone")
     assert actor.delete("Gone")[0] == "OK"
     assert actor.select("Gone")[0] == "NO"
     assert actor.select("Gone", readonly=True)[0] == "NO"
     assert actor.status("Gone", "(MESSAGES)")[0] == "NO"
     assert actor.append("Gone", None, None, msg("h"))[0] == "NO"
-    # the holder learns that its messages are gone
-    assert holder.noop()[0] == "OK"
-    assert holder.response("EXPUNGE")[1] == [b"1"]
-    holder.logout()
+    assert_bye_on_next_sync(holder)
+    actor.logout()
+
+
+def test_folder_deleted_and_created_again_ends_the_holder(server, alice):
+    """DELETE and CREATE of the selected folder by another session: the
+    holder used to go on silently with the new folder's messages merged
+    into its view under the old UIDVALIDITY; now it gets BYE, and a new
+    session sees only the new folder."""
+    actor = alice.login_imap()
+    assert actor.create("Box")[0] == "OK"
+    assert actor.append("Box", None, None, msg("old"))[0] == "OK"
+    holder = raw_select(server, "Box")
+    assert actor.delete("Box")[0] == "OK"
+    assert actor.create("Box")[0] == "OK"
+    assert actor.append("Box", None, None, msg("new"))[0] == "OK"
+    assert_bye_on_next_sync(holder)
+    assert actor.select("Box")[1] == [b"1"]
+    assert flags_of(actor) == {"new": set()}
+    actor.logout()
+
+
+def test_deleting_the_selected_folder_answers_then_ends(server, alice):
+    """DELETE of one's own selected folder succeeds (tagged OK), then the
+    session ends, as Dovecot's "Selected mailbox was deleted"."""
+    alice.login_imap().create("Mine")
+    c = raw_select(server, "Mine")
+    c.sendline("d DELETE Mine")
+    assert c.read_until_tagged("d")[-1].startswith("d OK")
+    assert c.readline().startswith("* BYE Selected mailbox was deleted")
+    assert c.closed()
+
+
+def test_rename_onto_a_deleted_folder_still_held_keeps_messages(server,
+                                                               alice):
+    """Model seeds 2053 and 2047: RENAME A B, where B had been deleted
+    while a session still had it selected, then listed none of A's
+    messages (2053) or lost their keywords (2047): the old B's object,
+    kept alive by that session, served the path .B again."""
+    actor = alice.login_imap()
+    assert actor.create("B")[0] == "OK"
+    assert actor.append("B", None, None, msg("b-old"))[0] == "OK"
+    holder = raw_select(server, "B")
+    assert actor.delete("B")[0] == "OK"
+    assert actor.create("A")[0] == "OK"
+    for tag in ("a1", "a2"):
+        assert actor.append("A", r"(\Seen kw2 $Label)", None,
+                            msg(tag))[0] == "OK"
+    assert actor.select("A")[0] == "OK"
+    assert actor.store("1", "+FLAGS", "(kw1)")[0] == "OK"
+    assert actor.close()[0] == "OK"
+    assert actor.rename("A", "B")[0] == "OK"
+    for readonly in (True, False):
+        assert actor.select("B", readonly=readonly)[1] == [b"2"]
+        assert flags_of(actor) == {
+            "a1": {r"\Seen", "kw1", "kw2", "$Label"},
+            "a2": {r"\Seen", "kw2", "$Label"}}
+    assert_bye_on_next_sync(holder)
+    fresh = alice.login_imap()
+    assert fresh.select("B", readonly=True)[1] == [b"2"]
+    assert flags_of(fresh)["a1"] == {r"\Seen", "kw1", "kw2", "$Label"}
+    fresh.logout()
     actor.logout()
 
 

@@ -4,7 +4,9 @@
  * and maildir-scan.c): its name hash never outlives the record array it
  * indexes, whichever way the records are replaced (issue 12: a folder
  * refreshed to zero records kept a stale hash, and the next lookup by name
- * read freed memory), and its parsed-message cache frees what it replaces.
+ * read freed memory), its parsed-message cache frees what it replaces, and
+ * an object stays the folder it was made for (issue 12: a folder deleted,
+ * renamed away or replaced under a live object).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,6 +226,55 @@ test_maildir_folder_cache_replaced_entry_freed(void **state)
 	arena_free(&a);
 }
 
+/* A folder deleted and made again, or another folder renamed to its
+ * path, while a session holds the old object: the old object reports
+ * -ERR_NOTFOUND for good and writes nothing there; a new get gives a new
+ * object with the folder now at the path (model seeds 2047 and 2053). */
+static void
+test_maildir_folder_replaced_is_another_object(void **state)
+{
+	const char *md = *state;
+	char dir[4096], other[4096];
+	struct maildir_folder *old, *f;
+
+	snprintf(dir, sizeof(dir), "%s/.B", md);
+	snprintf(other, sizeof(other), "%s/.A", md);
+	assert_int_equal(maildir_mkdir_maildir(dir, true), 0);
+	put_file(dir, "cur", "1000.M1.h:2,S", msg);
+	assert_int_equal(maildir_folder_get(md, dir, &old), 0);
+	assert_int_equal(maildir_mkdir_maildir(other, true), 0);
+	put_file(other, "cur", "2000.M1.h:2,", msg);
+	put_file(other, "cur", "2001.M1.h:2,", msg);
+	rm_rf(dir);
+	assert_int_equal(rename(other, dir), 0);
+	assert_int_equal(maildir_folder_get(md, dir, &f), 0);
+	assert_ptr_not_equal(f, old);
+	pthread_mutex_lock(&f->lock);
+	assert_int_equal(f->n, 2);
+	assert_non_null(maildir_folder_find_base(f, "2001.M1.h", 9));
+	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_lock(&old->lock);
+	assert_int_equal(maildir_folder_refresh(old, true, false, NULL),
+			 -ERR_NOTFOUND);
+	assert_true(old->gone);
+	assert_int_equal(old->n, 1);	/* its views' records stay */
+	assert_int_equal(maildir_folder_here(old), -ERR_NOTFOUND);
+	pthread_mutex_unlock(&old->lock);
+	maildir_folder_put(&old);
+	/* the same holds when the object learns it first (the new folder
+	 * made while the old exists: its cur/ has another inode) */
+	assert_int_equal(maildir_mkdir_maildir(other, true), 0);
+	rm_rf(dir);
+	assert_int_equal(rename(other, dir), 0);
+	pthread_mutex_lock(&f->lock);
+	assert_int_equal(maildir_folder_here(f), -ERR_NOTFOUND);
+	pthread_mutex_unlock(&f->lock);
+	assert_int_equal(maildir_folder_get(md, dir, &old), 0);
+	assert_ptr_not_equal(f, old);
+	maildir_folder_put(&old);
+	maildir_folder_put(&f);
+}
+
 int
 main(void)
 {
@@ -236,6 +287,9 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_folder_hash_follows_replaced_records,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_maildir_folder_replaced_is_another_object,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_maildir_folder_cache_replaced_entry_freed,
