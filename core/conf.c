@@ -415,6 +415,19 @@ conf_value(const struct conf *c, const char *key)
 	return st ? st->def : NULL;
 }
 
+void
+conf_foreach_flagged(const struct conf *c, unsigned flags,
+		     void (*fn)(const char *key, const char *value, void *ctx),
+		     void *ctx)
+{
+	for (size_t t = 0; t < ntables; t++)
+		for (size_t i = 0; i < tables[t]->count; i++) {
+			const struct conf_setting *st = &tables[t]->settings[i];
+			if ((st->flags & flags) == flags)
+				fn(st->key, conf_value(c, st->key), ctx);
+		}
+}
+
 int
 conf_origin(const struct conf *c, const char *key, const char **file_r,
 	    unsigned *line_r)

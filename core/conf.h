@@ -28,7 +28,12 @@ struct conf_setting {
 	const char *const *values;	/* CONF_ENUM: NULL-terminated list */
 	unsigned long long min, max;	/* numeric bounds; max 0: none */
 	const char *doc;		/* one line for -n and the docs */
+	unsigned flags;			/* CONF_F_* */
 };
+
+/* a directory that server.user must be able to write in after start-up
+ * (a spool): maildockd -t checks it as that user */
+#define CONF_F_WRITABLE_DIR 0x1u
 
 struct conf_table {
 	const char *name;			/* "core", "imap", ... */
@@ -78,6 +83,13 @@ typedef void conf_foreach_fn(const char *key, const char *value,
  * prefix (the last assignment of each), in key order. */
 void conf_foreach(const struct conf *c, const char *prefix,
 		  conf_foreach_fn *fn, void *ctx);
+
+/* conf_foreach_flagged: call fn(key, effective value, ctx) for every
+ * registered setting whose flags include all of flags. */
+void conf_foreach_flagged(const struct conf *c, unsigned flags,
+			  void (*fn)(const char *key, const char *value,
+				     void *ctx),
+			  void *ctx);
 
 /* conf_dump: "key = value  # file:line" (or "# default") for every
  * registered and free-prefix key, sorted, to out (maildockd -n). */

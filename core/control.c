@@ -2,7 +2,8 @@
  *
  * The control socket for maildock-admin: a UNIX socket per server process,
  * control.<pid> in control.socket_dir, made before the privilege drop
- * (mode 0660, group control.admin_group) and served by one thread. Each
+ * (mode 0660, group control.admin_group) and served by one thread
+ * (core/acceptor). Each
  * peer's credentials are checked again with SO_PEERCRED: root, or a member
  * of the admin group. One command line in, "OK" or "ERR reason" and
  * tab-separated rows out, then the connection closes.
@@ -10,14 +11,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include "core/acceptor.h"
 #include "core/conf.h"
 #include "core/control.h"
 #include "core/error.h"
@@ -27,7 +27,6 @@
 #include "core/stats.h"
 
 #define LINE_MAX_LEN 1024
-#define IO_TIMEOUT_SEC 5
 #define GROUPS_MAX 256
 
 struct control_settings {
@@ -37,7 +36,7 @@ struct control_settings {
 #define S(k, f, d, doc_) { k, CONF_STRING, \
 	offsetof(struct control_settings, f), d, .doc = doc_ }
 static const struct conf_setting control_conf_settings[] = {
-	S("control.socket_dir", socket_dir, RUNSTATEDIR "/maildock",
+	S("control.socket_dir", socket_dir, "/run/maildock",
 	  "where each server process makes its control socket"),
 	S("control.admin_group", admin_group, "",
 	  "group whose members may use maildock-admin; empty: root only"),
@@ -238,11 +237,8 @@ serve_one(int fd)
 {
 	char line[LINE_MAX_LEN];
 	size_t n = 0;
-	struct timeval tv = { IO_TIMEOUT_SEC, 0 };
 	struct sbuf out;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	sbuf_init(&out, NULL, 16u << 20);
 	if (!peer_allowed(fd)) {
 		sbuf_appends(&out, "ERR permission denied\n");
@@ -266,42 +262,10 @@ serve_one(int fd)
 	sbuf_free(&out);
 }
 
-static void *
-serve(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int fd = accept4(control_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				poll(NULL, 0, 100);	/* not a busy loop */
-				continue;
-			}
-			log_error("control", "accept: %s", strerror(errno));
-			return NULL;
-		}
-		serve_one(fd);
-		close(fd);
-	}
-}
-
 int
 control_start(char **error_r)
 {
-	pthread_t tid;
-	pthread_attr_t attr;
-
 	if (control_fd < 0)
 		return 0;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int r = pthread_create(&tid, &attr, serve, NULL);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		*error_r = xstrdup("control: cannot start the serving thread");
-		return -ERR_NOMEM;
-	}
-	return 0;
+	return acceptor_start(control_fd, "control", serve_one, error_r);
 }

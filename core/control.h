@@ -23,7 +23,7 @@ const char *control_socket_dir(const struct conf *conf);
  * Returns 0, or -ERR_NOTFOUND with *error_r malloc'd naming file:line. */
 int control_check(const struct conf *conf, char **error_r);
 
-/* control_bind: make this process's socket (after daemon(): the name
+/* control_bind: make this process's socket (after detach_start(): the name
  * holds the pid; before the privilege drop: the directory is root's),
  * removing sockets of processes that have gone. A socket that cannot be
  * made is a warning in the log, not an error. Returns 0, or -ERR_NOTFOUND

@@ -1,6 +1,7 @@
 # core/: sockets, threads, TLS streams, configuration, logging, auth loader.
 noinst_LTLIBRARIES += core/libcore.la
 core_libcore_la_SOURCES = \
+	core/acceptor.c core/acceptor.h \
 	core/arena.c core/arena.h \
 	core/auth.c core/auth.h \
 	core/compat.c core/compat.h \
@@ -8,6 +9,7 @@ core_libcore_la_SOURCES = \
 	core/conn.c core/conn.h \
 	core/connlimit.c core/connlimit.h \
 	core/control.c core/control.h \
+	core/detach.c core/detach.h \
 	core/conn-deflate.c core/conn-deflate.h \
 	core/error.c core/error.h \
 	core/listener.c core/listener.h \

@@ -22,6 +22,7 @@
 #include "core/conn.h"
 #include "core/connlimit.h"
 #include "core/control.h"
+#include "core/detach.h"
 #include "core/error.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -186,6 +187,17 @@ drop_privileges(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
+/* every worker of the first start serves (master_hooks.started): what
+ * tests, systemd and the shell that started us wait for */
+static void
+master_started(unsigned workers)
+{
+	log_info("core", "started version=%s listeners=%zu workers=%u",
+		 PACKAGE_VERSION, listener_count(), workers);
+	notify_ready();
+	detach_ready();
+}
+
 /* SIGHUP, SIGUSR1, SIGTERM and SIGINT in the master, before they are
  * passed on to the workers (a reload only when it took here) */
 static bool
@@ -314,7 +326,7 @@ open_log_sink(bool foreground, char **error_r)
 	return r;
 }
 
-/* After daemon(): the pid is final. Before the privilege drop: the
+/* After detach_start(): the pid is final. Before the privilege drop: the
  * pidfile's directory is usually root's. */
 static int
 write_pidfile(char **error_r)
@@ -362,6 +374,7 @@ worker_main(unsigned index)
 	struct conf *conf = conf_current();
 
 	in_worker = true;
+	detach_forget();
 	setup_signals();
 	stats_process_register();
 	/* the sessions are here: this worker's own control socket lists and
@@ -373,10 +386,11 @@ worker_main(unsigned index)
 		error = NULL;
 	}
 	if (index == 0 && metrics_start(&error) < 0) {
-		log_error("core", "worker 0: %s", error);
+		log_error("core", "worker 0: metrics: %s", error);
 		free(error);
 	}
 	conf_unref(&conf);
+	master_worker_ready();
 	listener_run(sig_pipe[0], on_wake);
 
 	log_debug("core", "worker %u stopping sessions=%u", index,
@@ -402,7 +416,8 @@ serve(void)
 	struct conf *conf = conf_current();
 	const struct core_settings *set = session_core_settings(conf);
 	static const struct master_hooks hooks = {
-		worker_main, master_signal, notify_reloaded, shutdown_grace };
+		worker_main, master_started, master_signal, notify_reloaded,
+		shutdown_grace };
 
 	/* System-users mode keeps CAP_SETUID/CAP_SETGID so that each session
 	 * thread can become its user; otherwise every privilege goes. */
@@ -422,6 +437,7 @@ serve(void)
 			    : drop_privileges(conf, set, &error);
 	if (r < 0) {
 		log_error("core", "%s", error);
+		detach_fail(error);
 		free(error);
 		conf_unref(&conf);
 		return 1;
@@ -431,12 +447,8 @@ serve(void)
 	/* what the workers share: made before they are forked */
 	connlimit_init(set->max_connections);
 	auth_throttle_init();
-	unsigned n = master_worker_count(set->workers);
-	log_info("core", "started version=%s listeners=%zu workers=%u",
-		 PACKAGE_VERSION, listener_count(), n);
 	conf_unref(&conf);
-	notify_ready();
-	master_run(sig_pipe[0], n, &hooks);
+	master_run(sig_pipe[0], master_worker_count(set->workers), &hooks);
 
 	listener_close_all();
 	auth_deinit();
@@ -511,14 +523,16 @@ main(int argc, char **argv)
 		free(error);
 		return 1;
 	}
-	if (!foreground && daemon(0, 0) < 0) {
-		log_error("core", "daemon: %s", strerror(errno));
+	if (!foreground && detach_start(&error) < 0) {
+		fprintf(stderr, "maildockd: %s\n", error);
+		free(error);
 		return 1;
 	}
 	if (write_pidfile(&error) < 0) {
 		log_error("core", "%s", error);
 		if (foreground)
 			fprintf(stderr, "maildockd: %s\n", error);
+		detach_fail(error);
 		free(error);
 		return 1;
 	}

@@ -30,6 +30,7 @@ struct reloads {
 	struct {
 		atomic_uint gen;
 		atomic_bool ok;
+		atomic_bool ready;	/* it serves */
 	} w[MASTER_WORKERS_MAX];
 };
 
@@ -68,6 +69,23 @@ master_worker_reloaded(bool ok)
 	atomic_store(&reloads->w[self].gen, atomic_load(&reloads->gen));
 }
 
+void
+master_worker_ready(void)
+{
+	if (self >= 0 && reloads != NULL)
+		atomic_store(&reloads->w[self].ready, true);
+}
+
+/* every worker serves (a restarted one counts once it says so again) */
+static bool
+all_ready(void)
+{
+	for (unsigned i = 0; i < nworkers; i++)
+		if (!atomic_load(&reloads->w[i].ready))
+			return false;
+	return true;
+}
+
 static void
 spawn(unsigned i, const struct master_hooks *h)
 {
@@ -83,6 +101,7 @@ spawn(unsigned i, const struct master_hooks *h)
 	/* blocked across fork: a signal for the child must wait for its own
 	 * handlers, not run the master's (which write to the master's pipe) */
 	sigprocmask(SIG_BLOCK, &block, &old);
+	atomic_store(&reloads->w[i].ready, false);
 	pid_t pid = fork();
 	if (pid == 0) {
 		self = (int)i;
@@ -225,6 +244,7 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 {
 	unsigned gen = 0;
 	long long reload_deadline = 0;	/* 0: no reload pending */
+	bool ready = false;
 
 	master_pid = getpid();
 	nworkers = n;
@@ -242,6 +262,10 @@ master_run(int sig_fd, unsigned n, const struct master_hooks *h)
 			else if (wake < 0 || workers[i].restart_ms < wake)
 				wake = workers[i].restart_ms;
 		}
+		if (!ready && (ready = all_ready()))
+			h->started(n);
+		else if (!ready && (wake < 0 || wake > now + 20))
+			wake = now + 20;	/* look again soon */
 		if (reload_deadline != 0) {
 			if (reload_done(gen, reload_deadline, h))
 				reload_deadline = 0;

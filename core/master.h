@@ -19,6 +19,11 @@ struct master_hooks {
 	 * SIGTERM, SIGINT and SIGCHLD blocked: it sets up its own handling,
 	 * then unblocks them. */
 	int (*worker_main)(unsigned index);
+	/* called once, in the master, when every worker of the first start
+	 * has said master_worker_ready: from then on every worker exists,
+	 * has its control socket and serves the bound listeners (what
+	 * "started" in the log and READY=1 to systemd must mean) */
+	void (*started)(unsigned workers);
 	/* the master's own handling of SIGHUP (reload), SIGUSR1 (reopen the
 	 * log), SIGTERM and SIGINT (stop); for SIGHUP and SIGUSR1, true
 	 * passes the signal on to the workers (a reload that failed here is
@@ -49,5 +54,10 @@ int master_run(int sig_fd, unsigned n, const struct master_hooks *h);
  * master asked for; ok says whether it took. The master logs the reload
  * once every worker has answered. Async-signal-unsafe; thread-safe. */
 void master_worker_reloaded(bool ok);
+
+/* master_worker_ready: in a worker, when it serves (its control socket
+ * made, about to accept). The master calls hooks->started once every worker
+ * of the first start has said so. Thread-safe. */
+void master_worker_ready(void);
 
 #endif

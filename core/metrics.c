@@ -1,16 +1,15 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
  * The metrics endpoint: metrics.listen, bound with the other ports, served
- * by one thread answering GET /metrics with the Prometheus text format of
+ * by one thread (core/acceptor) answering GET /metrics with the Prometheus text format of
  * core/stats. One request per connection, a bounded request and a timeout,
  * so a stuck scraper holds nothing but its own socket.
  */
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include "core/acceptor.h"
 #include "core/conf.h"
 #include "core/error.h"
 #include "core/listener.h"
@@ -21,7 +20,6 @@
 
 #define REQUEST_MAX 4096
 #define RESPONSE_MAX (4u << 20)
-#define IO_TIMEOUT_SEC 5
 
 struct metrics_settings {
 	const char *listen;
@@ -139,9 +137,7 @@ static void
 serve_one(int fd)
 {
 	char req[REQUEST_MAX];
-	struct timeval tv = { IO_TIMEOUT_SEC, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
 	if (!read_request(fd, req, sizeof(req)))
 		return;
 	struct sbuf body, head;
@@ -176,43 +172,10 @@ serve_one(int fd)
 	sbuf_free(&body);
 }
 
-static void *
-serve(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int fd = accept4(metrics_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				/* wait for descriptors rather than spin */
-				poll(NULL, 0, 100);
-				continue;
-			}
-			log_error("metrics", "accept: %s", strerror(errno));
-			return NULL;
-		}
-		serve_one(fd);
-		close(fd);
-	}
-}
-
 int
 metrics_start(char **error_r)
 {
-	pthread_t tid;
-	pthread_attr_t attr;
-
 	if (metrics_fd < 0)
 		return 0;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int r = pthread_create(&tid, &attr, serve, NULL);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		*error_r = xstrdup("metrics: cannot start the serving thread");
-		return -ERR_NOMEM;
-	}
-	return 0;
+	return acceptor_start(metrics_fd, "metrics", serve_one, error_r);
 }

@@ -1,6 +1,6 @@
 /* Maildock - SPDX-License-Identifier: MIT
  *
- * The pidfile: written once after daemon(), locked with flock for the
+ * The pidfile: written once after going into the background, locked with flock for the
  * process's life (the lock, not the file's existence, says that a daemon
  * runs: a stale file left by a crash is simply overwritten).
  */

@@ -11,7 +11,7 @@
  * lock it, and write our pid and a newline. The descriptor stays open
  * (close-on-exec) until pidfile_remove. Returns 0; -ERR_EXISTS when another
  * live process holds the lock (*error_r names its pid); -ERR_IO otherwise.
- * *error_r is malloc'd ("path: reason"). Call after daemon(), before
+ * *error_r is malloc'd ("path: reason"). Call after detach_start(), before
  * dropping privileges. Not thread-safe (start-up). */
 int pidfile_create(const char *path, char **error_r);
 

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "core/conf.h"
 #include "core/control.h"
@@ -83,12 +84,12 @@ file_key(const char *key)
 }
 
 static void
-report(struct file_scan *sc, const char *key, const char *path, int e)
+report(struct file_scan *sc, const char *key, const char *path,
+       const char *what, int e)
 {
 	char ebuf[128];
-	char *msg = conf_errorf(sc->conf, key, "%s: not readable by "
-				"server.user: %s", path,
-				errno_str(e, ebuf, sizeof(ebuf)));
+	char *msg = conf_errorf(sc->conf, key, "%s: %s by server.user: %s",
+				path, what, errno_str(e, ebuf, sizeof(ebuf)));
 	size_t len = strlen(msg);
 	ssize_t w = write(sc->fd, msg, len < PREFLIGHT_MSG_MAX ? len
 							       : PREFLIGHT_MSG_MAX);
@@ -113,11 +114,29 @@ check_file_key(const char *key, const char *value, const char *file,
 			continue;
 		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0)
-			report(sc, key, p, errno);
+			report(sc, key, p, "not readable", errno);
 		else
 			close(fd);
 	}
 	free(copy);
+}
+
+/* a spool directory (CONF_F_WRITABLE_DIR): a directory server.user may
+ * create files in */
+static void
+check_dir_key(const char *key, const char *value, void *ctx)
+{
+	struct file_scan *sc = ctx;
+	struct stat st;
+
+	if (sc->failed || value == NULL || value[0] == '\0')
+		return;
+	if (stat(value, &st) < 0)
+		report(sc, key, value, "not a usable directory", errno);
+	else if (!S_ISDIR(st.st_mode))
+		report(sc, key, value, "not a usable directory", ENOTDIR);
+	else if (access(value, W_OK | X_OK) < 0)
+		report(sc, key, value, "not writable", errno);
 }
 
 /* In a child, as server.user (when we are root), open each file. */
@@ -147,6 +166,7 @@ child_check_files(const struct conf *conf, const struct core_settings *set,
 	if (sc.modules == NULL)
 		sc.modules = "";
 	conf_foreach(conf, "auth.", check_file_key, &sc);
+	conf_foreach_flagged(conf, CONF_F_WRITABLE_DIR, check_dir_key, &sc);
 	_exit(sc.failed ? 1 : 0);
 }
 
@@ -193,11 +213,50 @@ check_files(const struct conf *conf, const struct core_settings *set,
 	return 0;
 }
 
+/* log.file is opened at start-up, before the privilege drop: its
+ * directory must exist, and the file, when there, take appends */
+static int
+check_log_file(const struct conf *conf, const char *path, char **error_r)
+{
+	char ebuf[128];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0;
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+			    O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENOENT) {
+		char *dir = slash == NULL ? xstrdup(".") :
+			    slash == path ? xstrdup("/") :
+			    xstrndup(path, (size_t)(slash - path));
+		int e = stat(dir, &st) < 0 ? errno :
+			!S_ISDIR(st.st_mode) ? ENOTDIR :
+			access(dir, W_OK | X_OK) < 0 ? errno : 0;
+		bool ok = e == 0;
+		if (!ok)
+			*error_r = conf_errorf(conf, "log.file", "directory %s: "
+					       "%s", dir,
+					       errno_str(e, ebuf, sizeof(ebuf)));
+		free(dir);
+		return ok ? 0 : -ERR_NOTFOUND;
+	}
+	*error_r = conf_errorf(conf, "log.file", "%s: %s", path,
+			       errno_str(errno, ebuf, sizeof(ebuf)));
+	return -ERR_PERM;
+}
+
 int
 preflight_run(const struct conf *conf, char **error_r)
 {
 	const struct core_settings *set = session_core_settings(conf);
 	int r = check_identity(conf, set, error_r);
+	if (r == 0)
+		r = check_log_file(conf, set->log_file, error_r);
 	if (r == 0)
 		r = listener_check_all(conf, error_r);
 	if (r == 0)

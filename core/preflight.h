@@ -2,8 +2,10 @@
  *
  * Start-up checks that need neither a bound socket nor a privilege change,
  * for maildockd -t: server.user and server.group exist, every listen
- * address parses (IP address, port 1-65535), and the files that listed auth
- * modules read after start-up are readable by server.user.
+ * address parses (IP address, port 1-65535), log.file's directory is there,
+ * the files that listed auth modules read after start-up are readable by
+ * server.user, and the spool directories (CONF_F_WRITABLE_DIR, e.g.
+ * lmtp.temp_dir) are writable by it.
  */
 #ifndef CORE_PREFLIGHT_H
 #define CORE_PREFLIGHT_H

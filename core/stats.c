@@ -23,7 +23,7 @@
 enum family {
 	FAM_SESSIONS, FAM_SESSIONS_TOTAL, FAM_BYTES_IN, FAM_BYTES_OUT,
 	FAM_LOGINS, FAM_AUTH_SECONDS, FAM_COMMAND_SECONDS, FAM_ERRORS,
-	FAM_COUNT
+	FAM_SYNCS, FAM_CACHE, FAM_COUNT
 };
 
 enum kind { GAUGE, COUNTER, HISTOGRAM };
@@ -54,6 +54,14 @@ static const struct {
 	[FAM_ERRORS] = { "maildock_command_errors_total",
 			 "Commands that failed inside the server, by protocol "
 			 "and kind", COUNTER },
+	[FAM_SYNCS] = { "maildock_mailbox_syncs_total",
+			"Mailbox views brought up to date with their folder "
+			"(new, changed and expunged messages), by result",
+			COUNTER },
+	[FAM_CACHE] = { "maildock_message_cache_lookups_total",
+			"Parsed-message cache lookups (structure, envelope, "
+			"search), by result: hit, or miss (the message file "
+			"parsed)", COUNTER },
 };
 
 /* upper bounds, microseconds; the last bucket is +Inf */
@@ -217,6 +225,18 @@ stats_login(const char *mech, const char *module, bool ok, uint64_t usec)
 	add(FAM_LOGINS, l, 1);
 	snprintf(l, sizeof(l), "result=\"%s\"", result);
 	observe(FAM_AUTH_SECONDS, l, usec);
+}
+
+void
+stats_mailbox_sync(bool ok)
+{
+	add(FAM_SYNCS, ok ? "result=\"ok\"" : "result=\"error\"", 1);
+}
+
+void
+stats_cache_lookup(bool hit)
+{
+	add(FAM_CACHE, hit ? "result=\"hit\"" : "result=\"miss\"", 1);
 }
 
 /* the -ERR_* codes as label values */

@@ -46,6 +46,13 @@ void stats_login(const char *mech, const char *module, bool ok,
 void stats_command(const char *proto, const char *name, uint64_t usec,
 		   int result);
 
+/* stats_mailbox_sync: a mailbox view was synced with its folder (IMAP's
+ * untagged updates, a POP3 or LMTP open), ok or failed. stats_cache_lookup:
+ * the parsed-message cache answered (hit) or the file had to be parsed
+ * (miss). Called by storage; thread- and process-safe. */
+void stats_mailbox_sync(bool ok);
+void stats_cache_lookup(bool hit);
+
 /* stats_usec_since: microseconds since *start (CLOCK_MONOTONIC). */
 uint64_t stats_usec_since(const struct timespec *start);
 

@@ -1,4 +1,9 @@
-# doc/: manual pages and admin documentation.
+# doc/: manual pages and admin documentation (make install puts the
+# documents in $(docdir), as Debian's /usr/share/doc/maildock).
+dist_doc_DATA += README.md doc/ARCHITECTURE.md doc/SECURITY.md \
+	doc/SCALING.md doc/PERFORMANCE.md doc/acl.md \
+	doc/expunged-messages.md \
+	doc/imap-extensions.md
 dist_man_MANS += doc/maildock-pw.1 doc/maildock-admin.8 doc/maildock-index.8
 # pages that name installed paths: written with this build's directories
 man_MANS += doc/maildockd.8 doc/maildock.conf.5 doc/maildock-auth.8

@@ -108,6 +108,7 @@ struct store_ops {
 	int (*quota_get)(struct store_user *u, uint64_t *bytes_used,
 			 uint64_t *bytes_limit, uint64_t *msgs_used,
 			 uint64_t *msgs_limit);
+	int (*quota_recalc)(struct store_user *u);
 	int (*acl_get)(struct store_user *u, const char *name,
 		       struct store_acl *acl);
 	int (*acl_put)(struct store_user *u, const char *name,

@@ -6,6 +6,7 @@
 #include "storage/store-private.h"
 #include "storage/store-specialuse.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/compat.h"
 
 int
@@ -193,8 +194,10 @@ store_mailbox_sync(struct store_mailbox *mb, const struct store_sync_cb *cb,
 		   void *ctx)
 {
 	static const struct store_sync_cb none;
+	int r = mb->ops->mailbox_sync(mb, cb != NULL ? cb : &none, ctx);
 
-	return mb->ops->mailbox_sync(mb, cb != NULL ? cb : &none, ctx);
+	stats_mailbox_sync(r == 0);
+	return r;
 }
 
 int
@@ -339,6 +342,12 @@ store_quota_get(struct store_user *u, uint64_t *bytes_used,
 {
 	return u->ops->quota_get(u, bytes_used, bytes_limit, msgs_used,
 				 msgs_limit);
+}
+
+int
+store_quota_recalc(struct store_user *u)
+{
+	return u->ops->quota_recalc(u);
 }
 
 int

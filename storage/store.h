@@ -508,6 +508,12 @@ int store_quota_get(struct store_user *u, uint64_t *bytes_used,
 		    uint64_t *bytes_limit, uint64_t *msgs_used,
 		    uint64_t *msgs_limit);
 
+/* store_quota_recalc: count u's messages and bytes in every folder again
+ * and rewrite maildirsize with its rule and the new totals (as a missing
+ * or oversized maildirsize is; maildock-admin quota recalc). A Maildir
+ * without a quota is left alone. Returns 0, or -ERR_IO. */
+int store_quota_recalc(struct store_user *u);
+
 /* ------------------------------------------------------------------ */
 /* POP3 helpers (RFC 1939) */
 

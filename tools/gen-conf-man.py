@@ -59,6 +59,9 @@ seconds, with suffix
 Each key below is shown with its default, under the snippet of
 .I conf.d/
 that documents it.
+.B \(dq\(dq
+is the empty default: the feature is off, or the value must be set; an
+example value follows where the snippet gives one.
 '''
 TAIL = r'''.SH FILES
 .I @confdir@/maildock.conf
@@ -81,12 +84,19 @@ def section(path):
     intro_done = False
     for raw in path.read_text().splitlines():
         line = raw.strip()
-        m = re.match(r"^#\s?([a-z0-9_]+\.[A-Za-z0-9_.<>-]+)\s*=\s*(.*)$", line)
+        m = re.match(r"^#\s?([a-z0-9_]+\.[A-Za-z0-9_.<>-]+)\s*=\s*(.*?)"
+                     r"(\s+# example)?$", line)
         if m:
+            key, value, example = m.groups()
             out.append(".TP")
-            out.append(".B %s = %s" % (esc(m.group(1)), esc(m.group(2))
-                                       if m.group(2) else '""'))
+            # a snippet's "# example" line shows a value to adapt, not
+            # the default, which is then empty
+            out.append(".B %s = %s" % (esc(key), esc(value)
+                                       if value and not example else '""'))
             out.extend(esc(p) for p in para)
+            if example:
+                out.append("Example:")
+                out.append(".IR \"%s\" ." % esc(value).replace('"', '""'))
             para = []
             intro_done = True
         elif line.startswith("#"):

@@ -17,9 +17,12 @@ t_unit_test_maildirmake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 t_unit_test_maildirmake_LDADD = $(CMOCKA_LIBS)
 endif
 
-# maildock-admin: sessions, kick, reload, stats over the control sockets
+# maildock-admin: sessions, kick, reload, stats over the control sockets;
+# accounts, folders, quota and messages on the Maildir (admin-mail.c)
 sbin_PROGRAMS += maildock-admin
-maildock_admin_SOURCES = tools/maildock-admin.c
+maildock_admin_SOURCES = tools/maildock-admin.c tools/admin-mail.c \
+	tools/admin-fetch.c \
+	tools/admin-mail.h
 maildock_admin_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 # reads the whole configuration: every layer's settings are linked
 maildock_admin_LDADD = protocols/libprotocols.la storage/libstorage.la \

@@ -4,6 +4,7 @@
  * something, over its control sockets (one per server process, found in
  * control.socket_dir of the same configuration file as maildockd -c). The
  * answers of every process are merged; output is aligned text or JSON.
+ * The account and mail commands run here, on the Maildir (admin-mail.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,24 +19,38 @@
 #include "core/proto.h"
 #include "core/sbuf.h"
 #include "core/settings.h"
+#include "tools/admin-mail.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/maildock/maildock.conf"
 #define REPLY_MAX (16u << 20)
 #define COLS_MAX 16
 
-/* exit codes an admin's script can test */
-enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOSERVER, EXIT_PERM };
+/* arguments of a query or of a list of folders, at most */
+#define ARGS_MAX 256
 
 static void
 usage(FILE *out)
 {
 	fprintf(out,
 		"usage: maildock-admin [-c FILE] [-j] COMMAND\n"
+		"the running server:\n"
 		"  who               sessions: id, user, ip, protocol, tls, since\n"
 		"  kick USER|IP      end every session of that user or address\n"
 		"  reload            reload the configuration (as SIGHUP)\n"
 		"  stats             the counters (as served on metrics.listen)\n"
 		"  log level LEVEL   error, warning, info or debug, until reload\n"
+		"accounts and mail (on the Maildir, as the server's mail user):\n"
+		"  user USER                     what the auth backends answer\n"
+		"  mailbox list USER             the folders\n"
+		"  mailbox status USER [FOLDER...]  counters of the folders\n"
+		"  mailbox create USER FOLDER...\n"
+		"  mailbox delete USER FOLDER...\n"
+		"  quota get USER                usage and limits\n"
+		"  quota recalc USER             count again, then as get\n"
+		"  fetch USER FOLDER QUERY...    matching messages (mbox)\n"
+		"  expunge USER FOLDER QUERY...  remove matching messages\n"
+		"  (QUERY: IMAP SEARCH keys, e.g. from spammer@example.com "
+		"since 1-Jan-2026)\n"
 		"  -c FILE  maildockd's configuration (default %s)\n"
 		"  -j       JSON output\n"
 		"exit: 0 done, 1 refused or nothing matched, 2 usage or "
@@ -112,8 +127,16 @@ split(char *line, char **f)
 static bool
 numeric(const char *column, const char *s)
 {
-	return (strcmp(column, "tls") == 0 || strcmp(column, "since") == 0) &&
-	       *s != '\0' && strspn(s, "0123456789") == strlen(s);
+	static const char *const numbers[] = {
+		"tls", "since", "uid", "gid", "messages", "recent", "unseen",
+		"uidnext", "uidvalidity", "highestmodseq", "value", "limit",
+		"percent",
+	};
+	bool listed = false;
+	for (size_t i = 0; i < N_ELEMENTS(numbers) && !listed; i++)
+		listed = strcmp(column, numbers[i]) == 0;
+	s += *s == '-';		/* uid and gid -1: the process's own */
+	return listed && *s != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
 /* rows: the header line, then the merged data lines */
@@ -208,7 +231,7 @@ fan_out(const char *dir, const char *line, bool first_only,
 
 	*servers_r = 0;
 	if (d == NULL)
-		return errno == EACCES ? EXIT_PERM : EXIT_NOSERVER;
+		return errno == EACCES ? ADMIN_EXIT_PERM : ADMIN_EXIT_NOSERVER;
 	while ((de = readdir(d)) != NULL && !(first_only && *servers_r > 0)) {
 		char path[4096];
 		struct sbuf reply;
@@ -233,10 +256,10 @@ fan_out(const char *dir, const char *line, bool first_only,
 	}
 	closedir(d);
 	if (refused)
-		return EXIT_REFUSED;
+		return ADMIN_EXIT_REFUSED;
 	if (*servers_r == 0)
-		return perm ? EXIT_PERM : EXIT_NOSERVER;
-	return EXIT_OK;
+		return perm ? ADMIN_EXIT_PERM : ADMIN_EXIT_NOSERVER;
+	return ADMIN_EXIT_OK;
 }
 
 /* kick: the sum of every server's count */
@@ -252,7 +275,7 @@ print_kicked(char *rows, char **args, bool json)
 	else
 		printf("kicked %lu session%s of %s\n", n, n == 1 ? "" : "s",
 		       args[0]);
-	return n > 0 ? EXIT_OK : EXIT_REFUSED;
+	return n > 0 ? ADMIN_EXIT_OK : ADMIN_EXIT_REFUSED;
 }
 
 static int
@@ -260,7 +283,7 @@ print_who(char *rows, char **args, bool json)
 {
 	(void)args;
 	print_table(rows, json);
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 static int
@@ -268,7 +291,7 @@ print_counters(char *rows, char **args, bool json)
 {
 	(void)args;
 	print_stats(rows, json);
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 /* commands that only say OK */
@@ -279,47 +302,104 @@ print_done(char *rows, char **args, bool json)
 	(void)args;
 	if (json)
 		puts("{\"ok\":true}");
-	return EXIT_OK;
+	return ADMIN_EXIT_OK;
 }
 
 /* "log level LEVEL": checked here, so a typo is a usage error (exit 2) */
 static bool
-valid_log(char **args)
+valid_level(char **args)
 {
 	enum log_level lvl;
-	return strcmp(args[0], "level") == 0 &&
-	       log_level_parse(args[1], &lvl) == 0;
+	return log_level_parse(args[0], &lvl) == 0;
 }
 
-/* One row per command: the arguments it takes, whether one process's
- * answer is all (state every process shares) and how to print the
- * merged answer. A command line that fits no row is a usage error. */
+/* One row per command (and subcommand): the arguments after them, and
+ * either how to print the merged answer of the server's processes (with
+ * whether one process's answer is all: state they share) or the local
+ * function that does the work (admin-mail.c). A command line that fits
+ * no row is a usage error. */
 static const struct command {
-	const char *name;
+	const char *name, *sub;
 	unsigned min_args, max_args;
 	bool first_only;
 	bool (*valid)(char **args);
 	int (*print)(char *rows, char **args, bool json);
+	int (*local)(struct admin_mail *m, char **args, unsigned n);
 } commands[] = {
-	{ "kick", 1, 1, false, NULL, print_kicked },
-	{ "log", 2, 2, false, valid_log, print_done },
-	{ "reload", 0, 0, true, NULL, print_done },
-	{ "stats", 0, 0, true, NULL, print_counters },
-	{ "who", 0, 0, false, NULL, print_who },
+	{ "expunge", NULL, 3, ARGS_MAX, .local = admin_expunge },
+	{ "fetch", NULL, 3, ARGS_MAX, .local = admin_fetch },
+	{ "kick", NULL, 1, 1, .print = print_kicked },
+	{ "log", "level", 1, 1, .valid = valid_level, .print = print_done },
+	{ "mailbox", "create", 2, ARGS_MAX, .local = admin_mailbox_create },
+	{ "mailbox", "delete", 2, ARGS_MAX, .local = admin_mailbox_delete },
+	{ "mailbox", "list", 1, 1, .local = admin_mailbox_list },
+	{ "mailbox", "status", 1, ARGS_MAX, .local = admin_mailbox_status },
+	{ "quota", "get", 1, 1, .local = admin_quota_get },
+	{ "quota", "recalc", 1, 1, .local = admin_quota_recalc },
+	{ "reload", NULL, 0, 0, .first_only = true, .print = print_done },
+	{ "stats", NULL, 0, 0, .first_only = true, .print = print_counters },
+	{ "user", NULL, 1, 1, .local = admin_user },
+	{ "who", NULL, 0, 0, .print = print_who },
 };
 
+/* the row for argv[0..argc), and in *args_r where its arguments start */
 static const struct command *
-command_find(int argc, char **argv)
+command_find(int argc, char **argv, char ***args_r)
 {
-	unsigned nargs = (unsigned)argc - 1;
 	for (size_t i = 0; i < N_ELEMENTS(commands); i++) {
 		const struct command *c = &commands[i];
-		if (strcmp(argv[0], c->name) == 0 && nargs >= c->min_args &&
-		    nargs <= c->max_args &&
-		    (c->valid == NULL || c->valid(argv + 1)))
+		unsigned skip = c->sub != NULL ? 2 : 1;
+		if (strcmp(argv[0], c->name) != 0 || (unsigned)argc < skip ||
+		    (c->sub != NULL && strcmp(argv[1], c->sub) != 0))
+			continue;
+		unsigned nargs = (unsigned)argc - skip;
+		if (nargs >= c->min_args && nargs <= c->max_args &&
+		    (c->valid == NULL || c->valid(argv + skip))) {
+			*args_r = argv + skip;
 			return c;
+		}
 	}
 	return NULL;
+}
+
+/* A command for the server: one line to every control socket. */
+static int
+ask_servers(const struct command *cmd, struct conf *conf, int argc,
+	    char **argv, char **args, bool json)
+{
+	struct sbuf line, merged;
+	unsigned servers;
+
+	sbuf_init(&line, NULL, 1000);
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][strcspn(argv[i], " \t\r\n")] != '\0') {
+			fprintf(stderr, "maildock-admin: blanks in \"%s\"\n",
+				argv[i]);
+			sbuf_free(&line);
+			return ADMIN_EXIT_USAGE;
+		}
+		sbuf_appendf(&line, "%s%s", i > 0 ? " " : "", argv[i]);
+	}
+	sbuf_appendc(&line, '\n');
+	if (sbuf_failed(&line)) {
+		fprintf(stderr, "maildock-admin: command too long\n");
+		sbuf_free(&line);
+		return ADMIN_EXIT_USAGE;
+	}
+	sbuf_init(&merged, NULL, REPLY_MAX);
+	int r = fan_out(control_socket_dir(conf), line.data, cmd->first_only,
+			&merged, &servers);
+	if (r == ADMIN_EXIT_NOSERVER)
+		fprintf(stderr, "maildock-admin: no maildockd answers in %s\n",
+			control_socket_dir(conf));
+	else if (r == ADMIN_EXIT_PERM)
+		fprintf(stderr, "maildock-admin: permission denied (root or "
+			"control.admin_group only)\n");
+	else if (r == ADMIN_EXIT_OK)
+		r = cmd->print(merged.data, args, json);
+	sbuf_free(&merged);
+	sbuf_free(&line);
+	return r;
 }
 
 int
@@ -327,62 +407,40 @@ main(int argc, char **argv)
 {
 	const char *conf_path = DEFAULT_CONF;
 	bool json = false;
-	char *error = NULL;
+	char *error = NULL, **args = NULL;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "+c:jh")) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'j': json = true; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout); return ADMIN_EXIT_OK;
+		default: usage(stderr); return ADMIN_EXIT_USAGE;
 		}
 	}
-	const struct command *cmd =
-		optind < argc ? command_find(argc - optind, argv + optind) : NULL;
+	const struct command *cmd = optind < argc ?
+		command_find(argc - optind, argv + optind, &args) : NULL;
 	if (cmd == NULL) {
 		usage(stderr);
-		return EXIT_USAGE;
-	}
-	struct sbuf line;
-	sbuf_init(&line, NULL, 1000);
-	for (int i = optind; i < argc; i++) {
-		if (argv[i][strcspn(argv[i], " \t\r\n")] != '\0') {
-			fprintf(stderr, "maildock-admin: blanks in \"%s\"\n", argv[i]);
-			sbuf_free(&line);
-			return EXIT_USAGE;
-		}
-		sbuf_appendf(&line, "%s%s", i > optind ? " " : "", argv[i]);
-	}
-	sbuf_appendc(&line, '\n');
-	if (sbuf_failed(&line)) {
-		fprintf(stderr, "maildock-admin: command too long\n");
-		sbuf_free(&line);
-		return EXIT_USAGE;
+		return ADMIN_EXIT_USAGE;
 	}
 	struct conf *conf;
 	settings_register_all(protocols, protocols_conf_tables);
 	if (conf_load(conf_path, &conf, &error) < 0) {
 		fprintf(stderr, "maildock-admin: %s\n", error);
 		free(error);
-		sbuf_free(&line);
-		return EXIT_USAGE;
+		return ADMIN_EXIT_USAGE;
 	}
-	struct sbuf merged;
-	unsigned servers;
-	sbuf_init(&merged, NULL, REPLY_MAX);
-	int r = fan_out(control_socket_dir(conf), line.data, cmd->first_only,
-			&merged, &servers);
-	if (r == EXIT_NOSERVER)
-		fprintf(stderr, "maildock-admin: no maildockd answers in %s\n",
-			control_socket_dir(conf));
-	else if (r == EXIT_PERM)
-		fprintf(stderr, "maildock-admin: permission denied (root or "
-			"control.admin_group only)\n");
-	else if (r == EXIT_OK)
-		r = cmd->print(merged.data, argv + optind + 1, json);
-	sbuf_free(&merged);
-	sbuf_free(&line);
+	int r;
+	if (cmd->local != NULL) {
+		struct admin_mail m = { conf, json, print_table };
+		log_open(true, "maildock-admin");
+		r = cmd->local(&m, args,
+			       (unsigned)(argc - (int)(args - argv)));
+	} else {
+		r = ask_servers(cmd, conf, argc - optind, argv + optind, args,
+				json);
+	}
 	conf_unref(&conf);
 	return r;
 }

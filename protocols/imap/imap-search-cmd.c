@@ -459,29 +459,29 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 	return 0;
 }
 
-int
-imap_search_cmd_run_seqs(struct imap_cmd *cmd,
-			 const struct imap_search_key *prog,
-			 uint32_t **seqs_r, uint32_t *n_r)
+/* run prog over box's messages, those fl (the search index's candidates,
+ * or NULL: all) leaves */
+static int
+run_box(struct store_mailbox *box, struct arena *a,
+	const struct imap_search_key *prog,
+	const struct imap_search_index_filter *fl, uint32_t **seqs_r,
+	uint32_t *n_r)
 {
-	struct store_mailbox *box = cmd->sess->box;
 	uint32_t count = store_mailbox_count(box), seq, n = 0, max_uid;
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
 	struct imap_search_msg m;
 	struct msg_ctx c;
 	struct uses u = { false, false, false, false, false };
-	struct imap_search_index_filter *fl;
 	uint32_t *seqs;
 	int ret = 0;
 
-	seqs = arena_alloc(cmd->arena, (count ? count : 1) * sizeof(*seqs));
+	seqs = arena_alloc(a, (count ? count : 1) * sizeof(*seqs));
 	if (seqs == NULL) {
 		arena_free(&scratch);
 		return -ERR_LIMIT;
 	}
 	uses_scan(prog, &u);
 	max_uid = count > 0 ? store_msg_get(box, count)->uid : 0;
-	imap_search_index_filter(cmd, prog, &fl);
 	for (seq = 1; seq <= count; seq++) {
 		if (fl != NULL &&
 		    imap_search_index_skip(fl, store_msg_get(box, seq)->uid))
@@ -505,13 +505,33 @@ imap_search_cmd_run_seqs(struct imap_cmd *cmd,
 		else if (ret < 0)
 			break;
 	}
-	imap_search_index_filter_free(&fl);
 	arena_free(&scratch);
 	if (ret < 0)
 		return ret;
 	*seqs_r = seqs;
 	*n_r = n;
 	return 0;
+}
+
+int
+imap_search_cmd_run_seqs(struct imap_cmd *cmd,
+			 const struct imap_search_key *prog,
+			 uint32_t **seqs_r, uint32_t *n_r)
+{
+	struct imap_search_index_filter *fl;
+
+	imap_search_index_filter(cmd, prog, &fl);
+	int ret = run_box(cmd->sess->box, cmd->arena, prog, fl, seqs_r, n_r);
+	imap_search_index_filter_free(&fl);
+	return ret;
+}
+
+int
+imap_search_box(struct store_mailbox *box, struct arena *a,
+		const struct imap_search_key *prog, uint32_t **seqs_r,
+		uint32_t *n_r)
+{
+	return run_box(box, a, prog, NULL, seqs_r, n_r);
 }
 
 int

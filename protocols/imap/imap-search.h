@@ -13,6 +13,7 @@
 #include "core/compat.h"
 
 struct arena;
+struct store_mailbox;
 
 /* Bounds on a program (STYLE C7): OR/NOT/list nesting and key count. A
  * deeper or larger program is refused with -ERR_LIMIT (answer BAD), never
@@ -173,6 +174,16 @@ int imap_search_parse(struct arena *arena, const struct imap_search_arg *args,
  * is not modified; recursion is bounded by IMAP_SEARCH_MAX_DEPTH. */
 int imap_search_match(const struct imap_search_key *prog,
 		      const struct imap_search_msg *msg);
+
+/* imap_search_box: run prog over every message of the view box, without
+ * a session and without the search index (maildock-admin fetch/expunge);
+ * *seqs_r (in arena a) gets the matching sequence numbers, ascending, *n_r
+ * their count. Messages whose file vanished do not match. Returns 0,
+ * -ERR_LIMIT (arena cap) or a storage error. Not thread-safe on one box.
+ * (imap-search-cmd.c) */
+int imap_search_box(struct store_mailbox *box, struct arena *a,
+		    const struct imap_search_key *prog, uint32_t **seqs_r,
+		    uint32_t *n_r);
 
 /* imap_search_has_modseq: whether prog has a MODSEQ key (SEARCH then
  * reports the highest MODSEQ of the matches, RFC 7162 3.1.5). Pure. */

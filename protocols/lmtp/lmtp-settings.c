@@ -18,6 +18,7 @@ static const struct conf_setting lmtp_settings_list[] = {
 	S("lmtp.timeout", CONF_DURATION, timeout, "5m", .min = 1,
 	  .max = 3600, .doc = "how long one command or data read may take"),
 	S("lmtp.temp_dir", CONF_STRING, temp_dir, "/tmp",
+	  .flags = CONF_F_WRITABLE_DIR,
 	  .doc = "where a message is spooled (unlinked) before delivery"),
 	S("lmtp.quota_full", CONF_ENUM, quota_full, "temporary",
 	  .values = quota_replies,

@@ -20,6 +20,7 @@
 #include "core/arena.h"
 #include "core/sbuf.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/compat.h"
 
 #define CACHE_FILE	"maildock-cache"
@@ -303,6 +304,7 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		if (r != 0)
 			cached = NULL;	/* parse the file below */
 		else if (!with_bytes) {
+			stats_cache_lookup(true);
 			*msg_r = cached;
 			return 0;
 		}
@@ -312,9 +314,11 @@ maildir_msg_parsed(struct store_mailbox *mb, uint32_t seq, struct arena *a,
 		return r;
 	/* a size that differs from the entry's means a stale entry */
 	if (cached != NULL && mime_attach(cached, data, len) == 0) {
+		stats_cache_lookup(true);
 		*msg_r = cached;
 		return 0;
 	}
+	stats_cache_lookup(false);
 	if ((r = mime_parse(a, data, len, msg_r)) < 0 || blen == 0 ||
 	    ent_size == (*msg_r)->size)
 		return r;

@@ -205,6 +205,26 @@ maildir_quota_add(const char *root, int64_t bytes, int64_t msgs)
 }
 
 int
+maildir_quota_recalc(struct store_user *u)
+{
+	struct maildir_user *mu = (struct maildir_user *)u;
+	char path[MAILDIR_PATH_MAX], rule[128], *data;
+	uint64_t bl, ml, bu, m;
+	size_t len;
+	int r;
+
+	maildir_path(path, sizeof(path), mu->root, MAILDIR_QUOTA_FILE, NULL);
+	if ((r = maildir_read_file(path, &data, &len, 1024 * 1024)) < 0)
+		return r == -ERR_NOTFOUND ? 0 : r;	/* no quota */
+	size_t rl = strcspn(data, "\n");
+	str_copy(rule, data, rl + 1 < sizeof(rule) ? rl + 1 : sizeof(rule));
+	free(data);
+	if (maildir_quota_parse_rule(rule, &bl, &ml) < 0)
+		return 0;	/* not a rule: no quota, as quota_read says */
+	return recalc(mu->root, rule, &bu, &m);
+}
+
+int
 maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
 		  uint64_t *bytes_limit, uint64_t *msgs_used,
 		  uint64_t *msgs_limit)

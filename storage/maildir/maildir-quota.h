@@ -18,6 +18,8 @@ int maildir_quota_check(const char *root, uint64_t bytes, uint64_t msgs);
 /* maildir_quota_add: record a change of usage (negative on expunge) with
  * one appended line; nothing without a maildirsize. */
 void maildir_quota_add(const char *root, int64_t bytes, int64_t msgs);
+/* maildir_quota_recalc: store_quota_recalc for Maildir++. */
+int maildir_quota_recalc(struct store_user *u);
 int maildir_quota_get(struct store_user *u, uint64_t *bytes_used,
 		      uint64_t *bytes_limit, uint64_t *msgs_used,
 		      uint64_t *msgs_limit);

@@ -126,6 +126,7 @@ const struct store_ops maildir_ops = {
 	.append_abort = maildir_append_abort,
 	.copy = maildir_copy,
 	.quota_get = maildir_quota_get,
+	.quota_recalc = maildir_quota_recalc,
 	.pop3_uidl = maildir_pop3_uidl,
 	.pop3_lock = maildir_pop3_lock,
 	.pop3_unlock = maildir_pop3_unlock,

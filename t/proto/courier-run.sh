@@ -4,8 +4,9 @@
 # in a mount namespace of its own (run under "unshare -m"): authlib's paths
 # (/etc/courier, /run/courier, /usr/lib/courier-authlib) are compiled in, so
 # overlays give it those without touching the host. $2 is a scratch dir.
+# With $5, Courier's pop3d (courier-pop) listens there too.
 set -eu
-root=$1 work=$2 port=$3 userdb=$4
+root=$1 work=$2 port=$3 userdb=$4 pop3_port=${5:-}
 mount --make-rprivate /
 for d in etc usr/lib; do
 	mkdir -p "$work/ov/$d/u" "$work/ov/$d/w"
@@ -26,6 +27,13 @@ i=0
 while [ ! -S /run/courier/authdaemon/socket ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
+if [ -n "$pop3_port" ]; then
+	(set -a; . /etc/courier/pop3d; set +a
+	 exec "$root/usr/sbin/couriertcpd" -address=127.0.0.1 -nodnslookup \
+		-noidentlookup -maxprocs=40 "$pop3_port" \
+		"$root/usr/lib/courier/courier/courierpop3login" \
+		"$root/usr/lib/courier/courier/courierpop3d" Maildir) &
+fi
 set -a
 . /etc/courier/imapd
 set +a

@@ -1,7 +1,10 @@
 """maildockd -t refuses what start-up (or the first login) would find wrong,
 naming file:line (issue 17)."""
 import os
+import pathlib
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -82,6 +85,42 @@ def test_pwfile_unreadable_by_server_user_is_refused(tmp_path):
     err = refused(tmp_path, "auth.pwfile.path", str(users),
                   {"server.user": "nobody"})
     assert "not readable by server.user: Permission denied" in err
+
+
+def test_log_file_in_a_missing_directory_is_refused(tmp_path):
+    err = refused(tmp_path, "log.file", str(tmp_path / "nolog" / "log"))
+    assert "directory %s: No such file" % (tmp_path / "nolog") in err
+
+
+def test_log_file_that_exists_passes(tmp_path):
+    srv = Maildock(tmp_path, {"log.file": str(tmp_path / "maildock.log")})
+    (tmp_path / "maildock.log").write_text("")
+    assert check(srv).returncode == 0
+
+
+def test_missing_lmtp_temp_dir_is_refused(tmp_path):
+    err = refused(tmp_path, "lmtp.temp_dir", str(tmp_path / "nospool"))
+    assert "%s: not a usable directory by server.user: No such file" % (
+        tmp_path / "nospool") in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become nobody")
+def test_lmtp_temp_dir_unwritable_by_server_user_is_refused(tmp_path):
+    # pytest's own directories are root's alone: nobody could not even
+    # reach the pwfile there
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="maildock-check-"))
+    try:
+        shared.chmod(0o755)         # nobody may enter, not write
+        users = shared / "users"
+        users.write_text("x@example.org:{PLAIN}x::::/tmp::\n")
+        users.chmod(0o644)
+        err = refused(tmp_path, "lmtp.temp_dir", str(shared),
+                      {"server.user": "nobody",
+                       "auth.pwfile.path": str(users)})
+    finally:
+        shutil.rmtree(shared)
+    assert "%s: not writable by server.user: Permission denied" % shared \
+        in err
 
 
 def test_module_that_fails_names_auth_modules_line(tmp_path):

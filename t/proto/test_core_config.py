@@ -1,7 +1,8 @@
 """maildockd -t / -n and configuration errors (issue 2: configuration)."""
+import re
 import subprocess
 
-from conftest import BUILDDIR, Maildock
+from conftest import BUILDDIR, SRCDIR, Maildock
 
 
 def run(args):
@@ -78,3 +79,31 @@ def test_version_and_help():
     h = run(["-h"])
     assert h.returncode == 0 and "-c FILE" in h.stdout
     assert run(["-x"]).returncode != 0
+
+
+def test_snippets_show_defaults_and_mark_examples(tmp_path):
+    """maildock.conf(5) is made from conf.d: a commented assignment there
+    shows the default the daemon really has, or is marked "# example"
+    (and the default is then empty), so the manual never passes an example
+    off as a default."""
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    dump = run(["-n", "-c", str(empty)])
+    assert dump.returncode == 0, dump.stderr
+    defaults = {}
+    for line in dump.stdout.splitlines():
+        m = re.match(r'^(\S+) = (.*?)  # default$', line)
+        if m:
+            defaults[m.group(1)] = m.group(2).strip('"')
+    checked = 0
+    for snippet in sorted((SRCDIR / "conf.d").glob("*.conf")):
+        for line in snippet.read_text().splitlines():
+            m = re.match(r"^#([a-z0-9_]+\.[A-Za-z0-9_.-]+) = ?(.*?)"
+                         r"(  # example)?$", line)
+            if not m or m.group(1) not in defaults:
+                continue        # an auth module's key: its own defaults
+            key, value, example = m.groups()
+            where = "%s: %s" % (snippet.name, key)
+            assert defaults[key] == ("" if example else value), where
+            checked += 1
+    assert checked > 60

@@ -181,3 +181,30 @@ def test_prometheus_scrapes_it(metered, tmp_path):
         prom.terminate()
         prom.wait(timeout=30)
         log.close()
+
+
+def test_mailbox_syncs_and_cache_hits_are_counted(metered):
+    """A second FETCH of a message's structure comes from the parsed-
+    message cache; each command that may report changes syncs the view."""
+    port = metered.metrics_port
+    imap = metered.login_imap("alice")
+    msg = b"From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n"
+    assert imap.append("INBOX", None, None, msg)[0] == "OK"
+    imap.select("INBOX")
+    before = samples(scrape(port))
+    hits = 'maildock_message_cache_lookups_total{result="hit"}'
+    misses = 'maildock_message_cache_lookups_total{result="miss"}'
+    syncs = 'maildock_mailbox_syncs_total{result="ok"}'
+    imap.fetch("1", "(BODYSTRUCTURE)")
+    mid = samples(scrape(port))
+    assert mid.get(misses, 0) == before.get(misses, 0) + 1
+    for _ in range(3):
+        imap.fetch("1", "(BODYSTRUCTURE)")
+    after = samples(scrape(port))
+    assert after.get(hits, 0) == mid.get(hits, 0) + 3
+    assert after[misses] == mid[misses]
+    # FETCH and NOOP sync (RFC 3501 7: untagged updates after a command)
+    imap.noop()
+    imap.noop()
+    assert samples(scrape(port))[syncs] >= after[syncs] + 2
+    imap.logout()

@@ -4,6 +4,7 @@ systemd unit."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -158,7 +159,6 @@ def test_systemd_unit_verifies(tmp_path):
 def test_sd_notify_ready_reloading_stopping(tmp_path):
     if "#define HAVE_SYSTEMD 1" not in (BUILDDIR / "config.h").read_text():
         pytest.skip("built without libsystemd (libsystemd-dev)")
-    import socket
     addr = str(tmp_path / "notify")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(addr)
@@ -184,3 +184,61 @@ def test_sd_notify_ready_reloading_stopping(tmp_path):
         proc.wait(timeout=30)
         log.close()
         sock.close()
+
+
+def test_background_start_waits_until_it_serves(tmp_path):
+    """Without -F the command returns once the server serves: 0, with the
+    control socket made and the port answering at once."""
+    pid_file = tmp_path / "maildockd.pid"
+    srv = Maildock(tmp_path, {"server.pid_file": str(pid_file),
+                              "log.file": str(tmp_path / "log")})
+    r = subprocess.run([str(BUILDDIR / "maildockd"), "-c", str(srv.conf)],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        assert r.returncode == 0, r.stderr
+        assert "core: started" in text(tmp_path / "log")
+        assert srv.imap().noop()[0] == "OK"
+        who = subprocess.run([str(BUILDDIR / "maildock-admin"), "-c",
+                              str(srv.conf), "who"], capture_output=True,
+                             text=True, timeout=30)
+        assert who.returncode == 0, who.stderr
+    finally:
+        wait_for(lambda: text(pid_file).endswith("\n"), "the pidfile")
+        stop_daemon(int(text(pid_file)))
+
+
+def test_background_start_that_fails_exits_1_and_says_why(tmp_path):
+    srv = Maildock(tmp_path, {"log.file": str(tmp_path / "log")})
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", srv.imap_port))
+    taken.listen(1)
+    try:
+        r = subprocess.run([str(BUILDDIR / "maildockd"), "-c",
+                            str(srv.conf)], capture_output=True, text=True,
+                           timeout=60)
+    finally:
+        taken.close()
+    assert r.returncode == 1
+    assert "127.0.0.1:%d" % srv.imap_port in r.stderr
+    assert "in use" in r.stderr
+    assert "core: started" not in text(tmp_path / "log")
+
+
+def test_make_install_puts_manuals_and_documents(tmp_path):
+    """What an admin reads after make install: every manual page and the
+    documents (doc/*.md, README.md) in the documentation directory."""
+    r = subprocess.run(["make", "-s", "-C", str(BUILDDIR), "install-data",
+                        "DESTDIR=" + str(tmp_path)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    installed = {p.name for p in tmp_path.rglob("*") if p.is_file()}
+    for page in ("maildockd.8", "maildock.conf.5", "maildock-admin.8",
+                 "maildock-auth.8", "maildock-pw.1", "maildirmake.1",
+                 "maildock-migrate.1"):
+        assert page in installed, page
+    docs = next(tmp_path.rglob("doc/maildock"))
+    for name in ("README.md", "ARCHITECTURE.md", "SECURITY.md", "auth.md",
+                 "maildock.logrotate"):
+        assert (docs / name).is_file(), name
+    conf5 = next(tmp_path.rglob("maildock.conf.5")).read_text()
+    assert "@confdir@" not in conf5

@@ -35,6 +35,8 @@ class Courier:
         d.mkdir(parents=True)
         self.dir = d
         self.imap_port, self.pop3_port = free_port(), None
+        if (ROOT / "usr/lib/courier/courier/courierpop3d").exists():
+            self.pop3_port = free_port()
         lines = []
         for login, pw in USERS.values():
             crypt = subprocess.run(["openssl", "passwd", "-6", pw],
@@ -49,14 +51,15 @@ class Courier:
         self.log = open(d / "courier.log", "wb")
         self.proc = subprocess.Popen(
             ["unshare", "-m", "sh", str(HERE / "courier-run.sh"), str(ROOT),
-             str(d / "work"), str(self.imap_port), str(d / "userdb")],
+             str(d / "work"), str(self.imap_port), str(d / "userdb"),
+             str(self.pop3_port or "")],
             stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.time() + 20
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.imap_port),
-                                         1).close()
+                for port in filter(None, (self.imap_port, self.pop3_port)):
+                    socket.create_connection(("127.0.0.1", port), 1).close()
                 break
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
@@ -65,12 +68,30 @@ class Courier:
                 time.sleep(0.1)
 
     def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        """End every process of the session courier-run.sh leads:
+        couriertcpd moves itself into a process group of its own, so a
+        group kill would leave the pop3d listener running."""
+        for pid in session_pids(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self.proc.wait(10)
         self.log.close()
+
+
+def session_pids(sid):
+    """The pids of the processes in session sid (from /proc)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            continue        # not a process, or it ended meanwhile
+        if int(fields[3]) == sid:
+            pids.append(int(d))
+    return pids
 
 
 @pytest.fixture
