@@ -10,9 +10,11 @@
 #include <time.h>
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/sbuf.h"
 #include "core/session.h"
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
+#include "protocols/imap/imap-catenate.h"
 #include "protocols/imap/imap-commands.h"
 #include "core/compat.h"
 
@@ -132,10 +134,10 @@ struct message {
 	unsigned argc_before;	/* arguments before the literal */
 };
 
-/* message_args: [flag-list] [date-time] [UTF8 (] from cmd->args[i] up to
- * the pending literal; 0, or < 0 (answered, see refuse) */
+/* message_opts: [flag-list] [date-time] from cmd->args[*i] (advanced);
+ * 0, or < 0 (answered, see refuse) */
 static int
-message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
+message_opts(struct imap_cmd *cmd, unsigned *i, struct message *m)
 {
 	const struct imap_arg *list;
 	const char *date_str;
@@ -143,24 +145,35 @@ message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
 
 	memset(m, 0, sizeof(*m));
 	m->argc_before = cmd->argc;
-	if (i < cmd->argc && imap_arg_list(&cmd->args[i], &list, &n)) {
+	if (*i < cmd->argc && imap_arg_list(&cmd->args[*i], &list, &n)) {
 		if (imap_cmd_store_flags(cmd, list, n, &m->flags, &m->kw,
 					 &m->nkw) < 0)
 			return refuse(cmd, -ERR_SYNTAX, "Invalid flags");
-		i++;
+		(*i)++;
 	}
-	if (i < cmd->argc && imap_arg_string(&cmd->args[i], &date_str)) {
+	if (*i < cmd->argc && imap_arg_string(&cmd->args[*i], &date_str)) {
 		if (parse_datetime(date_str, &m->date) < 0)
 			return refuse(cmd, -ERR_SYNTAX, "Invalid date-time");
-		i++;
+		(*i)++;
 	}
+	return 0;
+}
+
+/* message_args: message_opts, then [UTF8 (] up to the pending literal */
+static int
+message_args(struct imap_cmd *cmd, unsigned i, struct message *m)
+{
+	int r;
+
+	if ((r = message_opts(cmd, &i, m)) < 0)
+		return r;
 	/* RFC 6855 4: UTF8 (~{n}), the list still open here */
 	if (i + 2 == cmd->argc && imap_arg_atom_eq(&cmd->args[i], "UTF8") &&
 	    cmd->args[i + 1].type == IMAP_ARG_LIST) {
 		m->utf8 = true;
 		i += 2;
 	}
-	if (i != cmd->argc)
+	if (i != cmd->argc || !cmd->literal_pending)
 		return refuse(cmd, -ERR_SYNTAX, "Invalid arguments");
 	if (cmd->literal_size > cmd->sess->set->max_append)
 		return refuse(cmd, -ERR_LIMIT, "[TOOBIG] Message too big");
@@ -183,6 +196,29 @@ literal_last(const struct imap_cmd *cmd)
 	       last->list[0].type == IMAP_ARG_LITERAL_SIZE &&
 	       cmd->argc >= 2 && imap_arg_atom_eq(&cmd->args[cmd->argc - 2],
 						  "UTF8");
+}
+
+/* literal_at: the message literal of m is where it was announced: "{n}"
+ * or, with the UTF8 data extension (RFC 6855 4), "UTF8 (~{n})"; what
+ * follows it is checked by the caller (more messages, or the end) */
+static bool
+literal_at(const struct imap_cmd *cmd, const struct message *m)
+{
+	const struct imap_arg *a;
+
+	if (!m->utf8)
+		return m->argc_before < cmd->argc &&
+		       cmd->args[m->argc_before].type == IMAP_ARG_LITERAL_SIZE;
+	a = &cmd->args[m->argc_before - 1];
+	return m->argc_before <= cmd->argc && a->type == IMAP_ARG_LIST &&
+	       a->count == 1 && a->list[0].type == IMAP_ARG_LITERAL_SIZE;
+}
+
+/* after_literal: the index of the argument after m's literal */
+static unsigned
+after_literal(const struct message *m)
+{
+	return m->utf8 ? m->argc_before : m->argc_before + 1;
 }
 
 /* what receive() found after a message */
@@ -220,21 +256,18 @@ receive(struct imap_cmd *cmd, struct imap_acl_box *ab, const struct message *m,
 		}
 		return r;	/* -ERR_SYNTAX: the dispatcher's BAD */
 	}
-	if (r == RECV_END && !literal_last(cmd)) {
-		store_append_abort(a_r);
-		return -ERR_SYNTAX;
-	}
 	return r;
 }
 
 /* resolve: the target folder of APPEND or REPLACE (ACL hook: i) */
 static int
-resolve(struct imap_cmd *cmd, unsigned first, struct imap_acl_box *ab)
+resolve(struct imap_cmd *cmd, unsigned first, struct imap_acl_box *ab,
+	bool catenate)
 {
 	const char *name;
 	int r;
 
-	if (!cmd->literal_pending) {
+	if (!cmd->literal_pending && !catenate) {
 		imap_command_done(cmd, "BAD", "%s needs a literal", cmd->name);
 		return -ERR_SYNTAX;
 	}
@@ -256,7 +289,7 @@ imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 	struct message m;
 	int r, serr;
 
-	if ((r = resolve(cmd, first, &ab)) != 0 ||
+	if ((r = resolve(cmd, first, &ab, false)) != 0 ||
 	    (r = message_args(cmd, first + 1, &m)) != 0)
 		return r;
 	r = receive(cmd, &ab, &m, &a, &serr);
@@ -267,6 +300,10 @@ imap_cmd_append_message(struct imap_cmd *cmd, unsigned first,
 	}
 	if (r < 0)
 		return r;
+	if (!literal_last(cmd)) {	/* one message only, ending it */
+		store_append_abort(&a);
+		return -ERR_SYNTAX;
+	}
 	if (serr < 0) {
 		store_append_abort(&a);
 		imap_command_error(cmd, serr);
@@ -321,17 +358,100 @@ finish(struct imap_cmd *cmd, struct store_append **as, size_t n, int serr)
 				 "completed.", uidv, b.data);
 }
 
+/* catenate: a CATENATE message (RFC 4469 5) of the options in m from the
+ * list at cmd->args[i] into a new *a_r; 0, or < 0 (answered, see refuse) */
+static int
+catenate(struct imap_cmd *cmd, struct imap_acl_box *ab,
+	 const struct message *m, unsigned i, struct store_append **a_r)
+{
+	unsigned flags = m->flags;
+	size_t nkw = m->nkw;
+	const char *error, *url;
+	struct sbuf b;
+	int r;
+
+	*a_r = NULL;
+	if ((ab->rights & STORE_ACL_INSERT) == 0)
+		return refuse(cmd, -ERR_PERM, "[NOPERM] Permission denied "
+			      "(right i needed)");
+	imap_acl_flags_mask(ab->rights, &flags, &nkw);
+	r = store_append_begin(ab->store, ab->name, flags, m->kw, nkw,
+			       m->date, 0, a_r);
+	if (r < 0)
+		return refuse(cmd, r, missing(r));
+	if ((r = imap_catenate_write(cmd, &cmd->args[i], *a_r, &error,
+				     &url)) == 0)
+		return 0;
+	store_append_abort(a_r);
+	if (r == -ERR_SYNTAX)
+		return refuse(cmd, r, error);
+	if (r == -ERR_LIMIT)
+		return refuse(cmd, r, "[TOOBIG] Message too big");
+	if (r != -ERR_NOTFOUND)
+		return refuse(cmd, r, NULL);
+	sbuf_init(&b, cmd->arena, 0);
+	imap_catenate_badurl(&b, url);
+	sbuf_appends(&b, "Bad URL");
+	return refuse(cmd, r, sbuf_failed(&b) ? "Bad URL" : b.data);
+}
+
+/* has_catenate: whether a message of the command is a CATENATE one (the
+ * command then needs no message literal) */
+static bool
+has_catenate(const struct imap_cmd *cmd)
+{
+	for (unsigned i = 1; i + 1 < cmd->argc; i++)
+		if (imap_arg_atom_eq(&cmd->args[i], "CATENATE") &&
+		    cmd->args[i + 1].type == IMAP_ARG_LIST)
+			return true;
+	return false;
+}
+
+/* one_message: the message whose options start at cmd->args[next]: a
+ * CATENATE one, or the pending literal. RECV_* as receive(), or < 0
+ * (answered); *next_r is where the next message starts. */
+static int
+one_message(struct imap_cmd *cmd, struct imap_acl_box *ab, unsigned next,
+	    struct store_append **a_r, int *serr_r, unsigned *next_r)
+{
+	struct message m;
+	unsigned i = next;
+	int r;
+
+	*a_r = NULL;
+	*serr_r = 0;
+	if ((r = message_opts(cmd, &i, &m)) < 0)
+		return r;
+	if (i + 1 < cmd->argc && imap_arg_atom_eq(&cmd->args[i], "CATENATE")) {
+		if ((r = catenate(cmd, ab, &m, i + 1, a_r)) < 0)
+			return r;
+		*next_r = i + 2;
+		return *next_r < cmd->argc || cmd->literal_pending ?
+		       RECV_NEXT : RECV_END;
+	}
+	if ((r = message_args(cmd, next, &m)) < 0 ||
+	    (r = receive(cmd, ab, &m, a_r, serr_r)) < 0)
+		return r;
+	if (!literal_at(cmd, &m)) {
+		store_append_abort(a_r);
+		return -ERR_SYNTAX;
+	}
+	*next_r = after_literal(&m);
+	if (r == RECV_END && *next_r < cmd->argc)
+		r = RECV_NEXT;	/* CATENATE messages follow */
+	return r;
+}
+
 int
 imap_cmd_append(struct imap_cmd *cmd)
 {
 	struct store_append *as[APPEND_MESSAGES_MAX];
 	struct imap_acl_box ab;
-	struct message m;
 	size_t n = 0;
 	unsigned next = 1;
 	int r, serr = 0, e;
 
-	if ((r = resolve(cmd, 0, &ab)) < 0)
+	if ((r = resolve(cmd, 0, &ab, has_catenate(cmd))) < 0)
 		return r;
 	for (;;) {
 		if (n == APPEND_MESSAGES_MAX) {
@@ -339,8 +459,8 @@ imap_cmd_append(struct imap_cmd *cmd)
 			return refuse(cmd, -ERR_LIMIT, "[LIMIT] Too many "
 				      "messages in one APPEND");
 		}
-		if ((r = message_args(cmd, next, &m)) < 0 ||
-		    (r = receive(cmd, &ab, &m, &as[n], &e)) < 0) {
+		r = one_message(cmd, &ab, next, &as[n], &e, &next);
+		if (r < 0) {
 			abort_all(as, n);
 			return r;
 		}
@@ -349,8 +469,5 @@ imap_cmd_append(struct imap_cmd *cmd)
 			serr = e;
 		if (r == RECV_END)
 			return finish(cmd, as, n, serr);
-		/* the next message's arguments follow this literal (in the
-		 * UTF8 form, after its list, already counted) */
-		next = m.utf8 ? m.argc_before : m.argc_before + 1;
 	}
 }

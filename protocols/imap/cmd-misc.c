@@ -13,6 +13,7 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
@@ -78,6 +79,7 @@ imap_cmd_unselect(struct imap_cmd *cmd)
 void
 imap_cmd_expunged(void *ctx, uint32_t seq, uint32_t uid)
 {
+	imap_search_update_expunged(ctx, seq, uid);	/* before EXPUNGE */
 	imap_condstore_expunged(ctx, seq, uid);
 }
 

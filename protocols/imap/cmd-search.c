@@ -22,6 +22,7 @@
 #include "protocols/imap/imap-condstore.h"
 #include "protocols/imap/imap-search.h"
 #include "protocols/imap/imap-search-cmd.h"
+#include "protocols/imap/imap-search-update.h"
 #include "core/compat.h"
 
 #define RET_MIN		IMAP_ESEARCH_MIN
@@ -40,7 +41,6 @@ partial_range(const struct imap_arg *arg, struct imap_esearch_partial *p)
 
 	if (!imap_arg_atom(arg, &s))
 		return -ERR_SYNTAX;
-	p->text = s;
 	p->from_end = s[0] == '-';
 	for (int k = 0; k < 2; k++) {
 		if ((s[0] == '-') != p->from_end)
@@ -79,6 +79,11 @@ imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r,
 			*ret_r |= RET_COUNT;
 		else if (imap_arg_atom_eq(&list[i], "SAVE"))
 			*ret_r |= IMAP_ESEARCH_SAVE;
+		else if (imap_arg_atom_eq(&list[i], "UPDATE") &&
+			 !(*ret_r & IMAP_ESEARCH_UPDATE))
+			*ret_r |= IMAP_ESEARCH_UPDATE;
+		else if (imap_arg_atom_eq(&list[i], "CONTEXT"))
+			continue;	/* a hint (RFC 5267 4.2) */
 		else if (imap_arg_atom_eq(&list[i], "PARTIAL") &&
 			 i + 1 < count && !(*ret_r & IMAP_ESEARCH_PARTIAL) &&
 			 partial_range(&list[++i], partial_r) == 0)
@@ -89,8 +94,11 @@ imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r,
 	/* a window of ALL, or ALL: not both (RFC 9394 3.1) */
 	if ((*ret_r & RET_ALL) && (*ret_r & IMAP_ESEARCH_PARTIAL))
 		return -ERR_SYNTAX;
-	if (*ret_r == 0)
-		*ret_r = RET_ALL;	/* RETURN () is RETURN (ALL) */
+	/* RETURN () is RETURN (ALL) (RFC 4731 3.1); UPDATE asks for no
+	 * result data of its own, and its ADDTO/REMOVEFROM need the
+	 * result they change (RFC 5267 4.3) */
+	if ((*ret_r & ~IMAP_ESEARCH_UPDATE) == 0)
+		*ret_r |= RET_ALL;
 	return 0;
 }
 
@@ -154,14 +162,17 @@ highest_modseq(struct imap_cmd *cmd, const struct imap_search_key *prog,
 }
 
 /* append_partial: " PARTIAL (range set)", the set NIL when the window
- * holds no message (RFC 9394 3.1) */
+ * holds no message (RFC 9394 3.1). The range is echoed low end first:
+ * "4:2" is the same range as "2:4" (RFC 9394 3, RFC 5267 4.4). */
 static void
 append_partial(struct sbuf *b, const struct imap_esearch_partial *p,
 	       const uint32_t *ids, uint32_t n)
 {
 	uint32_t first, last;
 
-	sbuf_appendf(b, " PARTIAL (%s ", p->text);
+	sbuf_appendf(b, " PARTIAL (%s%" PRIu32 ":%s%" PRIu32 " ",
+		     p->from_end ? "-" : "", p->lo, p->from_end ? "-" : "",
+		     p->hi);
 	if (p->lo > n) {
 		sbuf_appends(b, "NIL)");
 		return;
@@ -270,13 +281,32 @@ save(struct imap_cmd *cmd, unsigned opts, const uint32_t *ids, uint32_t n)
 	return 0;
 }
 
+/* program: the keys as a program of this command, or of a new update
+ * context (*upd) for RETURN (UPDATE) */
+static int
+program(struct imap_cmd *cmd, const struct imap_arg *args, unsigned argc,
+	unsigned opts, struct imap_search_update **upd,
+	const struct imap_search_key **prog_r, const char **error_r)
+{
+	struct imap_search_key *prog;
+	int ret;
+
+	if (opts & IMAP_ESEARCH_UPDATE)
+		return imap_search_update_new(cmd, args, argc, upd, prog_r,
+					      error_r);
+	ret = imap_search_cmd_program(cmd, args, argc, NULL, &prog, error_r);
+	*prog_r = prog;
+	return ret;
+}
+
 int
 imap_cmd_search(struct imap_cmd *cmd)
 {
 	const struct imap_arg *args = cmd->args;
 	unsigned argc = cmd->argc, opts = 0;
 	struct imap_esearch_partial partial = { 0 };
-	struct imap_search_key *prog;
+	const struct imap_search_key *prog;
+	struct imap_search_update *upd = NULL;
 	uint32_t *ids, n;
 	const char *error;
 	bool esearch = false;
@@ -292,9 +322,14 @@ imap_cmd_search(struct imap_cmd *cmd)
 		args += 2;
 		argc -= 2;
 	}
+	/* updates are told apart by tag (RFC 5267 4.3) */
+	if ((opts & IMAP_ESEARCH_UPDATE) &&
+	    imap_search_update_has_tag(cmd->sess, cmd->tag))
+		return imap_command_done(cmd, "BAD", "Duplicate search "
+					 "update tag");
 	/* the keys may name "$" (converted here, before it changes); a
 	 * failed SEARCH (SAVE) leaves "$" empty (RFC 5182 2.1) */
-	ret = imap_search_cmd_program(cmd, args, argc, NULL, &prog, &error);
+	ret = program(cmd, args, argc, opts, &upd, &prog, &error);
 	if (ret < 0 && (opts & IMAP_ESEARCH_SAVE))
 		imap_cmd_searchres_set(cmd->sess, NULL, 0);
 	if (ret < 0)
@@ -302,19 +337,25 @@ imap_cmd_search(struct imap_cmd *cmd)
 	ret = imap_search_cmd_run(cmd, prog, &ids, &n);
 	if (ret < 0 && (opts & IMAP_ESEARCH_SAVE))
 		imap_cmd_searchres_set(cmd->sess, NULL, 0);
-	if (ret < 0)
+	if (ret < 0) {
+		imap_search_update_free(&upd);
 		return imap_search_cmd_run_error(cmd, ret);
+	}
 	if ((opts & IMAP_ESEARCH_SAVE) && (ret = save(cmd, opts, ids, n)) < 0)
-		return ret;
+		goto out;
 	if ((ret = highest_modseq(cmd, prog, opts, ids, n, &modseq)) < 0)
-		return ret;
-	if (opts == IMAP_ESEARCH_SAVE)	/* no ESEARCH (RFC 5182 2.4) */
-		ret = 0;
+		goto out;
+	if ((opts & ~IMAP_ESEARCH_UPDATE) == IMAP_ESEARCH_SAVE)
+		ret = 0;	/* no ESEARCH (RFC 5182 2.4) */
 	else if (esearch)
 		ret = imap_cmd_search_esearch_write(cmd, opts, &partial, ids,
 						    n, modseq);
 	else
 		ret = write_plain(cmd->sess, ids, n, modseq);
+	if (ret == 0 && upd != NULL)
+		ret = imap_search_update_start(cmd, &upd, ids, n);
+out:
+	imap_search_update_free(&upd);
 	if (ret < 0)
 		return ret;
 	return imap_command_done(cmd, "OK", "Search completed.");

@@ -244,7 +244,8 @@ imap_cmd_sort(struct imap_cmd *cmd)
 	if (cmd->argc >= 2 && imap_arg_atom_eq(&cmd->args[0], "RETURN")) {
 		if (imap_cmd_search_return_parse(&cmd->args[1], &opts,
 						 &partial) < 0 ||
-		    (opts & IMAP_ESEARCH_SAVE))	/* SEARCH's only */
+		    (opts & (IMAP_ESEARCH_SAVE |	/* SEARCH's only */
+			     IMAP_ESEARCH_UPDATE)))	/* no CONTEXT=SORT */
 			return imap_command_done(cmd, "BAD", "Invalid RETURN "
 						 "options");
 		cmd->args += 2;

@@ -16,6 +16,8 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-search-match.c \
 	protocols/imap/imap-search-parse.c \
 	protocols/imap/imap-search-text.c \
+	protocols/imap/imap-search-update.c \
+	protocols/imap/imap-search-update.h \
 	protocols/imap/imap-sort.h \
 	protocols/imap/imap-sort.c \
 	protocols/imap/imap-sort-subject.c \

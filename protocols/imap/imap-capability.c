@@ -33,6 +33,8 @@ static const char *const caps_always[] = {
 	"CONDSTORE", "QRESYNC",	/* RFC 7162 */
 	"WITHIN",		/* RFC 5032 */
 	"ESORT",		/* RFC 5267 3 */
+	"CONTEXT=SEARCH",	/* RFC 5267 4, imap-search-update.c */
+	"CATENATE",		/* RFC 4469, imap-catenate.c */
 	"PARTIAL",		/* RFC 9394, for SEARCH and SORT */
 	"SEARCHRES",		/* RFC 5182 */
 };

@@ -13,6 +13,7 @@
 #include "protocols/mailerr.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "protocols/imap/imap-sort.h"
 #include "core/compat.h"
 
@@ -23,9 +24,10 @@
 
 /* sorted by name (strcmp) */
 static const struct imap_command commands[] = {
-	{ "APPEND", imap_cmd_append, LOGGEDIN, 1, 4, IMAP_CMDF_STREAM },
+	{ "APPEND", imap_cmd_append, LOGGEDIN, 1, MANY, IMAP_CMDF_STREAM },
 	{ "AUTHENTICATE", imap_cmd_authenticate, IMAP_ST_NOAUTH, 1, 2,
 	  IMAP_CMDF_PLAINTEXT },
+	{ "CANCELUPDATE", imap_cmd_cancelupdate, SEL, 1, MANY, 0 },
 	{ "CAPABILITY", imap_cmd_capability, ANY, 0, 0, 0 },
 	{ "CHECK", imap_cmd_check, SEL, 0, 0, 0 },
 	{ "CLOSE", imap_cmd_close, SEL, 0, 0, 0 },
@@ -135,6 +137,11 @@ imap_command_finish(struct imap_cmd *cmd)
 	    (sr = imap_sync_mailbox(sess)) < 0 && sr != -ERR_TIMEOUT &&
 	    sr != -ERR_IO && sr != -ERR_NOTFOUND)
 		return sr;
+	/* a STORE's or FETCH's own flag changes reach updating searches
+	 * (RFC 5267 4.3: not EXPUNGE, so allowed here) */
+	if (cmd->admitted && (cmd->flags & IMAP_CMDF_NO_SYNC) != 0 &&
+	    sess->state == IMAP_ST_SELECTED)
+		(void)imap_search_update_sync(sess);
 	if (cmd->result.status == NULL) {
 		/* a handler that decided nothing is a bug, never silence */
 		slog_error(sess->s, "imap: %s ended without an answer",

@@ -459,6 +459,47 @@ msg_fill(struct store_mailbox *box, const struct uses *u, uint32_t seq,
 	return 0;
 }
 
+/* match_one: prog on message seq (count messages, the last max_uid);
+ * scratch is reset after. 1, 0 or a negative error. */
+static int
+match_one(struct store_mailbox *box, const struct imap_search_key *prog,
+	  const struct uses *u, struct arena *scratch, uint32_t seq,
+	  uint32_t count, uint32_t max_uid)
+{
+	struct imap_search_msg m;
+	struct msg_ctx c;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	memset(&c, 0, sizeof(c));
+	c.mail = store_mail_open(box, seq, scratch);
+	c.scratch = scratch;
+	m.max_seq = count;
+	m.max_uid = max_uid;
+	m.ops = &msg_ops;
+	m.ctx = &c;
+	ret = msg_fill(box, u, seq, scratch, &m);
+	if (ret == 0)
+		ret = imap_search_match(prog, &m);
+	arena_reset(scratch);
+	return ret == -ERR_NOTFOUND ? 0 : ret;
+}
+
+int
+imap_search_cmd_match(struct store_mailbox *box,
+		      const struct imap_search_key *prog,
+		      struct arena *scratch, uint32_t seq)
+{
+	uint32_t count = store_mailbox_count(box);
+	struct uses u = { false, false, false, false, false };
+
+	if (seq == 0 || seq > count)
+		return 0;
+	uses_scan(prog, &u);
+	return match_one(box, prog, &u, scratch, seq, count,
+			 store_msg_get(box, count)->uid);
+}
+
 /* run prog over box's messages, those fl (the search index's candidates,
  * or NULL: all) leaves */
 static int
@@ -469,8 +510,6 @@ run_box(struct store_mailbox *box, struct arena *a,
 {
 	uint32_t count = store_mailbox_count(box), seq, n = 0, max_uid;
 	struct arena *scratch = arena_new(SEARCH_MSG_MEMORY);
-	struct imap_search_msg m;
-	struct msg_ctx c;
 	struct uses u = { false, false, false, false, false };
 	uint32_t *seqs;
 	int ret = 0;
@@ -486,24 +525,12 @@ run_box(struct store_mailbox *box, struct arena *a,
 		if (fl != NULL &&
 		    imap_search_index_skip(fl, store_msg_get(box, seq)->uid))
 			continue;
-		memset(&m, 0, sizeof(m));
-		memset(&c, 0, sizeof(c));
-		c.mail = store_mail_open(box, seq, scratch);
-		c.scratch = scratch;
-		m.max_seq = count;
-		m.max_uid = max_uid;
-		m.ops = &msg_ops;
-		m.ctx = &c;
-		ret = msg_fill(box, &u, seq, scratch, &m);
-		if (ret == 0)
-			ret = imap_search_match(prog, &m);
-		arena_reset(scratch);
+		ret = match_one(box, prog, &u, scratch, seq, count, max_uid);
+		if (ret < 0)
+			break;
 		if (ret == 1)
 			seqs[n++] = seq;
-		else if (ret == -ERR_NOTFOUND || ret == 0)
-			ret = 0;
-		else if (ret < 0)
-			break;
+		ret = 0;
 	}
 	arena_free(&scratch);
 	if (ret < 0)
@@ -652,23 +679,60 @@ searchres_subst(struct imap_cmd *cmd, struct imap_search_arg *args,
 	return 0;
 }
 
+/* args_copy: in[0..n) and every string and list under it, into a */
+static int
+args_copy(struct arena *a, const struct imap_search_arg *in, size_t n,
+	  struct imap_search_arg **out_r)
+{
+	struct imap_search_arg *out, *sub;
+	int ret;
+
+	if ((out = arena_zalloc(a, (n ? n : 1) * sizeof(*out))) == NULL)
+		return -ERR_LIMIT;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = in[i];
+		if (in[i].type == IMAP_SEARCH_ARG_LIST) {
+			if ((ret = args_copy(a, in[i].list, in[i].count,
+					     &sub)) < 0)
+				return ret;
+			out[i].list = sub;
+		} else if ((out[i].str = arena_strndup(a, in[i].str,
+							in[i].len)) == NULL) {
+			return -ERR_LIMIT;
+		}
+	}
+	*out_r = out;
+	return 0;
+}
+
 int
-imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
-			unsigned argc, const char *charset,
-			struct imap_search_key **prog_r, const char **error_r)
+imap_search_cmd_program_in(struct imap_cmd *cmd, struct arena *a,
+			   const struct imap_arg *args, unsigned argc,
+			   const char *charset, struct imap_search_key **prog_r,
+			   const char **error_r)
 {
 	struct imap_search_arg *sargs;
 	int ret;
 
 	if ((ret = imap_search_cmd_convert(cmd->arena, args, argc,
 					   &sargs)) < 0 ||
-	    (ret = searchres_subst(cmd, sargs, argc)) < 0) {
+	    (ret = searchres_subst(cmd, sargs, argc)) < 0 ||
+	    (a != cmd->arena &&
+	     (ret = args_copy(a, sargs, argc, &sargs)) < 0)) {
 		*error_r = ret == -ERR_LIMIT ? "Search program too large" :
 			   "Invalid search argument";
 		return ret;
 	}
-	return imap_search_parse(cmd->arena, sargs, argc, charset, prog_r,
-				 error_r);
+	return imap_search_parse(a, sargs, argc, charset, prog_r, error_r);
+}
+
+int
+imap_search_cmd_program(struct imap_cmd *cmd, const struct imap_arg *args,
+			unsigned argc, const char *charset,
+			struct imap_search_key **prog_r, const char **error_r)
+{
+	return imap_search_cmd_program_in(cmd, cmd->arena, args, argc,
+					  charset, prog_r, error_r);
 }
 
 int

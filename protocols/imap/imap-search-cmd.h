@@ -22,20 +22,21 @@ struct imap_search_key;
 #define IMAP_ESEARCH_COUNT	(1u << 3)
 #define IMAP_ESEARCH_PARTIAL	(1u << 4)	/* RFC 9394 */
 #define IMAP_ESEARCH_SAVE	(1u << 5)	/* RFC 5182 SEARCHRES */
+#define IMAP_ESEARCH_UPDATE	(1u << 6)	/* RFC 5267 4.3, SEARCH only */
 
 /* PARTIAL's window: positions lo..hi (1-based, lo <= hi) of the answer
- * list, counted from its end when from_end ("-1:-100", the last 100);
- * text is the range as the client wrote it, echoed in the answer. */
+ * list, counted from its end when from_end ("-1:-100", the last 100). */
 struct imap_esearch_partial {
 	uint32_t lo, hi;
 	bool from_end;
-	const char *text;
 };
 
 /* imap_cmd_search_return_parse: the list after RETURN into IMAP_ESEARCH_*
- * bits in *ret_r and PARTIAL's range in *partial_r; "()" means ALL.
- * Returns 0 or -ERR_SYNTAX (unknown or malformed option, a range mixing
- * signs or with 0, PARTIAL with ALL). (cmd-search.c) */
+ * bits in *ret_r and PARTIAL's range in *partial_r; "()" means ALL, and
+ * so does a list of only UPDATE and the CONTEXT hint (RFC 5267 4.2,
+ * which is accepted and ignored). Returns 0 or -ERR_SYNTAX (unknown or
+ * malformed option, a range mixing signs or with 0, PARTIAL with ALL,
+ * UPDATE twice). (cmd-search.c) */
 int imap_cmd_search_return_parse(const struct imap_arg *arg, unsigned *ret_r,
 				 struct imap_esearch_partial *partial_r);
 
@@ -48,6 +49,22 @@ int imap_cmd_search_esearch_write(struct imap_cmd *cmd, unsigned opts,
 				  const struct imap_esearch_partial *partial,
 				  const uint32_t *ids, uint32_t n,
 				  uint64_t modseq);
+
+/* imap_search_cmd_program_in: as imap_search_cmd_program, but the
+ * program and every string it holds live in arena a (which may outlive
+ * the command: SEARCH RETURN (UPDATE) keeps its program). */
+int imap_search_cmd_program_in(struct imap_cmd *cmd, struct arena *a,
+			       const struct imap_arg *args, unsigned argc,
+			       const char *charset,
+			       struct imap_search_key **prog_r,
+			       const char **error_r);
+
+/* imap_search_cmd_match: evaluate prog on message seq of box, with
+ * scratch (reset before returning) for the message's parse. Returns 1
+ * (matches), 0 (does not, or vanished) or a negative storage error. */
+int imap_search_cmd_match(struct store_mailbox *box,
+			  const struct imap_search_key *prog,
+			  struct arena *scratch, uint32_t seq);
 
 /* imap_search_cmd_program: parse args[0..argc) (after SORT's/THREAD's
  * charset, which is passed as charset; NULL for SEARCH, whose optional

@@ -15,6 +15,7 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "core/compat.h"
 
 #define RFC3501_MIN_AUTOLOGOUT 1800	/* RFC 3501 5.4: at least 30 min */
@@ -76,6 +77,7 @@ imap_session_unselect(struct imap_session *sess)
 	sess->acl = NULL;	/* lived in box_arena */
 	arena_free(&sess->box_arena);
 	imap_cmd_searchres_set(sess, NULL, 0);	/* RFC 5182 2.1 */
+	imap_search_update_clear(sess);		/* RFC 5267 4.3.5 */
 	sess->box_name = NULL;
 	sess->readonly = false;
 	if (sess->state == IMAP_ST_SELECTED)
@@ -405,6 +407,39 @@ imap_session_literal_read(struct imap_cmd *cmd, void *buf, size_t n,
 	return r;
 }
 
+/* catenate_list: the literal is an element of an open "CATENATE (" list
+ * (RFC 4469 5), directly in it */
+static bool
+catenate_list(struct imap_session *sess)
+{
+	const struct imap_arg *a;
+	unsigned count, n;
+
+	a = imap_parser_args(sess->parser, &n);
+	return imap_parser_depth(sess->parser, &count) == 1 && n >= 2 &&
+	       a[n - 1].type == IMAP_ARG_LIST &&
+	       imap_arg_atom_eq(&a[n - 2], "CATENATE");
+}
+
+/* list_literal: a literal in a list after a streamed message (APPEND's
+ * CATENATE TEXT), under the limits of any literal of a command: 0, or
+ * -ERR_SYNTAX (too big, synchronizing: no "+" was sent), -ERR_LIMIT (too
+ * big, non-synchronizing: cannot be framed) or a conn error */
+static int
+list_literal(struct imap_session *sess, uint64_t size, bool sync)
+{
+	int r;
+
+	if (size > sess->set->max_literal ||
+	    !imap_parser_literal_fits(sess->parser) ||
+	    (sync && imap_parser_literal8(sess->parser)))
+		return sync ? -ERR_SYNTAX : -ERR_LIMIT;
+	if (sync && (r = imap_reply_continue(sess, "Ready for literal "
+					     "data")) < 0)
+		return r;
+	return feed_literal(sess, size);
+}
+
 int
 imap_session_literal_end(struct imap_cmd *cmd)
 {
@@ -447,6 +482,14 @@ imap_session_literal_end(struct imap_cmd *cmd)
 			a = imap_parser_args(sess->parser, &n);
 			sc = imap_command_row(imap_parser_name(sess->parser), a,
 					      n);
+			if (sc != NULL && (sc->flags & IMAP_CMDF_STREAM) &&
+			    !top && catenate_list(sess)) {
+				/* a literal inside a list (CATENATE's TEXT,
+				 * RFC 4469 5): read with the command */
+				if ((r = list_literal(sess, size, sync)) < 0)
+					return r;
+				continue;
+			}
 			if (!is_message(sess, sc, imap_parser_name(sess->parser),
 					top, argc))
 				return sync ? -ERR_SYNTAX : -ERR_LIMIT;

@@ -11,6 +11,7 @@
 #include "storage/store.h"
 #include "protocols/imap/imap-acl.h"
 #include "protocols/imap/imap-commands.h"
+#include "protocols/imap/imap-search-update.h"
 #include "protocols/imap/imap-condstore.h"
 #include "core/compat.h"
 
@@ -114,5 +115,8 @@ imap_sync_mailbox(struct imap_session *sess)
 	int r = store_mailbox_sync(sess->box, &cb, sess);
 	if (r < 0)
 		return r;
-	return imap_sync_flags(sess);
+	if ((r = imap_sync_flags(sess)) < 0)
+		return r;
+	/* ADDTO/REMOVEFROM after EXISTS and FETCH (RFC 5267 4.3) */
+	return imap_search_update_sync(sess);
 }

@@ -21,6 +21,7 @@ struct auth_user;
 struct conn;
 struct session;
 struct imap_acl_sel;
+struct imap_search_update;
 struct store_mailbox;
 struct store_user;
 
@@ -121,6 +122,8 @@ struct imap_session {
 	struct arena *box_arena;	/* freed at unselect */
 	uint32_t *searchres;		/* SEARCHRES "$" (RFC 5182): saved */
 	uint32_t searchres_n;		/* UIDs, ascending; heap, unselect */
+	struct imap_search_update *updates;	/* RFC 5267 contexts; heap,
+						   ended at unselect */
 	bool readonly;			/* EXAMINE, or read-only view */
 	uint32_t exists_sent;		/* EXISTS count the client knows */
 	uint32_t recent_sent;		/* RECENT count the client knows */

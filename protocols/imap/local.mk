@@ -16,6 +16,7 @@ protocols_libprotocols_la_SOURCES += \
 	protocols/imap/imap-settings.c \
 	protocols/imap/imap-sync.c \
 	protocols/imap/cmd-append.c \
+	protocols/imap/imap-catenate.c protocols/imap/imap-catenate.h \
 	protocols/imap/cmd-copy.c \
 	protocols/imap/cmd-idle.c \
 	protocols/imap/cmd-list.c \

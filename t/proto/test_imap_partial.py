@@ -29,8 +29,12 @@ def test_partial_search(s):
     assert "PARTIAL" in s.cmd("CAPABILITY")[0].split()
     assert esearch(s, "SEARCH RETURN (PARTIAL 1:3) ALL") == \
         "PARTIAL (1:3 1:3)"
+    # "3:1" is the range "1:3" and is echoed so (RFC 9394 3; imaptest's
+    # search-partial expects the same)
     assert esearch(s, "SEARCH RETURN (PARTIAL 3:1 COUNT) ALL") == \
-        "COUNT 10 PARTIAL (3:1 1:3)"
+        "COUNT 10 PARTIAL (1:3 1:3)"
+    assert esearch(s, "SEARCH RETURN (PARTIAL -2:-1) ALL") == \
+        "PARTIAL (-1:-2 9:10)"
     assert esearch(s, "SEARCH RETURN (PARTIAL -1:-2) ALL") == \
         "PARTIAL (-1:-2 9:10)"
     assert esearch(s, "SEARCH RETURN (PARTIAL 9:20) ALL") == \

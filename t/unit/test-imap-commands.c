@@ -10,7 +10,8 @@
 #include "protocols/imap/imap-commands.h"
 
 static const char *const names[] = {
-	"APPEND", "AUTHENTICATE", "CAPABILITY", "CHECK", "CLOSE", "COPY",
+	"APPEND", "AUTHENTICATE", "CANCELUPDATE", "CAPABILITY", "CHECK",
+	"CLOSE", "COPY",
 	"CREATE", "DELETE", "DELETEACL", "ENABLE", "EXAMINE", "EXPUNGE",
 	"FETCH", "GETACL", "GETQUOTA", "GETQUOTAROOT", "ID", "IDLE", "LIST",
 	"LISTRIGHTS", "LOGIN", "LOGOUT", "LSUB", "MOVE", "MYRIGHTS",
