@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <openssl/ssl.h>
 #include "core/auth.h"
@@ -67,6 +68,31 @@ on_signal(int sig)
 	ssize_t r = write(sig_pipe[1], &c, 1);
 	(void)r;
 	errno = saved;
+}
+
+static uintptr_t page_size;
+
+/* SIGBUS: a file this process maps (a message over 256 KiB, the
+ * parsed-message cache) was cut short by another program while we read
+ * it, and the read went past the new end. Left alone, the signal would
+ * end the worker and every session in it. Every file mapping here is
+ * read-only, so a page of zeros mapped over the faulting page answers
+ * the fault: the reader sees the lost tail as zeros (a FETCH literal
+ * already announced keeps its length) and the process lives. Any other
+ * SIGBUS is a crash, reported as before. */
+static void
+on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	if (si->si_code == BUS_ADRERR && page_size != 0) {
+		void *page = (void *)((uintptr_t)si->si_addr & ~(page_size - 1));
+		if (mmap(page, page_size, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+		    MAP_FAILED)
+			return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void
@@ -265,7 +291,7 @@ on_wake(void)
 static void
 setup_signals(void)
 {
-	struct sigaction sa = { 0 };
+	struct sigaction sa = { 0 }, bus = { 0 };
 	sigset_t set;
 
 	for (int i = 0; i < 2; i++) {
@@ -287,6 +313,11 @@ setup_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+	bus.sa_sigaction = on_sigbus;
+	sigemptyset(&bus.sa_mask);
+	bus.sa_flags = SA_SIGINFO;
+	sigaction(SIGBUS, &bus, NULL);
 	if (in_worker)
 		signal(SIGCHLD, SIG_DFL);
 	else
