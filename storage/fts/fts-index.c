@@ -145,30 +145,23 @@ be32(const unsigned char *p)
  * (SQLite file format 1.3: page size at 16, change counter at 24, page
  * count at 28, valid when the counter at 92 matches.) */
 static bool
-cut_short(const char *path)
+cut_short(const char *path, int fd, const struct stat *st)
 {
 	char wal[FTS_PATH_MAX + 8];
 	unsigned char h[100];
-	struct stat st;
 	uint32_t page;
-	bool cut = false;
-	int fd;
 
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	if (access(wal, F_OK) == 0)
 		return false;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "SQLite format 3", 16) != 0 ||
+	    be32(h + 24) != be32(h + 92))
 		return false;
-	if (fstat(fd, &st) == 0 && pread(fd, h, sizeof(h), 0) ==
-	    (ssize_t)sizeof(h) && memcmp(h, "SQLite format 3", 16) == 0 &&
-	    be32(h + 24) == be32(h + 92)) {
-		page = (uint32_t)h[16] << 8 | h[17];
-		if (page == 1)
-			page = 65536;
-		cut = (uint64_t)st.st_size < (uint64_t)be32(h + 28) * page;
-	}
-	close(fd);
-	return cut;
+	page = (uint32_t)h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	return (uint64_t)st->st_size < (uint64_t)be32(h + 28) * page;
 }
 
 static int
@@ -176,7 +169,6 @@ open_once(const char *path, const char *tag, struct fts_index *idx)
 {
 	struct stat st;
 	int rc, ret, fd;
-	bool ok;
 
 	/* only a regular file is ours to open: a FIFO there would block the
 	 * open (and the SEARCH) for ever. Made here, the file is the user's
@@ -186,12 +178,13 @@ open_once(const char *path, const char *tag, struct fts_index *idx)
 		  0600);
 	if (fd < 0)
 		return -ERR_IO;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		ret = -ERR_IO;
+	else
+		ret = cut_short(path, fd, &st) ? -ERR_CORRUPT : 0;
 	close(fd);
-	if (!ok)
-		return -ERR_IO;
-	if (cut_short(path))
-		return -ERR_CORRUPT;
+	if (ret < 0)
+		return ret;
 	rc = sqlite3_open_v2(path, &idx->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
 			     SQLITE_OPEN_NOMUTEX, NULL);
